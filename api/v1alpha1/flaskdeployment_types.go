@@ -1,0 +1,174 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// DeletionPolicy says what happens to AWS resources when the FlaskDeployment is deleted.
+// +kubebuilder:validation:Enum=Delete;Retain
+type DeletionPolicy string
+
+const (
+	// DeletionPolicyDelete deletes every AWS resource the object created.
+	DeletionPolicyDelete DeletionPolicy = "Delete"
+	// DeletionPolicyRetain leaves AWS untouched; only the Kubernetes object goes away.
+	DeletionPolicyRetain DeletionPolicy = "Retain"
+)
+
+// ManagementPolicy says whether the operator may change AWS.
+// +kubebuilder:validation:Enum=Full;Observe
+type ManagementPolicy string
+
+const (
+	// ManagementPolicyFull creates, repairs and deletes AWS resources.
+	ManagementPolicyFull ManagementPolicy = "Full"
+	// ManagementPolicyObserve only reads AWS and reports what it finds; it never writes.
+	ManagementPolicyObserve ManagementPolicy = "Observe"
+)
+
+// FlaskDeploymentSpec describes the AWS home of one Flask web app: its network, image
+// repository, Fargate service behind a load balancer, and the pipeline that builds it.
+type FlaskDeploymentSpec struct {
+	// Region is the AWS region everything is created in. Defaults to the operator's
+	// configured region. It cannot change once set: AWS resources cannot move regions.
+	// +optional
+	// +kubebuilder:validation:MaxLength=32
+	Region string `json:"region,omitempty"`
+
+	// Tags are added to every AWS resource the operator creates. Keys under the
+	// flaskops.io/ prefix are reserved for the operator's ownership tags.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=40
+	Tags map[string]string `json:"tags,omitempty"`
+
+	// Network is the VPC the app runs in: created from CIDRs, or an existing one.
+	// +kubebuilder:default={}
+	Network NetworkSpec `json:"network,omitempty"`
+
+	// Repository is the ECR repository the pipeline pushes images to.
+	// +kubebuilder:default={}
+	Repository RepositorySpec `json:"repository,omitempty"`
+
+	// Service is the ECS Fargate service and its Application Load Balancer.
+	// +kubebuilder:default={}
+	Service ServiceSpec `json:"service,omitempty"`
+
+	// Pipeline is the CodePipeline that builds every commit and deploys it. Without it,
+	// no pipeline is created and service.image must name the image to run.
+	// +optional
+	Pipeline *PipelineSpec `json:"pipeline,omitempty"`
+
+	// DeletionPolicy says what happens to AWS resources when this object is deleted:
+	// Delete removes everything the operator created, Retain leaves AWS untouched.
+	// +kubebuilder:default=Delete
+	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
+
+	// ManagementPolicy Full lets the operator create, repair and delete AWS resources;
+	// Observe only reads AWS and reports drift, never writing.
+	// +kubebuilder:default=Full
+	ManagementPolicy ManagementPolicy `json:"managementPolicy,omitempty"`
+
+	// Suspend scales the service to zero and deletes the NAT gateways, Elastic IPs and
+	// load balancer to stop hourly cost; the VPC, repository, bucket, pipeline and logs stay.
+	// +kubebuilder:default=false
+	Suspend bool `json:"suspend,omitempty"`
+}
+
+// FlaskDeploymentStatus is what the operator last found in AWS.
+type FlaskDeploymentStatus struct {
+	// ObservedGeneration is the generation of the spec the status was computed from.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// Conditions: NetworkReady, RepositoryReady, ServiceReady and PipelineReady per stage,
+	// Ready as their summary, and kstatus' Reconciling and Stalled.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// Region is the region the resources were created in, fixed at the first reconcile.
+	// +optional
+	Region string `json:"region,omitempty"`
+
+	// URL is where the app answers: http(s)://<load balancer DNS name>.
+	// +optional
+	URL string `json:"url,omitempty"`
+
+	// Message is a one-line summary of the Ready condition, for kubectl get.
+	// +optional
+	Message string `json:"message,omitempty"`
+
+	// Network holds the IDs of the network resources.
+	// +optional
+	Network NetworkStatus `json:"network,omitempty"`
+
+	// Repository holds the ECR repository and its URI parameter.
+	// +optional
+	Repository RepositoryStatus `json:"repository,omitempty"`
+
+	// Service holds the ECS and load balancer resources.
+	// +optional
+	Service ServiceStatus `json:"service,omitempty"`
+
+	// Pipeline holds the CI/CD resources.
+	// +optional
+	Pipeline PipelineStatus `json:"pipeline,omitempty"`
+
+	// DeployedRevision is what is running now.
+	// +optional
+	DeployedRevision *DeployedRevision `json:"deployedRevision,omitempty"`
+
+	// Drift lists the fields found different from the spec at the last resync, each as
+	// "<stage>: <what>", e.g. "network: route 0.0.0.0/0 missing in rtb-0a1b".
+	// +optional
+	Drift []string `json:"drift,omitempty"`
+}
+
+// DeployedRevision is the commit, image and task definition the service runs.
+type DeployedRevision struct {
+	// Commit is the source commit the image was built from.
+	// +optional
+	Commit string `json:"commit,omitempty"`
+	// Image is the image URI the service runs.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// TaskDefinitionARN is the task definition revision the service runs.
+	// +optional
+	TaskDefinitionARN string `json:"taskDefinitionARN,omitempty"`
+	// PipelineExecutionID is the pipeline execution that deployed it.
+	// +optional
+	PipelineExecutionID string `json:"pipelineExecutionID,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=fd,categories=flaskops
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.message`,priority=0
+
+// FlaskDeployment is a Flask web app's whole AWS home: VPC, ECR repository, ECS Fargate
+// service behind an Application Load Balancer, and a CodePipeline from GitHub.
+type FlaskDeployment struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// +kubebuilder:default={}
+	Spec   FlaskDeploymentSpec   `json:"spec,omitempty"`
+	Status FlaskDeploymentStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// FlaskDeploymentList contains a list of FlaskDeployment.
+type FlaskDeploymentList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []FlaskDeployment `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&FlaskDeployment{}, &FlaskDeploymentList{})
+}

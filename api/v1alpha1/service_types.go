@@ -1,0 +1,192 @@
+package v1alpha1
+
+import corev1 "k8s.io/api/core/v1"
+
+// ServiceSpec is the ECS Fargate service and the Application Load Balancer in front of it.
+type ServiceSpec struct {
+	// Image is the container image to run. Empty means the pipeline owns the image: the
+	// operator keeps whatever the pipeline last deployed.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Image string `json:"image,omitempty"`
+
+	// ContainerPort is the port the Flask app listens on.
+	// +optional
+	// +kubebuilder:default=5000
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	ContainerPort int32 `json:"containerPort,omitempty"`
+
+	// CPU is the task's CPU units; with Memory it must be a valid Fargate pair.
+	// +optional
+	// +kubebuilder:default=256
+	// +kubebuilder:validation:Enum=256;512;1024;2048;4096;8192;16384
+	CPU int32 `json:"cpu,omitempty"`
+
+	// Memory is the task's memory in MiB; with CPU it must be a valid Fargate pair.
+	// +optional
+	// +kubebuilder:default=512
+	// +kubebuilder:validation:Minimum=512
+	// +kubebuilder:validation:Maximum=122880
+	Memory int32 `json:"memory,omitempty"`
+
+	// DesiredCount is how many tasks run.
+	// +optional
+	// +kubebuilder:default=2
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	DesiredCount *int32 `json:"desiredCount,omitempty"`
+
+	// HealthCheckPath is the path the load balancer probes; 200 means healthy.
+	// +optional
+	// +kubebuilder:default="/"
+	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:Pattern=`^/`
+	HealthCheckPath string `json:"healthCheckPath,omitempty"`
+
+	// Env are plain environment variables for the container.
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	Env []corev1.EnvVar `json:"env,omitempty"`
+
+	// Secrets are environment variables read from SSM parameters or Secrets Manager.
+	// +optional
+	// +kubebuilder:validation:MaxItems=100
+	Secrets []SecretEnvVar `json:"secrets,omitempty"`
+
+	// LogRetentionDays is how long CloudWatch keeps the container logs.
+	// +optional
+	// +kubebuilder:default=7
+	// +kubebuilder:validation:Enum=1;3;5;7;14;30;60;90;120;150;180;365;400;545;731;1096;1827;2192;2557;2922;3288;3653
+	LogRetentionDays int32 `json:"logRetentionDays,omitempty"`
+
+	// Deployment controls how new task definitions roll out.
+	// +optional
+	// +kubebuilder:default={}
+	Deployment DeploymentSpec `json:"deployment,omitempty"`
+
+	// LoadBalancer is the internet-facing Application Load Balancer.
+	// +optional
+	// +kubebuilder:default={}
+	LoadBalancer LoadBalancerSpec `json:"loadBalancer,omitempty"`
+
+	// Autoscaling scales the task count on CPU. Without it DesiredCount is fixed.
+	// +optional
+	Autoscaling *AutoscalingSpec `json:"autoscaling,omitempty"`
+}
+
+// SecretEnvVar is an environment variable whose value comes from SSM or Secrets Manager.
+type SecretEnvVar struct {
+	// Name of the environment variable.
+	// +kubebuilder:validation:MaxLength=255
+	Name string `json:"name"`
+	// ValueFrom is the ARN of the SSM parameter or Secrets Manager secret.
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:(ssm|secretsmanager):`
+	ValueFrom string `json:"valueFrom"`
+}
+
+// DeploymentSpec is the ECS rolling-deployment configuration.
+type DeploymentSpec struct {
+	// MaximumPercent caps running tasks during a deployment, as a percent of DesiredCount.
+	// +optional
+	// +kubebuilder:default=200
+	// +kubebuilder:validation:Minimum=100
+	// +kubebuilder:validation:Maximum=400
+	MaximumPercent int32 `json:"maximumPercent,omitempty"`
+	// MinimumHealthyPercent is the floor of healthy tasks during a deployment.
+	// +optional
+	// +kubebuilder:default=50
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	MinimumHealthyPercent int32 `json:"minimumHealthyPercent,omitempty"`
+	// CircuitBreaker stops a failing deployment and rolls back to the last good one.
+	// +optional
+	// +kubebuilder:default=true
+	CircuitBreaker *bool `json:"circuitBreaker,omitempty"`
+}
+
+// LoadBalancerSpec is the Application Load Balancer in front of the service.
+type LoadBalancerSpec struct {
+	// Port is the listener port.
+	// +optional
+	// +kubebuilder:default=80
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+	// CertificateARN is an ACM certificate; with it the listener speaks HTTPS.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:acm:`
+	CertificateARN string `json:"certificateARN,omitempty"`
+	// IdleTimeoutSeconds is the connection idle timeout.
+	// +optional
+	// +kubebuilder:default=60
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=4000
+	IdleTimeoutSeconds int32 `json:"idleTimeoutSeconds,omitempty"`
+	// AllowedCIDRs may reach the load balancer. Defaults to everyone.
+	// +optional
+	// +kubebuilder:default={"0.0.0.0/0"}
+	// +kubebuilder:validation:MaxItems=20
+	// +kubebuilder:validation:items:MaxLength=18
+	AllowedCIDRs []string `json:"allowedCIDRs,omitempty"`
+}
+
+// AutoscalingSpec is target tracking on the service's average CPU.
+type AutoscalingSpec struct {
+	// MinCount is the fewest tasks.
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	MinCount int32 `json:"minCount"`
+	// MaxCount is the most tasks.
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	MaxCount int32 `json:"maxCount"`
+	// TargetCPUPercent is the average CPU the scaling policy aims at.
+	// +optional
+	// +kubebuilder:default=70
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	TargetCPUPercent int32 `json:"targetCPUPercent,omitempty"`
+}
+
+// ServiceStatus holds the ECS and load balancer resources.
+type ServiceStatus struct {
+	// ClusterARN is the ECS cluster.
+	// +optional
+	ClusterARN string `json:"clusterARN,omitempty"`
+	// ServiceARN is the ECS service.
+	// +optional
+	ServiceARN string `json:"serviceARN,omitempty"`
+	// TaskDefinitionARN is the task definition revision the service is set to.
+	// +optional
+	TaskDefinitionARN string `json:"taskDefinitionARN,omitempty"`
+	// ExecutionRoleARN is the task execution role.
+	// +optional
+	ExecutionRoleARN string `json:"executionRoleARN,omitempty"`
+	// LogGroupName is the CloudWatch log group of the containers.
+	// +optional
+	LogGroupName string `json:"logGroupName,omitempty"`
+	// LoadBalancerSecurityGroupID guards the load balancer.
+	// +optional
+	LoadBalancerSecurityGroupID string `json:"loadBalancerSecurityGroupID,omitempty"`
+	// ServiceSecurityGroupID guards the tasks; it admits only the load balancer.
+	// +optional
+	ServiceSecurityGroupID string `json:"serviceSecurityGroupID,omitempty"`
+	// LoadBalancerARN is the Application Load Balancer.
+	// +optional
+	LoadBalancerARN string `json:"loadBalancerARN,omitempty"`
+	// LoadBalancerDNS is the load balancer's DNS name.
+	// +optional
+	LoadBalancerDNS string `json:"loadBalancerDNS,omitempty"`
+	// TargetGroupARN is the target group the tasks register in.
+	// +optional
+	TargetGroupARN string `json:"targetGroupARN,omitempty"`
+	// ListenerARN is the load balancer listener.
+	// +optional
+	ListenerARN string `json:"listenerARN,omitempty"`
+	// RunningCount is how many tasks were running at the last look.
+	// +optional
+	RunningCount int32 `json:"runningCount,omitempty"`
+}

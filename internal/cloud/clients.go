@@ -1,0 +1,70 @@
+package cloud
+
+import (
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+)
+
+// Clients hands out one SDK client per service and region, built from one aws.Config.
+// A FlaskDeployment may name any region, so clients are made on first use and cached.
+type Clients struct {
+	cfg   aws.Config
+	mu    sync.Mutex
+	cache map[string]any
+}
+
+// NewClients returns a client cache for cfg.
+func NewClients(cfg aws.Config) *Clients {
+	return &Clients{cfg: cfg, cache: map[string]any{}}
+}
+
+// DefaultRegion is the region of the configuration, used when a spec names none.
+func (c *Clients) DefaultRegion() string { return c.cfg.Region }
+
+// EC2 returns the EC2 client for region.
+func (c *Clients) EC2(region string) *ec2.Client {
+	return cached(c, "ec2", region, func(cfg aws.Config) *ec2.Client { return ec2.NewFromConfig(cfg) })
+}
+
+// ECR returns the ECR client for region.
+func (c *Clients) ECR(region string) *ecr.Client {
+	return cached(c, "ecr", region, func(cfg aws.Config) *ecr.Client { return ecr.NewFromConfig(cfg) })
+}
+
+// SSM returns the SSM client for region.
+func (c *Clients) SSM(region string) *ssm.Client {
+	return cached(c, "ssm", region, func(cfg aws.Config) *ssm.Client { return ssm.NewFromConfig(cfg) })
+}
+
+// STS returns the STS client for region.
+func (c *Clients) STS(region string) *sts.Client {
+	return cached(c, "sts", region, func(cfg aws.Config) *sts.Client { return sts.NewFromConfig(cfg) })
+}
+
+// S3 returns the S3 client for region. With a custom endpoint (awssim, LocalStack) buckets
+// are addressed by path, because a loopback endpoint has no per-bucket DNS names.
+func (c *Clients) S3(region string) *s3.Client {
+	return cached(c, "s3", region, func(cfg aws.Config) *s3.Client {
+		return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
+	})
+}
+
+func cached[T any](c *Clients, service, region string, build func(aws.Config) T) T {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	key := service + "/" + region
+	if v, ok := c.cache[key]; ok {
+		return v.(T)
+	}
+	cfg := c.cfg.Copy()
+	cfg.Region = region
+	v := build(cfg)
+	c.cache[key] = v
+	return v
+}

@@ -1,0 +1,119 @@
+package cloud
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/aws/smithy-go"
+)
+
+// ErrorCode returns the AWS error code in err's chain, or "".
+func ErrorCode(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// ErrorMessage returns the AWS error message in err's chain, or err's text.
+func ErrorMessage(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorMessage()
+	}
+	return err.Error()
+}
+
+// notFoundCodes are the non-EC2 not-found codes; EC2's follow the Invalid<Thing>.NotFound
+// pattern and are matched by shape.
+var notFoundCodes = map[string]bool{
+	"NatGatewayNotFound":                 true,
+	"LoadBalancerNotFound":               true,
+	"TargetGroupNotFound":                true,
+	"ListenerNotFound":                   true,
+	"RepositoryNotFoundException":        true,
+	"LifecyclePolicyNotFoundException":   true,
+	"RepositoryPolicyNotFoundException":  true,
+	"ImageNotFoundException":             true,
+	"ParameterNotFound":                  true,
+	"NoSuchEntity":                       true,
+	"NoSuchBucket":                       true,
+	"NoSuchKey":                          true,
+	"NotFound":                           true,
+	"ResourceNotFoundException":          true,
+	"ClusterNotFoundException":           true,
+	"ServiceNotFoundException":           true,
+	"PipelineNotFoundException":          true,
+	"PipelineExecutionNotFoundException": true,
+	"ConnectionNotFoundException":        true,
+}
+
+// IsNotFound reports whether AWS said the resource does not exist. EC2 spells these
+// "Invalid<Thing>ID.NotFound"; the other services have their own names.
+func IsNotFound(err error) bool {
+	code := ErrorCode(err)
+	return notFoundCodes[code] || (strings.HasSuffix(code, ".NotFound") && strings.HasPrefix(code, "Invalid"))
+}
+
+// IsDependencyViolation reports whether AWS refused a delete because something still uses
+// the resource (ENIs draining from a subnet, an IGW with mapped addresses). It is a wait.
+func IsDependencyViolation(err error) bool {
+	switch ErrorCode(err) {
+	case "DependencyViolation", "ResourceInUse", "ResourceInUseException", "InvalidIPAddress.InUse",
+		"AuthFailure.AddressInUse", "DeleteConflict", "BucketNotEmpty", "RepositoryNotEmptyException":
+		return true
+	}
+	return false
+}
+
+// IsThrottled reports whether AWS asked us to slow down.
+func IsThrottled(err error) bool {
+	switch ErrorCode(err) {
+	case "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
+		"TooManyRequestsException", "RequestThrottled", "SlowDown", "RequestThrottledException",
+		"ProvisionedThroughputExceededException", "LimitExceededException.Throttling":
+		return true
+	}
+	return false
+}
+
+// IsAlreadyExists reports whether a create found the name taken.
+func IsAlreadyExists(err error) bool {
+	switch ErrorCode(err) {
+	case "RepositoryAlreadyExistsException", "ParameterAlreadyExists", "EntityAlreadyExists",
+		"ResourceAlreadyExistsException", "PipelineNameInUseException", "BucketAlreadyOwnedByYou",
+		"DuplicateLoadBalancerName", "DuplicateTargetGroupName", "InvalidGroup.Duplicate",
+		"RouteAlreadyExists", "Resource.AlreadyAssociated", "InvalidPermission.Duplicate":
+		return true
+	}
+	return false
+}
+
+// IsTerminal reports whether retrying cannot help: AWS refused the request as invalid,
+// over a limit, or forbidden. The stage reports Stalled until the spec changes.
+func IsTerminal(err error) bool {
+	code := ErrorCode(err)
+	switch code {
+	case "InvalidParameterValue", "InvalidParameterCombination", "InvalidParameter",
+		"InvalidParameterException", "InvalidParameterValueException", "ValidationError",
+		"ValidationException", "InvalidSubnet.Range", "InvalidSubnet.Conflict", "InvalidVpc.Range",
+		"InvalidRequest", "MissingParameter", "UnsupportedOperation", "IdempotentParameterMismatch",
+		"InvalidClientTokenId", "AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
+		"AddressLimitExceeded", "VpcLimitExceeded", "SubnetLimitExceeded", "NatGatewayLimitExceeded",
+		"InternetGatewayLimitExceeded", "RouteTableLimitExceeded", "SecurityGroupLimitExceeded",
+		"LimitExceededException", "LimitExceeded", "InvalidTagException", "TooManyTagsException",
+		"InvalidAvailabilityZone", "KmsException", "BucketAlreadyExists":
+		return true
+	}
+	return false
+}
+
+// IsAccessDenied reports whether AWS refused the caller's permissions.
+func IsAccessDenied(err error) bool {
+	switch ErrorCode(err) {
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
+		return true
+	}
+	return false
+}

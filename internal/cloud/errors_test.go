@@ -1,0 +1,50 @@
+package cloud
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/aws/smithy-go"
+)
+
+func TestClassification(t *testing.T) {
+	tests := []struct {
+		code                                      string
+		notFound, dependency, throttled, terminal bool
+	}{
+		{code: "InvalidVpcID.NotFound", notFound: true},
+		{code: "InvalidSubnetID.NotFound", notFound: true},
+		{code: "NatGatewayNotFound", notFound: true},
+		{code: "RepositoryNotFoundException", notFound: true},
+		{code: "ParameterNotFound", notFound: true},
+		{code: "DependencyViolation", dependency: true},
+		{code: "RepositoryNotEmptyException", dependency: true},
+		{code: "RequestLimitExceeded", throttled: true},
+		{code: "ThrottlingException", throttled: true},
+		{code: "InvalidParameterValue", terminal: true},
+		{code: "InvalidSubnet.Conflict", terminal: true},
+		{code: "UnauthorizedOperation", terminal: true},
+		{code: "InternalError"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			err := fmt.Errorf("create thing: %w", &smithy.GenericAPIError{Code: tt.code, Message: "m"})
+			if got := IsNotFound(err); got != tt.notFound {
+				t.Errorf("IsNotFound = %v", got)
+			}
+			if got := IsDependencyViolation(err); got != tt.dependency {
+				t.Errorf("IsDependencyViolation = %v", got)
+			}
+			if got := IsThrottled(err); got != tt.throttled {
+				t.Errorf("IsThrottled = %v", got)
+			}
+			if got := IsTerminal(err); got != tt.terminal {
+				t.Errorf("IsTerminal = %v", got)
+			}
+		})
+	}
+	if IsNotFound(errors.New("plain")) || ErrorCode(errors.New("plain")) != "" {
+		t.Fatal("a non-AWS error must not classify")
+	}
+}
