@@ -1,0 +1,51 @@
+// Package awssim is a stateful, in-process simulator of the AWS APIs the operator calls.
+// The real aws-sdk-go-v2 clients talk to it over HTTP (BaseEndpoint or AWS_ENDPOINT_URL),
+// so request serialization, error decoding, retries and paginators are exercised exactly as
+// against AWS.
+//
+// Starting it in a test:
+//
+//	clock := awssim.NewManualClock(time.Now())
+//	sim, err := awssim.New(awssim.WithClock(clock))
+//	srv := httptest.NewServer(sim)
+//	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), ...}
+//	ec2.NewFromConfig(cfg)
+//
+// Routing: a request goes to the service named in its SigV4 credential scope
+// (Credential=AKID/date/REGION/SERVICE/aws4_request); the operation comes from X-Amz-Target
+// (JSON 1.1), the Action form field (EC2 query and awsquery) or the service's Route func
+// (REST protocols such as S3). Any credentials are accepted. The region of the scope selects
+// the regional state.
+//
+// Time: long-running transitions (NAT gateways, load balancers, ECS deployments) are stored as
+// timestamps and evaluated lazily against the simulator's Clock when read, so no goroutines
+// run. Sim.Delay scales the per-kind latencies in DefaultLatencies by the time scale.
+//
+// Adding a service is a one-file job: in a new file (say ecr.go) define a state struct with
+// exported, JSON-serializable fields that implements State (Reset and Live), and register a
+// constructor from init:
+//
+//	func init() { register(newECR) }
+//
+//	func newECR(sim *Sim) *Service {
+//		st := &ecrState{}
+//		st.Reset()
+//		return &Service{
+//			Name: "ecr", Protocol: JSON11,
+//			TargetPrefix: "AmazonEC2ContainerRegistry_V20150921",
+//			State: st,
+//			Ops: map[string]Op{"CreateRepository": st.createRepository},
+//		}
+//	}
+//
+// An Op runs with the simulator's lock held, reads its input from Call (Params for query
+// protocols, DecodeJSON for JSON, HTTP for REST), and returns either an output value, which
+// the protocol encoder writes (XML elements for query protocols, JSON for JSON 1.1), or an
+// *APIError, which is written in the protocol's error envelope. REST ops may return a
+// *RawResponse for full control over status, headers and body. Shared helpers: Params
+// (flattened query lists), ParseFilters/MatchFilters, Paginate, Idempotency (ClientToken),
+// TagStore, NewID, Timestamp/EpochSeconds.
+//
+// Test controls: SetFaults (throttling share, 5xx share, added latency), FailNext, Calls,
+// ListLive, Reset, Save. The same controls are served under /_awssim/ (see admin.go).
+package awssim

@@ -1,0 +1,113 @@
+package awssim
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"strings"
+	"time"
+)
+
+// Faults are injected on a share of calls, before the operation runs.
+type Faults struct {
+	// ThrottleRate is the share (0..1) of calls rejected as throttled:
+	// RequestLimitExceeded (EC2), Throttling (awsquery), ThrottlingException (JSON), SlowDown (S3).
+	ThrottleRate float64 `json:"throttleRate,omitempty"`
+	// ErrorRate is the share of calls failed with a 5xx InternalError.
+	ErrorRate float64 `json:"errorRate,omitempty"`
+	// Latency is added to every call (real time, not simulated).
+	Latency Duration `json:"latency,omitempty"`
+	// Only limits the faults to these services ("ec2") or operations ("ec2:CreateVpc");
+	// empty means all.
+	Only []string `json:"only,omitempty"`
+}
+
+// Duration is a time.Duration that reads and writes JSON as "150ms".
+type Duration time.Duration
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	*d = Duration(v)
+	return err
+}
+
+type failRule struct {
+	Op    string `json:"op"` // "CreateVpc" or "ec2:CreateVpc"
+	Code  string `json:"code"`
+	Count int    `json:"count"`
+}
+
+// SetFaults replaces the injected faults.
+func (s *Sim) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = f
+}
+
+// FailNext makes the next n calls of op ("CreateVpc" or "ec2:CreateVpc") fail with code.
+func (s *Sim) FailNext(op, code string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext = append(s.failNext, failRule{Op: op, Code: code, Count: n})
+}
+
+// injectedFault decides whether this call fails before running. Called with s.mu held.
+func (s *Sim) injectedFault(svc *Service, op string) (*APIError, time.Duration) {
+	key := svc.Name + ":" + op
+	for i := range s.failNext {
+		r := &s.failNext[i]
+		if r.Count > 0 && (r.Op == op || r.Op == key) {
+			r.Count--
+			return faultError(svc.Protocol, r.Code, "injected failure"), 0
+		}
+	}
+	f := s.faults
+	if len(f.Only) > 0 && !scoped(f.Only, svc.Name, key) {
+		return nil, 0
+	}
+	latency := time.Duration(f.Latency)
+	if f.ThrottleRate > 0 && rand.Float64() < f.ThrottleRate {
+		return faultError(svc.Protocol, throttleCode(svc.Protocol), "Rate exceeded"), latency
+	}
+	if f.ErrorRate > 0 && rand.Float64() < f.ErrorRate {
+		return faultError(svc.Protocol, "InternalError", "We encountered an internal error. Please try again."), latency
+	}
+	return nil, latency
+}
+
+func scoped(only []string, service, key string) bool {
+	for _, o := range only {
+		if o == service || o == key {
+			return true
+		}
+	}
+	return false
+}
+
+func throttleCode(p Protocol) string {
+	switch p {
+	case EC2Query:
+		return "RequestLimitExceeded"
+	case AWSQuery:
+		return "Throttling"
+	case RESTXML:
+		return "SlowDown"
+	default:
+		return "ThrottlingException"
+	}
+}
+
+// faultError gives an injected code the HTTP status AWS uses for it.
+func faultError(p Protocol, code, msg string) *APIError {
+	e := Errorf(code, "%s", msg)
+	switch {
+	case code == "InternalError" || code == "InternalFailure" || strings.HasSuffix(code, "InternalServerError"):
+		e.Status = http.StatusInternalServerError
+	case code == "ServiceUnavailable" || code == "SlowDown" || (code == "RequestLimitExceeded" && p == EC2Query):
+		e.Status = http.StatusServiceUnavailable
+	}
+	return e
+}

@@ -1,0 +1,278 @@
+package awssim
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Sim is the simulator: an http.Handler serving every registered service.
+type Sim struct {
+	mu        sync.Mutex
+	clock     Clock
+	timeScale float64
+	latencies map[string]time.Duration
+	pageSize  int
+	statePath string
+
+	services map[string]*Service // by signing name
+	order    []string            // service names, sorted
+
+	faults   Faults
+	failNext []failRule
+	calls    map[string]int
+}
+
+// Option configures New.
+type Option func(*Sim)
+
+// WithClock replaces the wall clock, typically with a *ManualClock.
+func WithClock(c Clock) Option { return func(s *Sim) { s.clock = c } }
+
+// WithTimeScale multiplies every latency: 1 is AWS-like, 0.01 is fast, 0 is instant.
+func WithTimeScale(f float64) Option { return func(s *Sim) { s.timeScale = f } }
+
+// WithLatency overrides the unscaled latency of one kind.
+func WithLatency(kind string, d time.Duration) Option {
+	return func(s *Sim) { s.latencies[kind] = d }
+}
+
+// WithPageSize sets the default page size of paginated operations.
+func WithPageSize(n int) Option { return func(s *Sim) { s.pageSize = n } }
+
+// WithStateFile loads state from path (if it exists) and saves it there after every
+// mutating call, so a restarted server keeps its resources.
+func WithStateFile(path string) Option { return func(s *Sim) { s.statePath = path } }
+
+// New builds a simulator with every registered service.
+func New(opts ...Option) (*Sim, error) {
+	s := &Sim{
+		clock:     realClock{},
+		timeScale: 1,
+		latencies: map[string]time.Duration{},
+		pageSize:  DefaultPageSize,
+		services:  map[string]*Service{},
+		calls:     map[string]int{},
+	}
+	for k, v := range DefaultLatencies {
+		s.latencies[k] = v
+	}
+	for _, o := range opts {
+		o(s)
+	}
+	for _, f := range registry {
+		svc := f(s)
+		s.services[svc.Name] = svc
+		s.order = append(s.order, svc.Name)
+	}
+	sort.Strings(s.order)
+	if s.statePath != "" {
+		if err := s.load(); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// Now is the simulated time.
+func (s *Sim) Now() time.Time { return s.clock.Now().UTC() }
+
+// Delay is the latency of a kind multiplied by the time scale.
+func (s *Sim) Delay(kind string) time.Duration {
+	return time.Duration(float64(s.latencies[kind]) * s.timeScale)
+}
+
+// PageSize is the default page size for Paginate.
+func (s *Sim) PageSize() int { return s.pageSize }
+
+// Service returns a registered service by signing name, for cross-service lookups.
+func (s *Sim) Service(name string) *Service { return s.services[name] }
+
+// Reset empties every service's state, faults and call counters.
+func (s *Sim) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, svc := range s.services {
+		svc.State.Reset()
+	}
+	s.faults = Faults{}
+	s.failNext = nil
+	s.calls = map[string]int{}
+}
+
+// ListLive lists every live resource of every service, sorted by service, type and ID.
+func (s *Sim) ListLive() []Resource {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.Now()
+	var out []Resource
+	for _, name := range s.order {
+		out = append(out, s.services[name].State.Live(now)...)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Service != b.Service {
+			return a.Service < b.Service
+		}
+		if a.Type != b.Type {
+			return a.Type < b.Type
+		}
+		return a.ID < b.ID
+	})
+	return out
+}
+
+// Calls returns the call counters, keyed "service:Operation" (every request counts,
+// including injected failures, so retries are visible).
+func (s *Sim) Calls() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.calls))
+	for k, v := range s.calls {
+		out[k] = v
+	}
+	return out
+}
+
+// CallCount returns how many times service:op was called.
+func (s *Sim) CallCount(service, op string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[service+":"+op]
+}
+
+var scopeRE = regexp.MustCompile(`Credential=[^/,]+/\d{8}/([^/,]+)/([^/,]+)/aws4_request`)
+
+// credentialScope extracts region and signing name from SigV4 (header or presigned query).
+func credentialScope(r *http.Request) (region, service string) {
+	if m := scopeRE.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		return m[1], m[2]
+	}
+	if cred := r.URL.Query().Get("X-Amz-Credential"); cred != "" {
+		if parts := strings.Split(cred, "/"); len(parts) == 5 {
+			return parts[2], parts[3]
+		}
+	}
+	return "", ""
+}
+
+// route finds the service and operation of a request.
+func (s *Sim) route(r *http.Request, body []byte, scopeService string) (*Service, string, *Params) {
+	if target := r.Header.Get("X-Amz-Target"); target != "" {
+		prefix, op, _ := strings.Cut(target, ".")
+		for _, name := range s.order {
+			if svc := s.services[name]; svc.TargetPrefix == prefix {
+				return svc, op, nil
+			}
+		}
+		return nil, op, nil
+	}
+	svc := s.services[scopeService]
+	if svc != nil && (svc.Protocol == RESTXML) {
+		return svc, svc.Route(r), nil
+	}
+	form := r.URL.Query()
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		if v, err := url.ParseQuery(string(body)); err == nil {
+			for k, vals := range v {
+				form[k] = vals
+			}
+		}
+	}
+	action := form.Get("Action")
+	if svc == nil && action != "" {
+		for _, name := range s.order { // unsigned request: first service with the action
+			if _, ok := s.services[name].Ops[action]; ok {
+				svc = s.services[name]
+				break
+			}
+		}
+	}
+	if svc == nil && action == "" {
+		if s3 := s.services["s3"]; s3 != nil {
+			return s3, s3.Route(r), nil
+		}
+	}
+	return svc, action, ParseParams(form)
+}
+
+// ServeHTTP routes a request to its service, applies injected faults and runs the op.
+func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, adminPrefix) {
+		s.serveAdmin(w, r)
+		return
+	}
+	requestID := newRequestID()
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		http.Error(w, "read body: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	region, scopeService := credentialScope(r)
+	if region == "" {
+		region = "us-east-1"
+	}
+	svc, op, params := s.route(r, body, scopeService)
+	if svc == nil {
+		writeError(w, EC2Query, "", requestID, Errorf("UnknownService", "no simulated service for %q", scopeService))
+		return
+	}
+	s.mu.Lock()
+	s.calls[svc.Name+":"+op]++
+	fault, latency := s.injectedFault(svc, op)
+	s.mu.Unlock()
+	if latency > 0 {
+		time.Sleep(latency)
+	}
+	if fault != nil {
+		writeError(w, svc.Protocol, svc.XMLNS, requestID, fault)
+		return
+	}
+	fn, ok := svc.Ops[op]
+	if !ok {
+		code := "InvalidAction"
+		if svc.Protocol == JSON11 {
+			code = "UnknownOperationException"
+		}
+		writeError(w, svc.Protocol, svc.XMLNS, requestID, Errorf(code, "operation %q is not simulated by %s", op, svc.Name))
+		return
+	}
+	c := &Call{Service: svc.Name, Op: op, Region: region, RequestID: requestID, Params: params, Body: body, HTTP: r, sim: s}
+	s.mu.Lock()
+	c.Now = s.Now()
+	out, opErr := fn(c)
+	var saveErr error
+	if opErr == nil && s.statePath != "" && mutating(op) {
+		saveErr = s.saveLocked()
+	}
+	s.mu.Unlock()
+	if err := errors.Join(opErr, saveErr); err != nil {
+		var apiErr *APIError
+		if !errors.As(err, &apiErr) {
+			apiErr = &APIError{Status: http.StatusInternalServerError, Code: "InternalError", Message: err.Error()}
+		}
+		writeError(w, svc.Protocol, svc.XMLNS, requestID, apiErr)
+		return
+	}
+	if err := writeResult(w, svc, c, out); err != nil {
+		writeError(w, svc.Protocol, svc.XMLNS, requestID,
+			&APIError{Status: http.StatusInternalServerError, Code: "InternalError", Message: fmt.Sprintf("encode %s: %v", op, err)})
+	}
+}
+
+// mutating guesses from the name whether an operation can change state (for persistence).
+func mutating(op string) bool {
+	for _, p := range []string{"Describe", "List", "Get", "Head"} {
+		if strings.HasPrefix(op, p) {
+			return false
+		}
+	}
+	return true
+}
