@@ -111,7 +111,15 @@ func TestFaultsReachClientWithAWSCodes(t *testing.T) {
 	if got := code(t, err); got != "Throttling" {
 		t.Fatalf("sts throttle code = %q", got)
 	}
+	_, err = e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
+	if got := code(t, err); got != "RequestLimitExceeded" {
+		t.Fatalf("ec2 throttle code = %q", got)
+	}
 	e.sim.SetFaults(awssim.Faults{ErrorRate: 1, Only: []string{"ec2"}})
+	_, err = e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
+	if got := code(t, err); got != "InternalError" {
+		t.Fatalf("ec2 5xx code = %q", got)
+	}
 	if _, err := e.sts.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatalf("faults scoped to ec2 must not hit sts: %v", err)
 	}
@@ -124,7 +132,7 @@ func TestFaultsReachClientWithAWSCodes(t *testing.T) {
 		t.Fatalf("latency not added")
 	}
 	calls := e.sim.Calls()
-	if calls["sts:GetCallerIdentity"] != 5 {
+	if calls["ec2:DescribeVpcs"] != 2 || calls["sts:GetCallerIdentity"] != 5 {
 		t.Fatalf("calls = %v", calls)
 	}
 	e.sim.Reset()

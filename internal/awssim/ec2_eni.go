@@ -1,0 +1,114 @@
+package awssim
+
+// eni is a network interface. Only AWS-managed ones exist here (NAT gateways; later load
+// balancers and tasks); they hold their subnet and any EIP mapped to them.
+type eni struct {
+	ID            string   `json:"id"`
+	SubnetID      string   `json:"subnetId"`
+	VpcID         string   `json:"vpcId"`
+	AZ            string   `json:"az"`
+	PrivateIP     string   `json:"privateIp"`
+	InterfaceType string   `json:"interfaceType"`
+	Description   string   `json:"description"`
+	GroupIDs      []string `json:"groupIds,omitempty"`
+}
+
+func (r *ec2Region) newENI(sn *subnet, interfaceType, description string, groups []string) *eni {
+	e := &eni{ID: NewID("eni"), SubnetID: sn.ID, VpcID: sn.VpcID, AZ: sn.AZ, PrivateIP: r.allocIP(sn),
+		InterfaceType: interfaceType, Description: description, GroupIDs: groups}
+	r.ENIs[e.ID] = e
+	return e
+}
+
+// releaseENI deletes an interface and unmaps any address mapped to it.
+func (r *ec2Region) releaseENI(id string) {
+	for _, a := range r.Addresses {
+		if a.ENIID == id {
+			a.ENIID, a.AssociationID = "", ""
+		}
+	}
+	r.Tags.Forget(id)
+	delete(r.ENIs, id)
+}
+
+type eniAssociationXML struct {
+	PublicIP      string `xml:"publicIp"`
+	IPOwnerID     string `xml:"ipOwnerId"`
+	AllocationID  string `xml:"allocationId"`
+	AssociationID string `xml:"associationId"`
+}
+
+type groupIdentifierXML struct {
+	GroupID   string `xml:"groupId"`
+	GroupName string `xml:"groupName"`
+}
+
+type networkInterfaceXML struct {
+	NetworkInterfaceID string               `xml:"networkInterfaceId"`
+	SubnetID           string               `xml:"subnetId"`
+	VpcID              string               `xml:"vpcId"`
+	AvailabilityZone   string               `xml:"availabilityZone"`
+	Description        string               `xml:"description"`
+	OwnerID            string               `xml:"ownerId"`
+	RequesterID        string               `xml:"requesterId"`
+	RequesterManaged   bool                 `xml:"requesterManaged"`
+	Status             string               `xml:"status"`
+	PrivateIPAddress   string               `xml:"privateIpAddress"`
+	SourceDestCheck    bool                 `xml:"sourceDestCheck"`
+	InterfaceType      string               `xml:"interfaceType"`
+	Groups             []groupIdentifierXML `xml:"groupSet>item"`
+	Association        *eniAssociationXML   `xml:"association,omitempty"`
+	TagSet             []ec2Tag             `xml:"tagSet>item"`
+}
+
+func (r *ec2Region) eniXML(e *eni) networkInterfaceXML {
+	out := networkInterfaceXML{
+		NetworkInterfaceID: e.ID, SubnetID: e.SubnetID, VpcID: e.VpcID, AvailabilityZone: e.AZ,
+		Description: e.Description, OwnerID: Account, RequesterID: "amazon-aws", RequesterManaged: true,
+		Status: "in-use", PrivateIPAddress: e.PrivateIP, InterfaceType: e.InterfaceType,
+		TagSet: tagSet(r.Tags.Get(e.ID)),
+	}
+	for _, g := range e.GroupIDs {
+		if sg, ok := r.SecurityGroups[g]; ok {
+			out.Groups = append(out.Groups, groupIdentifierXML{GroupID: g, GroupName: sg.Name})
+		}
+	}
+	for _, a := range r.Addresses {
+		if a.ENIID == e.ID {
+			out.Association = &eniAssociationXML{PublicIP: a.PublicIP, IPOwnerID: "amazon", AllocationID: a.AllocationID, AssociationID: a.AssociationID}
+		}
+	}
+	return out
+}
+
+func (s *ec2State) describeNetworkInterfaces(c *Call) (any, error) {
+	r := s.region(c)
+	page, next, err := describe(c, r, r.ENIs, "NetworkInterfaceId", "InvalidNetworkInterfaceID.NotFound", "network interface",
+		func(e *eni) func(string) ([]string, bool) {
+			x := r.eniXML(e)
+			m := map[string][]string{
+				"network-interface-id": {e.ID}, "subnet-id": {e.SubnetID}, "vpc-id": {e.VpcID},
+				"availability-zone": {e.AZ}, "status": {"in-use"}, "interface-type": {e.InterfaceType},
+				"description": {e.Description}, "private-ip-address": {e.PrivateIP},
+				"addresses.private-ip-address": {e.PrivateIP}, "requester-managed": {"true"},
+				"owner-id": {Account}, "group-id": e.GroupIDs,
+				"association.public-ip": nil, "association.allocation-id": nil,
+			}
+			if x.Association != nil {
+				m["association.public-ip"] = []string{x.Association.PublicIP}
+				m["association.allocation-id"] = []string{x.Association.AllocationID}
+			}
+			return fieldMap(m)
+		}, true)
+	if err != nil {
+		return nil, err
+	}
+	out := struct {
+		NetworkInterfaces []networkInterfaceXML `xml:"networkInterfaceSet>item"`
+		NextToken         string                `xml:"nextToken,omitempty"`
+	}{NextToken: next}
+	for _, e := range page {
+		out.NetworkInterfaces = append(out.NetworkInterfaces, r.eniXML(e))
+	}
+	return out, nil
+}
