@@ -1,0 +1,216 @@
+// Package controllers holds the FlaskDeployment reconciler: it owns the finalizer and the
+// status, and runs the stages (network, ecr, ecs, cicd) that converge AWS.
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+)
+
+// Finalizer keeps a FlaskDeployment until its AWS resources are gone.
+const Finalizer = "deploy.flaskops.io/finalizer"
+
+// FlaskDeploymentReconciler converges AWS to each FlaskDeployment through its stages.
+type FlaskDeploymentReconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+
+	// Stages in creation order; deletion runs them in reverse.
+	Stages []stage.Stage
+	// DefaultRegion is used when a spec names no region.
+	DefaultRegion string
+	// ResyncPeriod is how often a Ready object is re-read from AWS to repair drift.
+	ResyncPeriod time.Duration
+	// MaxRequeueAfter caps the stages' requeue intervals (zero: no cap). Tests and the local
+	// demo run the simulator on a fast clock, where AWS's real polling intervals are too long.
+	MaxRequeueAfter time.Duration
+}
+
+// +kubebuilder:rbac:groups=deploy.flaskops.io,resources=flaskdeployments,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=deploy.flaskops.io,resources=flaskdeployments/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=deploy.flaskops.io,resources=flaskdeployments/finalizers,verbs=update
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+
+// Reconcile runs one pass: finalizer, then every stage (or, when deleting, the stages in
+// reverse), then one status patch if anything changed.
+func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	fd := &v1alpha1.FlaskDeployment{}
+	if err := r.Get(ctx, req.NamespacedName, fd); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+
+	if fd.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(fd, Finalizer) {
+		// The finalizer list is merged with an optimistic lock: another writer's finalizer
+		// must not be lost.
+		patch := client.MergeFromWithOptions(fd.DeepCopy(), client.MergeFromWithOptimisticLock{})
+		controllerutil.AddFinalizer(fd, Finalizer)
+		if err := r.Patch(ctx, fd, patch); err != nil {
+			return ctrl.Result{}, fmt.Errorf("add finalizer: %w", err)
+		}
+	}
+
+	status := newStatusWriter(r.Client, fd)
+	ctx = stage.WithCheckpoint(ctx, func(ctx context.Context) error { return status.patch(ctx, fd) })
+
+	var result ctrl.Result
+	var err error
+	if fd.DeletionTimestamp.IsZero() {
+		result, err = r.reconcileNormal(ctx, fd)
+	} else {
+		result, err = r.reconcileDelete(ctx, fd)
+	}
+	if fd.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(fd, Finalizer) {
+		if perr := status.patch(ctx, fd); perr != nil {
+			err = errors.Join(err, perr)
+		}
+	}
+	return result, err
+}
+
+func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1alpha1.FlaskDeployment) (ctrl.Result, error) {
+	if err := r.resolveRegion(fd); err != nil {
+		return r.finish(ctx, fd, nil, err)
+	}
+	outcomes := make([]outcome, 0, len(r.Stages))
+	for _, s := range r.Stages {
+		sctx := log.IntoContext(ctx, log.FromContext(ctx).WithValues("stage", s.Name()))
+		res, err := s.Reconcile(sctx, fd)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", s.Name(), err)
+		}
+		outcomes = append(outcomes, outcome{stage: s, result: res, err: err})
+	}
+	return r.finish(ctx, fd, outcomes, nil)
+}
+
+// finish writes the conditions of one pass and decides when to look again: retriable
+// errors back off, terminal ones stop retrying until the spec changes, and a waiting
+// stage is polled at the soonest interval any stage asked for.
+func (r *FlaskDeploymentReconciler) finish(ctx context.Context, fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) (ctrl.Result, error) {
+	wasStalled := isStalled(fd)
+	s := summarize(fd, outcomes, specErr)
+	if s.stalled != nil && !wasStalled {
+		r.Recorder.Eventf(fd, nil, corev1.EventTypeWarning, "Stalled", "Reconcile", "%s", s.stalled.Error())
+	}
+	if s.retriable != nil {
+		return ctrl.Result{}, s.retriable
+	}
+	if s.requeueAfter > 0 {
+		if s.stalled != nil {
+			log.FromContext(ctx).Error(s.stalled, "Stage stalled")
+		}
+		return ctrl.Result{RequeueAfter: r.capRequeue(s.requeueAfter)}, nil
+	}
+	if s.stalled != nil {
+		return ctrl.Result{}, reconcile.TerminalError(s.stalled)
+	}
+	return ctrl.Result{RequeueAfter: r.capRequeue(r.ResyncPeriod)}, nil
+}
+
+// resolveRegion fixes the object's region in status at the first pass: resources must keep
+// living where they were created even if the operator's default region changes later.
+func (r *FlaskDeploymentReconciler) resolveRegion(fd *v1alpha1.FlaskDeployment) error {
+	want := fd.Spec.Region
+	if want == "" {
+		want = r.DefaultRegion
+	}
+	switch {
+	case fd.Status.Region == "":
+		fd.Status.Region = want
+	case fd.Spec.Region != "" && fd.Spec.Region != fd.Status.Region:
+		return stage.Terminalf(v1alpha1.ReasonInvalidSpec,
+			"spec.region cannot change from %s to %s: AWS resources cannot move between regions", fd.Status.Region, fd.Spec.Region)
+	}
+	return nil
+}
+
+func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(fd, Finalizer) {
+		return ctrl.Result{}, nil
+	}
+	if fd.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain || fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve {
+		r.Recorder.Eventf(fd, nil, corev1.EventTypeNormal, v1alpha1.ReasonRetained, "Delete",
+			"Left AWS resources in place (deletionPolicy %s, managementPolicy %s)", fd.Spec.DeletionPolicy, fd.Spec.ManagementPolicy)
+		return ctrl.Result{}, r.removeFinalizer(ctx, fd)
+	}
+	// Later stages use what earlier ones created (ECS tasks hold ENIs in the subnets), so
+	// a stage is deleted only once every stage after it is gone.
+	for i := len(r.Stages) - 1; i >= 0; i-- {
+		s := r.Stages[i]
+		sctx := log.IntoContext(ctx, log.FromContext(ctx).WithValues("stage", s.Name()))
+		res, err := s.Delete(sctx, fd)
+		if err != nil {
+			err = fmt.Errorf("delete %s: %w", s.Name(), err)
+			markDeleting(fd, s, stage.Result{Reason: v1alpha1.ReasonRetrying, Message: err.Error()})
+			if t, ok := stage.AsTerminal(err); ok {
+				return ctrl.Result{}, reconcile.TerminalError(t)
+			}
+			return ctrl.Result{}, err
+		}
+		if !res.Done {
+			markDeleting(fd, s, res)
+			after := res.RequeueAfter
+			if after == 0 {
+				after = 5 * time.Second
+			}
+			return ctrl.Result{RequeueAfter: r.capRequeue(after)}, nil
+		}
+	}
+	return ctrl.Result{}, r.removeFinalizer(ctx, fd)
+}
+
+func (r *FlaskDeploymentReconciler) removeFinalizer(ctx context.Context, fd *v1alpha1.FlaskDeployment) error {
+	patch := client.MergeFromWithOptions(fd.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.RemoveFinalizer(fd, Finalizer)
+	if err := r.Patch(ctx, fd, patch); err != nil {
+		return fmt.Errorf("remove finalizer: %w", client.IgnoreNotFound(err))
+	}
+	return nil
+}
+
+func (r *FlaskDeploymentReconciler) capRequeue(d time.Duration) time.Duration {
+	if r.MaxRequeueAfter > 0 && (d == 0 || d > r.MaxRequeueAfter) {
+		return r.MaxRequeueAfter
+	}
+	return d
+}
+
+// SetupWithManager registers the reconciler. Our own status patches do not trigger a
+// pass: only spec changes, deletion and annotation changes (a manual nudge) do.
+func (r *FlaskDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.FlaskDeployment{}, builder.WithPredicates(predicate.Or(
+			predicate.GenerationChangedPredicate{},
+			predicate.AnnotationChangedPredicate{},
+			deletionStarted{},
+		))).
+		WithOptions(controller.Options{MaxConcurrentReconciles: maxConcurrent}).
+		Named("flaskdeployment").
+		Complete(r)
+}
+
+// deletionStarted passes the update that sets deletionTimestamp, which need not bump the
+// generation.
+type deletionStarted struct{ predicate.Funcs }
+
+func (deletionStarted) Update(e event.UpdateEvent) bool {
+	return e.ObjectOld.GetDeletionTimestamp().IsZero() && !e.ObjectNew.GetDeletionTimestamp().IsZero()
+}

@@ -1,0 +1,176 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+)
+
+// outcome is one stage's result of one pass.
+type outcome struct {
+	stage  stage.Stage
+	result stage.Result
+	err    error
+}
+
+// statusWriter patches the status subresource with what changed since it was last written,
+// and not at all when nothing did: a no-op pass costs the API server nothing.
+type statusWriter struct {
+	client  client.Client
+	written *v1alpha1.FlaskDeployment
+}
+
+func newStatusWriter(c client.Client, fd *v1alpha1.FlaskDeployment) *statusWriter {
+	return &statusWriter{client: c, written: fd.DeepCopy()}
+}
+
+func (w *statusWriter) patch(ctx context.Context, fd *v1alpha1.FlaskDeployment) error {
+	if equality.Semantic.DeepEqual(w.written.Status, fd.Status) {
+		return nil
+	}
+	if err := w.client.Status().Patch(ctx, fd, client.MergeFrom(w.written)); err != nil {
+		return fmt.Errorf("patch status: %w", err)
+	}
+	w.written = fd.DeepCopy()
+	return nil
+}
+
+// summary is what a pass decided, beyond the conditions it wrote.
+type summary struct {
+	retriable    error
+	stalled      error
+	requeueAfter time.Duration
+}
+
+// summarize writes each stage's condition, then Ready, Reconciling and Stalled (kstatus
+// semantics) and observedGeneration. observedGeneration is not advanced by a pass that
+// ended in a retriable error: that pass did not finish evaluating the spec.
+func summarize(fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) summary {
+	gen := fd.Generation
+	var s summary
+	var retriable, terminal []error
+	var firstNotReady *metav1.Condition
+	terminalReason := ""
+
+	if specErr != nil {
+		t, _ := stage.AsTerminal(specErr)
+		terminal = append(terminal, specErr)
+		terminalReason = t.Reason
+		firstNotReady = &metav1.Condition{Status: metav1.ConditionFalse, Reason: t.Reason, Message: specErr.Error()}
+	}
+	for _, o := range outcomes {
+		c := stageCondition(o, gen)
+		meta.SetStatusCondition(&fd.Status.Conditions, c)
+		if c.Status != metav1.ConditionTrue && firstNotReady == nil {
+			firstNotReady = &c
+		}
+		switch t, isTerminal := stage.AsTerminal(o.err); {
+		case isTerminal:
+			terminal = append(terminal, o.err)
+			if terminalReason == "" {
+				terminalReason = t.Reason
+			}
+		case o.err != nil:
+			retriable = append(retriable, o.err)
+		case !o.result.Done && o.result.RequeueAfter > 0:
+			if s.requeueAfter == 0 || o.result.RequeueAfter < s.requeueAfter {
+				s.requeueAfter = o.result.RequeueAfter
+			}
+		}
+	}
+	s.retriable = errors.Join(retriable...)
+	s.stalled = errors.Join(terminal...)
+
+	ready := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue,
+		Reason: v1alpha1.ReasonReady, Message: "all stages are ready", ObservedGeneration: gen}
+	if firstNotReady != nil {
+		ready.Status, ready.Reason, ready.Message = firstNotReady.Status, firstNotReady.Reason, firstNotReady.Message
+	}
+	meta.SetStatusCondition(&fd.Status.Conditions, ready)
+	fd.Status.Message = ready.Message
+
+	switch {
+	case s.stalled != nil:
+		meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionStalled,
+			Status: metav1.ConditionTrue, Reason: terminalReason, Message: s.stalled.Error(), ObservedGeneration: gen})
+		meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionReconciling)
+	case ready.Status != metav1.ConditionTrue:
+		meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReconciling,
+			Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonProgressing, Message: ready.Message, ObservedGeneration: gen})
+		meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionStalled)
+	default:
+		meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionReconciling)
+		meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionStalled)
+	}
+	meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionDeletionBlocked)
+
+	fd.Status.URL = serviceURL(fd)
+	if s.retriable == nil {
+		fd.Status.ObservedGeneration = gen
+	}
+	return s
+}
+
+// stageCondition turns one stage's outcome into its <Stage>Ready condition.
+func stageCondition(o outcome, gen int64) metav1.Condition {
+	c := metav1.Condition{Type: o.stage.Condition(), ObservedGeneration: gen}
+	switch t, isTerminal := stage.AsTerminal(o.err); {
+	case isTerminal:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, t.Reason, o.err.Error()
+	case o.err != nil:
+		// A failed call says nothing about the resources: Unknown, not False.
+		c.Status, c.Reason, c.Message = metav1.ConditionUnknown, v1alpha1.ReasonRetrying, o.err.Error()
+	case o.result.Done:
+		c.Status, c.Reason, c.Message = metav1.ConditionTrue, orDefault(o.result.Reason, v1alpha1.ReasonReady), o.result.Message
+	default:
+		c.Status, c.Reason, c.Message = metav1.ConditionFalse, orDefault(o.result.Reason, v1alpha1.ReasonProgressing), o.result.Message
+	}
+	return c
+}
+
+// markDeleting reports a stage whose resources are not gone yet.
+func markDeleting(fd *v1alpha1.FlaskDeployment, s stage.Stage, res stage.Result) {
+	gen := fd.Generation
+	msg := fmt.Sprintf("deleting %s: %s", s.Name(), orDefault(res.Message, "in progress"))
+	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: s.Condition(),
+		Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonDeleting, Message: msg, ObservedGeneration: gen})
+	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionDeletionBlocked,
+		Status: metav1.ConditionTrue, Reason: orDefault(res.Reason, v1alpha1.ReasonDeleting), Message: msg, ObservedGeneration: gen})
+	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReady,
+		Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonDeleting, Message: msg, ObservedGeneration: gen})
+	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReconciling,
+		Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonDeleting, Message: msg, ObservedGeneration: gen})
+	fd.Status.Message = msg
+}
+
+func isStalled(fd *v1alpha1.FlaskDeployment) bool {
+	return meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled)
+}
+
+// serviceURL is where the app answers, derived from the load balancer's DNS name.
+func serviceURL(fd *v1alpha1.FlaskDeployment) string {
+	dns := fd.Status.Service.LoadBalancerDNS
+	if dns == "" {
+		return ""
+	}
+	if fd.Spec.Service.LoadBalancer.CertificateARN != "" {
+		return "https://" + dns
+	}
+	return "http://" + dns
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
