@@ -8,7 +8,7 @@ type eni struct {
 	VpcID         string   `json:"vpcId"`
 	AZ            string   `json:"az"`
 	PrivateIP     string   `json:"privateIp"`
-	InterfaceType string   `json:"interfaceType"`
+	InterfaceType string   `json:"interfaceType"` // AWS sends "nat_gateway", though the SDK enum says "natGateway"
 	Description   string   `json:"description"`
 	GroupIDs      []string `json:"groupIds,omitempty"`
 }
