@@ -23,6 +23,7 @@ type env struct {
 	cfg   aws.Config
 	ec2   *ec2.Client
 	sts   *sts.Client
+	url   string
 }
 
 func newEnv(t *testing.T, opts ...awssim.Option) *env {
@@ -35,7 +36,7 @@ func newEnv(t *testing.T, opts ...awssim.Option) *env {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	cfg := configFor(srv.URL, "us-east-1")
-	return &env{sim: sim, clock: clock, cfg: cfg, ec2: ec2.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg)}
+	return &env{sim: sim, clock: clock, cfg: cfg, url: srv.URL, ec2: ec2.NewFromConfig(cfg), sts: sts.NewFromConfig(cfg)}
 }
 
 func configFor(url, region string) aws.Config {
