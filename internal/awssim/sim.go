@@ -112,7 +112,7 @@ func (s *Sim) ListLive() []Resource {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := s.Now()
-	var out []Resource
+	out := []Resource{} // an empty inventory is [], not null, on the admin endpoint
 	for _, name := range s.order {
 		out = append(out, s.services[name].State.Live(now)...)
 	}
