@@ -1,0 +1,113 @@
+// Command manager runs the flask-operator controller manager.
+package main
+
+import (
+	"context"
+	"flag"
+	"os"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+var scheme = runtime.NewScheme()
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
+	utilruntime.Must(v1alpha1.AddToScheme(scheme))
+}
+
+func main() {
+	var (
+		metricsAddr     string
+		probeAddr       string
+		leaderElect     bool
+		defaultRegion   string
+		resyncPeriod    time.Duration
+		maxConcurrent   int
+		maxRequeueAfter time.Duration
+	)
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
+	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the health probe endpoint binds to.")
+	flag.BoolVar(&leaderElect, "leader-elect", false, "Enable leader election, so that only one manager reconciles at a time.")
+	flag.StringVar(&defaultRegion, "default-region", "", "AWS region for FlaskDeployments that name none (default: the SDK's, e.g. AWS_REGION).")
+	flag.DurationVar(&resyncPeriod, "resync-period", 10*time.Minute, "How often a Ready FlaskDeployment is re-read from AWS to repair drift.")
+	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 2, "How many FlaskDeployments are reconciled at once.")
+	flag.DurationVar(&maxRequeueAfter, "max-requeue-after", 0, "Cap on the wait before AWS is polled again (0: the stages' own intervals). For simulators on a fast clock.")
+	opts := zap.Options{}
+	opts.BindFlags(flag.CommandLine)
+	flag.Parse()
+	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
+	log := ctrl.Log.WithName("setup")
+
+	cfg, err := cloud.LoadConfig(context.Background(), defaultRegion)
+	if err != nil {
+		log.Error(err, "Cannot start without AWS configuration")
+		os.Exit(1)
+	}
+	clients := cloud.NewClients(cfg)
+	log.Info("Loaded AWS configuration", "region", cfg.Region, "endpoint", endpoint(cfg.BaseEndpoint))
+
+	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
+		Scheme:                 scheme,
+		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
+		HealthProbeBindAddress: probeAddr,
+		LeaderElection:         leaderElect,
+		LeaderElectionID:       "flask-operator.flaskops.io",
+	})
+	if err != nil {
+		log.Error(err, "Cannot create manager")
+		os.Exit(1)
+	}
+	rec := mgr.GetEventRecorder("flaskdeployment-controller")
+	r := &controllers.FlaskDeploymentReconciler{
+		Client:          mgr.GetClient(),
+		Recorder:        rec,
+		Stages:          stages(clients, rec),
+		DefaultRegion:   clients.DefaultRegion(),
+		ResyncPeriod:    resyncPeriod,
+		MaxRequeueAfter: maxRequeueAfter,
+	}
+	if err := r.SetupWithManager(mgr, maxConcurrent); err != nil {
+		log.Error(err, "Cannot set up controller", "controller", "FlaskDeployment")
+		os.Exit(1)
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		log.Error(err, "Cannot set up health check")
+		os.Exit(1)
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		log.Error(err, "Cannot set up ready check")
+		os.Exit(1)
+	}
+
+	log.Info("Starting manager")
+	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
+		log.Error(err, "Manager stopped")
+		os.Exit(1)
+	}
+}
+
+// stages are the stages the operator runs, in creation order.
+func stages(clients *cloud.Clients, rec events.EventRecorder) []stage.Stage {
+	return []stage.Stage{}
+}
+
+func endpoint(base *string) string {
+	if base == nil {
+		return "AWS"
+	}
+	return *base
+}
