@@ -336,7 +336,8 @@ func (s *ecrState) deleteRepository(c *Call) (any, error) {
 // lifecyclePolicyDoc is what ECR validates in a lifecycle policy.
 type lifecyclePolicyDoc struct {
 	Rules []struct {
-		RulePriority *int `json:"rulePriority"`
+		RulePriority *int   `json:"rulePriority"`
+		Description  string `json:"description"`
 		Selection    *struct {
 			TagStatus      string   `json:"tagStatus"`
 			TagPrefixList  []string `json:"tagPrefixList"`

@@ -1,0 +1,162 @@
+package ecr
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+// resourceParameter is the flaskops.io/resource tag value of the URI parameter.
+const resourceParameter = "repository-uri-parameter"
+
+// parameterName is the SSM parameter the build reads the repository URI from.
+func parameterName(fd *v1alpha1.FlaskDeployment) string {
+	return "/flaskops/" + fd.Namespace + "/" + fd.Name + "/repository-uri"
+}
+
+// reconcileParameter keeps the String parameter holding the repository URI: created when
+// missing, its value put back when overwritten, its ownership tags put back when removed.
+func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository) error {
+	name := parameterName(p.fd)
+	uri := aws.ToString(repo.RepositoryUri)
+	st := &p.fd.Status.Repository
+	out, err := p.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	if cloud.IsNotFound(err) {
+		if p.observe {
+			p.noteDrift(ctx, "parameter %s does not exist", name)
+			st.ParameterName = ""
+			return nil
+		}
+		if st.ParameterName != "" && !p.created {
+			p.noteDrift(ctx, "parameter %s was deleted, created again", name)
+		}
+		return p.createParameter(ctx, name, uri)
+	}
+	if err != nil {
+		return fmt.Errorf("get parameter %s: %w", name, classify(err))
+	}
+	if err := p.checkParameterOwner(ctx, name); err != nil {
+		return err
+	}
+	st.ParameterName = name
+	param := out.Parameter
+	if aws.ToString(param.Value) == uri && param.Type == ssmtypes.ParameterTypeString {
+		return nil
+	}
+	p.noteDrift(ctx, "parameter %s held %s %q instead of the repository URI", name, param.Type, aws.ToString(param.Value))
+	if p.observe {
+		return nil
+	}
+	// Overwrite takes no tags (AWS refuses the combination); the tags are already there.
+	if _, err := p.ssm.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String(name), Value: aws.String(uri), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true),
+	}); err != nil {
+		return fmt.Errorf("restore parameter %s: %w", name, classify(err))
+	}
+	p.event("RepairedParameter", "Update", "Restored the repository URI in SSM parameter %s", name)
+	return nil
+}
+
+func (p *pass) createParameter(ctx context.Context, name, uri string) error {
+	_, err := p.ssm.PutParameter(ctx, &ssm.PutParameterInput{
+		Name:        aws.String(name),
+		Value:       aws.String(uri),
+		Type:        ssmtypes.ParameterTypeString,
+		Description: aws.String("ECR repository URI of FlaskDeployment " + cloud.Owner(p.fd) + " (managed by flask-operator)"),
+		Tags:        cloud.ToSSM(cloud.Tags(p.fd, Name, resourceParameter)),
+	})
+	if err != nil {
+		// ParameterAlreadyExists: created since we looked; the next pass checks it.
+		return fmt.Errorf("create parameter %s: %w", name, classify(err))
+	}
+	p.fd.Status.Repository.ParameterName = name
+	log.FromContext(ctx).Info("Created SSM parameter", "parameterName", name)
+	p.event("CreatedParameter", "Create", "Created SSM parameter %s", name)
+	return nil
+}
+
+// parameterTags lists the parameter's tags.
+func (p *pass) parameterTags(ctx context.Context, name string) (map[string]string, error) {
+	out, err := p.ssm.ListTagsForResource(ctx, &ssm.ListTagsForResourceInput{
+		ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list tags of parameter %s: %w", name, classify(err))
+	}
+	return cloud.FromSSM(out.TagList), nil
+}
+
+// checkParameterOwner refuses a parameter that another object owns. The name is under this
+// object's own /flaskops/<namespace>/<name>/ path, so one without an owner tag (written by
+// hand, or its tags removed) is taken over and tagged.
+func (p *pass) checkParameterOwner(ctx context.Context, name string) error {
+	have, err := p.parameterTags(ctx, name)
+	if err != nil {
+		return err
+	}
+	if owner := have[cloud.TagOwner]; owner != "" && owner != cloud.Owner(p.fd) {
+		if p.observe {
+			p.noteDrift(ctx, "parameter %s is owned by %s", name, owner)
+			return nil
+		}
+		return stage.Terminalf(ReasonParameterNotOwned,
+			"SSM parameter %s is owned by %s (tag %s), not by this FlaskDeployment: remove that tag or the parameter if it is stale",
+			name, owner, cloud.TagOwner)
+	}
+	missing := cloud.MissingTags(cloud.Tags(p.fd, Name, resourceParameter), have)
+	if len(missing) == 0 {
+		return nil
+	}
+	p.noteDrift(ctx, "parameter %s tags %s differed from the spec", name, strings.Join(keys(missing), ", "))
+	if p.observe {
+		return nil
+	}
+	if _, err := p.ssm.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{
+		ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name), Tags: cloud.ToSSM(missing),
+	}); err != nil {
+		return fmt.Errorf("tag parameter %s: %w", name, classify(err))
+	}
+	return nil
+}
+
+// deleteParameter deletes the URI parameter if it exists and is ours.
+func (p *pass) deleteParameter(ctx context.Context) error {
+	name := parameterName(p.fd)
+	st := &p.fd.Status.Repository
+	if _, err := p.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)}); err != nil {
+		if cloud.IsNotFound(err) {
+			st.ParameterName = ""
+			return nil
+		}
+		return fmt.Errorf("get parameter %s: %w", name, classify(err))
+	}
+	have, err := p.parameterTags(ctx, name)
+	if err != nil {
+		return err
+	}
+	if !cloud.IsOwned(have, p.fd) {
+		log.FromContext(ctx).Info("Left SSM parameter alone: not owned by this object", "parameterName", name)
+		st.ParameterName = ""
+		return nil
+	}
+	if _, err := p.ssm.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(name)}); err != nil {
+		if !cloud.IsNotFound(err) {
+			return fmt.Errorf("delete parameter %s: %w", name, classify(err))
+		}
+	} else {
+		log.FromContext(ctx).Info("Deleted SSM parameter", "parameterName", name)
+		p.event("DeletedParameter", "Delete", "Deleted SSM parameter %s", name)
+	}
+	st.ParameterName = ""
+	return nil
+}
