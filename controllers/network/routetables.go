@@ -1,0 +1,531 @@
+package network
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+const (
+	resourcePublicRouteTable = "public-rtb"
+	defaultRoute             = "0.0.0.0/0"
+)
+
+// privateTable is one private route table the spec asks for.
+type privateTable struct {
+	az        string   // "" for the table all private subnets share
+	resource  string   // resource tag
+	subnetAZs []string // zones whose private subnet it serves
+	natAZ     string   // zone of the NAT gateway its default route goes to; "" for none
+}
+
+// privateTables: one shared table (Single, None) or one per zone (PerAZ). The default
+// route goes to a NAT gateway only where natAZs has one.
+func privateTables(fd *v1alpha1.FlaskDeployment, azs []string) []privateTable {
+	nats := natAZs(fd, azs)
+	natFor := func(az string) string {
+		if slices.Contains(nats, az) {
+			return az
+		}
+		return ""
+	}
+	if fd.Spec.Network.NATGateways == v1alpha1.NATGatewayPerAZ {
+		out := make([]privateTable, 0, len(azs))
+		for _, az := range azs {
+			out = append(out, privateTable{az: az, resource: "private-rtb-" + az, subnetAZs: []string{az}, natAZ: natFor(az)})
+		}
+		return out
+	}
+	t := privateTable{resource: "private-rtb", subnetAZs: azs}
+	if len(azs) > 0 {
+		t.natAZ = natFor(azs[0])
+	}
+	return []privateTable{t}
+}
+
+// reconcileRouteTables converges the public route table (default route to the internet
+// gateway, associated with the public subnets) and the private ones (default route to a
+// NAT gateway, associated with the private subnets).
+func (p *pass) reconcileRouteTables(ctx context.Context) error {
+	st := &p.fd.Status.Network
+	id, err := p.reconcileRouteTable(ctx, resourcePublicRouteTable, st.PublicRouteTableID)
+	if err != nil {
+		return err
+	}
+	st.PublicRouteTableID = id
+	if id != "" {
+		if st.InternetGatewayID != "" {
+			if err := p.reconcileDefaultRoute(ctx, id, routeTarget{gatewayID: st.InternetGatewayID}, p.fresh[st.InternetGatewayID]); err != nil {
+				return err
+			}
+		}
+		if err := p.reconcileAssociations(ctx, id, p.subnetsOf(tierPublic)); err != nil {
+			return err
+		}
+	}
+
+	for _, t := range privateTables(p.fd, p.azs) {
+		id, err := p.reconcileRouteTable(ctx, t.resource, privateTableIn(st.PrivateRouteTables, t.az))
+		if err != nil {
+			return err
+		}
+		if id == "" {
+			continue
+		}
+		st.PrivateRouteTables = setPrivateTable(st.PrivateRouteTables, p.azs, v1alpha1.RouteTableStatus{ID: id, AvailabilityZone: t.az})
+		if t.natAZ == "" {
+			if err := p.removeDefaultRoute(ctx, id); err != nil {
+				return err
+			}
+		} else if n := natIn(st.NATGateways, t.natAZ); n.ID != "" && n.State == string(ec2types.NatGatewayStateAvailable) {
+			if err := p.reconcileDefaultRoute(ctx, id, routeTarget{natGatewayID: n.ID}, !p.natWasAvailable[n.ID]); err != nil {
+				return err
+			}
+		}
+		var subnets []string
+		for _, az := range t.subnetAZs {
+			if sn := subnetIn(st.PrivateSubnets, az); sn != "" {
+				subnets = append(subnets, sn)
+			}
+		}
+		if err := p.reconcileAssociations(ctx, id, subnets); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// reconcileRouteTable finds or creates one route table; "" under Observe when missing.
+func (p *pass) reconcileRouteTable(ctx context.Context, resource, statusID string) (string, error) {
+	rt, err := find(p.fd, p.inv.routeTables, routeTableID, routeTableTags, statusID, resource)
+	if err != nil {
+		return "", err
+	}
+	if rt != nil {
+		id := aws.ToString(rt.RouteTableId)
+		if vpc := aws.ToString(rt.VpcId); vpc != p.fd.Status.Network.VPCID {
+			return "", stage.Terminalf(ReasonOwnershipConflict, "route table %s is in VPC %s, not in this object's VPC %s", id, vpc, p.fd.Status.Network.VPCID)
+		}
+		return id, p.reconcileTags(ctx, "route table", id, resource, rt.Tags)
+	}
+	if statusID != "" {
+		p.drift(ctx, "route table %s (%s) no longer exists; creating a new one", statusID, resource)
+		p.fd.Status.Network.CreateAttempt++ // the old ClientToken would hand back the deleted table
+	}
+	if !p.mayWrite(true, "route table %s", resource) {
+		return "", nil
+	}
+	vpc := p.fd.Status.Network.VPCID
+	out, err := p.ec2.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{
+		VpcId:             aws.String(vpc),
+		ClientToken:       aws.String(p.token("rtb/" + resource + "/" + vpc)),
+		TagSpecifications: p.tagSpec(ec2types.ResourceTypeRouteTable, resource),
+	})
+	if err != nil {
+		return "", fmt.Errorf("create route table %s in VPC %s: %w", resource, vpc, err)
+	}
+	id := aws.ToString(out.RouteTable.RouteTableId)
+	if resource == resourcePublicRouteTable {
+		p.fd.Status.Network.PublicRouteTableID = id
+	} else {
+		az := ""
+		for _, t := range privateTables(p.fd, p.azs) {
+			if t.resource == resource {
+				az = t.az
+			}
+		}
+		p.fd.Status.Network.PrivateRouteTables = setPrivateTable(p.fd.Status.Network.PrivateRouteTables, p.azs,
+			v1alpha1.RouteTableStatus{ID: id, AvailabilityZone: az})
+	}
+	p.created(ctx, "route table", "RouteTable", id)
+	if err := p.checkpoint(ctx, "route table "+id); err != nil {
+		return "", err
+	}
+	p.inv.routeTables = append(p.inv.routeTables, *out.RouteTable)
+	return id, nil
+}
+
+// routeTarget is where a default route goes: an internet gateway or a NAT gateway.
+type routeTarget struct {
+	gatewayID    string
+	natGatewayID string
+}
+
+func (t routeTarget) String() string {
+	if t.gatewayID != "" {
+		return t.gatewayID
+	}
+	return t.natGatewayID
+}
+
+// routeTargetOf is where a route goes now ("" parts for other targets).
+func routeTargetOf(r ec2types.Route) string {
+	for _, s := range []*string{r.GatewayId, r.NatGatewayId, r.NetworkInterfaceId, r.InstanceId,
+		r.TransitGatewayId, r.VpcPeeringConnectionId, r.EgressOnlyInternetGatewayId} {
+		if aws.ToString(s) != "" {
+			return aws.ToString(s)
+		}
+	}
+	return ""
+}
+
+// routeNeedsRepair compares a default route with its target: missing (nil) means create,
+// pointing elsewhere or blackholed means replace.
+func routeNeedsRepair(r *ec2types.Route, want routeTarget) (create, replace bool) {
+	switch {
+	case r == nil:
+		return true, false
+	case routeTargetOf(*r) != want.String(), r.State == ec2types.RouteStateBlackhole:
+		return false, true
+	}
+	return false, false
+}
+
+// reconcileDefaultRoute makes 0.0.0.0/0 of a route table go to target. fresh says the
+// target is new in this pass, so a missing route is set-up rather than drift.
+func (p *pass) reconcileDefaultRoute(ctx context.Context, rtID string, target routeTarget, fresh bool) error {
+	rt := p.routeTable(rtID)
+	cur := findDefaultRoute(rt)
+	create, replace := routeNeedsRepair(cur, target)
+	fresh = fresh || p.fresh[rtID]
+	switch {
+	case create:
+		if !fresh && !p.mayWrite(false, "route %s missing in route table %s", defaultRoute, rtID) {
+			return nil
+		}
+		_, err := p.ec2.CreateRoute(ctx, &ec2.CreateRouteInput{
+			RouteTableId: aws.String(rtID), DestinationCidrBlock: aws.String(defaultRoute),
+			GatewayId: nilIfEmpty(target.gatewayID), NatGatewayId: nilIfEmpty(target.natGatewayID),
+		})
+		if err != nil && !cloud.IsAlreadyExists(err) {
+			return fmt.Errorf("create route %s to %s in route table %s: %w", defaultRoute, target, rtID, err)
+		}
+		if !fresh {
+			p.drift(ctx, "route %s was missing in route table %s; added, to %s", defaultRoute, rtID, target)
+		}
+	case replace:
+		was := routeTargetOf(*cur)
+		if was == "" {
+			was = "nothing"
+		}
+		if cur.State == ec2types.RouteStateBlackhole {
+			was += " (blackhole)"
+		}
+		if !fresh && !p.mayWrite(false, "route %s in route table %s goes to %s, not %s", defaultRoute, rtID, was, target) {
+			return nil
+		}
+		if _, err := p.ec2.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{
+			RouteTableId: aws.String(rtID), DestinationCidrBlock: aws.String(defaultRoute),
+			GatewayId: nilIfEmpty(target.gatewayID), NatGatewayId: nilIfEmpty(target.natGatewayID),
+		}); err != nil {
+			return fmt.Errorf("replace route %s in route table %s with one to %s: %w", defaultRoute, rtID, target, err)
+		}
+		if !fresh {
+			p.drift(ctx, "route %s in route table %s went to %s; pointed back to %s", defaultRoute, rtID, was, target)
+		}
+	default:
+		return nil
+	}
+	rt.Routes = slices.DeleteFunc(rt.Routes, func(r ec2types.Route) bool { return aws.ToString(r.DestinationCidrBlock) == defaultRoute })
+	rt.Routes = append(rt.Routes, ec2types.Route{DestinationCidrBlock: aws.String(defaultRoute),
+		GatewayId: nilIfEmpty(target.gatewayID), NatGatewayId: nilIfEmpty(target.natGatewayID), State: ec2types.RouteStateActive})
+	return nil
+}
+
+// removeDefaultRoute deletes the default route of a private table that should have none
+// (natGateways None, or suspended).
+func (p *pass) removeDefaultRoute(ctx context.Context, rtID string) error {
+	rt := p.routeTable(rtID)
+	cur := findDefaultRoute(rt)
+	if cur == nil {
+		return nil
+	}
+	target := routeTargetOf(*cur)
+	if !p.mayWrite(false, "route %s in route table %s goes to %s; the spec asks for none", defaultRoute, rtID, target) {
+		return nil
+	}
+	if _, err := p.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{
+		RouteTableId: aws.String(rtID), DestinationCidrBlock: aws.String(defaultRoute),
+	}); err != nil && !cloud.IsNotFound(err) {
+		return fmt.Errorf("delete route %s from route table %s: %w", defaultRoute, rtID, err)
+	}
+	log.FromContext(ctx).Info("Deleted route", "routeTableID", rtID, "destination", defaultRoute, "target", target)
+	rt.Routes = slices.DeleteFunc(rt.Routes, func(r ec2types.Route) bool { return aws.ToString(r.DestinationCidrBlock) == defaultRoute })
+	return nil
+}
+
+// reconcileAssociations associates each subnet with the route table, moving it from any
+// other table it is associated with.
+func (p *pass) reconcileAssociations(ctx context.Context, rtID string, subnets []string) error {
+	rt := p.routeTable(rtID)
+	for _, sn := range subnets {
+		if associationOf(*rt, sn) != "" {
+			continue
+		}
+		fresh := p.fresh[rtID] || p.fresh[sn]
+		other, assoc := p.ownAssociation(sn)
+		if !fresh && other == "" && !p.mayWrite(false, "subnet %s is not associated with route table %s", sn, rtID) {
+			continue
+		}
+		if p.observe {
+			continue
+		}
+		if other == "" {
+			out, err := p.ec2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: aws.String(rtID), SubnetId: aws.String(sn)})
+			switch {
+			case err == nil:
+				assoc = aws.ToString(out.AssociationId)
+			case cloud.IsAlreadyExists(err):
+				// Associated with a table we do not own: take the subnet over.
+				if other, assoc, err = p.foreignAssociation(ctx, sn); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("associate subnet %s with route table %s: %w", sn, rtID, err)
+			}
+		}
+		if other != "" {
+			out, err := p.ec2.ReplaceRouteTableAssociation(ctx, &ec2.ReplaceRouteTableAssociationInput{
+				AssociationId: aws.String(assoc), RouteTableId: aws.String(rtID),
+			})
+			if err != nil {
+				return fmt.Errorf("move subnet %s from route table %s to %s: %w", sn, other, rtID, err)
+			}
+			if o := p.routeTable(other); o != nil {
+				o.Associations = slices.DeleteFunc(o.Associations, func(a ec2types.RouteTableAssociation) bool {
+					return aws.ToString(a.SubnetId) == sn
+				})
+			}
+			assoc = aws.ToString(out.NewAssociationId)
+			log.FromContext(ctx).Info("Moved subnet to route table", "subnetID", sn, "from", other, "routeTableID", rtID)
+		}
+		rt = p.routeTable(rtID)
+		rt.Associations = append(rt.Associations, ec2types.RouteTableAssociation{
+			RouteTableAssociationId: aws.String(assoc), RouteTableId: aws.String(rtID), SubnetId: aws.String(sn),
+			Main: aws.Bool(false),
+		})
+		if !fresh {
+			p.drift(ctx, "subnet %s was not associated with route table %s; associated", sn, rtID)
+		}
+	}
+	return nil
+}
+
+// ownAssociation finds sn's association with another route table in the inventory.
+func (p *pass) ownAssociation(sn string) (rtID, assocID string) {
+	for _, rt := range p.inv.routeTables {
+		if a := associationOf(rt, sn); a != "" {
+			return aws.ToString(rt.RouteTableId), a
+		}
+	}
+	return "", ""
+}
+
+// foreignAssociation looks up the association of sn with a route table outside the
+// inventory.
+func (p *pass) foreignAssociation(ctx context.Context, sn string) (rtID, assocID string, err error) {
+	out, err := p.ec2.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("association.subnet-id"), Values: []string{sn}}},
+	})
+	if err != nil {
+		return "", "", fmt.Errorf("describe the route table of subnet %s: %w", sn, err)
+	}
+	for _, rt := range out.RouteTables {
+		if a := associationOf(rt, sn); a != "" {
+			return aws.ToString(rt.RouteTableId), a, nil
+		}
+	}
+	return "", "", fmt.Errorf("subnet %s is associated with a route table that cannot be found", sn)
+}
+
+// associationOf is the ID of the association of subnet sn with rt, or "".
+func associationOf(rt ec2types.RouteTable, sn string) string {
+	for _, a := range rt.Associations {
+		if aws.ToString(a.SubnetId) == sn && !aws.ToBool(a.Main) && associated(a) {
+			return aws.ToString(a.RouteTableAssociationId)
+		}
+	}
+	return ""
+}
+
+func associated(a ec2types.RouteTableAssociation) bool {
+	return a.AssociationState == nil || a.AssociationState.State == "" ||
+		a.AssociationState.State == ec2types.RouteTableAssociationStateCodeAssociated ||
+		a.AssociationState.State == ec2types.RouteTableAssociationStateCodeAssociating
+}
+
+// routeTable returns the inventory's copy of a route table (nil when unknown).
+func (p *pass) routeTable(id string) *ec2types.RouteTable {
+	for i := range p.inv.routeTables {
+		if aws.ToString(p.inv.routeTables[i].RouteTableId) == id {
+			return &p.inv.routeTables[i]
+		}
+	}
+	return nil
+}
+
+func findDefaultRoute(rt *ec2types.RouteTable) *ec2types.Route {
+	if rt == nil {
+		return nil
+	}
+	for i := range rt.Routes {
+		if aws.ToString(rt.Routes[i].DestinationCidrBlock) == defaultRoute {
+			return &rt.Routes[i]
+		}
+	}
+	return nil
+}
+
+// pruneRouteTables deletes route tables of ours the spec no longer asks for (after a
+// natGateways change), once the subnets have moved to their new tables.
+func (p *pass) pruneRouteTables(ctx context.Context) error {
+	want := map[string]bool{resourcePublicRouteTable: true}
+	for _, t := range privateTables(p.fd, p.azs) {
+		want[t.resource] = true
+	}
+	for _, rt := range owned(p.fd, p.inv.routeTables, routeTableTags) {
+		if want[resourceOf(rt.Tags)] {
+			continue
+		}
+		id := aws.ToString(rt.RouteTableId)
+		if !p.mayWrite(false, "route table %s is not in the spec", id) {
+			continue
+		}
+		if _, err := p.deleteRouteTable(ctx, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteRouteTable disassociates a route table from its subnets and deletes it; false
+// while AWS reports it still in use.
+func (p *pass) deleteRouteTable(ctx context.Context, id string) (bool, error) {
+	if err := p.disassociate(ctx, id); err != nil {
+		return false, err
+	}
+	if _, err := p.ec2.DeleteRouteTable(ctx, &ec2.DeleteRouteTableInput{RouteTableId: aws.String(id)}); err != nil {
+		switch {
+		case cloud.IsNotFound(err):
+		case cloud.IsDependencyViolation(err):
+			p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "route table %s is still in use", id)
+			return false, nil
+		default:
+			return false, fmt.Errorf("delete route table %s: %w", id, err)
+		}
+	} else {
+		p.deleted(ctx, "route table", "RouteTable", id)
+	}
+	p.inv.routeTables = slices.DeleteFunc(p.inv.routeTables, func(r ec2types.RouteTable) bool {
+		return aws.ToString(r.RouteTableId) == id
+	})
+	st := &p.fd.Status.Network
+	if st.PublicRouteTableID == id {
+		st.PublicRouteTableID = ""
+	}
+	st.PrivateRouteTables = slices.DeleteFunc(st.PrivateRouteTables, func(r v1alpha1.RouteTableStatus) bool { return r.ID == id })
+	return true, nil
+}
+
+// disassociate removes every subnet association of a route table.
+func (p *pass) disassociate(ctx context.Context, id string) error {
+	rt := p.routeTable(id)
+	if rt == nil {
+		return nil
+	}
+	for _, a := range rt.Associations {
+		if aws.ToBool(a.Main) || aws.ToString(a.SubnetId) == "" || !associated(a) {
+			continue
+		}
+		assoc := aws.ToString(a.RouteTableAssociationId)
+		if _, err := p.ec2.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: aws.String(assoc)}); err != nil && !cloud.IsNotFound(err) {
+			return fmt.Errorf("disassociate subnet %s from route table %s: %w", aws.ToString(a.SubnetId), id, err)
+		}
+	}
+	rt.Associations = slices.DeleteFunc(rt.Associations, func(a ec2types.RouteTableAssociation) bool { return !aws.ToBool(a.Main) })
+	return nil
+}
+
+// deleteRouteTableAssociations is the first delete step: the subnets let go of our tables.
+func (p *pass) deleteRouteTableAssociations(ctx context.Context) (bool, error) {
+	for _, rt := range owned(p.fd, p.inv.routeTables, routeTableTags) {
+		if err := p.disassociate(ctx, aws.ToString(rt.RouteTableId)); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// deleteRoutes removes the default routes of our tables, before the gateways they use go.
+func (p *pass) deleteRoutes(ctx context.Context) (bool, error) {
+	for _, rt := range owned(p.fd, p.inv.routeTables, routeTableTags) {
+		id := aws.ToString(rt.RouteTableId)
+		if findDefaultRoute(&rt) == nil {
+			continue
+		}
+		if _, err := p.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{
+			RouteTableId: aws.String(id), DestinationCidrBlock: aws.String(defaultRoute),
+		}); err != nil && !cloud.IsNotFound(err) {
+			return false, fmt.Errorf("delete route %s from route table %s: %w", defaultRoute, id, err)
+		}
+		p.routeTable(id).Routes = slices.DeleteFunc(p.routeTable(id).Routes, func(r ec2types.Route) bool {
+			return aws.ToString(r.DestinationCidrBlock) == defaultRoute
+		})
+	}
+	return true, nil
+}
+
+// deleteRouteTables deletes every route table of ours.
+func (p *pass) deleteRouteTables(ctx context.Context) (bool, error) {
+	done := true
+	for _, rt := range owned(p.fd, p.inv.routeTables, routeTableTags) {
+		ok, err := p.deleteRouteTable(ctx, aws.ToString(rt.RouteTableId))
+		if err != nil {
+			return false, err
+		}
+		done = done && ok
+	}
+	return done, nil
+}
+
+// privateTableIn returns the ID of the private route table of az ("" for the shared one).
+func privateTableIn(list []v1alpha1.RouteTableStatus, az string) string {
+	for _, r := range list {
+		if r.AvailabilityZone == az {
+			return r.ID
+		}
+	}
+	return ""
+}
+
+// setPrivateTable puts r into list, keyed by zone: the shared table first, then zone order.
+func setPrivateTable(list []v1alpha1.RouteTableStatus, azs []string, r v1alpha1.RouteTableStatus) []v1alpha1.RouteTableStatus {
+	byAZ := map[string]v1alpha1.RouteTableStatus{}
+	for _, e := range list {
+		byAZ[e.AvailabilityZone] = e
+	}
+	byAZ[r.AvailabilityZone] = r
+	var out []v1alpha1.RouteTableStatus
+	for _, az := range append([]string{""}, azs...) {
+		if e, ok := byAZ[az]; ok && e.ID != "" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func nilIfEmpty(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return aws.String(s)
+}

@@ -1,0 +1,300 @@
+// Package network is the stage that converges a FlaskDeployment's VPC: the VPC itself,
+// public and private subnets in each availability zone, the internet gateway, Elastic IPs
+// and NAT gateways, and the public and private route tables (the seed's network stack).
+//
+// Every pass reads what exists with one owner-filtered Describe per resource type (see
+// inventory.go), then walks a checklist: each resource is found by the ID in status, then by
+// its flaskops.io/resource tag, and created only on a confirmed miss, tagged at creation and
+// with a ClientToken where EC2 takes one. Its ID is checkpointed before anything depends on
+// it. Mutable attributes (DNS, map-public-IP, routes, associations, tags, the IGW
+// attachment) are then repaired, and each repair is noted in status.drift.
+//
+// Choices the issue left open:
+//   - Suspend deletes the NAT gateways and Elastic IPs and removes the private default
+//     routes (no blackhole routes are left). NetworkReady is then True with reason
+//     Suspended: the network is exactly what a suspended object asks for, so kstatus sees
+//     the object as Current rather than forever in progress.
+//   - natGateways None still creates one private route table, with no default route, so
+//     the private subnets stay explicitly private instead of falling back to the main table.
+//   - The private default route is added once its NAT gateway is available.
+//   - Managed resources that the spec no longer asks for (NAT gateways, Elastic IPs and
+//     route tables after a natGateways change or a suspend) are deleted at the end of a pass.
+package network
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+// Name is the stage's name: log key, tag value and event prefix.
+const Name = "network"
+
+// Condition reasons of the network stage.
+const (
+	ReasonWaitingForNATGateway   = "WaitingForNATGateway"
+	ReasonWaitingForDeletion     = "WaitingForDeletion"
+	ReasonOwnershipConflict      = "OwnershipConflict"
+	ReasonImmutableField         = "ImmutableField"
+	ReasonExistingNetworkInvalid = "ExistingNetworkInvalid"
+	ReasonDeletionBlocked        = "DeletionBlocked"
+)
+
+// Requeue intervals.
+const (
+	natPollInterval    = 15 * time.Second
+	deletePollInterval = 10 * time.Second
+	observeInterval    = time.Minute
+)
+
+// Stage converges the network of a FlaskDeployment.
+type Stage struct {
+	ec2      func(region string) cloud.NetworkEC2
+	recorder events.EventRecorder
+}
+
+var _ stage.Stage = (*Stage)(nil)
+
+// New returns the network stage. ec2 hands out the EC2 client of a region.
+func New(ec2 func(region string) cloud.NetworkEC2, recorder events.EventRecorder) *Stage {
+	return &Stage{ec2: ec2, recorder: recorder}
+}
+
+// Name implements stage.Stage.
+func (s *Stage) Name() string { return Name }
+
+// Condition implements stage.Stage.
+func (s *Stage) Condition() string { return v1alpha1.ConditionNetworkReady }
+
+// Reconcile converges the network toward fd.Spec.Network. It never waits on AWS: a pending
+// NAT gateway is a Waiting result.
+func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
+	clearDrift(fd)
+	if fd.Spec.Network.Existing != nil {
+		return s.reconcileExisting(ctx, fd)
+	}
+	p := s.newPass(fd)
+	if err := p.reconcileAvailabilityZones(ctx); err != nil {
+		return stage.Result{}, err
+	}
+	if err := p.load(ctx); err != nil {
+		return stage.Result{}, err
+	}
+	for _, step := range []func(context.Context) error{
+		p.reconcileVPC,
+		p.reconcileInternetGateway,
+		p.reconcileSubnets,
+		p.reconcileEIPs,
+		p.reconcileNATGateways,
+		p.reconcileRouteTables,
+		p.pruneRouteTables,
+		p.pruneNATGateways,
+		p.pruneEIPs,
+	} {
+		if err := step(ctx); err != nil {
+			return stage.Result{}, classify(err)
+		}
+		if p.stop {
+			break
+		}
+	}
+	return p.result(), nil
+}
+
+// Delete removes, in dependency order, every network resource carrying fd's owner tag.
+// AWS's own delays (NAT gateways deleting, ENIs draining) are waits, not errors.
+func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
+	if fd.Spec.Network.Existing != nil {
+		return stage.Ready("existing network left untouched"), nil
+	}
+	if fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve {
+		return stage.Ready("managementPolicy Observe: network left untouched"), nil
+	}
+	p := s.newPass(fd)
+	if err := p.load(ctx); err != nil {
+		return stage.Result{}, err
+	}
+	if err := p.checkDeletable(); err != nil {
+		return stage.Result{}, err
+	}
+	for _, step := range []func(context.Context) (bool, error){
+		p.deleteRouteTableAssociations,
+		p.deleteRoutes,
+		p.deleteNATGateways,
+		p.deleteEIPs,
+		p.deleteInternetGateway,
+		p.deleteSubnets,
+		p.deleteRouteTables,
+		p.deleteVPC,
+	} {
+		done, err := step(ctx)
+		if err != nil {
+			return stage.Result{}, classify(err)
+		}
+		if !done {
+			return p.result(), nil
+		}
+	}
+	fd.Status.Network = v1alpha1.NetworkStatus{}
+	return stage.Ready("network deleted"), nil
+}
+
+// pass is the state of one Reconcile or Delete: the client, what AWS holds, and what the
+// pass is waiting for.
+type pass struct {
+	*Stage
+	ec2     cloud.NetworkEC2
+	fd      *v1alpha1.FlaskDeployment
+	observe bool
+	azs     []string
+	inv     inventory
+
+	// natWasAvailable remembers which NAT gateways status called available before this
+	// pass, to tell a repaired route from a first one.
+	natWasAvailable map[string]bool
+	// fresh holds the IDs created in this pass: setting them up is not a drift repair.
+	fresh map[string]bool
+
+	waits   []wait
+	missing []string // Observe: what does not exist and would be created
+	stop    bool     // a later step cannot run (Observe without a VPC)
+}
+
+type wait struct {
+	reason, message string
+	after           time.Duration
+}
+
+func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
+	p := &pass{
+		Stage:           s,
+		ec2:             s.ec2(stage.Region(fd)),
+		fd:              fd,
+		observe:         fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
+		azs:             fd.Status.Network.AvailabilityZones,
+		natWasAvailable: map[string]bool{},
+		fresh:           map[string]bool{},
+	}
+	for _, n := range fd.Status.Network.NATGateways {
+		if n.State == "available" {
+			p.natWasAvailable[n.ID] = true
+		}
+	}
+	return p
+}
+
+// result turns what the pass found into the stage's Result.
+func (p *pass) result() stage.Result {
+	if len(p.waits) > 0 {
+		msgs := make([]string, 0, len(p.waits))
+		after := p.waits[0].after
+		for _, w := range p.waits {
+			msgs = append(msgs, w.message)
+			after = min(after, w.after)
+		}
+		return stage.Waiting(p.waits[0].reason, after, "%s", strings.Join(msgs, "; "))
+	}
+	if p.observe {
+		if len(p.missing) > 0 {
+			return stage.Waiting(v1alpha1.ReasonObserved, observeInterval,
+				"managementPolicy Observe: missing %s", strings.Join(p.missing, ", "))
+		}
+		r := stage.Ready(fmt.Sprintf("managementPolicy Observe: VPC %s found", p.fd.Status.Network.VPCID))
+		r.Reason = v1alpha1.ReasonObserved
+		return r
+	}
+	st := p.fd.Status.Network
+	if p.fd.Spec.Suspend {
+		return stage.Result{Done: true, Reason: v1alpha1.ReasonSuspended,
+			Message: fmt.Sprintf("suspended: VPC %s kept; NAT gateways and Elastic IPs deleted, private subnets have no internet route", st.VPCID)}
+	}
+	return stage.Ready(fmt.Sprintf("VPC %s: %d public and %d private subnets, %d NAT gateway(s)",
+		st.VPCID, len(st.PublicSubnets), len(st.PrivateSubnets), len(st.NATGateways)))
+}
+
+// waitFor records something the pass is waiting for; the first one names the reason.
+func (p *pass) waitFor(reason string, after time.Duration, format string, args ...any) {
+	p.waits = append(p.waits, wait{reason: reason, after: after, message: fmt.Sprintf(format, args...)})
+}
+
+// mayWrite reports whether the pass may change AWS. Under Observe it notes what it would
+// have done instead: "would create" things as missing, repairs as drift.
+func (p *pass) mayWrite(create bool, format string, args ...any) bool {
+	if !p.observe {
+		return true
+	}
+	what := fmt.Sprintf(format, args...)
+	if create {
+		p.missing = append(p.missing, what)
+	} else {
+		p.fd.Status.Drift = append(p.fd.Status.Drift, Name+": "+what+" (not repaired: managementPolicy Observe)")
+	}
+	return false
+}
+
+// drift notes one repaired difference between AWS and the spec.
+func (p *pass) drift(ctx context.Context, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	p.fd.Status.Drift = append(p.fd.Status.Drift, Name+": "+msg)
+	log.FromContext(ctx).Info("Repaired drift", "drift", msg)
+	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "RepairedDrift", "Repair", "Repaired drift: %s", msg)
+}
+
+// created records the creation of an AWS resource: a log line and an event.
+func (p *pass) created(ctx context.Context, kind, reason, id string) {
+	p.fresh[id] = true
+	log.FromContext(ctx).Info("Created "+kind, "id", id)
+	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Created"+reason, "Create", "Created %s %s", kind, id)
+}
+
+// deleted records the deletion of an AWS resource.
+func (p *pass) deleted(ctx context.Context, kind, reason, id string) {
+	log.FromContext(ctx).Info("Deleted "+kind, "id", id)
+	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Deleted"+reason, "Delete", "Deleted %s %s", kind, id)
+}
+
+// checkpoint persists status now, before anything depends on the ID just written.
+func (p *pass) checkpoint(ctx context.Context, what string) error {
+	if err := stage.Checkpoint(ctx); err != nil {
+		return fmt.Errorf("save status after creating %s: %w", what, err)
+	}
+	return nil
+}
+
+// clearDrift drops the network entries of the last pass; this pass adds what it finds.
+func clearDrift(fd *v1alpha1.FlaskDeployment) {
+	kept := fd.Status.Drift[:0]
+	for _, d := range fd.Status.Drift {
+		if !strings.HasPrefix(d, Name+": ") {
+			kept = append(kept, d)
+		}
+	}
+	if len(kept) == 0 {
+		kept = nil
+	}
+	fd.Status.Drift = kept
+}
+
+// classify turns an AWS error that retrying cannot fix into a terminal one; everything
+// else is returned as is, to be retried with backoff.
+func classify(err error) error {
+	if _, ok := stage.AsTerminal(err); ok {
+		return err
+	}
+	switch {
+	case cloud.IsAccessDenied(err):
+		return stage.Terminal(v1alpha1.ReasonAccessDenied, err)
+	case cloud.IsTerminal(err):
+		return stage.Terminal(v1alpha1.ReasonAWSValidationError, err)
+	}
+	return err
+}

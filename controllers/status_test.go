@@ -1,0 +1,134 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+)
+
+type namedStage struct{ name, condition string }
+
+func (s namedStage) Name() string      { return s.name }
+func (s namedStage) Condition() string { return s.condition }
+func (namedStage) Reconcile(context.Context, *v1alpha1.FlaskDeployment) (stage.Result, error) {
+	return stage.Result{}, nil
+}
+func (namedStage) Delete(context.Context, *v1alpha1.FlaskDeployment) (stage.Result, error) {
+	return stage.Result{}, nil
+}
+
+var (
+	network = namedStage{"network", v1alpha1.ConditionNetworkReady}
+	ecr     = namedStage{"ecr", v1alpha1.ConditionRepositoryReady}
+)
+
+func TestSummarize(t *testing.T) {
+	ready := stage.Ready("ok")
+	tests := []struct {
+		name            string
+		outcomes        []outcome
+		wantReady       metav1.ConditionStatus
+		wantReason      string
+		wantStalled     bool
+		wantReconcile   bool
+		wantRequeue     time.Duration
+		wantRetriable   bool
+		wantObservedGen bool
+	}{
+		{
+			name:      "all ready",
+			outcomes:  []outcome{{stage: network, result: ready}, {stage: ecr, result: ready}},
+			wantReady: metav1.ConditionTrue, wantReason: v1alpha1.ReasonReady, wantObservedGen: true,
+		},
+		{
+			name: "waiting stages requeue at the soonest interval",
+			outcomes: []outcome{
+				{stage: network, result: stage.Waiting("WaitingForNATGateway", 15*time.Second, "nat pending")},
+				{stage: ecr, result: stage.Waiting("Creating", 5*time.Second, "creating")},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: "WaitingForNATGateway", wantReconcile: true,
+			wantRequeue: 5 * time.Second, wantObservedGen: true,
+		},
+		{
+			name: "retriable error: Unknown, and observedGeneration is not advanced",
+			outcomes: []outcome{
+				{stage: network, err: errors.New("throttled")},
+				{stage: ecr, result: ready},
+			},
+			wantReady: metav1.ConditionUnknown, wantReason: v1alpha1.ReasonRetrying, wantReconcile: true, wantRetriable: true,
+		},
+		{
+			name: "terminal error stalls",
+			outcomes: []outcome{
+				{stage: network, err: stage.Terminalf(v1alpha1.ReasonAWSValidationError, "bad CIDR")},
+				{stage: ecr, result: ready},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: v1alpha1.ReasonAWSValidationError, wantStalled: true, wantObservedGen: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fd := &v1alpha1.FlaskDeployment{}
+			fd.Generation = 3
+			s := summarize(fd, tt.outcomes, nil)
+			c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionReady)
+			if c == nil || c.Status != tt.wantReady || c.Reason != tt.wantReason {
+				t.Fatalf("Ready = %+v, want %s/%s", c, tt.wantReady, tt.wantReason)
+			}
+			if got := meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled); got != tt.wantStalled {
+				t.Errorf("Stalled = %v, want %v", got, tt.wantStalled)
+			}
+			if got := meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionReconciling); got != tt.wantReconcile {
+				t.Errorf("Reconciling = %v, want %v", got, tt.wantReconcile)
+			}
+			if s.requeueAfter != tt.wantRequeue {
+				t.Errorf("requeueAfter = %v, want %v", s.requeueAfter, tt.wantRequeue)
+			}
+			if (s.retriable != nil) != tt.wantRetriable {
+				t.Errorf("retriable = %v, want %v", s.retriable, tt.wantRetriable)
+			}
+			if got := fd.Status.ObservedGeneration == 3; got != tt.wantObservedGen {
+				t.Errorf("observedGeneration = %d, want advanced=%v", fd.Status.ObservedGeneration, tt.wantObservedGen)
+			}
+			for _, st := range []namedStage{network, ecr} {
+				if meta.FindStatusCondition(fd.Status.Conditions, st.condition) == nil {
+					t.Errorf("no %s condition", st.condition)
+				}
+			}
+		})
+	}
+}
+
+func TestSummarizeSpecError(t *testing.T) {
+	fd := &v1alpha1.FlaskDeployment{}
+	s := summarize(fd, nil, stage.Terminalf(v1alpha1.ReasonInvalidSpec, "spec.region cannot change"))
+	if s.stalled == nil || !meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled) {
+		t.Fatal("a spec error must stall")
+	}
+	if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionReady); c.Reason != v1alpha1.ReasonInvalidSpec {
+		t.Fatalf("Ready reason = %s, want %s", c.Reason, v1alpha1.ReasonInvalidSpec)
+	}
+}
+
+func TestResolveRegion(t *testing.T) {
+	r := &FlaskDeploymentReconciler{DefaultRegion: "us-east-1"}
+	fd := &v1alpha1.FlaskDeployment{}
+	if err := r.resolveRegion(fd); err != nil || fd.Status.Region != "us-east-1" {
+		t.Fatalf("first pass: region %q, err %v", fd.Status.Region, err)
+	}
+	r.DefaultRegion = "eu-west-1"
+	if err := r.resolveRegion(fd); err != nil || fd.Status.Region != "us-east-1" {
+		t.Fatalf("a changed operator default must not move the object: region %q, err %v", fd.Status.Region, err)
+	}
+	fd.Spec.Region = "ap-south-1"
+	if _, ok := stage.AsTerminal(r.resolveRegion(fd)); !ok {
+		t.Fatal("a changed spec.region must be refused as terminal")
+	}
+}
