@@ -22,14 +22,13 @@ cleanup() {
 trap cleanup EXIT
 
 step "Building the control plane (cached after the first run), the operator and the simulator"
-make --no-print-directory envtest
 assets=$(hack/build-envtest-binaries.sh)
 go build -o bin/manager ./cmd/manager
 go build -o bin/awssim ./cmd/awssim
 go build -o bin/localcluster ./hack/localcluster
 
 step "Starting the control plane (kube-apiserver + etcd) with the FlaskDeployment CRD"
-bin/localcluster --kubeconfig "$work/kubeconfig" --assets "$assets" >"$work/cluster.log" 2>&1 &
+bin/localcluster --write-kubeconfig "$work/kubeconfig" --assets "$assets" >"$work/cluster.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 120); do [ -s "$work/kubeconfig" ] && break; sleep 0.5; done
 [ -s "$work/kubeconfig" ] || { cat "$work/cluster.log"; exit 1; }

@@ -15,7 +15,7 @@ import (
 )
 
 func main() {
-	kubeconfig := flag.String("kubeconfig", "bin/demo/kubeconfig", "Where to write the admin kubeconfig.")
+	kubeconfig := flag.String("write-kubeconfig", "bin/demo/kubeconfig", "Where to write the admin kubeconfig.")
 	crds := flag.String("crds", "config/crd/bases", "Directory of CRDs to install.")
 	assets := flag.String("assets", "", "Directory holding kube-apiserver and etcd (default: $KUBEBUILDER_ASSETS).")
 	flag.Parse()
