@@ -72,6 +72,15 @@ type ExistingNetwork struct {
 
 // NetworkStatus holds the IDs of the network resources, written as soon as each exists.
 type NetworkStatus struct {
+	// AvailabilityZones are the zones the subnets are placed in, fixed at the first
+	// reconcile (from the spec, or the region's first zones) so that they never move.
+	// +optional
+	AvailabilityZones []string `json:"availabilityZones,omitempty"`
+	// CreateAttempt is part of the ClientToken of NAT gateway and route table creates. It
+	// is bumped when the stage deliberately re-creates one (after drift or suspend), since
+	// AWS answers a spent token with the original, deleted, resource.
+	// +optional
+	CreateAttempt int32 `json:"createAttempt,omitempty"`
 	// VPCID is the VPC's ID.
 	// +optional
 	VPCID string `json:"vpcID,omitempty"`

@@ -1,0 +1,450 @@
+package network_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/tools/events"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/network"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/awssim"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+const region = "us-east-1"
+
+// rig is one simulator behind an httptest server and a network stage whose SDK client
+// goes through a crasher, so a test can cut a pass short after any AWS call.
+type rig struct {
+	t      testing.TB
+	sim    *awssim.Sim
+	clock  *awssim.ManualClock
+	ec2    *ec2.Client // for assertions; its calls are not counted by the crasher
+	stage  *network.Stage
+	events *events.FakeRecorder
+	crash  *crasher
+}
+
+func newRig(t testing.TB, opts ...awssim.Option) *rig {
+	t.Helper()
+	clock := awssim.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	sim, err := awssim.New(append([]awssim.Option{awssim.WithClock(clock)}, opts...)...)
+	if err != nil {
+		t.Fatalf("new sim: %v", err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	base := simConfig(srv.URL)
+	crash := &crasher{inner: awshttp.NewBuildableClient()}
+	stageCfg := base.Copy()
+	stageCfg.HTTPClient = crash
+	stageClient := ec2.NewFromConfig(stageCfg)
+	rec := events.NewFakeRecorder(1000)
+	return &rig{
+		t: t, sim: sim, clock: clock, ec2: ec2.NewFromConfig(base), events: rec, crash: crash,
+		stage: network.New(func(string) cloud.NetworkEC2 { return stageClient }, rec),
+	}
+}
+
+func simConfig(url string) aws.Config {
+	return aws.Config{
+		Region:       region,
+		BaseEndpoint: aws.String(url),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		// One attempt: a call counts once, and injected faults reach the stage.
+		RetryMaxAttempts: 1,
+	}
+}
+
+// crasher is an HTTP client that counts AWS calls and, when armed, lets the k-th call
+// reach AWS and then cancels the pass's context and reports the cancellation: the stage
+// sees the call fail although AWS did it, the worst moment for a crash.
+type crasher struct {
+	inner  aws.HTTPClient
+	mu     sync.Mutex
+	n      int
+	at     int
+	cancel context.CancelFunc
+}
+
+func (c *crasher) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.inner.Do(req)
+	c.mu.Lock()
+	c.n++
+	hit := c.at > 0 && c.n == c.at
+	cancel := c.cancel
+	c.mu.Unlock()
+	if hit && err == nil {
+		_ = resp.Body.Close()
+		cancel()
+		return nil, context.Canceled
+	}
+	return resp, err
+}
+
+// arm makes the k-th call from now crash (0: never).
+func (c *crasher) arm(k int, cancel context.CancelFunc) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n, c.at, c.cancel = 0, k, cancel
+}
+
+func (c *crasher) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// newFD is a FlaskDeployment with the API server's defaults filled in.
+func newFD(ns, name string) *v1alpha1.FlaskDeployment {
+	return &v1alpha1.FlaskDeployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID(uuid.NewUUID()), Generation: 1},
+		Spec: v1alpha1.FlaskDeploymentSpec{
+			Region: region,
+			Tags:   map[string]string{"project": "mane", "environment": "dev", "owner": "sachin"},
+			Network: v1alpha1.NetworkSpec{
+				VPCCIDR:            "10.0.0.0/16",
+				PublicSubnetCIDRs:  []string{"10.0.1.0/24", "10.0.2.0/24"},
+				PrivateSubnetCIDRs: []string{"10.0.3.0/24", "10.0.4.0/24"},
+				NATGateways:        v1alpha1.NATGatewaySingle,
+			},
+			DeletionPolicy:   v1alpha1.DeletionPolicyDelete,
+			ManagementPolicy: v1alpha1.ManagementPolicyFull,
+		},
+		Status: v1alpha1.FlaskDeploymentStatus{Region: region},
+	}
+}
+
+// store stands in for the API server: the status last checkpointed or patched.
+type store struct {
+	mu     sync.Mutex
+	status v1alpha1.FlaskDeploymentStatus
+}
+
+func (s *store) checkpoint(fd *v1alpha1.FlaskDeployment) stage.CheckpointFunc {
+	return func(ctx context.Context) error {
+		if err := ctx.Err(); err != nil {
+			return err // the process is gone: nothing is saved
+		}
+		s.save(fd)
+		return nil
+	}
+}
+
+func (s *store) save(fd *v1alpha1.FlaskDeployment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.status = *fd.Status.DeepCopy()
+}
+
+func (s *store) load() v1alpha1.FlaskDeploymentStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return *s.status.DeepCopy()
+}
+
+// pass runs one Reconcile the way the orchestrator does: checkpoints go to st, and the
+// status is saved at the end unless the pass crashed.
+func (r *rig) pass(ctx context.Context, fd *v1alpha1.FlaskDeployment, st *store) (stage.Result, error) {
+	res, err := r.stage.Reconcile(stage.WithCheckpoint(ctx, st.checkpoint(fd)), fd)
+	if ctx.Err() == nil {
+		st.save(fd)
+	}
+	return res, err
+}
+
+// converge runs passes until the stage is Done, moving the clock over AWS's delays.
+func (r *rig) converge(fd *v1alpha1.FlaskDeployment) stage.Result {
+	r.t.Helper()
+	st := &store{}
+	for range 30 {
+		res, err := r.pass(context.Background(), fd, st)
+		if err != nil {
+			r.t.Fatalf("reconcile: %v", err)
+		}
+		if res.Done {
+			return res
+		}
+		r.clock.Advance(time.Minute)
+	}
+	r.t.Fatalf("network not ready after 30 passes: %+v", fd.Status.Conditions)
+	return stage.Result{}
+}
+
+// deleteAll runs Delete until Done.
+func (r *rig) deleteAll(fd *v1alpha1.FlaskDeployment) {
+	r.t.Helper()
+	for range 30 {
+		res, err := r.stage.Delete(context.Background(), fd)
+		if err != nil {
+			r.t.Fatalf("delete: %v", err)
+		}
+		if res.Done {
+			return
+		}
+		r.clock.Advance(time.Minute)
+	}
+	r.t.Fatalf("network not deleted after 30 passes")
+}
+
+// ownedBy lists the live simulator resources tagged as fd's, by type.
+func ownedBy(sim *awssim.Sim, fd *v1alpha1.FlaskDeployment) map[string][]string {
+	out := map[string][]string{}
+	for _, res := range sim.ListLive() {
+		if res.Tags[cloud.TagOwner] == cloud.Owner(fd) {
+			out[res.Type] = append(out[res.Type], res.ID)
+		}
+	}
+	return out
+}
+
+// counts is ownedBy reduced to numbers.
+func counts(sim *awssim.Sim, fd *v1alpha1.FlaskDeployment) map[string]int {
+	out := map[string]int{}
+	for typ, ids := range ownedBy(sim, fd) {
+		out[typ] = len(ids)
+	}
+	return out
+}
+
+// topology is what the simulator holds of fd's network, read through the real SDK.
+type topology struct {
+	vpc         ec2types.Vpc
+	dnsSupport  bool
+	dnsHostname bool
+	subnets     []ec2types.Subnet
+	igws        []ec2types.InternetGateway
+	addresses   []ec2types.Address
+	nats        []ec2types.NatGateway
+	routeTables []ec2types.RouteTable
+}
+
+func readTopology(ctx context.Context, c *ec2.Client, fd *v1alpha1.FlaskDeployment) (*topology, error) {
+	f := cloud.OwnerFilters(fd, network.Name, "")
+	t := &topology{}
+	vpcs, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: f})
+	if err != nil {
+		return nil, err
+	}
+	if len(vpcs.Vpcs) != 1 {
+		return nil, fmt.Errorf("%d VPCs, want 1", len(vpcs.Vpcs))
+	}
+	t.vpc = vpcs.Vpcs[0]
+	for _, attr := range []ec2types.VpcAttributeName{ec2types.VpcAttributeNameEnableDnsSupport, ec2types.VpcAttributeNameEnableDnsHostnames} {
+		out, err := c.DescribeVpcAttribute(ctx, &ec2.DescribeVpcAttributeInput{VpcId: t.vpc.VpcId, Attribute: attr})
+		if err != nil {
+			return nil, err
+		}
+		if out.EnableDnsSupport != nil {
+			t.dnsSupport = aws.ToBool(out.EnableDnsSupport.Value)
+		}
+		if out.EnableDnsHostnames != nil {
+			t.dnsHostname = aws.ToBool(out.EnableDnsHostnames.Value)
+		}
+	}
+	for pg := ec2.NewDescribeSubnetsPaginator(c, &ec2.DescribeSubnetsInput{Filters: f}); pg.HasMorePages(); {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.subnets = append(t.subnets, page.Subnets...)
+	}
+	for pg := ec2.NewDescribeInternetGatewaysPaginator(c, &ec2.DescribeInternetGatewaysInput{Filters: f}); pg.HasMorePages(); {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.igws = append(t.igws, page.InternetGateways...)
+	}
+	addr, err := c.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{Filters: f})
+	if err != nil {
+		return nil, err
+	}
+	t.addresses = addr.Addresses
+	for pg := ec2.NewDescribeNatGatewaysPaginator(c, &ec2.DescribeNatGatewaysInput{Filter: append(slices.Clone(f),
+		ec2types.Filter{Name: aws.String("state"), Values: []string{"pending", "available"}})}); pg.HasMorePages(); {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.nats = append(t.nats, page.NatGateways...)
+	}
+	for pg := ec2.NewDescribeRouteTablesPaginator(c, &ec2.DescribeRouteTablesInput{Filters: f}); pg.HasMorePages(); {
+		page, err := pg.NextPage(ctx)
+		if err != nil {
+			return nil, err
+		}
+		t.routeTables = append(t.routeTables, page.RouteTables...)
+	}
+	return t, nil
+}
+
+// checkTopology compares the simulator with what the spec of fd asks for: the seed's
+// network for Single, with one NAT and private table per zone for PerAZ, no NAT for None.
+func checkTopology(ctx context.Context, c *ec2.Client, fd *v1alpha1.FlaskDeployment) error {
+	t, err := readTopology(ctx, c, fd)
+	if err != nil {
+		return err
+	}
+	spec := fd.Spec.Network
+	azs := fd.Status.Network.AvailabilityZones
+	if aws.ToString(t.vpc.CidrBlock) != spec.VPCCIDR || !t.dnsSupport || !t.dnsHostname {
+		return fmt.Errorf("VPC %s cidr %s dnsSupport %v dnsHostnames %v", aws.ToString(t.vpc.VpcId), aws.ToString(t.vpc.CidrBlock), t.dnsSupport, t.dnsHostname)
+	}
+	vpc := aws.ToString(t.vpc.VpcId)
+	if got := tagsOf(t.vpc.Tags); got["project"] != "mane" || got[cloud.TagName] != cloud.Name(fd, "vpc") {
+		return fmt.Errorf("VPC tags %v", got)
+	}
+	public, private := map[string]string{}, map[string]string{} // az -> subnet
+	var publicIDs, privateIDs []string
+	for _, s := range t.subnets {
+		id, az, cidr := aws.ToString(s.SubnetId), aws.ToString(s.AvailabilityZone), aws.ToString(s.CidrBlock)
+		i := slices.Index(azs, az)
+		switch {
+		case i < 0 || aws.ToString(s.VpcId) != vpc:
+			return fmt.Errorf("subnet %s in %s/%s", id, az, aws.ToString(s.VpcId))
+		case cidr == spec.PublicSubnetCIDRs[i] && aws.ToBool(s.MapPublicIpOnLaunch):
+			public[az] = id
+			publicIDs = append(publicIDs, id)
+		case cidr == spec.PrivateSubnetCIDRs[i] && !aws.ToBool(s.MapPublicIpOnLaunch):
+			private[az] = id
+			privateIDs = append(privateIDs, id)
+		default:
+			return fmt.Errorf("subnet %s %s in %s: mapPublicIp %v does not match the spec", id, cidr, az, aws.ToBool(s.MapPublicIpOnLaunch))
+		}
+	}
+	if len(t.subnets) != 2*len(azs) || len(public) != len(azs) || len(private) != len(azs) {
+		return fmt.Errorf("%d subnets: public %v private %v", len(t.subnets), public, private)
+	}
+	if len(t.igws) != 1 || len(t.igws[0].Attachments) != 1 || aws.ToString(t.igws[0].Attachments[0].VpcId) != vpc {
+		return fmt.Errorf("internet gateways %+v", t.igws)
+	}
+	igw := aws.ToString(t.igws[0].InternetGatewayId)
+
+	natAZs := map[v1alpha1.NATGatewayMode][]string{v1alpha1.NATGatewaySingle: azs[:1], v1alpha1.NATGatewayPerAZ: azs}[spec.NATGateways]
+	if fd.Spec.Suspend {
+		natAZs = nil
+	}
+	if len(t.nats) != len(natAZs) || len(t.addresses) != len(natAZs) {
+		return fmt.Errorf("%d NAT gateways and %d Elastic IPs, want %d", len(t.nats), len(t.addresses), len(natAZs))
+	}
+	natByAZ := map[string]string{}
+	for i, az := range natAZs {
+		var found *ec2types.NatGateway
+		for j := range t.nats {
+			if aws.ToString(t.nats[j].SubnetId) == public[az] {
+				found = &t.nats[j]
+			}
+		}
+		if found == nil || found.State != ec2types.NatGatewayStateAvailable || len(found.NatGatewayAddresses) != 1 ||
+			aws.ToString(found.NatGatewayAddresses[0].AllocationId) == "" {
+			return fmt.Errorf("NAT gateway %d: none available in public subnet %s of %s: %+v", i, public[az], az, t.nats)
+		}
+		natByAZ[az] = aws.ToString(found.NatGatewayId)
+	}
+
+	wantTables := 2
+	if spec.NATGateways == v1alpha1.NATGatewayPerAZ {
+		wantTables = 1 + len(azs)
+	}
+	if len(t.routeTables) != wantTables {
+		return fmt.Errorf("%d route tables, want %d", len(t.routeTables), wantTables)
+	}
+	privateCovered := map[string]bool{}
+	for _, rt := range t.routeTables {
+		id := aws.ToString(rt.RouteTableId)
+		var assoc []string
+		for _, a := range rt.Associations {
+			if !aws.ToBool(a.Main) {
+				assoc = append(assoc, aws.ToString(a.SubnetId))
+			}
+		}
+		sort.Strings(assoc)
+		def := defaultRouteTarget(rt)
+		switch {
+		case sameSet(assoc, publicIDs):
+			if def != igw {
+				return fmt.Errorf("public route table %s: 0.0.0.0/0 -> %q, want %s", id, def, igw)
+			}
+		default:
+			for _, sn := range assoc {
+				az := ""
+				for a, p := range private {
+					if p == sn {
+						az = a
+					}
+				}
+				if az == "" {
+					return fmt.Errorf("route table %s associated with unexpected subnet %s", id, sn)
+				}
+				privateCovered[sn] = true
+				want := ""
+				switch {
+				case fd.Spec.Suspend || spec.NATGateways == v1alpha1.NATGatewayNone:
+				case spec.NATGateways == v1alpha1.NATGatewayPerAZ:
+					want = natByAZ[az]
+				default:
+					want = natByAZ[azs[0]]
+				}
+				if def != want {
+					return fmt.Errorf("private route table %s: 0.0.0.0/0 -> %q, want %q", id, def, want)
+				}
+			}
+			if spec.NATGateways != v1alpha1.NATGatewayPerAZ && len(assoc) != len(azs) {
+				return fmt.Errorf("private route table %s has associations %v, want all private subnets", id, assoc)
+			}
+		}
+	}
+	if len(privateCovered) != len(azs) {
+		return fmt.Errorf("private subnets associated: %v, want %v", privateCovered, private)
+	}
+	return nil
+}
+
+func defaultRouteTarget(rt ec2types.RouteTable) string {
+	for _, r := range rt.Routes {
+		if aws.ToString(r.DestinationCidrBlock) == "0.0.0.0/0" && r.State != ec2types.RouteStateBlackhole {
+			return aws.ToString(r.GatewayId) + aws.ToString(r.NatGatewayId)
+		}
+	}
+	return ""
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	sort.Strings(a)
+	sort.Strings(b)
+	return slices.Equal(a, b)
+}
+
+func tagsOf(tags []ec2types.Tag) map[string]string { return cloud.FromEC2(tags) }
+
+// drain returns the events recorded so far.
+func drain(rec *events.FakeRecorder) []string {
+	var out []string
+	for {
+		select {
+		case e := <-rec.Events:
+			out = append(out, e)
+		default:
+			return out
+		}
+	}
+}

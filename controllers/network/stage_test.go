@@ -1,0 +1,90 @@
+package network_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/network"
+	"github.com/flaskops/flask-operator/internal/awssim"
+)
+
+func TestConvergeSeedTopologyAndDelete(t *testing.T) {
+	// Pages big enough that "one Describe per resource type" can be counted as one call.
+	r := newRig(t, awssim.WithPageSize(100))
+	fd := newFD("team-a", "shop")
+	res := r.converge(fd)
+	if res.Reason != v1alpha1.ReasonReady {
+		t.Fatalf("result %+v", res)
+	}
+	if err := checkTopology(context.Background(), r.ec2, fd); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "elastic-ip": 1, "natgateway": 1, "route-table": 2}
+	if got := counts(r.sim, fd); !equalCounts(got, want) {
+		t.Fatalf("owned resources %v, want %v", got, want)
+	}
+	st := fd.Status.Network
+	if st.VPCID == "" || st.InternetGatewayID == "" || len(st.PublicSubnets) != 2 || len(st.PrivateSubnets) != 2 ||
+		len(st.NATGateways) != 1 || st.NATGateways[0].State != "available" || st.NATGateways[0].AllocationID == "" ||
+		st.PublicRouteTableID == "" || len(st.PrivateRouteTables) != 1 || strings.Join(st.AvailabilityZones, ",") != "us-east-1a,us-east-1b" {
+		t.Fatalf("status %+v", st)
+	}
+	evs := strings.Join(drain(r.events), "\n")
+	for _, reason := range []string{"CreatedVPC", "CreatedSubnet", "CreatedInternetGateway", "CreatedElasticIP", "CreatedNATGateway", "CreatedRouteTable"} {
+		if !strings.Contains(evs, reason) {
+			t.Errorf("no %s event in\n%s", reason, evs)
+		}
+	}
+
+	// A resync with nothing changed writes nothing and reads once per resource type.
+	before := r.sim.Calls()
+	if res := r.converge(fd); !res.Done {
+		t.Fatalf("resync %+v", res)
+	}
+	for op, n := range r.sim.Calls() {
+		if d := n - before[op]; d > 0 && !strings.Contains(op, ":Describe") {
+			t.Errorf("resync called %s %d times", op, d)
+		} else if d > 1 && op != "ec2:DescribeVpcAttribute" {
+			t.Errorf("resync called %s %d times, want at most 1", op, d)
+		}
+	}
+	if len(fd.Status.Drift) != 0 {
+		t.Errorf("drift on a clean resync: %v", fd.Status.Drift)
+	}
+
+	r.deleteAll(fd)
+	if live := r.sim.ListLive(); len(live) != 0 {
+		t.Fatalf("left after delete: %+v", live)
+	}
+	if fd.Status.Network.VPCID != "" {
+		t.Fatalf("status after delete %+v", fd.Status.Network)
+	}
+}
+
+func TestWaitingForNATGatewayIsAMessageNotABlock(t *testing.T) {
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	res, err := r.pass(context.Background(), fd, &store{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	nat := fd.Status.Network.NATGateways[0].ID
+	if res.Done || res.Reason != network.ReasonWaitingForNATGateway || res.RequeueAfter <= 0 ||
+		!strings.Contains(res.Message, "NAT gateway "+nat+" pending") {
+		t.Fatalf("first pass %+v", res)
+	}
+}
+
+func equalCounts(a, b map[string]int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
