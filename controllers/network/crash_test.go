@@ -1,0 +1,68 @@
+package network_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+)
+
+// TestCrashAfterEveryAWSCall is issue point 3: for every k, the first run is cut short
+// right after its k-th AWS call has taken effect (the stage sees the call fail, and only
+// what was checkpointed before survives, as when the process dies), then a restarted run
+// converges from the saved status. The simulator must hold exactly one of everything.
+func TestCrashAfterEveryAWSCall(t *testing.T) {
+	for _, mode := range []v1alpha1.NATGatewayMode{v1alpha1.NATGatewaySingle, v1alpha1.NATGatewayPerAZ} {
+		t.Run(string(mode), func(t *testing.T) {
+			// A clean run tells how many calls there are to crash after.
+			clean := newRig(t)
+			fd := newFD("team-a", "shop")
+			fd.Spec.Network.NATGateways = mode
+			clean.converge(fd)
+			total := clean.crash.count()
+			if total < 20 {
+				t.Fatalf("a clean converge made only %d calls", total)
+			}
+			want := counts(clean.sim, fd)
+
+			for k := 1; k <= total; k++ {
+				r := newRig(t)
+				fd := newFD("team-a", "shop")
+				fd.Spec.Network.NATGateways = mode
+				st := &store{}
+				st.save(fd)
+				ctx, cancel := context.WithCancel(context.Background())
+				r.crash.arm(k, cancel)
+				for range 30 { // passes of the doomed process, until it crashes
+					if _, err := r.pass(ctx, fd, st); ctx.Err() != nil {
+						break
+					} else if err != nil {
+						t.Fatalf("k=%d: reconcile before the crash: %v", k, err)
+					}
+					r.clock.Advance(time.Minute)
+				}
+				cancel()
+				if ctx.Err() == nil {
+					t.Fatalf("k=%d: never crashed", k)
+				}
+
+				restarted := fd.DeepCopy()
+				restarted.Status = st.load()
+				r.crash.arm(0, nil)
+				r.converge(restarted)
+				if got := counts(r.sim, restarted); !equalCounts(got, want) {
+					t.Fatalf("k=%d: after crash and restart the simulator holds %v, want %v", k, got, want)
+				}
+				if err := checkTopology(context.Background(), r.ec2, restarted); err != nil {
+					t.Fatalf("k=%d: %v", k, err)
+				}
+				r.deleteAll(restarted)
+				if live := r.sim.ListLive(); len(live) != 0 {
+					t.Fatalf("k=%d: left after delete: %+v", k, live)
+				}
+			}
+			t.Logf("crashed after each of %d AWS calls; every restart converged to exactly one of each", total)
+		})
+	}
+}
