@@ -32,12 +32,12 @@ func TestNATGatewayLifecycleOnTheClock(t *testing.T) {
 	}
 
 	// Its interface is visible in the subnet and carries the EIP.
-	enis := must(e.ec2.DescribeNetworkInterfaces(ctx(), &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{filter("subnet-id", sub)}}))(t)
+	enis := mustDo(e.ec2.DescribeNetworkInterfaces(ctx(), &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{filter("subnet-id", sub)}}))(t)
 	if len(enis.NetworkInterfaces) != 1 || string(enis.NetworkInterfaces[0].InterfaceType) != "nat_gateway" ||
 		enis.NetworkInterfaces[0].Association == nil || aws.ToString(enis.NetworkInterfaces[0].Association.AllocationId) != alloc {
 		t.Fatalf("NAT ENI = %+v", enis.NetworkInterfaces)
 	}
-	addr := must(e.ec2.DescribeAddresses(ctx(), &ec2.DescribeAddressesInput{AllocationIds: []string{alloc}}))(t)
+	addr := mustDo(e.ec2.DescribeAddresses(ctx(), &ec2.DescribeAddressesInput{AllocationIds: []string{alloc}}))(t)
 	if aws.ToString(addr.Addresses[0].NetworkInterfaceId) != aws.ToString(enis.NetworkInterfaces[0].NetworkInterfaceId) ||
 		aws.ToString(addr.Addresses[0].AssociationId) == "" {
 		t.Fatalf("EIP not associated: %+v", addr.Addresses[0])
@@ -45,40 +45,40 @@ func TestNATGatewayLifecycleOnTheClock(t *testing.T) {
 
 	// Wrong order while the NAT lives: each fails the way AWS fails.
 	_, err := e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)})
-	wantCode(t, err, "DependencyViolation")
+	expectCode(t, err, "DependencyViolation")
 	_, err = e.ec2.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: aws.String(alloc)})
-	wantCode(t, err, "AuthFailure")
+	expectCode(t, err, "AuthFailure")
 	_, err = e.ec2.DetachInternetGateway(ctx(), &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)})
-	wantCode(t, err, "DependencyViolation")
+	expectCode(t, err, "DependencyViolation")
 
-	must(e.ec2.DeleteNatGateway(ctx(), &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(id)}))(t)
+	mustDo(e.ec2.DeleteNatGateway(ctx(), &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(id)}))(t)
 	if s := e.natState(t, id); s != types.NatGatewayStateDeleting {
 		t.Fatalf("NAT after delete = %s, want deleting", s)
 	}
 	// Still deleting: the ENI holds the subnet and the EIP.
 	_, err = e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)})
-	wantCode(t, err, "DependencyViolation")
+	expectCode(t, err, "DependencyViolation")
 	_, err = e.ec2.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: aws.String(alloc)})
-	wantCode(t, err, "AuthFailure")
+	expectCode(t, err, "AuthFailure")
 
 	e.clock.Advance(60 * time.Second)
 	if s := e.natState(t, id); s != types.NatGatewayStateDeleted {
 		t.Fatalf("NAT 60s after delete = %s, want deleted (and still listed)", s)
 	}
-	enis = must(e.ec2.DescribeNetworkInterfaces(ctx(), &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{filter("subnet-id", sub)}}))(t)
+	enis = mustDo(e.ec2.DescribeNetworkInterfaces(ctx(), &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{filter("subnet-id", sub)}}))(t)
 	if len(enis.NetworkInterfaces) != 0 {
 		t.Fatalf("ENI outlived the NAT: %+v", enis.NetworkInterfaces)
 	}
-	must(e.ec2.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: aws.String(alloc)}))(t)
-	must(e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)}))(t)
+	mustDo(e.ec2.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: aws.String(alloc)}))(t)
+	mustDo(e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)}))(t)
 	// A deleted NAT is listed for about an hour, then gone.
-	listed := must(e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{Filter: []types.Filter{filter("state", "deleted")}}))(t)
+	listed := mustDo(e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{Filter: []types.Filter{filter("state", "deleted")}}))(t)
 	if len(listed.NatGateways) != 1 || listed.NatGateways[0].DeleteTime == nil {
 		t.Fatalf("deleted NATs = %+v", listed.NatGateways)
 	}
 	e.clock.Advance(time.Hour)
 	_, err = e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{id}})
-	wantCode(t, err, "NatGatewayNotFound")
+	expectCode(t, err, "NatGatewayNotFound")
 }
 
 func TestNATGatewayFailsWithoutInternetGateway(t *testing.T) {
@@ -87,12 +87,12 @@ func TestNATGatewayFailsWithoutInternetGateway(t *testing.T) {
 	sub := e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a")
 	nat := e.nat(t, sub, e.eip(t), "")
 	e.clock.Advance(2 * time.Minute)
-	out := must(e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{aws.ToString(nat.NatGatewayId)}}))(t)
+	out := mustDo(e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{aws.ToString(nat.NatGatewayId)}}))(t)
 	if g := out.NatGateways[0]; g.State != types.NatGatewayStateFailed || aws.ToString(g.FailureCode) != "Gateway.NotAttached" {
 		t.Fatalf("NAT without IGW = %s %s", g.State, aws.ToString(g.FailureCode))
 	}
 	// A failed NAT holds nothing.
-	must(e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)}))(t)
+	mustDo(e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)}))(t)
 }
 
 func TestNATGatewayInstantAtTimeScaleZero(t *testing.T) {
@@ -119,19 +119,19 @@ func TestClientTokenIdempotency(t *testing.T) {
 		t.Fatalf("same token created a second NAT: %s then %s", aws.ToString(first.NatGatewayId), aws.ToString(again.NatGatewayId))
 	}
 	_, err := e.ec2.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: aws.String(subB), AllocationId: aws.String(alloc), ClientToken: aws.String("same-token")})
-	wantCode(t, err, "IdempotentParameterMismatch")
+	expectCode(t, err, "IdempotentParameterMismatch")
 	if n := countType(e, "natgateway"); n != 1 {
 		t.Fatalf("%d NAT gateways live, want 1", n)
 	}
 
-	rt1 := must(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(vpcID), ClientToken: aws.String("rt-token")}))(t)
-	rt2 := must(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(vpcID), ClientToken: aws.String("rt-token")}))(t)
+	rt1 := mustDo(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(vpcID), ClientToken: aws.String("rt-token")}))(t)
+	rt2 := mustDo(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(vpcID), ClientToken: aws.String("rt-token")}))(t)
 	if aws.ToString(rt1.RouteTable.RouteTableId) != aws.ToString(rt2.RouteTable.RouteTableId) || aws.ToString(rt2.ClientToken) != "rt-token" {
 		t.Fatalf("route table token not idempotent")
 	}
 	_, err = e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(vpcID), ClientToken: aws.String("rt-token"),
 		TagSpecifications: tagSpec(types.ResourceTypeRouteTable, "k", "v")})
-	wantCode(t, err, "IdempotentParameterMismatch")
+	expectCode(t, err, "IdempotentParameterMismatch")
 }
 
 func countType(e *env, typ string) int {
@@ -149,49 +149,49 @@ func TestRoutesAndAssociations(t *testing.T) {
 	vpcID := e.vpc(t, "10.0.0.0/16")
 	sub := e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a")
 	igwID := e.igw(t, "")
-	rt := aws.ToString(must(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(vpcID)}))(t).RouteTable.RouteTableId)
+	rt := aws.ToString(mustDo(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(vpcID)}))(t).RouteTable.RouteTableId)
 	defaultRoute := func(target string) *ec2.CreateRouteInput {
 		return &ec2.CreateRouteInput{RouteTableId: aws.String(rt), DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(target)}
 	}
 	_, err := e.ec2.CreateRoute(ctx(), defaultRoute(igwID))
-	wantCode(t, err, "InvalidParameterValue") // IGW not attached to this VPC
-	must(e.ec2.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)}))(t)
-	must(e.ec2.CreateRoute(ctx(), defaultRoute(igwID)))(t)
+	expectCode(t, err, "InvalidParameterValue") // IGW not attached to this VPC
+	mustDo(e.ec2.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)}))(t)
+	mustDo(e.ec2.CreateRoute(ctx(), defaultRoute(igwID)))(t)
 	_, err = e.ec2.CreateRoute(ctx(), defaultRoute(igwID))
-	wantCode(t, err, "RouteAlreadyExists")
+	expectCode(t, err, "RouteAlreadyExists")
 	_, err = e.ec2.CreateRoute(ctx(), &ec2.CreateRouteInput{RouteTableId: aws.String(rt), DestinationCidrBlock: aws.String("0.0.0.0/0"), NatGatewayId: aws.String("nat-00000000000000000")})
-	wantCode(t, err, "NatGatewayNotFound")
+	expectCode(t, err, "NatGatewayNotFound")
 
 	alloc := e.eip(t)
 	natID := aws.ToString(e.nat(t, sub, alloc, "").NatGatewayId)
-	must(e.ec2.ReplaceRoute(ctx(), &ec2.ReplaceRouteInput{RouteTableId: aws.String(rt), DestinationCidrBlock: aws.String("0.0.0.0/0"), NatGatewayId: aws.String(natID)}))(t)
+	mustDo(e.ec2.ReplaceRoute(ctx(), &ec2.ReplaceRouteInput{RouteTableId: aws.String(rt), DestinationCidrBlock: aws.String("0.0.0.0/0"), NatGatewayId: aws.String(natID)}))(t)
 	_, err = e.ec2.ReplaceRoute(ctx(), &ec2.ReplaceRouteInput{RouteTableId: aws.String(rt), DestinationCidrBlock: aws.String("192.168.0.0/16"), NatGatewayId: aws.String(natID)})
-	wantCode(t, err, "InvalidParameterValue")
-	got := must(e.ec2.DescribeRouteTables(ctx(), &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("route.nat-gateway-id", natID)}}))(t)
+	expectCode(t, err, "InvalidParameterValue")
+	got := mustDo(e.ec2.DescribeRouteTables(ctx(), &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("route.nat-gateway-id", natID)}}))(t)
 	if len(got.RouteTables) != 1 || got.RouteTables[0].Routes[1].State != types.RouteStateActive {
 		t.Fatalf("route tables via NAT = %+v", got.RouteTables)
 	}
 
-	assoc := aws.ToString(must(e.ec2.AssociateRouteTable(ctx(), &ec2.AssociateRouteTableInput{RouteTableId: aws.String(rt), SubnetId: aws.String(sub)}))(t).AssociationId)
+	assoc := aws.ToString(mustDo(e.ec2.AssociateRouteTable(ctx(), &ec2.AssociateRouteTableInput{RouteTableId: aws.String(rt), SubnetId: aws.String(sub)}))(t).AssociationId)
 	_, err = e.ec2.AssociateRouteTable(ctx(), &ec2.AssociateRouteTableInput{RouteTableId: aws.String(rt), SubnetId: aws.String(sub)})
-	wantCode(t, err, "Resource.AlreadyAssociated")
-	byAssoc := must(e.ec2.DescribeRouteTables(ctx(), &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("association.subnet-id", sub)}}))(t)
+	expectCode(t, err, "Resource.AlreadyAssociated")
+	byAssoc := mustDo(e.ec2.DescribeRouteTables(ctx(), &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("association.subnet-id", sub)}}))(t)
 	if len(byAssoc.RouteTables) != 1 || aws.ToString(byAssoc.RouteTables[0].RouteTableId) != rt {
 		t.Fatalf("association.subnet-id filter = %+v", byAssoc.RouteTables)
 	}
 	_, err = e.ec2.DeleteRouteTable(ctx(), &ec2.DeleteRouteTableInput{RouteTableId: aws.String(rt)})
-	wantCode(t, err, "DependencyViolation")
-	main := must(e.ec2.DescribeRouteTables(ctx(), &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", vpcID), filter("association.main", "true")}}))(t)
+	expectCode(t, err, "DependencyViolation")
+	main := mustDo(e.ec2.DescribeRouteTables(ctx(), &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", vpcID), filter("association.main", "true")}}))(t)
 	_, err = e.ec2.DeleteRouteTable(ctx(), &ec2.DeleteRouteTableInput{RouteTableId: main.RouteTables[0].RouteTableId})
-	wantCode(t, err, "DependencyViolation")
+	expectCode(t, err, "DependencyViolation")
 
-	must(e.ec2.DisassociateRouteTable(ctx(), &ec2.DisassociateRouteTableInput{AssociationId: aws.String(assoc)}))(t)
+	mustDo(e.ec2.DisassociateRouteTable(ctx(), &ec2.DisassociateRouteTableInput{AssociationId: aws.String(assoc)}))(t)
 	_, err = e.ec2.DisassociateRouteTable(ctx(), &ec2.DisassociateRouteTableInput{AssociationId: aws.String(assoc)})
-	wantCode(t, err, "InvalidAssociationID.NotFound")
-	must(e.ec2.DeleteRoute(ctx(), &ec2.DeleteRouteInput{RouteTableId: aws.String(rt), DestinationCidrBlock: aws.String("0.0.0.0/0")}))(t)
+	expectCode(t, err, "InvalidAssociationID.NotFound")
+	mustDo(e.ec2.DeleteRoute(ctx(), &ec2.DeleteRouteInput{RouteTableId: aws.String(rt), DestinationCidrBlock: aws.String("0.0.0.0/0")}))(t)
 	_, err = e.ec2.DeleteRoute(ctx(), &ec2.DeleteRouteInput{RouteTableId: aws.String(rt), DestinationCidrBlock: aws.String("0.0.0.0/0")})
-	wantCode(t, err, "InvalidRoute.NotFound")
-	must(e.ec2.DeleteRouteTable(ctx(), &ec2.DeleteRouteTableInput{RouteTableId: aws.String(rt)}))(t)
+	expectCode(t, err, "InvalidRoute.NotFound")
+	mustDo(e.ec2.DeleteRouteTable(ctx(), &ec2.DeleteRouteTableInput{RouteTableId: aws.String(rt)}))(t)
 }
 
 func TestInternetGatewayErrors(t *testing.T) {
@@ -200,70 +200,70 @@ func TestInternetGatewayErrors(t *testing.T) {
 	other := e.vpc(t, "10.1.0.0/16")
 	igwID := e.igw(t, "")
 	_, err := e.ec2.DetachInternetGateway(ctx(), &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)})
-	wantCode(t, err, "Gateway.NotAttached")
-	must(e.ec2.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)}))(t)
+	expectCode(t, err, "Gateway.NotAttached")
+	mustDo(e.ec2.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)}))(t)
 	_, err = e.ec2.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(other)})
-	wantCode(t, err, "Resource.AlreadyAssociated")
+	expectCode(t, err, "Resource.AlreadyAssociated")
 	_, err = e.ec2.DeleteInternetGateway(ctx(), &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(igwID)})
-	wantCode(t, err, "DependencyViolation")
+	expectCode(t, err, "DependencyViolation")
 	_, err = e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(vpcID)})
-	wantCode(t, err, "DependencyViolation")
-	got := must(e.ec2.DescribeInternetGateways(ctx(), &ec2.DescribeInternetGatewaysInput{Filters: []types.Filter{filter("attachment.vpc-id", vpcID)}}))(t)
+	expectCode(t, err, "DependencyViolation")
+	got := mustDo(e.ec2.DescribeInternetGateways(ctx(), &ec2.DescribeInternetGatewaysInput{Filters: []types.Filter{filter("attachment.vpc-id", vpcID)}}))(t)
 	if len(got.InternetGateways) != 1 || string(got.InternetGateways[0].Attachments[0].State) != "available" {
 		t.Fatalf("IGW by attachment.vpc-id = %+v", got.InternetGateways)
 	}
-	must(e.ec2.DetachInternetGateway(ctx(), &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)}))(t)
-	must(e.ec2.DeleteInternetGateway(ctx(), &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(igwID)}))(t)
+	mustDo(e.ec2.DetachInternetGateway(ctx(), &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(igwID), VpcId: aws.String(vpcID)}))(t)
+	mustDo(e.ec2.DeleteInternetGateway(ctx(), &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(igwID)}))(t)
 }
 
 func TestSecurityGroupRulesAndDependencies(t *testing.T) {
 	e := newEnv(t)
 	vpcID := e.vpc(t, "10.0.0.0/16")
-	alb := aws.ToString(must(e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("alb"), Description: aws.String("alb"), VpcId: aws.String(vpcID)}))(t).GroupId)
-	app := aws.ToString(must(e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("app"), Description: aws.String("app"), VpcId: aws.String(vpcID),
+	alb := aws.ToString(mustDo(e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("alb"), Description: aws.String("alb"), VpcId: aws.String(vpcID)}))(t).GroupId)
+	app := aws.ToString(mustDo(e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("app"), Description: aws.String("app"), VpcId: aws.String(vpcID),
 		TagSpecifications: tagSpec(types.ResourceTypeSecurityGroup, "role", "app")}))(t).GroupId)
 	_, err := e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("alb"), Description: aws.String("dup"), VpcId: aws.String(vpcID)})
-	wantCode(t, err, "InvalidGroup.Duplicate")
+	expectCode(t, err, "InvalidGroup.Duplicate")
 
 	http := types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}
 	fromALB := types.IpPermission{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8000), ToPort: aws.Int32(8000), UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: aws.String(alb)}}}
-	out := must(e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(alb), IpPermissions: []types.IpPermission{http}}))(t)
+	out := mustDo(e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(alb), IpPermissions: []types.IpPermission{http}}))(t)
 	if !aws.ToBool(out.Return) || len(out.SecurityGroupRules) != 1 {
 		t.Fatalf("authorize = %+v", out)
 	}
-	must(e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{fromALB}}))(t)
+	mustDo(e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{fromALB}}))(t)
 	_, err = e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{fromALB}})
-	wantCode(t, err, "InvalidPermission.Duplicate")
+	expectCode(t, err, "InvalidPermission.Duplicate")
 	missing := fromALB
 	missing.UserIdGroupPairs = []types.UserIdGroupPair{{GroupId: aws.String("sg-00000000000000000")}}
 	_, err = e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{missing}})
-	wantCode(t, err, "InvalidGroup.NotFound")
+	expectCode(t, err, "InvalidGroup.NotFound")
 
-	got := must(e.ec2.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{app}}))(t).SecurityGroups[0]
+	got := mustDo(e.ec2.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{app}}))(t).SecurityGroups[0]
 	if len(got.IpPermissions) != 1 || aws.ToString(got.IpPermissions[0].UserIdGroupPairs[0].GroupId) != alb || aws.ToInt32(got.IpPermissions[0].FromPort) != 8000 ||
 		len(got.IpPermissionsEgress) != 1 || aws.ToString(got.IpPermissionsEgress[0].IpProtocol) != "-1" {
 		t.Fatalf("app SG = %+v", got)
 	}
-	refs := must(e.ec2.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filter("ip-permission.group-id", alb)}}))(t)
+	refs := mustDo(e.ec2.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filter("ip-permission.group-id", alb)}}))(t)
 	if len(refs.SecurityGroups) != 1 || aws.ToString(refs.SecurityGroups[0].GroupId) != app {
 		t.Fatalf("groups referencing alb = %+v", refs.SecurityGroups)
 	}
 
 	_, err = e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(alb)})
-	wantCode(t, err, "DependencyViolation")
-	def := must(e.ec2.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filter("vpc-id", vpcID), filter("group-name", "default")}}))(t)
+	expectCode(t, err, "DependencyViolation")
+	def := mustDo(e.ec2.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filter("vpc-id", vpcID), filter("group-name", "default")}}))(t)
 	_, err = e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: def.SecurityGroups[0].GroupId})
-	wantCode(t, err, "CannotDelete")
+	expectCode(t, err, "CannotDelete")
 	_, err = e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(vpcID)})
-	wantCode(t, err, "DependencyViolation")
+	expectCode(t, err, "DependencyViolation")
 
-	must(e.ec2.RevokeSecurityGroupIngress(ctx(), &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{fromALB}}))(t)
+	mustDo(e.ec2.RevokeSecurityGroupIngress(ctx(), &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{fromALB}}))(t)
 	_, err = e.ec2.RevokeSecurityGroupIngress(ctx(), &ec2.RevokeSecurityGroupIngressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{fromALB}})
-	wantCode(t, err, "InvalidPermission.NotFound")
+	expectCode(t, err, "InvalidPermission.NotFound")
 	allOut := types.IpPermission{IpProtocol: aws.String("-1"), IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}
-	must(e.ec2.RevokeSecurityGroupEgress(ctx(), &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{allOut}}))(t)
-	must(e.ec2.AuthorizeSecurityGroupEgress(ctx(), &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{allOut}}))(t)
-	must(e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(alb)}))(t)
-	must(e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(app)}))(t)
-	must(e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(vpcID)}))(t)
+	mustDo(e.ec2.RevokeSecurityGroupEgress(ctx(), &ec2.RevokeSecurityGroupEgressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{allOut}}))(t)
+	mustDo(e.ec2.AuthorizeSecurityGroupEgress(ctx(), &ec2.AuthorizeSecurityGroupEgressInput{GroupId: aws.String(app), IpPermissions: []types.IpPermission{allOut}}))(t)
+	mustDo(e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(alb)}))(t)
+	mustDo(e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(app)}))(t)
+	mustDo(e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(vpcID)}))(t)
 }

@@ -21,15 +21,15 @@ func filter(name string, values ...string) types.Filter {
 	return types.Filter{Name: aws.String(name), Values: values}
 }
 
-func wantCode(t *testing.T, err error, want string) {
+func expectCode(t *testing.T, err error, want string) {
 	t.Helper()
 	if got := code(t, err); got != want {
 		t.Fatalf("error code = %q (%v), want %q", got, err, want)
 	}
 }
 
-// must(call())(t) fails the test on error and returns the output.
-func must[T any](v T, err error) func(testing.TB) T {
+// mustDo(call())(t) fails the test on error and returns the output.
+func mustDo[T any](v T, err error) func(testing.TB) T {
 	return func(t testing.TB) T {
 		t.Helper()
 		if err != nil {
@@ -41,43 +41,43 @@ func must[T any](v T, err error) func(testing.TB) T {
 
 func (e *env) vpc(t *testing.T, cidr string, kv ...string) string {
 	t.Helper()
-	out := must(e.ec2.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String(cidr), TagSpecifications: tagSpec(types.ResourceTypeVpc, kv...)}))(t)
+	out := mustDo(e.ec2.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String(cidr), TagSpecifications: tagSpec(types.ResourceTypeVpc, kv...)}))(t)
 	return aws.ToString(out.Vpc.VpcId)
 }
 
 func (e *env) subnet(t *testing.T, vpcID, cidr, az string, kv ...string) string {
 	t.Helper()
-	out := must(e.ec2.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String(vpcID), CidrBlock: aws.String(cidr),
+	out := mustDo(e.ec2.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String(vpcID), CidrBlock: aws.String(cidr),
 		AvailabilityZone: aws.String(az), TagSpecifications: tagSpec(types.ResourceTypeSubnet, kv...)}))(t)
 	return aws.ToString(out.Subnet.SubnetId)
 }
 
 func (e *env) igw(t *testing.T, vpcID string) string {
 	t.Helper()
-	out := must(e.ec2.CreateInternetGateway(ctx(), &ec2.CreateInternetGatewayInput{}))(t)
+	out := mustDo(e.ec2.CreateInternetGateway(ctx(), &ec2.CreateInternetGatewayInput{}))(t)
 	id := aws.ToString(out.InternetGateway.InternetGatewayId)
 	if vpcID != "" {
-		must(e.ec2.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpcID)}))(t)
+		mustDo(e.ec2.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpcID)}))(t)
 	}
 	return id
 }
 
 func (e *env) eip(t *testing.T) string {
 	t.Helper()
-	out := must(e.ec2.AllocateAddress(ctx(), &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc}))(t)
+	out := mustDo(e.ec2.AllocateAddress(ctx(), &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc}))(t)
 	return aws.ToString(out.AllocationId)
 }
 
 func (e *env) nat(t *testing.T, subnetID, allocID, token string) *types.NatGateway {
 	t.Helper()
-	out := must(e.ec2.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: aws.String(subnetID),
+	out := mustDo(e.ec2.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: aws.String(subnetID),
 		AllocationId: aws.String(allocID), ClientToken: aws.String(token)}))(t)
 	return out.NatGateway
 }
 
 func (e *env) natState(t *testing.T, id string) types.NatGatewayState {
 	t.Helper()
-	out := must(e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{id}}))(t)
+	out := mustDo(e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{id}}))(t)
 	return out.NatGateways[0].State
 }
 
@@ -91,7 +91,7 @@ func TestAvailabilityZonesPerRegion(t *testing.T) {
 	} {
 		cfg := e.cfg.Copy()
 		cfg.Region = region
-		out := must(ec2.NewFromConfig(cfg).DescribeAvailabilityZones(ctx(), &ec2.DescribeAvailabilityZonesInput{}))(t)
+		out := mustDo(ec2.NewFromConfig(cfg).DescribeAvailabilityZones(ctx(), &ec2.DescribeAvailabilityZonesInput{}))(t)
 		var got []string
 		for _, z := range out.AvailabilityZones {
 			got = append(got, aws.ToString(z.ZoneName))
@@ -103,7 +103,7 @@ func TestAvailabilityZonesPerRegion(t *testing.T) {
 			t.Fatalf("%s zones = %v, want %v", region, got, want)
 		}
 	}
-	out := must(e.ec2.DescribeAvailabilityZones(ctx(), &ec2.DescribeAvailabilityZonesInput{Filters: []types.Filter{filter("zone-name", "us-east-1b")}}))(t)
+	out := mustDo(e.ec2.DescribeAvailabilityZones(ctx(), &ec2.DescribeAvailabilityZonesInput{Filters: []types.Filter{filter("zone-name", "us-east-1b")}}))(t)
 	if len(out.AvailabilityZones) != 1 || aws.ToString(out.AvailabilityZones[0].ZoneId) != "use1-az2" {
 		t.Fatalf("filtered zones = %+v", out.AvailabilityZones)
 	}
@@ -115,7 +115,7 @@ func TestRegionsAreIsolated(t *testing.T) {
 	cfg := e.cfg.Copy()
 	cfg.Region = "eu-west-1"
 	_, err := ec2.NewFromConfig(cfg).DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{id}})
-	wantCode(t, err, "InvalidVpcID.NotFound")
+	expectCode(t, err, "InvalidVpcID.NotFound")
 	live := e.sim.ListLive()
 	if live[0].Region != "us-east-1" {
 		t.Fatalf("inventory region = %q", live[0].Region)
@@ -128,40 +128,40 @@ func TestVpcLifecycleAndAttributes(t *testing.T) {
 	if len(id) != len("vpc-")+17 {
 		t.Fatalf("vpc id %q is not vpc- plus 17 hex digits", id)
 	}
-	out := must(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{id}}))(t)
+	out := mustDo(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{id}}))(t)
 	v := out.Vpcs[0]
 	if aws.ToString(v.CidrBlock) != "10.0.0.0/16" || v.State != types.VpcStateAvailable || len(v.Tags) != 2 {
 		t.Fatalf("vpc = %+v", v)
 	}
-	attr := must(e.ec2.DescribeVpcAttribute(ctx(), &ec2.DescribeVpcAttributeInput{VpcId: aws.String(id), Attribute: types.VpcAttributeNameEnableDnsHostnames}))(t)
+	attr := mustDo(e.ec2.DescribeVpcAttribute(ctx(), &ec2.DescribeVpcAttributeInput{VpcId: aws.String(id), Attribute: types.VpcAttributeNameEnableDnsHostnames}))(t)
 	if aws.ToBool(attr.EnableDnsHostnames.Value) {
 		t.Fatalf("enableDnsHostnames defaults to false on a new VPC")
 	}
-	must(e.ec2.ModifyVpcAttribute(ctx(), &ec2.ModifyVpcAttributeInput{VpcId: aws.String(id), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}}))(t)
-	attr = must(e.ec2.DescribeVpcAttribute(ctx(), &ec2.DescribeVpcAttributeInput{VpcId: aws.String(id), Attribute: types.VpcAttributeNameEnableDnsHostnames}))(t)
+	mustDo(e.ec2.ModifyVpcAttribute(ctx(), &ec2.ModifyVpcAttributeInput{VpcId: aws.String(id), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}}))(t)
+	attr = mustDo(e.ec2.DescribeVpcAttribute(ctx(), &ec2.DescribeVpcAttributeInput{VpcId: aws.String(id), Attribute: types.VpcAttributeNameEnableDnsHostnames}))(t)
 	if !aws.ToBool(attr.EnableDnsHostnames.Value) {
 		t.Fatalf("enableDnsHostnames not set")
 	}
-	attr = must(e.ec2.DescribeVpcAttribute(ctx(), &ec2.DescribeVpcAttributeInput{VpcId: aws.String(id), Attribute: types.VpcAttributeNameEnableDnsSupport}))(t)
+	attr = mustDo(e.ec2.DescribeVpcAttribute(ctx(), &ec2.DescribeVpcAttributeInput{VpcId: aws.String(id), Attribute: types.VpcAttributeNameEnableDnsSupport}))(t)
 	if !aws.ToBool(attr.EnableDnsSupport.Value) {
 		t.Fatalf("enableDnsSupport defaults to true")
 	}
 	// Every VPC comes with a main route table holding the local route, and a default SG.
-	rts := must(e.ec2.DescribeRouteTables(ctx(), &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", id), filter("association.main", "true")}}))(t)
+	rts := mustDo(e.ec2.DescribeRouteTables(ctx(), &ec2.DescribeRouteTablesInput{Filters: []types.Filter{filter("vpc-id", id), filter("association.main", "true")}}))(t)
 	if len(rts.RouteTables) != 1 || aws.ToString(rts.RouteTables[0].Routes[0].GatewayId) != "local" ||
 		aws.ToString(rts.RouteTables[0].Routes[0].DestinationCidrBlock) != "10.0.0.0/16" || !aws.ToBool(rts.RouteTables[0].Associations[0].Main) {
 		t.Fatalf("main route table = %+v", rts.RouteTables)
 	}
-	sgs := must(e.ec2.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filter("vpc-id", id), filter("group-name", "default")}}))(t)
+	sgs := mustDo(e.ec2.DescribeSecurityGroups(ctx(), &ec2.DescribeSecurityGroupsInput{Filters: []types.Filter{filter("vpc-id", id), filter("group-name", "default")}}))(t)
 	if len(sgs.SecurityGroups) != 1 {
 		t.Fatalf("default SG = %+v", sgs.SecurityGroups)
 	}
 	if n := len(e.sim.ListLive()); n != 3 {
 		t.Fatalf("inventory has %d resources, want vpc + main route table + default SG", n)
 	}
-	must(e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(id)}))(t)
+	mustDo(e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(id)}))(t)
 	_, err := e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{VpcIds: []string{id}})
-	wantCode(t, err, "InvalidVpcID.NotFound")
+	expectCode(t, err, "InvalidVpcID.NotFound")
 	if live := e.sim.ListLive(); len(live) != 0 {
 		t.Fatalf("deleting the VPC left %+v", live)
 	}
@@ -178,7 +178,7 @@ func TestCIDRErrors(t *testing.T) {
 		"2001:db8::/4": "InvalidParameterValue",
 	} {
 		_, err := e.ec2.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String(cidr)})
-		wantCode(t, err, want)
+		expectCode(t, err, want)
 	}
 	vpcID := e.vpc(t, "10.0.0.0/16")
 	e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a")
@@ -192,7 +192,7 @@ func TestCIDRErrors(t *testing.T) {
 		{"nope", "us-east-1a", "InvalidParameterValue"},
 	} {
 		_, err := e.ec2.CreateSubnet(ctx(), &ec2.CreateSubnetInput{VpcId: aws.String(vpcID), CidrBlock: aws.String(tc.cidr), AvailabilityZone: aws.String(tc.az)})
-		wantCode(t, err, tc.want)
+		expectCode(t, err, tc.want)
 	}
 }
 
@@ -259,7 +259,7 @@ func TestNotFoundCodes(t *testing.T) {
 			return err
 		}, "InvalidSubnetID.NotFound"},
 	} {
-		t.Run(name, func(t *testing.T) { wantCode(t, tc.call(), tc.want) })
+		t.Run(name, func(t *testing.T) { expectCode(t, tc.call(), tc.want) })
 	}
 }
 
@@ -271,7 +271,7 @@ func TestFiltersAndTags(t *testing.T) {
 	e.subnet(t, vpcA, "10.0.3.0/24", "us-east-1b", "tier", "private")
 	e.subnet(t, vpcB, "10.1.1.0/24", "us-east-1a", "tier", "public")
 	count := func(filters ...types.Filter) int {
-		out := must(e.ec2.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{Filters: filters, MaxResults: aws.Int32(100)}))(t)
+		out := mustDo(e.ec2.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{Filters: filters, MaxResults: aws.Int32(100)}))(t)
 		return len(out.Subnets)
 	}
 	for _, tc := range []struct {
@@ -292,29 +292,29 @@ func TestFiltersAndTags(t *testing.T) {
 		}
 	}
 	_, err := e.ec2.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{Filters: []types.Filter{filter("no-such-filter", "x")}})
-	wantCode(t, err, "InvalidParameterValue")
-	vpcs := must(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{Filters: []types.Filter{filter("tag:owner", "b")}}))(t)
+	expectCode(t, err, "InvalidParameterValue")
+	vpcs := mustDo(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{Filters: []types.Filter{filter("tag:owner", "b")}}))(t)
 	if len(vpcs.Vpcs) != 1 || aws.ToString(vpcs.Vpcs[0].VpcId) != vpcB {
 		t.Fatalf("vpcs by tag = %+v", vpcs.Vpcs)
 	}
 
-	must(e.ec2.CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{pub, vpcA}, Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}}))(t)
-	tags := must(e.ec2.DescribeTags(ctx(), &ec2.DescribeTagsInput{Filters: []types.Filter{filter("resource-id", pub)}, MaxResults: aws.Int32(100)}))(t)
+	mustDo(e.ec2.CreateTags(ctx(), &ec2.CreateTagsInput{Resources: []string{pub, vpcA}, Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}}))(t)
+	tags := mustDo(e.ec2.DescribeTags(ctx(), &ec2.DescribeTagsInput{Filters: []types.Filter{filter("resource-id", pub)}, MaxResults: aws.Int32(100)}))(t)
 	if len(tags.Tags) != 3 || tags.Tags[0].ResourceType != types.ResourceTypeSubnet {
 		t.Fatalf("subnet tags = %+v", tags.Tags)
 	}
-	tags = must(e.ec2.DescribeTags(ctx(), &ec2.DescribeTagsInput{Filters: []types.Filter{filter("key", "env")}, MaxResults: aws.Int32(100)}))(t)
+	tags = mustDo(e.ec2.DescribeTags(ctx(), &ec2.DescribeTagsInput{Filters: []types.Filter{filter("key", "env")}, MaxResults: aws.Int32(100)}))(t)
 	if len(tags.Tags) != 2 {
 		t.Fatalf("env tags = %+v", tags.Tags)
 	}
-	must(e.ec2.DeleteTags(ctx(), &ec2.DeleteTagsInput{Resources: []string{pub}, Tags: []types.Tag{{Key: aws.String("env")}, {Key: aws.String("Name"), Value: aws.String("wrong")}}}))(t)
-	sub := must(e.ec2.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{SubnetIds: []string{pub}}))(t)
+	mustDo(e.ec2.DeleteTags(ctx(), &ec2.DeleteTagsInput{Resources: []string{pub}, Tags: []types.Tag{{Key: aws.String("env")}, {Key: aws.String("Name"), Value: aws.String("wrong")}}}))(t)
+	sub := mustDo(e.ec2.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{SubnetIds: []string{pub}}))(t)
 	if got := len(sub.Subnets[0].Tags); got != 2 {
 		t.Fatalf("after DeleteTags subnet has %d tags, want tier and Name (value mismatch keeps Name)", got)
 	}
 	// Tag specifications for the wrong resource type are rejected.
 	_, err = e.ec2.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.2.0.0/16"), TagSpecifications: tagSpec(types.ResourceTypeSubnet, "k", "v")})
-	wantCode(t, err, "InvalidParameterValue")
+	expectCode(t, err, "InvalidParameterValue")
 	// The inventory carries tags for leak checks.
 	for _, r := range e.sim.ListLive() {
 		if r.ID == vpcA && r.Tags["owner"] != "a" {
@@ -329,14 +329,14 @@ func TestPaginationHidesResourcesFromCallersThatDoNotPage(t *testing.T) {
 	for i := range 7 {
 		ids = append(ids, e.vpc(t, "10."+string(rune('0'+i))+".0.0/16", "batch", "p"))
 	}
-	first := must(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{}))(t)
+	first := mustDo(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{}))(t)
 	if len(first.Vpcs) != 3 || first.NextToken == nil {
 		t.Fatalf("first page has %d VPCs, token %v: want a small page and a NextToken", len(first.Vpcs), first.NextToken)
 	}
 	var all []string
 	p := ec2.NewDescribeVpcsPaginator(e.ec2, &ec2.DescribeVpcsInput{Filters: []types.Filter{filter("tag:batch", "p")}})
 	for p.HasMorePages() {
-		page := must(p.NextPage(ctx()))(t)
+		page := mustDo(p.NextPage(ctx()))(t)
 		for _, v := range page.Vpcs {
 			all = append(all, aws.ToString(v.VpcId))
 		}
@@ -346,10 +346,10 @@ func TestPaginationHidesResourcesFromCallersThatDoNotPage(t *testing.T) {
 	if !slices.Equal(all, ids) {
 		t.Fatalf("paginator saw %v, want %v", all, ids)
 	}
-	big := must(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{MaxResults: aws.Int32(5)}))(t)
+	big := mustDo(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{MaxResults: aws.Int32(5)}))(t)
 	if len(big.Vpcs) != 5 {
 		t.Fatalf("MaxResults 5 returned %d", len(big.Vpcs))
 	}
 	_, err := e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{NextToken: aws.String("garbage")})
-	wantCode(t, err, "InvalidPaginationToken")
+	expectCode(t, err, "InvalidPaginationToken")
 }

@@ -51,7 +51,9 @@ func (s *Sim) SetFaults(f Faults) {
 func (s *Sim) FailNext(op, code string, n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.failNext = append(s.failNext, failRule{Op: op, Code: code, Count: n})
+	if n > 0 {
+		s.failNext = append(s.failNext, failRule{Op: op, Code: code, Count: n})
+	}
 }
 
 // injectedFault decides whether this call fails before running. Called with s.mu held.
@@ -59,9 +61,12 @@ func (s *Sim) injectedFault(svc *Service, op string) (*APIError, time.Duration) 
 	key := svc.Name + ":" + op
 	for i := range s.failNext {
 		r := &s.failNext[i]
-		if r.Count > 0 && (r.Op == op || r.Op == key) {
-			r.Count--
-			return faultError(svc.Protocol, r.Code, "injected failure"), 0
+		if r.Op == op || r.Op == key {
+			code := r.Code
+			if r.Count--; r.Count <= 0 {
+				s.failNext = append(s.failNext[:i], s.failNext[i+1:]...)
+			}
+			return faultError(svc.Protocol, code, "injected failure"), 0
 		}
 	}
 	f := s.faults

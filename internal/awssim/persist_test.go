@@ -39,13 +39,13 @@ func TestStateSurvivesRestart(t *testing.T) {
 			t.Fatalf("resource %d: %+v became %+v", i, before[i], after[i])
 		}
 	}
-	must(client.DeleteNatGateway(ctx(), &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(n.nat)}))(t)
+	mustDo(client.DeleteNatGateway(ctx(), &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(n.nat)}))(t)
 	_, err = client.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(n.public[0])})
-	wantCode(t, err, "DependencyViolation")
+	expectCode(t, err, "DependencyViolation")
 	e.clock.Advance(time.Minute)
-	must(client.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: aws.String(n.eip)}))(t)
+	mustDo(client.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: aws.String(n.eip)}))(t)
 	// ClientTokens survive too.
-	again := must(client.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: aws.String(n.public[0]), AllocationId: aws.String(n.eip), ClientToken: aws.String("seed-nat")}))(t)
+	again := mustDo(client.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: aws.String(n.public[0]), AllocationId: aws.String(n.eip), ClientToken: aws.String("seed-nat")}))(t)
 	if aws.ToString(again.NatGateway.NatGatewayId) != n.nat || again.NatGateway.State != types.NatGatewayStateDeleted {
 		t.Fatalf("token replay after restart = %+v", again.NatGateway)
 	}
@@ -66,15 +66,15 @@ func TestAdminEndpoints(t *testing.T) {
 	}
 	post(t, e.url+"/_awssim/faults", `{"failNext":[{"op":"ec2:DescribeVpcs","code":"InternalError","count":1}]}`)
 	_, err := e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
-	wantCode(t, err, "InternalError")
+	expectCode(t, err, "InternalError")
 	post(t, e.url+"/_awssim/faults", `{"throttleRate":1,"latency":"1ms"}`)
 	_, err = e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
-	wantCode(t, err, "RequestLimitExceeded")
+	expectCode(t, err, "RequestLimitExceeded")
 	post(t, e.url+"/_awssim/reset", "")
 	if live := e.sim.ListLive(); len(live) != 0 {
 		t.Fatalf("reset left %+v", live)
 	}
-	must(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{}))(t) // faults cleared too
+	mustDo(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{}))(t) // faults cleared too
 }
 
 func getJSON(t *testing.T, url string, v any) {

@@ -21,11 +21,11 @@ func buildSeed(t *testing.T, e *env) seedNetwork {
 	t.Helper()
 	var n seedNetwork
 	n.vpc = e.vpc(t, "10.0.0.0/16", "Name", "seed")
-	must(e.ec2.ModifyVpcAttribute(ctx(), &ec2.ModifyVpcAttributeInput{VpcId: aws.String(n.vpc), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}}))(t)
+	mustDo(e.ec2.ModifyVpcAttribute(ctx(), &ec2.ModifyVpcAttributeInput{VpcId: aws.String(n.vpc), EnableDnsHostnames: &types.AttributeBooleanValue{Value: aws.Bool(true)}}))(t)
 	n.igw = e.igw(t, n.vpc)
 	for i, az := range []string{"us-east-1a", "us-east-1b"} {
 		pub := e.subnet(t, n.vpc, []string{"10.0.1.0/24", "10.0.2.0/24"}[i], az, "tier", "public")
-		must(e.ec2.ModifySubnetAttribute(ctx(), &ec2.ModifySubnetAttributeInput{SubnetId: aws.String(pub), MapPublicIpOnLaunch: &types.AttributeBooleanValue{Value: aws.Bool(true)}}))(t)
+		mustDo(e.ec2.ModifySubnetAttribute(ctx(), &ec2.ModifySubnetAttributeInput{SubnetId: aws.String(pub), MapPublicIpOnLaunch: &types.AttributeBooleanValue{Value: aws.Bool(true)}}))(t)
 		n.public = append(n.public, pub)
 		n.private = append(n.private, e.subnet(t, n.vpc, []string{"10.0.3.0/24", "10.0.4.0/24"}[i], az, "tier", "private"))
 	}
@@ -36,11 +36,11 @@ func buildSeed(t *testing.T, e *env) seedNetwork {
 		t.Fatalf("NAT is %s after 90s", s)
 	}
 	newRT := func(target *ec2.CreateRouteInput, subnets []string) string {
-		id := aws.ToString(must(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(n.vpc)}))(t).RouteTable.RouteTableId)
+		id := aws.ToString(mustDo(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(n.vpc)}))(t).RouteTable.RouteTableId)
 		target.RouteTableId, target.DestinationCidrBlock = aws.String(id), aws.String("0.0.0.0/0")
-		must(e.ec2.CreateRoute(ctx(), target))(t)
+		mustDo(e.ec2.CreateRoute(ctx(), target))(t)
 		for _, sn := range subnets {
-			out := must(e.ec2.AssociateRouteTable(ctx(), &ec2.AssociateRouteTableInput{RouteTableId: aws.String(id), SubnetId: aws.String(sn)}))(t)
+			out := mustDo(e.ec2.AssociateRouteTable(ctx(), &ec2.AssociateRouteTableInput{RouteTableId: aws.String(id), SubnetId: aws.String(sn)}))(t)
 			n.assocs = append(n.assocs, aws.ToString(out.AssociationId))
 		}
 		return id
@@ -48,12 +48,12 @@ func buildSeed(t *testing.T, e *env) seedNetwork {
 	n.publicRT = newRT(&ec2.CreateRouteInput{GatewayId: aws.String(n.igw)}, n.public)
 	n.privateRT = newRT(&ec2.CreateRouteInput{NatGatewayId: aws.String(n.nat)}, n.private)
 	sg := func(name string) string {
-		return aws.ToString(must(e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String(name), Description: aws.String(name), VpcId: aws.String(n.vpc)}))(t).GroupId)
+		return aws.ToString(mustDo(e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String(name), Description: aws.String(name), VpcId: aws.String(n.vpc)}))(t).GroupId)
 	}
 	n.albSG, n.appSG = sg("alb"), sg("app")
-	must(e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(n.albSG), IpPermissions: []types.IpPermission{
+	mustDo(e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(n.albSG), IpPermissions: []types.IpPermission{
 		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(80), ToPort: aws.Int32(80), IpRanges: []types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}}))(t)
-	must(e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(n.appSG), IpPermissions: []types.IpPermission{
+	mustDo(e.ec2.AuthorizeSecurityGroupIngress(ctx(), &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(n.appSG), IpPermissions: []types.IpPermission{
 		{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(8000), ToPort: aws.Int32(8000), UserIdGroupPairs: []types.UserIdGroupPair{{GroupId: aws.String(n.albSG)}}}}}))(t)
 	return n
 }
@@ -78,7 +78,7 @@ func TestSeedNetworkBuildAndTeardown(t *testing.T) {
 		if err == nil {
 			t.Fatalf("%s succeeded in the wrong order", step)
 		}
-		wantCode(t, err, code)
+		expectCode(t, err, code)
 	}
 	// Wrong order first: everything that depends on the NAT, the associations or the rules.
 	_, err := e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(n.vpc)})
@@ -97,34 +97,34 @@ func TestSeedNetworkBuildAndTeardown(t *testing.T) {
 	fails("DeleteSecurityGroup referenced by app", err, "DependencyViolation")
 
 	// Correct order: NAT (and wait), EIP, route tables, SGs, subnets, IGW, VPC.
-	must(e.ec2.DeleteNatGateway(ctx(), &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(n.nat)}))(t)
+	mustDo(e.ec2.DeleteNatGateway(ctx(), &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(n.nat)}))(t)
 	_, err = e.ec2.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: aws.String(n.eip)})
 	fails("ReleaseAddress while the NAT is deleting", err, "AuthFailure")
 	e.clock.Advance(time.Minute)
 	if s := e.natState(t, n.nat); s != types.NatGatewayStateDeleted {
 		t.Fatalf("NAT %s a minute after delete", s)
 	}
-	must(e.ec2.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: aws.String(n.eip)}))(t)
+	mustDo(e.ec2.ReleaseAddress(ctx(), &ec2.ReleaseAddressInput{AllocationId: aws.String(n.eip)}))(t)
 	for _, a := range n.assocs {
-		must(e.ec2.DisassociateRouteTable(ctx(), &ec2.DisassociateRouteTableInput{AssociationId: aws.String(a)}))(t)
+		mustDo(e.ec2.DisassociateRouteTable(ctx(), &ec2.DisassociateRouteTableInput{AssociationId: aws.String(a)}))(t)
 	}
 	for _, rt := range []string{n.publicRT, n.privateRT} {
-		must(e.ec2.DeleteRouteTable(ctx(), &ec2.DeleteRouteTableInput{RouteTableId: aws.String(rt)}))(t)
+		mustDo(e.ec2.DeleteRouteTable(ctx(), &ec2.DeleteRouteTableInput{RouteTableId: aws.String(rt)}))(t)
 	}
 	for _, sg := range []string{n.appSG, n.albSG} {
-		must(e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(sg)}))(t)
+		mustDo(e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(sg)}))(t)
 	}
 	for _, sn := range append(n.public, n.private...) {
-		must(e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sn)}))(t)
+		mustDo(e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sn)}))(t)
 	}
-	must(e.ec2.DetachInternetGateway(ctx(), &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(n.igw), VpcId: aws.String(n.vpc)}))(t)
-	must(e.ec2.DeleteInternetGateway(ctx(), &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(n.igw)}))(t)
-	must(e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(n.vpc)}))(t)
+	mustDo(e.ec2.DetachInternetGateway(ctx(), &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(n.igw), VpcId: aws.String(n.vpc)}))(t)
+	mustDo(e.ec2.DeleteInternetGateway(ctx(), &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(n.igw)}))(t)
+	mustDo(e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(n.vpc)}))(t)
 	if live := e.sim.ListLive(); len(live) != 0 {
 		t.Fatalf("teardown leaked %+v", live)
 	}
 	// Like AWS, the deleted NAT stays visible (state deleted) for a while.
-	got := must(e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{}))(t)
+	got := mustDo(e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{}))(t)
 	if len(got.NatGateways) != 1 || got.NatGateways[0].State != types.NatGatewayStateDeleted {
 		t.Fatalf("deleted NAT listing = %+v", got.NatGateways)
 	}
