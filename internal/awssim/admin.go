@@ -30,6 +30,10 @@ func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, s.Calls())
 	case path == "reset" && r.Method == http.MethodPost:
 		s.Reset()
+		if err := s.Save(); err != nil { // a restarted server must not bring the old state back
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
 		w.WriteHeader(http.StatusNoContent)
 	case path == "faults" && r.Method == http.MethodPost:
 		var req faultRequest

@@ -75,6 +75,8 @@ func TestAdminEndpoints(t *testing.T) {
 		t.Fatalf("reset left %+v", live)
 	}
 	mustDo(e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{}))(t) // faults cleared too
+	_, err = e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{DryRun: aws.Bool(true)})
+	expectCode(t, err, "DryRunOperation")
 }
 
 func getJSON(t *testing.T, url string, v any) {

@@ -244,6 +244,10 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, svc.Protocol, svc.XMLNS, requestID, Errorf(code, "operation %q is not simulated by %s", op, svc.Name))
 		return
 	}
+	if dry, _ := params.Bool("DryRun"); dry && svc.Protocol == EC2Query {
+		writeError(w, svc.Protocol, svc.XMLNS, requestID, Errorf("DryRunOperation", "Request would have succeeded, but DryRun flag is set."))
+		return
+	}
 	c := &Call{Service: svc.Name, Op: op, Region: region, RequestID: requestID, Params: params, Body: body, HTTP: r, sim: s}
 	s.mu.Lock()
 	c.Now = s.Now()
