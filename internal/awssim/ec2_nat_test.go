@@ -1,6 +1,7 @@
 package awssim_test
 
 import (
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -266,4 +267,27 @@ func TestSecurityGroupRulesAndDependencies(t *testing.T) {
 	mustDo(e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(alb)}))(t)
 	mustDo(e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(app)}))(t)
 	mustDo(e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(vpcID)}))(t)
+}
+
+func TestTimeScaleOnTheWallClock(t *testing.T) {
+	sim, err := awssim.New(awssim.WithTimeScale(0.001)) // NAT: 90 ms instead of 90 s
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := sim.Delay(awssim.LatencyNATGatewayCreate); d != 90*time.Millisecond {
+		t.Fatalf("scaled NAT delay = %v", d)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	e := &env{sim: sim, ec2: ec2.NewFromConfig(configFor(srv.URL, "us-east-1"))}
+	vpcID := e.vpc(t, "10.0.0.0/16")
+	e.igw(t, vpcID)
+	nat := e.nat(t, e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a"), e.eip(t), "")
+	if nat.State != types.NatGatewayStatePending {
+		t.Fatalf("NAT state %s right after create", nat.State)
+	}
+	time.Sleep(100 * time.Millisecond)
+	if s := e.natState(t, aws.ToString(nat.NatGatewayId)); s != types.NatGatewayStateAvailable {
+		t.Fatalf("NAT state %s after the scaled delay", s)
+	}
 }
