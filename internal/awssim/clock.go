@@ -44,7 +44,6 @@ const (
 	LatencyNATGatewayRetained = "ec2:natgateway:retained" // a deleted NAT stays listed this long
 	LatencyLoadBalancerCreate = "elbv2:loadbalancer:create"
 	LatencyECSSteadyState     = "ecs:service:steady"
-	LatencyECSDrain           = "ecs:service:drain"
 )
 
 // DefaultLatencies are realistic unscaled durations, roughly what AWS takes.
@@ -54,5 +53,4 @@ var DefaultLatencies = map[string]time.Duration{
 	LatencyNATGatewayRetained: time.Hour,
 	LatencyLoadBalancerCreate: 180 * time.Second,
 	LatencyECSSteadyState:     60 * time.Second,
-	LatencyECSDrain:           30 * time.Second,
 }

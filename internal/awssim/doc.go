@@ -46,6 +46,15 @@
 // (flattened query lists), ParseFilters/MatchFilters, Paginate, Idempotency (ClientToken),
 // TagStore, NewID, Timestamp/EpochSeconds.
 //
+// A service that needs another's state (an ELBv2 load balancer placing interfaces in EC2
+// subnets) reaches it through c.Sim().Service("ec2").State; the lock is already held.
+//
+// Wire details worth knowing, all as AWS sends them: EC2 errors use <Response><Errors>,
+// awsquery errors <ErrorResponse><Error><Type>; throttling is RequestLimitExceeded (EC2, HTTP
+// 503), Throttling (awsquery), ThrottlingException (JSON) or SlowDown (S3); an IGW attachment
+// state is "available" and a NAT gateway interface type "nat_gateway", although the SDK enums
+// say "attached" and "natGateway"; releasing an EIP a NAT gateway still holds is AuthFailure.
+//
 // Test controls: SetFaults (throttling share, 5xx share, added latency), FailNext, Calls,
 // ListLive, Reset, Save. The same controls are served under /_awssim/ (see admin.go).
 package awssim

@@ -54,9 +54,6 @@ func (p *Params) Get(path string) *Params {
 	return n
 }
 
-// Has reports whether a value or subtree exists at path.
-func (p *Params) Has(path string) bool { return p.Get(path) != nil }
-
 // String returns the value at path, or "".
 func (p *Params) String(path string) string {
 	if n := p.Get(path); n != nil {
