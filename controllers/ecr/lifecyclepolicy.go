@@ -126,10 +126,13 @@ func (p *pass) reconcileLifecyclePolicy(ctx context.Context, repo *ecrtypes.Repo
 	}); err != nil {
 		return fmt.Errorf("put lifecycle policy of repository %s: %w", name, classify(err))
 	}
-	if have == "" {
+	switch {
+	case have == "" && p.created:
 		p.event("CreatedLifecyclePolicy", "Create", "Created lifecycle policy of ECR repository %s", name)
-	} else {
-		p.event("RepairedLifecyclePolicy", "Update", "Restored lifecycle policy of ECR repository %s", name)
+	case have == "":
+		p.event("RepairedLifecyclePolicy", "Update", "Restored the missing lifecycle policy of ECR repository %s", name)
+	default:
+		p.event("RepairedLifecyclePolicy", "Update", "Restored the lifecycle policy of ECR repository %s", name)
 	}
 	return nil
 }

@@ -37,10 +37,11 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 			st.ParameterName = ""
 			return nil
 		}
-		if st.ParameterName != "" && !p.created {
+		recreate := st.ParameterName != "" && !p.created
+		if recreate {
 			p.noteDrift(ctx, "parameter %s was deleted, created again", name)
 		}
-		return p.createParameter(ctx, name, uri)
+		return p.createParameter(ctx, name, uri, recreate)
 	}
 	if err != nil {
 		return fmt.Errorf("get parameter %s: %w", name, classify(err))
@@ -67,7 +68,7 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 	return nil
 }
 
-func (p *pass) createParameter(ctx context.Context, name, uri string) error {
+func (p *pass) createParameter(ctx context.Context, name, uri string, recreate bool) error {
 	_, err := p.ssm.PutParameter(ctx, &ssm.PutParameterInput{
 		Name:        aws.String(name),
 		Value:       aws.String(uri),
@@ -81,7 +82,11 @@ func (p *pass) createParameter(ctx context.Context, name, uri string) error {
 	}
 	p.fd.Status.Repository.ParameterName = name
 	log.FromContext(ctx).Info("Created SSM parameter", "parameterName", name)
-	p.event("CreatedParameter", "Create", "Created SSM parameter %s", name)
+	if recreate {
+		p.event("CreatedParameter", "Create", "Re-created SSM parameter %s, deleted outside the operator", name)
+	} else {
+		p.event("CreatedParameter", "Create", "Created SSM parameter %s", name)
+	}
 	return nil
 }
 

@@ -1,0 +1,439 @@
+package ecr_test
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/ecr"
+	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/testenv"
+)
+
+const (
+	timeout = 30 * time.Second
+	poll    = 50 * time.Millisecond
+)
+
+// app is one FlaskDeployment of a spec, in a namespace of its own, with what its names are.
+type app struct {
+	fd    *v1alpha1.FlaskDeployment
+	repo  string // repository name
+	param string // URI parameter name
+	uri   string
+}
+
+func newApp(mutate func(*v1alpha1.FlaskDeployment)) *app {
+	ns, err := env.Namespace(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns}}
+	fd.Spec.Repository.KeepImages = 5
+	fd.Spec.Tags = map[string]string{"team": "payments"}
+	if mutate != nil {
+		mutate(fd)
+	}
+	repo := ns + "-web"
+	return &app{fd: fd, repo: repo, param: "/flaskops/" + ns + "/web/repository-uri",
+		uri: "123456789012.dkr.ecr." + testenv.Region + ".amazonaws.com/" + repo}
+}
+
+func (a *app) create() *app {
+	Expect(env.Client.Create(ctx, a.fd)).To(Succeed())
+	return a
+}
+
+func (a *app) get() *v1alpha1.FlaskDeployment {
+	out := &v1alpha1.FlaskDeployment{}
+	Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(a.fd), out)).To(Succeed())
+	return out
+}
+
+func (a *app) condition(t string) metav1.Condition {
+	if c := meta.FindStatusCondition(a.get().Status.Conditions, t); c != nil {
+		return *c
+	}
+	return metav1.Condition{}
+}
+
+func (a *app) waitReady() {
+	Eventually(func(g Gomega) {
+		c := a.condition(v1alpha1.ConditionRepositoryReady)
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%s: %s", c.Reason, c.Message)
+		g.Expect(a.condition(v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+	}, timeout, poll).Should(Succeed())
+}
+
+// nudge changes an annotation, which makes the reconciler look again (also when Stalled).
+func (a *app) nudge() {
+	cur := a.get()
+	patch := client.MergeFrom(cur.DeepCopy())
+	if cur.Annotations == nil {
+		cur.Annotations = map[string]string{}
+	}
+	cur.Annotations["test/nudge"] = time.Now().Format(time.RFC3339Nano)
+	Expect(env.Client.Patch(ctx, cur, patch)).To(Succeed())
+}
+
+func (a *app) ecr() *awsecr.Client { return env.Clients.ECR(testenv.Region) }
+func (a *app) ssm() *ssm.Client    { return env.Clients.SSM(testenv.Region) }
+
+func (a *app) repository() (*ecrtypes.Repository, error) {
+	out, err := a.ecr().DescribeRepositories(ctx, &awsecr.DescribeRepositoriesInput{RepositoryNames: []string{a.repo}})
+	if err != nil {
+		return nil, err
+	}
+	return &out.Repositories[0], nil
+}
+
+func (a *app) policy() string {
+	out, err := a.ecr().GetLifecyclePolicy(ctx, &awsecr.GetLifecyclePolicyInput{RepositoryName: aws.String(a.repo)})
+	if err != nil {
+		return ""
+	}
+	return aws.ToString(out.LifecyclePolicyText)
+}
+
+func (a *app) paramValue() string {
+	out, err := a.ssm().GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(a.param)})
+	if err != nil {
+		return ""
+	}
+	return aws.ToString(out.Parameter.Value)
+}
+
+// live lists "service/type/id" of the simulator's resources that belong to this app.
+func (a *app) live() []string {
+	var out []string
+	for _, r := range env.Sim.ListLive() {
+		if strings.Contains(r.ID, a.fd.Namespace) {
+			out = append(out, r.Service+"/"+r.Type+"/"+r.ID)
+		}
+	}
+	return out
+}
+
+func (a *app) pushImages(n int) {
+	for i := range n {
+		_, err := a.ecr().PutImage(ctx, &awsecr.PutImageInput{RepositoryName: aws.String(a.repo),
+			ImageManifest: aws.String(fmt.Sprintf(`{"schemaVersion":2,"app":%q,"n":%d}`, a.repo, i)), ImageTag: aws.String(fmt.Sprintf("v%d", i))})
+		Expect(err).NotTo(HaveOccurred())
+	}
+}
+
+// eventReasons lists the reasons of the events recorded about the app's object.
+func (a *app) eventReasons() []string {
+	var out []string
+	for _, ev := range a.events() {
+		out = append(out, ev.Reason)
+	}
+	return out
+}
+
+// eventNotes lists "<reason>: <note>" of the events recorded about the app's object.
+func (a *app) eventNotes() []string {
+	var out []string
+	for _, ev := range a.events() {
+		out = append(out, ev.Reason+": "+ev.Note)
+	}
+	return out
+}
+
+func (a *app) events() []eventsv1.Event {
+	list := &eventsv1.EventList{}
+	Expect(env.Client.List(ctx, list, client.InNamespace(a.fd.Namespace))).To(Succeed())
+	var out []eventsv1.Event
+	for _, ev := range list.Items {
+		if ev.Regarding.Name == a.fd.Name {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+func (a *app) deleteAndWait() {
+	Expect(env.Client.Delete(ctx, a.get())).To(Succeed())
+	Eventually(func() bool {
+		err := env.Client.Get(ctx, client.ObjectKeyFromObject(a.fd), &v1alpha1.FlaskDeployment{})
+		return apierrors.IsNotFound(err)
+	}, timeout, poll).Should(BeTrue())
+}
+
+var _ = Describe("ECR stage", func() {
+	It("converges the repository, lifecycle policy and URI parameter with ownership tags, and reports them in status", func() {
+		a := newApp(nil).create()
+		a.waitReady()
+
+		st := a.get().Status.Repository
+		Expect(st).To(Equal(v1alpha1.RepositoryStatus{
+			Name: a.repo, ARN: "arn:aws:ecr:us-east-1:123456789012:repository/" + a.repo, URI: a.uri,
+			RegistryID: "123456789012", ParameterName: a.param,
+		}))
+		repo, err := a.repository()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(repo.ImageScanningConfiguration.ScanOnPush).To(BeTrue())
+		Expect(repo.ImageTagMutability).To(Equal(ecrtypes.ImageTagMutabilityMutable))
+		Expect(repo.EncryptionConfiguration.EncryptionType).To(Equal(ecrtypes.EncryptionTypeAes256))
+		Expect(a.policy()).To(And(ContainSubstring(`"countNumber":5`), ContainSubstring(`"tagStatus":"untagged"`)))
+		Expect(a.paramValue()).To(Equal(a.uri))
+
+		owner := a.fd.Namespace + "/web"
+		for _, r := range env.Sim.ListLive() {
+			if r.ID == a.repo || r.ID == a.param {
+				Expect(r.Tags).To(HaveKeyWithValue(cloud.TagOwner, owner), r.Type)
+				Expect(r.Tags).To(HaveKeyWithValue(cloud.TagStage, "ecr"), r.Type)
+				Expect(r.Tags).To(HaveKeyWithValue("team", "payments"), r.Type)
+			}
+		}
+		Expect(a.live()).To(ConsistOf("ecr/repository/"+a.repo, "ssm/parameter/"+a.param))
+		Eventually(a.eventReasons, timeout, poll).Should(ContainElements("CreatedRepository", "CreatedParameter"))
+
+		By("counting images pushed by the pipeline")
+		a.pushImages(4) // more than one page of DescribeImages
+		Eventually(func() int32 { return a.get().Status.Repository.ImageCount }, timeout, poll).Should(Equal(int32(4)))
+	})
+
+	It("names the repository from spec.repository.name and honours the repository settings", func() {
+		f := false
+		a := newApp(func(fd *v1alpha1.FlaskDeployment) {
+			fd.Spec.Repository.Name = "team/" + fd.Namespace + "-api"
+			fd.Spec.Repository.ScanOnPush = &f
+			fd.Spec.Repository.ImageTagMutability = "IMMUTABLE"
+			fd.Spec.Repository.Encryption = v1alpha1.EncryptionKMS
+			fd.Spec.Repository.KMSKey = "1234abcd-0000"
+		})
+		a.repo = "team/" + a.fd.Namespace + "-api"
+		a.create().waitReady()
+		repo, err := a.repository()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(repo.ImageScanningConfiguration.ScanOnPush).To(BeFalse())
+		Expect(repo.ImageTagMutability).To(Equal(ecrtypes.ImageTagMutabilityImmutable))
+		Expect(repo.EncryptionConfiguration.EncryptionType).To(Equal(ecrtypes.EncryptionTypeKms))
+		Expect(aws.ToString(repo.EncryptionConfiguration.KmsKey)).To(HaveSuffix("/1234abcd-0000"))
+		Expect(a.get().Status.Repository.URI).To(HaveSuffix("/" + a.repo))
+	})
+
+	It("never adopts a same-named repository that is not ours, and adopts one that is", func() {
+		a := newApp(nil)
+		foreign, err := a.ecr().CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String(a.repo),
+			Tags: []ecrtypes.Tag{{Key: aws.String("owner"), Value: aws.String("someone-else")}}})
+		Expect(err).NotTo(HaveOccurred())
+		a.create()
+		Eventually(func(g Gomega) {
+			c := a.condition(v1alpha1.ConditionRepositoryReady)
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(ecr.ReasonRepositoryNotOwned))
+			g.Expect(c.Message).To(And(ContainSubstring("not owned by this FlaskDeployment"), ContainSubstring("spec.repository.name")))
+			g.Expect(a.condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+		}, timeout, poll).Should(Succeed())
+		Consistently(func() string { return a.paramValue() }, "500ms", poll).Should(BeEmpty(), "nothing is built on a foreign repository")
+		Expect(a.get().Status.Repository.ARN).To(BeEmpty())
+		tags, err := a.ecr().ListTagsForResource(ctx, &awsecr.ListTagsForResourceInput{ResourceArn: foreign.Repository.RepositoryArn})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(tags.Tags).To(HaveLen(1), "the foreign repository is not re-tagged")
+
+		By("doing what the message says: tagging the repository as ours")
+		_, err = a.ecr().TagResource(ctx, &awsecr.TagResourceInput{ResourceArn: foreign.Repository.RepositoryArn,
+			Tags: []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.fd.Namespace + "/web")}}})
+		Expect(err).NotTo(HaveOccurred())
+		a.nudge()
+		a.waitReady()
+		Expect(a.get().Status.Repository.ARN).To(Equal(aws.ToString(foreign.Repository.RepositoryArn)))
+		Expect(a.condition(v1alpha1.ConditionStalled).Status).To(BeEmpty())
+		Expect(env.Sim.ListLive()).To(ContainElement(HaveField("Tags", HaveKeyWithValue(cloud.TagStage, "ecr"))),
+			"the adopted repository gets the rest of the ownership tags")
+	})
+
+	It("adopts its own repository after the status was lost, creating nothing new", func() {
+		a := newApp(nil).create()
+		a.waitReady()
+		arn := a.get().Status.Repository.ARN
+		creates := env.Sim.CallCount("ecr", "CreateRepository")
+
+		cur := a.get()
+		patch := client.MergeFrom(cur.DeepCopy())
+		cur.Status.Repository = v1alpha1.RepositoryStatus{}
+		Expect(env.Client.Status().Patch(ctx, cur, patch)).To(Succeed())
+		a.nudge()
+		Eventually(func() string { return a.get().Status.Repository.ARN }, timeout, poll).Should(Equal(arn))
+		a.waitReady()
+		Expect(env.Sim.CallCount("ecr", "CreateRepository")).To(Equal(creates))
+		Expect(a.live()).To(ConsistOf("ecr/repository/"+a.repo, "ssm/parameter/"+a.param))
+	})
+
+	Describe("drift", func() {
+		var a *app
+		BeforeEach(func() {
+			a = newApp(nil).create()
+			a.waitReady()
+		})
+
+		// repaired waits for AWS to be back as specified and for the repair to be reported.
+		repaired := func(check func() bool, entry, event string) {
+			sawEntry := false
+			Eventually(func(g Gomega) {
+				for _, d := range a.get().Status.Drift {
+					if strings.HasPrefix(d, "ecr: ") && strings.Contains(d, entry) {
+						sawEntry = true
+					}
+				}
+				g.Expect(sawEntry).To(BeTrue(), "status.drift reports %q", entry)
+				g.Expect(check()).To(BeTrue(), "AWS is repaired")
+			}, timeout, 20*time.Millisecond).Should(Succeed())
+			Eventually(a.eventNotes, timeout, poll).Should(ContainElement(HavePrefix(event)))
+		}
+
+		It("turns scan-on-push back on", func() {
+			_, err := a.ecr().PutImageScanningConfiguration(ctx, &awsecr.PutImageScanningConfigurationInput{RepositoryName: aws.String(a.repo),
+				ImageScanningConfiguration: &ecrtypes.ImageScanningConfiguration{ScanOnPush: false}})
+			Expect(err).NotTo(HaveOccurred())
+			repaired(func() bool {
+				r, err := a.repository()
+				return err == nil && r.ImageScanningConfiguration.ScanOnPush
+			}, "scanOnPush was false", "RepairedRepository: Set scanOnPush")
+		})
+
+		It("puts tag mutability back", func() {
+			_, err := a.ecr().PutImageTagMutability(ctx, &awsecr.PutImageTagMutabilityInput{RepositoryName: aws.String(a.repo),
+				ImageTagMutability: ecrtypes.ImageTagMutabilityImmutable})
+			Expect(err).NotTo(HaveOccurred())
+			repaired(func() bool {
+				r, err := a.repository()
+				return err == nil && r.ImageTagMutability == ecrtypes.ImageTagMutabilityMutable
+			}, "imageTagMutability was IMMUTABLE", "RepairedRepository: Set imageTagMutability")
+		})
+
+		It("puts a deleted lifecycle policy back", func() {
+			_, err := a.ecr().DeleteLifecyclePolicy(ctx, &awsecr.DeleteLifecyclePolicyInput{RepositoryName: aws.String(a.repo)})
+			Expect(err).NotTo(HaveOccurred())
+			repaired(func() bool { return strings.Contains(a.policy(), `"countNumber":5`) }, "lifecycle policy of repository "+a.repo+" was missing", "RepairedLifecyclePolicy: Restored the missing")
+		})
+
+		It("restores an edited lifecycle policy", func() {
+			_, err := a.ecr().PutLifecyclePolicy(ctx, &awsecr.PutLifecyclePolicyInput{RepositoryName: aws.String(a.repo), LifecyclePolicyText: aws.String(
+				`{"rules":[{"rulePriority":1,"description":"hand edited","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":999},"action":{"type":"expire"}}]}`)})
+			Expect(err).NotTo(HaveOccurred())
+			repaired(func() bool { return strings.Contains(a.policy(), `"countNumber":5}`) }, "differed from the spec", "RepairedLifecyclePolicy: Restored the lifecycle policy")
+		})
+
+		It("re-creates a deleted URI parameter", func() {
+			_, err := a.ssm().DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(a.param)})
+			Expect(err).NotTo(HaveOccurred())
+			repaired(func() bool { return a.paramValue() == a.uri }, "was deleted, created again", "CreatedParameter: Re-created")
+		})
+
+		It("restores an overwritten URI parameter", func() {
+			_, err := a.ssm().PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(a.param), Value: aws.String("example.com/not-ours"),
+				Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)})
+			Expect(err).NotTo(HaveOccurred())
+			repaired(func() bool { return a.paramValue() == a.uri }, "example.com/not-ours", "RepairedParameter")
+		})
+	})
+
+	It("reports an encryption that cannot change instead of touching the repository", func() {
+		a := newApp(nil).create()
+		a.waitReady()
+		cur := a.get()
+		patch := client.MergeFrom(cur.DeepCopy())
+		cur.Spec.Repository.Encryption = v1alpha1.EncryptionKMS
+		if err := env.Client.Patch(ctx, cur, patch); err != nil {
+			// Admission refused it: the API says so, and AWS was never asked.
+			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%v", err)
+			Expect(err.Error()).To(ContainSubstring("encryption"))
+			return
+		}
+		Eventually(func(g Gomega) {
+			c := a.condition(v1alpha1.ConditionRepositoryReady)
+			g.Expect(c.Reason).To(Equal(ecr.ReasonEncryptionImmutable))
+			g.Expect(c.Message).To(ContainSubstring("cannot change a repository's encryption"))
+			g.Expect(a.condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+		}, timeout, poll).Should(Succeed())
+		r, err := a.repository()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.EncryptionConfiguration.EncryptionType).To(Equal(ecrtypes.EncryptionTypeAes256))
+	})
+
+	It("stalls when it finds its repository encrypted otherwise than the spec says", func() {
+		a := newApp(nil)
+		// Ours (the owner tag) but made by hand with KMS: adopting it must not pretend it is AES256.
+		_, err := a.ecr().CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String(a.repo),
+			EncryptionConfiguration: &ecrtypes.EncryptionConfiguration{EncryptionType: ecrtypes.EncryptionTypeKms},
+			Tags:                    []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.fd.Namespace + "/web")}}})
+		Expect(err).NotTo(HaveOccurred())
+		a.create()
+		Eventually(func(g Gomega) {
+			c := a.condition(v1alpha1.ConditionRepositoryReady)
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(ecr.ReasonEncryptionImmutable))
+			g.Expect(c.Message).To(ContainSubstring("encrypted with KMS"))
+		}, timeout, poll).Should(Succeed())
+	})
+
+	It("only reads under managementPolicy Observe", func() {
+		a := newApp(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }).create()
+		Eventually(func(g Gomega) {
+			c := a.condition(v1alpha1.ConditionRepositoryReady)
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(ecr.ReasonRepositoryNotFound))
+		}, timeout, poll).Should(Succeed())
+		Expect(a.live()).To(BeEmpty())
+
+		By("observing a repository that exists and differs from the spec")
+		_, err := a.ecr().CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String(a.repo),
+			ImageTagMutability: ecrtypes.ImageTagMutabilityImmutable})
+		Expect(err).NotTo(HaveOccurred())
+		a.pushImages(2)
+		a.nudge()
+		Eventually(func(g Gomega) {
+			fd := a.get()
+			g.Expect(fd.Status.Repository.URI).To(Equal(a.uri))
+			g.Expect(fd.Status.Repository.ImageCount).To(Equal(int32(2)))
+			g.Expect(strings.Join(fd.Status.Drift, "\n")).To(And(ContainSubstring("imageTagMutability was IMMUTABLE"), ContainSubstring("not repaired")))
+		}, timeout, poll).Should(Succeed())
+		r, err := a.repository()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.ImageTagMutability).To(Equal(ecrtypes.ImageTagMutabilityImmutable))
+		Expect(a.policy()).To(BeEmpty())
+		Expect(a.paramValue()).To(BeEmpty())
+
+		By("leaving AWS alone on delete")
+		a.deleteAndWait()
+		_, err = a.repository()
+		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("deletes the repository with its images and the parameter under deletionPolicy Delete", func() {
+		a := newApp(nil).create()
+		a.waitReady()
+		a.pushImages(3)
+		Eventually(func() int32 { return a.get().Status.Repository.ImageCount }, timeout, poll).Should(Equal(int32(3)))
+		Expect(a.live()).To(HaveLen(5)) // repository, parameter, 3 images
+
+		a.deleteAndWait()
+		Expect(a.live()).To(BeEmpty())
+		Eventually(a.eventReasons, timeout, poll).Should(ContainElements("DeletedRepository", "DeletedParameter"))
+	})
+
+	It("leaves everything in place under deletionPolicy Retain", func() {
+		a := newApp(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain }).create()
+		a.waitReady()
+		a.pushImages(1)
+		a.deleteAndWait()
+		Expect(a.live()).To(ConsistOf("ecr/repository/"+a.repo, "ssm/parameter/"+a.param, HavePrefix("ecr/image/"+a.repo+"@")))
+		Expect(a.paramValue()).To(Equal(a.uri))
+	})
+})

@@ -1,0 +1,48 @@
+package ecr_test
+
+import (
+	"context"
+	"testing"
+
+	"k8s.io/client-go/tools/events"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/flaskops/flask-operator/controllers/ecr"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/testenv"
+)
+
+// The envtest suite runs the real FlaskDeploymentReconciler with the ecr stage alone
+// against envtest and an in-process awssim.
+var (
+	env *testenv.Env
+	ctx context.Context
+)
+
+func TestECRSuite(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "ECR stage suite")
+}
+
+var _ = BeforeSuite(func() {
+	ctx = context.Background()
+	var err error
+	env, err = testenv.Start(testenv.Options{
+		Stages: func(c *cloud.Clients, rec events.EventRecorder) []stage.Stage {
+			return []stage.Stage{ecr.New(
+				func(region string) cloud.ECRAPI { return c.ECR(region) },
+				func(region string) cloud.SSMAPI { return c.SSM(region) },
+				rec)}
+		},
+	})
+	Expect(err).NotTo(HaveOccurred())
+})
+
+var _ = AfterSuite(func() {
+	if env != nil {
+		Expect(env.Stop()).To(Succeed())
+	}
+})
