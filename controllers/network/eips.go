@@ -93,11 +93,11 @@ func (p *pass) pruneEIPs(ctx context.Context) error {
 // releaseEIP releases one Elastic IP; false while a NAT gateway still holds it.
 func (p *pass) releaseEIP(ctx context.Context, a ec2types.Address, why string) (bool, error) {
 	id := aws.ToString(a.AllocationId)
-	if a.AssociationId != nil || a.NetworkInterfaceId != nil {
-		p.waitFor(ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
+	if !p.mayWrite(false, "Elastic IP %s is %s", id, why) {
 		return false, nil
 	}
-	if !p.mayWrite(false, "Elastic IP %s is %s", id, why) {
+	if a.AssociationId != nil || a.NetworkInterfaceId != nil {
+		p.waitFor(ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
 		return false, nil
 	}
 	if _, err := p.ec2.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: aws.String(id)}); err != nil {

@@ -157,7 +157,7 @@ func (p *pass) pruneNATGateways(ctx context.Context) error {
 	st := &p.fd.Status.Network
 	var kept []v1alpha1.NATGatewayStatus
 	for _, n := range st.NATGateways {
-		if want[natResource(n.AvailabilityZone)] {
+		if want[natResource(n.AvailabilityZone)] || p.observe {
 			kept = append(kept, n)
 		}
 	}

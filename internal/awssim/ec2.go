@@ -67,6 +67,7 @@ func newEC2(sim *Sim) *Service {
 			"DeleteRoute":                   s.deleteRoute,
 			"AssociateRouteTable":           s.associateRouteTable,
 			"DisassociateRouteTable":        s.disassociateRouteTable,
+			"ReplaceRouteTableAssociation":  s.replaceRouteTableAssociation,
 			"CreateSecurityGroup":           s.createSecurityGroup,
 			"DescribeSecurityGroups":        s.describeSecurityGroups,
 			"DeleteSecurityGroup":           s.deleteSecurityGroup,

@@ -1,0 +1,337 @@
+package network_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/network"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+func TestNATGatewayModes(t *testing.T) {
+	for _, tc := range []struct {
+		mode v1alpha1.NATGatewayMode
+		want map[string]int
+	}{
+		{v1alpha1.NATGatewayPerAZ, map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "elastic-ip": 2, "natgateway": 2, "route-table": 3}},
+		{v1alpha1.NATGatewayNone, map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "route-table": 2}},
+	} {
+		t.Run(string(tc.mode), func(t *testing.T) {
+			r := newRig(t)
+			fd := newFD("team-a", "shop")
+			fd.Spec.Network.NATGateways = tc.mode
+			r.converge(fd)
+			if err := checkTopology(context.Background(), r.ec2, fd); err != nil {
+				t.Fatal(err)
+			}
+			if got := counts(r.sim, fd); !equalCounts(got, tc.want) {
+				t.Fatalf("owned %v, want %v", got, tc.want)
+			}
+			r.deleteAll(fd)
+			if live := r.sim.ListLive(); len(live) != 0 {
+				t.Fatalf("left after delete: %+v", live)
+			}
+		})
+	}
+}
+
+// TestNATGatewayModeChange moves a running network from Single to PerAZ and back: the
+// private subnets move to their new tables and what is no longer asked for is deleted.
+func TestNATGatewayModeChange(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	r.converge(fd)
+	for _, mode := range []v1alpha1.NATGatewayMode{v1alpha1.NATGatewayPerAZ, v1alpha1.NATGatewaySingle, v1alpha1.NATGatewayNone, v1alpha1.NATGatewaySingle} {
+		fd.Spec.Network.NATGateways = mode
+		r.converge(fd)
+		if err := checkTopology(ctx, r.ec2, fd); err != nil {
+			t.Fatalf("%s: %v", mode, err)
+		}
+	}
+	r.deleteAll(fd)
+	if live := r.sim.ListLive(); len(live) != 0 {
+		t.Fatalf("left after delete: %+v", live)
+	}
+}
+
+// TestSuspend deletes the NAT gateways and Elastic IPs, keeps the rest, and reports
+// NetworkReady True with reason Suspended; resuming brings them back.
+func TestSuspend(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	r.converge(fd)
+	fd.Spec.Suspend = true
+	res := r.converge(fd)
+	if res.Reason != v1alpha1.ReasonSuspended || !strings.Contains(res.Message, "suspended") {
+		t.Fatalf("suspended result %+v", res)
+	}
+	want := map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "route-table": 2}
+	if got := counts(r.sim, fd); !equalCounts(got, want) {
+		t.Fatalf("suspended: owned %v, want %v", got, want)
+	}
+	if err := checkTopology(ctx, r.ec2, fd); err != nil {
+		t.Fatal(err)
+	}
+	if len(fd.Status.Network.NATGateways) != 0 {
+		t.Fatalf("status still lists NAT gateways: %+v", fd.Status.Network.NATGateways)
+	}
+	evs := strings.Join(drain(r.events), "\n")
+	if !strings.Contains(evs, "DeletedNATGateway") || !strings.Contains(evs, "DeletedElasticIP") {
+		t.Fatalf("events %s", evs)
+	}
+
+	fd.Spec.Suspend = false
+	if res := r.converge(fd); res.Reason != v1alpha1.ReasonReady {
+		t.Fatalf("resumed result %+v", res)
+	}
+	if err := checkTopology(ctx, r.ec2, fd); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestObserve reads and reports, and never writes.
+func TestObserve(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+	res, err := r.pass(ctx, fd, &store{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Done || res.Reason != v1alpha1.ReasonObserved || !strings.Contains(res.Message, "VPC") {
+		t.Fatalf("observe on nothing: %+v", res)
+	}
+	if live := r.sim.ListLive(); len(live) != 0 {
+		t.Fatalf("observe created %+v", live)
+	}
+
+	// Built by a Full pass, then broken: Observe reports the drift and leaves it.
+	fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyFull
+	r.converge(fd)
+	st := fd.Status.Network
+	if _, err := r.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: aws.String(st.PublicRouteTableID), DestinationCidrBlock: aws.String("0.0.0.0/0")}); err != nil {
+		t.Fatal(err)
+	}
+	fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+	fd.Spec.Suspend = true // would delete the NAT gateway if writes were allowed
+	before := r.sim.Calls()
+	res, err = r.pass(ctx, fd, &store{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Done || res.Reason != v1alpha1.ReasonObserved {
+		t.Fatalf("observe result %+v", res)
+	}
+	if d := strings.Join(fd.Status.Drift, "\n"); !strings.Contains(d, "route 0.0.0.0/0 missing in route table "+st.PublicRouteTableID) ||
+		!strings.Contains(d, "not repaired") || !strings.Contains(d, "is not in the spec") {
+		t.Fatalf("drift %s", d)
+	}
+	for op, n := range r.sim.Calls() {
+		if n > before[op] && !strings.Contains(op, ":Describe") {
+			t.Fatalf("observe called %s", op)
+		}
+	}
+	res, err = r.stage.Delete(ctx, fd)
+	if err != nil || !res.Done {
+		t.Fatalf("observe delete %+v %v", res, err)
+	}
+	if got := counts(r.sim, fd); got["vpc"] != 1 {
+		t.Fatalf("observe delete removed resources: %v", got)
+	}
+}
+
+// TestImmutableChangesStall: a VPC CIDR or zones change that reached the stage is Stalled
+// with a message, never ignored and never applied.
+func TestImmutableChangesStall(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	r.converge(fd)
+
+	cidr := fd.DeepCopy()
+	cidr.Spec.Network.VPCCIDR = "10.1.0.0/16"
+	_, err := r.pass(ctx, cidr, &store{})
+	if term, ok := stage.AsTerminal(err); !ok || term.Reason != network.ReasonImmutableField || !strings.Contains(err.Error(), "vpcCIDR cannot change") {
+		t.Fatalf("CIDR change: %v", err)
+	}
+
+	azs := fd.DeepCopy()
+	azs.Spec.Network.AvailabilityZones = []string{"us-east-1b", "us-east-1c"}
+	_, err = r.pass(ctx, azs, &store{})
+	if term, ok := stage.AsTerminal(err); !ok || term.Reason != network.ReasonImmutableField || !strings.Contains(err.Error(), "availabilityZones cannot change") {
+		t.Fatalf("zones change: %v", err)
+	}
+	if got := counts(r.sim, fd); got["vpc"] != 1 || got["subnet"] != 4 {
+		t.Fatalf("a refused change created resources: %v", got)
+	}
+}
+
+// TestExplicitZones places the subnets in the zones the spec names.
+func TestExplicitZones(t *testing.T) {
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	fd.Spec.Network.AvailabilityZones = []string{"us-east-1c", "us-east-1d", "us-east-1f"}
+	fd.Spec.Network.PublicSubnetCIDRs = []string{"10.0.1.0/24", "10.0.2.0/24", "10.0.5.0/24"}
+	fd.Spec.Network.PrivateSubnetCIDRs = []string{"10.0.3.0/24", "10.0.4.0/24", "10.0.6.0/24"}
+	fd.Spec.Network.NATGateways = v1alpha1.NATGatewayPerAZ
+	r.converge(fd)
+	if err := checkTopology(context.Background(), r.ec2, fd); err != nil {
+		t.Fatal(err)
+	}
+	if got := counts(r.sim, fd); got["subnet"] != 6 || got["natgateway"] != 3 || got["route-table"] != 4 {
+		t.Fatalf("owned %v", got)
+	}
+}
+
+// TestTwoObjectsShareNothing: same name in two namespaces, side by side; deleting one
+// leaves the other whole.
+func TestTwoObjectsShareNothing(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	a, b := newFD("team-a", "shop"), newFD("team-b", "shop")
+	r.converge(a)
+	r.converge(b)
+	ownedA, ownedB := ownedBy(r.sim, a), ownedBy(r.sim, b)
+	for typ, ids := range ownedA {
+		for _, id := range ids {
+			for _, other := range ownedB[typ] {
+				if id == other {
+					t.Fatalf("%s %s owned by both", typ, id)
+				}
+			}
+		}
+	}
+	if a.Status.Network.VPCID == b.Status.Network.VPCID {
+		t.Fatal("same VPC")
+	}
+	r.deleteAll(a)
+	if got := counts(r.sim, a); len(got) != 0 {
+		t.Fatalf("a left %v", got)
+	}
+	if err := checkTopology(ctx, r.ec2, b); err != nil {
+		t.Fatalf("b after a's delete: %v", err)
+	}
+	r.deleteAll(b)
+	if live := r.sim.ListLive(); len(live) != 0 {
+		t.Fatalf("left %+v", live)
+	}
+}
+
+// TestTwoTaggedMatchesStall: two VPCs carrying the same owner and resource tags (someone
+// copied the tags) are a conflict the stage does not resolve by guessing.
+func TestTwoTaggedMatchesStall(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	for range 2 {
+		if _, err := r.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16"),
+			TagSpecifications: cloud.EC2TagSpec(ec2types.ResourceTypeVpc, cloud.EC2Tags(fd, network.Name, "vpc"))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, err := r.pass(ctx, fd, &store{})
+	if term, ok := stage.AsTerminal(err); !ok || term.Reason != network.ReasonOwnershipConflict {
+		t.Fatalf("want an ownership conflict, got %v", err)
+	}
+}
+
+// TestDeleteOnlyWhatIsProvablyOurs: a resource in status whose owner tag was removed is
+// not deleted; the stage stalls with a message naming it.
+func TestDeleteOnlyWhatIsProvablyOurs(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	r.converge(fd)
+	sn := fd.Status.Network.PrivateSubnets[0].ID
+	if _, err := r.ec2.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{sn}, Tags: []ec2types.Tag{{Key: aws.String(cloud.TagOwner)}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.stage.Delete(ctx, fd)
+	if term, ok := stage.AsTerminal(err); !ok || term.Reason != network.ReasonDeletionBlocked || !strings.Contains(err.Error(), sn) {
+		t.Fatalf("want deletion blocked naming %s, got %v", sn, err)
+	}
+	if got := counts(r.sim, fd); got["vpc"] != 1 {
+		t.Fatalf("delete went ahead: %v", got)
+	}
+}
+
+// TestDeleteWaitsOutDependencyViolation: an ENI someone else left in a subnet makes the
+// delete wait with a message, not fail; once it is gone the delete finishes.
+func TestDeleteWaitsOutDependencyViolation(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	r.converge(fd)
+	r.sim.FailNext("ec2:DeleteSubnet", "DependencyViolation", 1)
+	var res stage.Result
+	var err error
+	for range 10 {
+		if res, err = r.stage.Delete(ctx, fd); err != nil {
+			t.Fatalf("delete: %v", err)
+		}
+		if strings.Contains(res.Message, "still has network interfaces") || res.Done {
+			break
+		}
+		r.clock.Advance(2 * 60e9)
+	}
+	if res.Done || res.Reason != network.ReasonWaitingForDeletion || res.RequeueAfter <= 0 {
+		t.Fatalf("want a wait on the subnet, got %+v", res)
+	}
+	r.deleteAll(fd)
+	if live := r.sim.ListLive(); len(live) != 0 {
+		t.Fatalf("left %+v", live)
+	}
+}
+
+// TestInjectedFaultsAreRetriedNotDuplicated: a throttled or failed create is returned as a
+// retriable error; the next pass converges without duplicates.
+func TestInjectedFaultsAreRetriedNotDuplicated(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	r.sim.FailNext("ec2:CreateSubnet", "RequestLimitExceeded", 1)
+	r.sim.FailNext("ec2:CreateNatGateway", "InternalError", 1)
+	r.sim.FailNext("ec2:CreateRoute", "RequestLimitExceeded", 1)
+	errs := 0
+	for range 30 {
+		res, err := r.pass(ctx, fd, &store{})
+		if err != nil {
+			if _, terminal := stage.AsTerminal(err); terminal {
+				t.Fatalf("a throttle became terminal: %v", err)
+			}
+			errs++
+			continue
+		}
+		if res.Done {
+			break
+		}
+		r.clock.Advance(2 * 60e9)
+	}
+	if errs != 3 {
+		t.Fatalf("%d passes failed, want 3", errs)
+	}
+	if err := checkTopology(ctx, r.ec2, fd); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestAWSValidationErrorIsTerminal: AWS refusing a request as invalid is Stalled.
+func TestAWSValidationErrorIsTerminal(t *testing.T) {
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	fd.Spec.Network.VPCCIDR = "10.0.0.0/8" // CEL refuses this; if it got through, AWS does
+	_, err := r.pass(context.Background(), fd, &store{})
+	if term, ok := stage.AsTerminal(err); !ok || term.Reason != v1alpha1.ReasonAWSValidationError {
+		t.Fatalf("want AWSValidationError, got %v", err)
+	}
+}
