@@ -1,0 +1,68 @@
+package network
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+func TestFind(t *testing.T) {
+	fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "app"}}
+	other := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: "other", Name: "app"}}
+	subnet := func(id string, owner *v1alpha1.FlaskDeployment, resource string) ec2types.Subnet {
+		s := ec2types.Subnet{SubnetId: aws.String(id)}
+		if owner != nil {
+			s.Tags = cloud.ToEC2(cloud.EC2Tags(owner, Name, resource))
+		}
+		return s
+	}
+	items := []ec2types.Subnet{
+		subnet("subnet-untagged", nil, ""),
+		subnet("subnet-a", fd, "public-subnet-a"),
+		subnet("subnet-theirs", other, "public-subnet-b"),
+		subnet("subnet-dup1", fd, "private-subnet-a"),
+		subnet("subnet-dup2", fd, "private-subnet-a"),
+	}
+	for _, tc := range []struct {
+		name, statusID, resource, want, wantErr string
+	}{
+		{name: "by status ID, even untagged", statusID: "subnet-untagged", resource: "public-subnet-a", want: "subnet-untagged"},
+		{name: "status ID gone, found by tag", statusID: "subnet-gone", resource: "public-subnet-a", want: "subnet-a"},
+		{name: "by tag", resource: "public-subnet-a", want: "subnet-a"},
+		{name: "another object's is not ours", resource: "public-subnet-b"},
+		{name: "two tagged matches", resource: "private-subnet-a", wantErr: "subnet-dup1, subnet-dup2"},
+	} {
+		got, err := find(fd, items, subnetID, subnetTags, tc.statusID, tc.resource)
+		switch {
+		case tc.wantErr != "":
+			if term, ok := stage.AsTerminal(err); !ok || term.Reason != ReasonOwnershipConflict || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+		case err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want == "" && got != nil, tc.want != "" && (got == nil || aws.ToString(got.SubnetId) != tc.want):
+			t.Errorf("%s: got %v, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestClearDrift(t *testing.T) {
+	fd := &v1alpha1.FlaskDeployment{}
+	fd.Status.Drift = []string{"network: a", "ecr: b", "network: c"}
+	clearDrift(fd)
+	if len(fd.Status.Drift) != 1 || fd.Status.Drift[0] != "ecr: b" {
+		t.Fatalf("%v", fd.Status.Drift)
+	}
+	fd.Status.Drift = []string{"network: a"}
+	clearDrift(fd)
+	if fd.Status.Drift != nil {
+		t.Fatalf("%v", fd.Status.Drift)
+	}
+}
