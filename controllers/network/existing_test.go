@@ -23,7 +23,7 @@ type byoNetwork struct {
 	otherVPCSubnetID string
 }
 
-func buildBYO(t *testing.T, c *ec2.Client, privateRoute bool) byoNetwork {
+func buildBYO(t fataler, c *ec2.Client, privateRoute bool) byoNetwork {
 	t.Helper()
 	ctx := context.Background()
 	must := func(err error) {
@@ -142,4 +142,10 @@ func TestExistingNetworkRefused(t *testing.T) {
 	if res, err := r.pass(context.Background(), fd, &store{}); err != nil || !res.Done {
 		t.Fatalf("%+v %v", res, err)
 	}
+}
+
+// fataler is what buildBYO needs of a *testing.T or GinkgoT().
+type fataler interface {
+	Helper()
+	Fatal(args ...any)
 }

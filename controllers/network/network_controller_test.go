@@ -1,0 +1,293 @@
+package network_test
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	eventsv1 "k8s.io/api/events/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/network"
+	"github.com/flaskops/flask-operator/internal/awssim"
+	"github.com/flaskops/flask-operator/internal/testenv"
+)
+
+const (
+	timeout = 60 * time.Second
+	poll    = 50 * time.Millisecond
+)
+
+var seedCounts = map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "elastic-ip": 1, "natgateway": 1, "route-table": 2}
+
+// app is one FlaskDeployment of a spec, in a namespace of its own.
+type app struct{ fd *v1alpha1.FlaskDeployment }
+
+func newApp(ns string, mutate func(*v1alpha1.FlaskDeployment)) *app {
+	if ns == "" {
+		var err error
+		ns, err = env.Namespace(suiteCtx)
+		Expect(err).NotTo(HaveOccurred())
+	}
+	fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns}}
+	fd.Spec.Tags = map[string]string{"project": "mane", "environment": "dev", "owner": "sachin"}
+	if mutate != nil {
+		mutate(fd)
+	}
+	return &app{fd: fd}
+}
+
+func (a *app) create() *app {
+	Expect(env.Client.Create(suiteCtx, a.fd)).To(Succeed())
+	return a
+}
+
+func (a *app) get() *v1alpha1.FlaskDeployment {
+	out := &v1alpha1.FlaskDeployment{}
+	Expect(env.Client.Get(suiteCtx, client.ObjectKeyFromObject(a.fd), out)).To(Succeed())
+	return out
+}
+
+func (a *app) condition(t string) metav1.Condition {
+	if c := meta.FindStatusCondition(a.get().Status.Conditions, t); c != nil {
+		return *c
+	}
+	return metav1.Condition{}
+}
+
+func (a *app) ec2() *ec2.Client { return env.Clients.EC2(testenv.Region) }
+
+// waitNetwork waits for NetworkReady True with reason, then for the simulator to hold
+// exactly the topology the spec asks for.
+func (a *app) waitNetwork(reason string) *v1alpha1.FlaskDeployment {
+	Eventually(func(g Gomega) {
+		c := a.condition(v1alpha1.ConditionNetworkReady)
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%s: %s", c.Reason, c.Message)
+		g.Expect(c.Reason).To(Equal(reason))
+		g.Expect(c.ObservedGeneration).To(Equal(a.get().Generation))
+	}, timeout, poll).Should(Succeed())
+	fd := a.get()
+	Eventually(func() error { fd = a.get(); return checkTopology(suiteCtx, a.ec2(), fd) }, timeout, poll).Should(Succeed())
+	return fd
+}
+
+func (a *app) counts() map[string]int { return counts(env.Sim, a.fd) }
+
+// update applies mutate to the latest object.
+func (a *app) update(mutate func(*v1alpha1.FlaskDeployment)) {
+	Eventually(func() error {
+		cur := a.get()
+		mutate(cur)
+		return env.Client.Update(suiteCtx, cur)
+	}, timeout, poll).Should(Succeed())
+}
+
+// deleteAndWait deletes the object and waits until the finalizer has let it go.
+func (a *app) deleteAndWait() {
+	Expect(env.Client.Delete(suiteCtx, a.fd)).To(Succeed())
+	Eventually(func() bool {
+		err := env.Client.Get(suiteCtx, client.ObjectKeyFromObject(a.fd), &v1alpha1.FlaskDeployment{})
+		return apierrors.IsNotFound(err)
+	}, timeout, poll).Should(BeTrue())
+}
+
+// events lists "Reason: note" of the events recorded about the object.
+func (a *app) events() []string {
+	list := &eventsv1.EventList{}
+	Expect(env.Client.List(suiteCtx, list, client.InNamespace(a.fd.Namespace))).To(Succeed())
+	var out []string
+	for _, e := range list.Items {
+		if e.Regarding.Name == a.fd.Name {
+			out = append(out, e.Reason+": "+e.Note)
+		}
+	}
+	return out
+}
+
+var _ = Describe("Network stage", func() {
+	It("converges the seed's network, reports every ID, and deletes to an empty inventory", func() {
+		a := newApp("", nil).create()
+		fd := a.waitNetwork(v1alpha1.ReasonReady)
+		Expect(a.counts()).To(Equal(seedCounts))
+
+		st := fd.Status.Network
+		Expect(st.AvailabilityZones).To(Equal([]string{"us-east-1a", "us-east-1b"}))
+		Expect(st.VPCID).To(HavePrefix("vpc-"))
+		Expect(st.InternetGatewayID).To(HavePrefix("igw-"))
+		Expect(st.PublicSubnets).To(HaveLen(2))
+		Expect(st.PrivateSubnets).To(HaveLen(2))
+		Expect(st.PublicSubnets[0].CIDR).To(Equal("10.0.1.0/24"))
+		Expect(st.PrivateSubnets[1].CIDR).To(Equal("10.0.4.0/24"))
+		Expect(st.NATGateways).To(HaveLen(1))
+		Expect(st.NATGateways[0].AvailabilityZone).To(Equal("us-east-1a"))
+		Expect(st.NATGateways[0].AllocationID).To(HavePrefix("eipalloc-"))
+		Expect(st.NATGateways[0].State).To(Equal("available"))
+		Expect(st.PublicRouteTableID).To(HavePrefix("rtb-"))
+		Expect(st.PrivateRouteTables).To(HaveLen(1))
+		Expect(a.condition(v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+
+		Eventually(func() string { return strings.Join(a.events(), "\n") }, timeout, poll).Should(And(
+			ContainSubstring("CreatedVPC: Created VPC "+st.VPCID),
+			ContainSubstring("CreatedSubnet"), ContainSubstring("CreatedInternetGateway"),
+			ContainSubstring("CreatedElasticIP"), ContainSubstring("CreatedNATGateway: Created NAT gateway "+st.NATGateways[0].ID),
+			ContainSubstring("CreatedRouteTable")))
+
+		a.deleteAndWait()
+		Expect(a.counts()).To(BeEmpty())
+		Expect(strings.Join(a.events(), "\n")).To(And(ContainSubstring("DeletedNATGateway"), ContainSubstring("DeletedVPC")))
+	})
+
+	It("says what it waits for while the NAT gateway is pending", func() {
+		env.Sim.SetFaults(awssim.Faults{}) // no-op; keeps the spec independent of others
+		a := newApp("", nil).create()
+		Eventually(func(g Gomega) {
+			c := a.condition(v1alpha1.ConditionNetworkReady)
+			g.Expect(c.Reason).To(Equal(network.ReasonWaitingForNATGateway))
+			g.Expect(c.Message).To(MatchRegexp(`NAT gateway nat-[0-9a-f]+ pending`))
+		}, timeout, 5*time.Millisecond).Should(Succeed())
+		a.waitNetwork(v1alpha1.ReasonReady)
+		a.deleteAndWait()
+		Expect(a.counts()).To(BeEmpty())
+	})
+
+	It("builds one NAT gateway and private route table per zone with PerAZ, and none with None", func() {
+		perAZ := newApp("", func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Network.NATGateways = v1alpha1.NATGatewayPerAZ }).create()
+		none := newApp("", func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Network.NATGateways = v1alpha1.NATGatewayNone }).create()
+		perAZ.waitNetwork(v1alpha1.ReasonReady)
+		none.waitNetwork(v1alpha1.ReasonReady)
+		Expect(perAZ.counts()).To(Equal(map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "elastic-ip": 2, "natgateway": 2, "route-table": 3}))
+		Expect(none.counts()).To(Equal(map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "route-table": 2}))
+		perAZ.deleteAndWait()
+		none.deleteAndWait()
+		Expect(perAZ.counts()).To(BeEmpty())
+		Expect(none.counts()).To(BeEmpty())
+	})
+
+	It("uses an existing network as is, and refuses one whose private subnets cannot reach the internet", func() {
+		// The BYO network is built with plain SDK calls, outside the operator.
+		c := env.Clients.EC2(testenv.Region)
+		n := buildBYO(GinkgoT(), c, false)
+		before := len(env.Sim.ListLive())
+		a := newApp("", func(fd *v1alpha1.FlaskDeployment) {
+			fd.Spec.Network.Existing = &v1alpha1.ExistingNetwork{VPCID: n.vpc, PublicSubnetIDs: n.public, PrivateSubnetIDs: n.private}
+		}).create()
+		Eventually(func(g Gomega) {
+			c := a.condition(v1alpha1.ConditionNetworkReady)
+			g.Expect(c.Reason).To(Equal(network.ReasonExistingNetworkInvalid))
+			g.Expect(c.Message).To(ContainSubstring("private subnets need a route to the internet"))
+			g.Expect(a.condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+		}, timeout, poll).Should(Succeed())
+
+		_, err := c.CreateRoute(suiteCtx, &ec2.CreateRouteInput{RouteTableId: aws.String(n.privateRTB),
+			DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(n.igw)})
+		Expect(err).NotTo(HaveOccurred())
+		a.update(func(fd *v1alpha1.FlaskDeployment) { fd.Annotations = map[string]string{"test/nudge": "1"} })
+		Eventually(func(g Gomega) {
+			c := a.condition(v1alpha1.ConditionNetworkReady)
+			g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
+		}, timeout, poll).Should(Succeed())
+		st := a.get().Status.Network
+		Expect(st.VPCID).To(Equal(n.vpc))
+		Expect([]string{st.PrivateSubnets[0].ID, st.PrivateSubnets[1].ID}).To(Equal(n.private))
+
+		a.deleteAndWait()
+		Expect(env.Sim.ListLive()).To(HaveLen(before), "the existing network must be left as it was")
+		Expect(a.counts()).To(BeEmpty())
+	})
+
+	It("adopts its resources by tag when the status is lost, creating nothing twice", func() {
+		a := newApp("", nil).create()
+		a.waitNetwork(v1alpha1.ReasonReady)
+		cur := a.get()
+		vpc := cur.Status.Network.VPCID
+		patch := client.MergeFrom(cur.DeepCopy())
+		cur.Status.Network = v1alpha1.NetworkStatus{}
+		Expect(env.Client.Status().Patch(suiteCtx, cur, patch)).To(Succeed())
+		Eventually(func() string { return a.get().Status.Network.VPCID }, timeout, poll).Should(Equal(vpc))
+		a.waitNetwork(v1alpha1.ReasonReady)
+		Expect(a.counts()).To(Equal(seedCounts))
+		a.deleteAndWait()
+		Expect(a.counts()).To(BeEmpty())
+	})
+
+	It("converges without duplicates through throttling and 5xx on a third of the EC2 calls", func() {
+		env.Sim.SetFaults(awssim.Faults{ThrottleRate: 0.15, ErrorRate: 0.15, Only: []string{"ec2"}})
+		DeferCleanup(func() { env.Sim.SetFaults(awssim.Faults{}) })
+		a := newApp("", nil).create()
+		a.waitNetwork(v1alpha1.ReasonReady)
+		Expect(a.counts()).To(Equal(seedCounts))
+		a.deleteAndWait()
+		Expect(a.counts()).To(BeEmpty())
+	})
+
+	It("suspends: NAT gateway and Elastic IP deleted, NetworkReady True with reason Suspended; resumes", func() {
+		a := newApp("", nil).create()
+		a.waitNetwork(v1alpha1.ReasonReady)
+		a.update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Suspend = true })
+		a.waitNetwork(v1alpha1.ReasonSuspended)
+		Expect(a.counts()).To(Equal(map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "route-table": 2}))
+		a.update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Suspend = false })
+		a.waitNetwork(v1alpha1.ReasonReady)
+		Expect(a.counts()).To(Equal(seedCounts))
+		a.deleteAndWait()
+		Expect(a.counts()).To(BeEmpty())
+	})
+
+	It("keeps two objects with the same name in different namespaces apart", func() {
+		a := newApp("", nil).create()
+		b := newApp("", nil).create()
+		fa, fb := a.waitNetwork(v1alpha1.ReasonReady), b.waitNetwork(v1alpha1.ReasonReady)
+		Expect(fa.Name).To(Equal(fb.Name))
+		Expect(fa.Status.Network.VPCID).NotTo(Equal(fb.Status.Network.VPCID))
+		Expect(a.counts()).To(Equal(seedCounts))
+		Expect(b.counts()).To(Equal(seedCounts))
+		a.deleteAndWait()
+		Expect(a.counts()).To(BeEmpty())
+		Expect(b.counts()).To(Equal(seedCounts))
+		Expect(checkTopology(suiteCtx, b.ec2(), b.get())).To(Succeed())
+		b.deleteAndWait()
+		Expect(b.counts()).To(BeEmpty())
+	})
+
+	Context("drift, repaired on resync", func() {
+		for _, tc := range driftCases {
+			It(tc.name, func() {
+				a := newApp("", func(fd *v1alpha1.FlaskDeployment) {
+					if tc.mode != "" {
+						fd.Spec.Network.NATGateways = tc.mode
+					}
+				}).create()
+				fd := a.waitNetwork(v1alpha1.ReasonReady)
+				want := a.counts()
+				Expect(tc.breakIt(suiteCtx, a.ec2(), fd.Status.Network)).To(Succeed())
+				Eventually(func() string { return strings.Join(a.events(), "\n") }, timeout, poll).
+					Should(MatchRegexp("RepairedDrift: Repaired drift: .*" + regexpQuote(tc.wantDrift)))
+				Eventually(func() error {
+					if err := checkTopology(suiteCtx, a.ec2(), a.get()); err != nil {
+						return err
+					}
+					if got := a.counts(); fmt.Sprint(got) != fmt.Sprint(want) {
+						return fmt.Errorf("owned %v, want %v", got, want)
+					}
+					return nil
+				}, timeout, poll).Should(Succeed())
+				a.deleteAndWait()
+				Expect(a.counts()).To(BeEmpty())
+			})
+		}
+	})
+})
+
+func regexpQuote(s string) string {
+	r := strings.NewReplacer(".", `\.`, "(", `\(`, ")", `\)`, "/", `\/`, "-", `\-`)
+	return r.Replace(s)
+}
