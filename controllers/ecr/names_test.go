@@ -150,6 +150,9 @@ func TestEncryptionDiffers(t *testing.T) {
 		{name: "KMS key by ID", want: kms("1234abcd"), have: kms(arn)},
 		{name: "KMS key by ARN", want: kms(arn), have: kms(arn)},
 		{name: "other KMS key", want: kms("9999"), have: kms(arn), differs: true},
+		{name: "KMS key by alias: only the type is compared", want: kms("alias/app"), have: kms(arn)},
+		{name: "KMS key by alias ARN", want: kms("arn:aws:kms:us-east-1:123456789012:alias/app"), have: kms(arn)},
+		{name: "KMS alias wanted, AES256 found", want: kms("alias/app"), have: aes, differs: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

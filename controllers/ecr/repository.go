@@ -108,7 +108,8 @@ func desiredEncryption(spec v1alpha1.RepositorySpec) *ecrtypes.EncryptionConfigu
 }
 
 // encryptionDiffers reports whether the repository's encryption is not the one asked for.
-// A KMS key may be given as key ID, alias or ARN; AWS answers with an ARN.
+// A KMS key may be given as key ID, key ARN or alias; AWS answers with the key's ARN. An
+// alias cannot be matched to a key without asking KMS, so for an alias only the type counts.
 func encryptionDiffers(want, have *ecrtypes.EncryptionConfiguration) bool {
 	haveType := ecrtypes.EncryptionTypeAes256
 	if have != nil && have.EncryptionType != "" {
@@ -118,7 +119,7 @@ func encryptionDiffers(want, have *ecrtypes.EncryptionConfiguration) bool {
 		return true
 	}
 	wantKey := aws.ToString(want.KmsKey)
-	if wantKey == "" || have == nil {
+	if wantKey == "" || have == nil || strings.HasPrefix(wantKey, "alias/") || strings.Contains(wantKey, ":alias/") {
 		return false
 	}
 	haveKey := aws.ToString(have.KmsKey)
@@ -177,8 +178,9 @@ func (p *pass) reconcileRepository(ctx context.Context) (*ecrtypes.Repository, s
 	if err := p.checkRepositoryOwner(ctx, repo); err != nil {
 		return nil, stage.Result{}, err
 	}
-	if st.ARN == "" {
+	if st.ARN == "" && !p.observe {
 		log.FromContext(ctx).Info("Adopted ECR repository", "repositoryName", name, "arn", aws.ToString(repo.RepositoryArn))
+		p.event("AdoptedRepository", "Adopt", "Adopted ECR repository %s, which carries this object's owner tag", name)
 	}
 	p.setRepositoryStatus(repo)
 	if err := p.convergeRepository(ctx, repo); err != nil {

@@ -223,11 +223,7 @@ func (s *ecrState) createRepository(c *Call) (any, error) {
 				return nil, ecrInvalid("Invalid parameter: kmsKey can only be specified when encryptionType is KMS")
 			}
 		case "KMS", "KMS_DSSE":
-			if enc.KMSKey == "" {
-				enc.KMSKey = ARN("kms", c.Region, "alias/aws/ecr") // the AWS managed key
-			} else if !strings.HasPrefix(enc.KMSKey, "arn:") {
-				enc.KMSKey = ARN("kms", c.Region, "key/"+enc.KMSKey)
-			}
+			enc.KMSKey = kmsKeyARN(c.Region, enc.KMSKey)
 		default:
 			return nil, ecrInvalid("Invalid parameter at 'encryptionType' failed to satisfy constraint: 'Member must satisfy enum value set: [AES256, KMS, KMS_DSSE]'")
 		}
@@ -260,6 +256,27 @@ func (s *ecrState) createRepository(c *Call) (any, error) {
 	}
 	r.Repositories[name] = repo
 	return map[string]any{"repository": repo.out()}, nil
+}
+
+// kmsKeyARN is the key ARN ECR reports for the kmsKey of a request: key IDs and aliases are
+// resolved to a key ARN (an alias to a stable made-up key ID), and no key means the AWS
+// managed key aws/ecr.
+func kmsKeyARN(region, key string) string {
+	if key == "" {
+		key = "alias/aws/ecr"
+	}
+	if i := strings.Index(key, ":alias/"); i >= 0 && strings.HasPrefix(key, "arn:") {
+		key = key[i+1:]
+	}
+	if strings.HasPrefix(key, "arn:") {
+		return key
+	}
+	if strings.HasPrefix(key, "alias/") {
+		sum := sha256.Sum256([]byte(region + "/" + key))
+		h := hex.EncodeToString(sum[:16])
+		key = h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+	}
+	return ARN("kms", region, "key/"+key)
 }
 
 func (s *ecrState) describeRepositories(c *Call) (any, error) {

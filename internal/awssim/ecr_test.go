@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -146,6 +147,13 @@ func TestECRRepositoryLifecycle(t *testing.T) {
 	}
 	_, err = c.PutImageTagMutability(bg, &ecr.PutImageTagMutabilityInput{RepositoryName: aws.String("nope"), ImageTagMutability: ecrtypes.ImageTagMutabilityMutable})
 	wantCode(t, "mutability of missing repo", err, "RepositoryNotFoundException")
+
+	aliased := must[*ecr.CreateRepositoryOutput](t, "create with alias")(c.CreateRepository(bg, &ecr.CreateRepositoryInput{RepositoryName: aws.String("aliased"),
+		EncryptionConfiguration: &ecrtypes.EncryptionConfiguration{EncryptionType: ecrtypes.EncryptionTypeKms, KmsKey: aws.String("alias/app")}}))
+	if key := aws.ToString(aliased.Repository.EncryptionConfiguration.KmsKey); !strings.HasPrefix(key, "arn:aws:kms:eu-west-1:123456789012:key/") {
+		t.Fatalf("an alias is reported as the key ARN it names, got %q", key)
+	}
+	must[*ecr.DeleteRepositoryOutput](t, "delete aliased")(c.DeleteRepository(bg, &ecr.DeleteRepositoryInput{RepositoryName: aws.String("aliased")}))
 
 	plain := must[*ecr.CreateRepositoryOutput](t, "create plain")(c.CreateRepository(bg, &ecr.CreateRepositoryInput{RepositoryName: aws.String("plain")}))
 	if p := plain.Repository; p.EncryptionConfiguration.EncryptionType != ecrtypes.EncryptionTypeAes256 ||
