@@ -66,3 +66,35 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 		})
 	}
 }
+
+// TestLostResponseIsNotRetriedIntoADuplicate loses the response of each call in turn (a
+// reset connection after AWS acted) with the SDK's retries on. A create without a
+// ClientToken must not be retried by the SDK, or AWS would hold two; a create with one may
+// be, since AWS answers the same token with the same resource.
+func TestLostResponseIsNotRetriedIntoADuplicate(t *testing.T) {
+	clean := newRig(t)
+	fd := newFD("team-a", "shop")
+	clean.converge(fd)
+	total := clean.crash.count()
+	want := counts(clean.sim, fd)
+	for k := 1; k <= total; k++ {
+		r := newRigWithRetries(t, 3)
+		fd := newFD("team-a", "shop")
+		r.crash.lose = true
+		r.crash.arm(k, nil)
+		st := &store{}
+		for range 30 {
+			res, err := r.pass(context.Background(), fd, st)
+			if err == nil && res.Done {
+				break
+			}
+			r.clock.Advance(time.Minute)
+		}
+		if got := counts(r.sim, fd); !equalCounts(got, want) {
+			t.Fatalf("k=%d: the simulator holds %v, want %v", k, got, want)
+		}
+		if err := checkTopology(context.Background(), r.ec2, fd); err != nil {
+			t.Fatalf("k=%d: %v", k, err)
+		}
+	}
+}

@@ -3,11 +3,14 @@ package network_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"slices"
 	"sort"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -44,6 +47,12 @@ type rig struct {
 
 func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	t.Helper()
+	return newRigWithRetries(t, 1, opts...)
+}
+
+// newRigWithRetries lets the stage's SDK client make up to attempts attempts per call.
+func newRigWithRetries(t testing.TB, attempts int, opts ...awssim.Option) *rig {
+	t.Helper()
 	clock := awssim.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	sim, err := awssim.New(append([]awssim.Option{awssim.WithClock(clock)}, opts...)...)
 	if err != nil {
@@ -55,6 +64,7 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	crash := &crasher{inner: awshttp.NewBuildableClient()}
 	stageCfg := base.Copy()
 	stageCfg.HTTPClient = crash
+	stageCfg.RetryMaxAttempts = attempts
 	stageClient := ec2.NewFromConfig(stageCfg)
 	rec := events.NewFakeRecorder(1000)
 	return &rig{
@@ -82,6 +92,7 @@ type crasher struct {
 	n      int
 	at     int
 	cancel context.CancelFunc
+	lose   bool // lose the response instead: a reset connection, which the SDK retries
 }
 
 func (c *crasher) Do(req *http.Request) (*http.Response, error) {
@@ -89,8 +100,12 @@ func (c *crasher) Do(req *http.Request) (*http.Response, error) {
 	c.mu.Lock()
 	c.n++
 	hit := c.at > 0 && c.n == c.at
-	cancel := c.cancel
+	cancel, lose := c.cancel, c.lose
 	c.mu.Unlock()
+	if hit && err == nil && lose {
+		_ = resp.Body.Close()
+		return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	}
 	if hit && err == nil {
 		_ = resp.Body.Close()
 		cancel()

@@ -27,6 +27,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -283,6 +284,13 @@ func clearDrift(fd *v1alpha1.FlaskDeployment) {
 	}
 	fd.Status.Drift = kept
 }
+
+// once is the option of the creates that take no ClientToken (CreateVpc, CreateSubnet,
+// CreateInternetGateway, AllocateAddress): the SDK must not retry them by itself. A retry
+// after a lost response (a 5xx or a reset connection after AWS acted) would create a second
+// resource that only a later pass sees, as a conflict. Without the retry the error reaches
+// the stage, and the next pass finds the first one by its tags.
+func once(o *ec2.Options) { o.RetryMaxAttempts = 1 }
 
 // classify turns an AWS error that retrying cannot fix into a terminal one; everything
 // else is returned as is, to be retried with backoff.
