@@ -41,7 +41,13 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 		if recreate {
 			p.noteDrift(ctx, "parameter %s was deleted, created again", name)
 		}
-		return p.createParameter(ctx, name, uri, recreate)
+		err = p.createParameter(ctx, name, uri, recreate)
+		if !cloud.IsAlreadyExists(err) {
+			return err
+		}
+		// Created since we looked, typically by this very call: the SDK retried it after
+		// losing the first response. Check what is there like any found parameter.
+		out, err = p.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
 	}
 	if err != nil {
 		return fmt.Errorf("get parameter %s: %w", name, classify(err))
@@ -77,7 +83,6 @@ func (p *pass) createParameter(ctx context.Context, name, uri string, recreate b
 		Tags:        cloud.ToSSM(cloud.Tags(p.fd, Name, resourceParameter)),
 	})
 	if err != nil {
-		// ParameterAlreadyExists: created since we looked; the next pass checks it.
 		return fmt.Errorf("create parameter %s: %w", name, classify(err))
 	}
 	p.fd.Status.Repository.ParameterName = name
