@@ -333,7 +333,7 @@ var _ = Describe("ECR stage", func() {
 		It("re-creates a deleted URI parameter", func() {
 			_, err := a.ssm().DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(a.param)})
 			Expect(err).NotTo(HaveOccurred())
-			repaired(func() bool { return a.paramValue() == a.uri }, "was deleted, created again", "CreatedParameter: Re-created")
+			repaired(func() bool { return a.paramValue() == a.uri }, "was deleted: repaired", "CreatedParameter: Re-created")
 		})
 
 		It("restores an overwritten URI parameter", func() {

@@ -101,12 +101,12 @@ func priority(rule any) float64 {
 func (p *pass) reconcileLifecyclePolicy(ctx context.Context, repo *ecrtypes.Repository) error {
 	name := aws.ToString(repo.RepositoryName)
 	want := lifecyclePolicy(p.fd.Spec.Repository)
-	have := ""
+	have, drift := "", ""
 	out, err := p.ecr.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: repo.RepositoryName})
 	switch {
 	case cloud.IsNotFound(err):
 		if !p.created {
-			p.noteDrift(ctx, "lifecycle policy of repository %s was missing", name)
+			drift = fmt.Sprintf("lifecycle policy of repository %s was missing", name)
 		}
 	case err != nil:
 		return fmt.Errorf("get lifecycle policy of repository %s: %w", name, classify(err))
@@ -115,10 +115,11 @@ func (p *pass) reconcileLifecyclePolicy(ctx context.Context, repo *ecrtypes.Repo
 		if samePolicy(want, have) {
 			return nil
 		}
-		p.noteDrift(ctx, "lifecycle policy of repository %s differed from the spec (keep %d images, untagged 1 day)",
+		drift = fmt.Sprintf("lifecycle policy of repository %s differed from the spec (keep %d images, untagged 1 day)",
 			name, keepImages(p.fd.Spec.Repository))
 	}
 	if p.observe {
+		p.noteDrift(ctx, "%s", drift)
 		return nil
 	}
 	if _, err := p.ecr.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{
@@ -126,6 +127,7 @@ func (p *pass) reconcileLifecyclePolicy(ctx context.Context, repo *ecrtypes.Repo
 	}); err != nil {
 		return fmt.Errorf("put lifecycle policy of repository %s: %w", name, classify(err))
 	}
+	p.noteDrift(ctx, "%s", drift)
 	switch {
 	case have == "" && p.created:
 		p.event("CreatedLifecyclePolicy", "Create", "Created lifecycle policy of ECR repository %s", name)

@@ -38,10 +38,10 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 			return nil
 		}
 		recreate := st.ParameterName != "" && !p.created
-		if recreate {
-			p.noteDrift(ctx, "parameter %s was deleted, created again", name)
-		}
 		err = p.createParameter(ctx, name, uri, recreate)
+		if err == nil && recreate {
+			p.noteDrift(ctx, "parameter %s was deleted", name)
+		}
 		if !cloud.IsAlreadyExists(err) {
 			return err
 		}
@@ -60,8 +60,9 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 	if aws.ToString(param.Value) == uri && param.Type == ssmtypes.ParameterTypeString {
 		return nil
 	}
-	p.noteDrift(ctx, "parameter %s held %s %q instead of the repository URI", name, param.Type, aws.ToString(param.Value))
+	drift := fmt.Sprintf("parameter %s held %s %q instead of the repository URI", name, param.Type, aws.ToString(param.Value))
 	if p.observe {
+		p.noteDrift(ctx, "%s", drift)
 		return nil
 	}
 	// Overwrite takes no tags (AWS refuses the combination); the tags are already there.
@@ -70,6 +71,7 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 	}); err != nil {
 		return fmt.Errorf("restore parameter %s: %w", name, classify(err))
 	}
+	p.noteDrift(ctx, "%s", drift)
 	p.event("RepairedParameter", "Update", "Restored the repository URI in SSM parameter %s", name)
 	return nil
 }
@@ -127,15 +129,15 @@ func (p *pass) checkParameterOwner(ctx context.Context, name string) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	p.noteDrift(ctx, "parameter %s tags %s differed from the spec", name, strings.Join(keys(missing), ", "))
-	if p.observe {
-		return nil
+	drift := fmt.Sprintf("parameter %s tags %s differed from the spec", name, strings.Join(keys(missing), ", "))
+	if !p.observe {
+		if _, err := p.ssm.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{
+			ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name), Tags: cloud.ToSSM(missing),
+		}); err != nil {
+			return fmt.Errorf("tag parameter %s: %w", name, classify(err))
+		}
 	}
-	if _, err := p.ssm.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{
-		ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name), Tags: cloud.ToSSM(missing),
-	}); err != nil {
-		return fmt.Errorf("tag parameter %s: %w", name, classify(err))
-	}
+	p.noteDrift(ctx, "%s", drift)
 	return nil
 }
 

@@ -157,12 +157,15 @@ func (p *pass) reconcileRepository(ctx context.Context) (*ecrtypes.Repository, s
 			return nil, stage.Waiting(ReasonRepositoryNotFound, observeRequeue,
 				"repository %s does not exist, and managementPolicy Observe never creates it", name), nil
 		}
-		if st.ARN != "" {
-			p.noteDrift(ctx, "repository %s was deleted outside the operator, created again", name)
+		deleted := st.ARN != ""
+		if deleted {
 			*st = v1alpha1.RepositoryStatus{}
 		}
 		repo, err = p.createRepository(ctx, name)
 		if err == nil {
+			if deleted {
+				p.noteDrift(ctx, "repository %s was deleted outside the operator", name)
+			}
 			p.setRepositoryStatus(repo)
 			// Everything after this depends on the repository: save its ARN first.
 			return repo, stage.Result{}, stage.Checkpoint(ctx)
@@ -227,11 +230,13 @@ func (p *pass) checkRepositoryOwner(ctx context.Context, repo *ecrtypes.Reposito
 			name, cloud.TagOwner, owner, cloud.Owner(p.fd), cloud.Owner(p.fd), cloud.TagOwner, cloud.Owner(p.fd))
 	}
 	missing := cloud.MissingTags(cloud.Tags(p.fd, Name, resourceRepository), have)
-	if len(missing) == 0 || p.observe {
+	if len(missing) == 0 {
 		return nil
 	}
-	if _, err := p.ecr.TagResource(ctx, &ecr.TagResourceInput{ResourceArn: aws.String(arn), Tags: cloud.ToECR(missing)}); err != nil {
-		return fmt.Errorf("tag repository %s: %w", name, classify(err))
+	if !p.observe {
+		if _, err := p.ecr.TagResource(ctx, &ecr.TagResourceInput{ResourceArn: aws.String(arn), Tags: cloud.ToECR(missing)}); err != nil {
+			return fmt.Errorf("tag repository %s: %w", name, classify(err))
+		}
 	}
 	p.noteDrift(ctx, "repository %s tags %s differed from the spec", name, strings.Join(keys(missing), ", "))
 	return nil
@@ -275,7 +280,6 @@ func (p *pass) convergeRepository(ctx context.Context, repo *ecrtypes.Repository
 	}
 	haveScan := repo.ImageScanningConfiguration != nil && repo.ImageScanningConfiguration.ScanOnPush
 	if wantScan := desiredScanOnPush(spec); haveScan != wantScan {
-		p.noteDrift(ctx, "repository %s scanOnPush was %t, spec says %t", name, haveScan, wantScan)
 		if !p.observe {
 			if _, err := p.ecr.PutImageScanningConfiguration(ctx, &ecr.PutImageScanningConfigurationInput{
 				RepositoryName:             repo.RepositoryName,
@@ -285,9 +289,9 @@ func (p *pass) convergeRepository(ctx context.Context, repo *ecrtypes.Repository
 			}
 			p.event("RepairedRepository", "Update", "Set scanOnPush of ECR repository %s to %t", name, wantScan)
 		}
+		p.noteDrift(ctx, "repository %s scanOnPush was %t, spec says %t", name, haveScan, wantScan)
 	}
 	if want := desiredMutability(spec); repo.ImageTagMutability != want {
-		p.noteDrift(ctx, "repository %s imageTagMutability was %s, spec says %s", name, repo.ImageTagMutability, want)
 		if !p.observe {
 			if _, err := p.ecr.PutImageTagMutability(ctx, &ecr.PutImageTagMutabilityInput{
 				RepositoryName: repo.RepositoryName, ImageTagMutability: want,
@@ -296,6 +300,7 @@ func (p *pass) convergeRepository(ctx context.Context, repo *ecrtypes.Repository
 			}
 			p.event("RepairedRepository", "Update", "Set imageTagMutability of ECR repository %s to %s", name, want)
 		}
+		p.noteDrift(ctx, "repository %s imageTagMutability was %s, spec says %s", name, repo.ImageTagMutability, want)
 	}
 	return nil
 }

@@ -40,16 +40,16 @@ const observeRequeue = time.Minute
 
 // Stage converges the ECR repository, its lifecycle policy and the URI parameter.
 type Stage struct {
-	ecr      func(region string) cloud.ECRAPI
-	ssm      func(region string) cloud.SSMAPI
-	recorder events.EventRecorder
+	ecrClient func(region string) cloud.ECRAPI
+	ssmClient func(region string) cloud.SSMAPI
+	recorder  events.EventRecorder
 }
 
 var _ stage.Stage = (*Stage)(nil)
 
 // New returns the ecr stage. The client functions return the client of a region.
 func New(ecrClient func(region string) cloud.ECRAPI, ssmClient func(region string) cloud.SSMAPI, recorder events.EventRecorder) *Stage {
-	return &Stage{ecr: ecrClient, ssm: ssmClient, recorder: recorder}
+	return &Stage{ecrClient: ecrClient, ssmClient: ssmClient, recorder: recorder}
 }
 
 // Name implements stage.Stage.
@@ -72,7 +72,7 @@ type pass struct {
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	region := stage.Region(fd)
-	return &pass{Stage: s, fd: fd, ecr: s.ecr(region), ssm: s.ssm(region),
+	return &pass{Stage: s, fd: fd, ecr: s.ecrClient(region), ssm: s.ssmClient(region),
 		observe: fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve}
 }
 
@@ -128,15 +128,21 @@ func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage
 }
 
 // noteDrift records one difference between AWS and the spec.
+// Under managementPolicy Full it is called once the repair succeeded. An empty text is no drift.
 func (p *pass) noteDrift(ctx context.Context, format string, args ...any) {
 	what := fmt.Sprintf(format, args...)
+	if what == "" {
+		return
+	}
 	if p.observe {
+		// Observe finds the same differences every pass: detail, not news.
+		log.FromContext(ctx).V(1).Info("Found drift", "drift", what)
 		what += " (not repaired: managementPolicy Observe)"
 	} else {
+		log.FromContext(ctx).Info("Repaired drift", "drift", what)
 		what += ": repaired"
 	}
 	p.drift = append(p.drift, Name+": "+what)
-	log.FromContext(ctx).Info("Found drift", "drift", what)
 }
 
 // publishDrift replaces this stage's drift entries with the ones found in this pass.

@@ -500,3 +500,22 @@ func TestStageStallsOnAWSValidationErrors(t *testing.T) {
 		t.Fatalf("error %v, want terminal %s", err, v1alpha1.ReasonAWSValidationError)
 	}
 }
+
+func TestStageReportsOnlyRepairsThatSucceeded(t *testing.T) {
+	e := newStageEnv(t)
+	fd := newFD()
+	e.reconcile(fd)
+	_, _ = e.ecr.PutImageScanningConfiguration(context.Background(), &awsecr.PutImageScanningConfigurationInput{RepositoryName: aws.String(repoName),
+		ImageScanningConfiguration: &ecrtypes.ImageScanningConfiguration{ScanOnPush: false}})
+	e.sim.FailNext("ecr:PutImageScanningConfiguration", "ServerException", 1)
+	if _, err := e.stage.Reconcile(context.Background(), fd); err == nil {
+		t.Fatalf("want the failed repair's error")
+	}
+	if len(fd.Status.Drift) != 0 {
+		t.Fatalf("a failed repair reported as done: %q", fd.Status.Drift)
+	}
+	e.reconcile(fd)
+	if len(fd.Status.Drift) != 1 || !e.describe().ImageScanningConfiguration.ScanOnPush {
+		t.Fatalf("retry: drift %q", fd.Status.Drift)
+	}
+}
