@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/flaskops/flask-operator/internal/awssim"
 )
@@ -277,5 +279,30 @@ func TestS3PutObjectAWSChunked(t *testing.T) {
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || resp.Header.Get("ETag") != `"5d41402abc4b2a76b9719d911017c592"` {
 		t.Fatalf("status %d etag %s, want md5 of the decoded payload", resp.StatusCode, resp.Header.Get("ETag"))
+	}
+}
+
+func TestS3AndSSMStatePersists(t *testing.T) {
+	path := t.TempDir() + "/state.json"
+	e := newSvcEnv(t, awssim.WithStateFile(path))
+	c := e.s3("us-east-1")
+	must[*s3.CreateBucketOutput](t, "create")(c.CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String("kept")}))
+	must[*s3.PutBucketVersioningOutput](t, "versioning")(c.PutBucketVersioning(bg, &s3.PutBucketVersioningInput{Bucket: aws.String("kept"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}))
+	putObjects(t, c, "kept", "k")
+	p := ssm.NewFromConfig(e.cfg("us-east-1"))
+	must[*ssm.PutParameterOutput](t, "put parameter")(p.PutParameter(bg, &ssm.PutParameterInput{Name: aws.String("/p"), Value: aws.String("1"), Type: ssmtypes.ParameterTypeString}))
+
+	again := newSvcEnv(t, awssim.WithStateFile(path))
+	c2 := again.s3("us-east-1")
+	_, err := c2.DeleteBucket(bg, &s3.DeleteBucketInput{Bucket: aws.String("kept")})
+	wantCode(t, "restarted sim keeps objects", err, "BucketNotEmpty")
+	if v := must[*s3.GetBucketVersioningOutput](t, "versioning")(c2.GetBucketVersioning(bg, &s3.GetBucketVersioningInput{Bucket: aws.String("kept")})); v.Status != s3types.BucketVersioningStatusEnabled {
+		t.Fatalf("versioning after restart %q", v.Status)
+	}
+	out := must[*ssm.PutParameterOutput](t, "overwrite")(ssm.NewFromConfig(again.cfg("us-east-1")).PutParameter(bg, &ssm.PutParameterInput{
+		Name: aws.String("/p"), Value: aws.String("2"), Overwrite: aws.Bool(true)}))
+	if out.Version != 2 {
+		t.Fatalf("parameter version after restart %d, want 2", out.Version)
 	}
 }
