@@ -186,6 +186,20 @@ func TestS3VersionedBucketNeedsEveryVersionDeleted(t *testing.T) {
 	_, err := c.DeleteBucket(bg, &s3.DeleteBucketInput{Bucket: aws.String("pipeline")})
 	wantCode(t, "delete with versions", err, "BucketNotEmpty")
 
+	// DeleteObject by version removes exactly that version; by key it adds another marker.
+	one := must[*s3.PutObjectOutput](t, "put 3")(c.PutObject(bg, &s3.PutObjectInput{Bucket: aws.String("pipeline"), Key: aws.String("one"), Body: strings.NewReader("x")}))
+	gone := must[*s3.DeleteObjectOutput](t, "delete version")(c.DeleteObject(bg, &s3.DeleteObjectInput{Bucket: aws.String("pipeline"), Key: aws.String("one"), VersionId: one.VersionId}))
+	if aws.ToString(gone.VersionId) != aws.ToString(one.VersionId) || aws.ToBool(gone.DeleteMarker) {
+		t.Fatalf("delete version: %+v", gone)
+	}
+	marker := must[*s3.DeleteObjectOutput](t, "delete key")(c.DeleteObject(bg, &s3.DeleteObjectInput{Bucket: aws.String("pipeline"), Key: aws.String("src.zip")}))
+	if !aws.ToBool(marker.DeleteMarker) || aws.ToString(marker.VersionId) == "" {
+		t.Fatalf("delete key: %+v", marker)
+	}
+	if got, _ := listVersions(t, c, "pipeline"); len(got) != 4 {
+		t.Fatalf("versions %v, want 2 versions and 2 markers of src.zip", got)
+	}
+
 	// Deleting every version and marker empties it.
 	var ids []s3types.ObjectIdentifier
 	p := s3.NewListObjectVersionsPaginator(c, &s3.ListObjectVersionsInput{Bucket: aws.String("pipeline")})

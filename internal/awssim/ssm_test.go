@@ -45,6 +45,13 @@ func TestSSMParameters(t *testing.T) {
 	if live := e.sim.ListLive(); len(live) != 1 || live[0].Type != "parameter" || live[0].ID != name || live[0].Tags["owner"] != "you" || live[0].Tags["x"] != "y" {
 		t.Fatalf("inventory %+v", live)
 	}
+	must[*ssm.RemoveTagsFromResourceOutput](t, "remove tags")(c.RemoveTagsFromResource(bg, &ssm.RemoveTagsFromResourceInput{
+		ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name), TagKeys: []string{"x"}}))
+	tags = must[*ssm.ListTagsForResourceOutput](t, "tags")(c.ListTagsForResource(bg, &ssm.ListTagsForResourceInput{
+		ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name)}))
+	if len(tags.TagList) != 1 || aws.ToString(tags.TagList[0].Key) != "owner" {
+		t.Fatalf("tags after remove: %+v", tags.TagList)
+	}
 	_, err = c.AddTagsToResource(bg, &ssm.AddTagsToResourceInput{ResourceType: ssmtypes.ResourceTypeForTaggingParameter,
 		ResourceId: aws.String("/missing"), Tags: []ssmtypes.Tag{{Key: aws.String("k"), Value: aws.String("v")}}})
 	wantCode(t, "tag missing parameter", err, "InvalidResourceId")
