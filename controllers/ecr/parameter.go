@@ -65,6 +65,17 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 		p.noteDrift(ctx, "%s", drift)
 		return nil
 	}
+	if param.Type == ssmtypes.ParameterTypeSecureString {
+		// A SecureString cannot be overwritten as a String: replace it.
+		if _, err := p.ssm.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(name)}); err != nil && !cloud.IsNotFound(err) {
+			return fmt.Errorf("delete parameter %s to replace its SecureString: %w", name, classify(err))
+		}
+		if err := p.createParameter(ctx, name, uri, true); err != nil {
+			return err
+		}
+		p.noteDrift(ctx, "%s", drift)
+		return nil
+	}
 	// Overwrite takes no tags (AWS refuses the combination); the tags are already there.
 	if _, err := p.ssm.PutParameter(ctx, &ssm.PutParameterInput{
 		Name: aws.String(name), Value: aws.String(uri), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true),

@@ -310,6 +310,16 @@ func TestStageRepairsDrift(t *testing.T) {
 			check: func(e *stageEnv) bool { return e.paramValue() == repoURI },
 			entry: `held String "evil.example.com/app"`,
 		},
+		{
+			name: "parameter replaced by a SecureString",
+			drift: func(e *stageEnv) {
+				_, _ = e.ssm.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(param)})
+				_, _ = e.ssm.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(param), Value: aws.String("secret"),
+					Type: ssmtypes.ParameterTypeSecureString, Tags: []ssmtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String("shop/web")}}})
+			},
+			check: func(e *stageEnv) bool { return e.paramValue() == repoURI },
+			entry: `held SecureString`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
