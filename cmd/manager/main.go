@@ -18,6 +18,8 @@ import (
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers"
+	"github.com/flaskops/flask-operator/controllers/ecr"
+	"github.com/flaskops/flask-operator/controllers/network"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
@@ -100,9 +102,16 @@ func main() {
 	}
 }
 
-// stages are the stages the operator runs, in creation order.
+// stages are the stages the operator runs, in creation order. The ECS and CI/CD stages
+// are not written yet.
 func stages(clients *cloud.Clients, rec events.EventRecorder) []stage.Stage {
-	return []stage.Stage{}
+	return []stage.Stage{
+		network.New(func(region string) cloud.NetworkEC2 { return clients.EC2(region) }, rec),
+		ecr.New(
+			func(region string) cloud.ECRAPI { return clients.ECR(region) },
+			func(region string) cloud.SSMAPI { return clients.SSM(region) },
+			rec),
+	}
 }
 
 func endpoint(base *string) string {
