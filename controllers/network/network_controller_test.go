@@ -219,6 +219,27 @@ var _ = Describe("Network stage", func() {
 		Expect(a.counts()).To(BeEmpty())
 	})
 
+	It("after losing the answer to each AWS call in turn, still holds exactly one of everything", func() {
+		// k runs over every call a run makes up to NetworkReady: the last k is the first
+		// whose run reaches Ready before making k calls.
+		k := 1
+		for ; ; k++ {
+			cut.arm(k)
+			a := newApp("", nil).create()
+			a.waitNetwork(v1alpha1.ReasonReady)
+			happened := cut.count() >= k
+			Expect(a.counts()).To(Equal(seedCounts), "k=%d", k)
+			a.deleteAndWait()
+			Expect(a.counts()).To(BeEmpty(), "k=%d", k)
+			if !happened {
+				break
+			}
+		}
+		cut.arm(0)
+		Expect(k).To(BeNumerically(">", 20))
+		GinkgoWriter.Printf("lost the answer to each of the first %d AWS calls in turn\n", k-1)
+	})
+
 	It("converges without duplicates through throttling and 5xx on a third of the EC2 calls", func() {
 		env.Sim.SetFaults(awssim.Faults{ThrottleRate: 0.15, ErrorRate: 0.15, Only: []string{"ec2"}})
 		DeferCleanup(func() { env.Sim.SetFaults(awssim.Faults{}) })

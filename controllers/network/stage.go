@@ -84,6 +84,7 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		return s.reconcileExisting(ctx, fd)
 	}
 	p := s.newPass(fd)
+	defer p.reportRepairs()
 	if err := p.reconcileAvailabilityZones(ctx); err != nil {
 		return stage.Result{}, err
 	}
@@ -165,9 +166,10 @@ type pass struct {
 	// fresh holds the IDs created in this pass: setting them up is not a drift repair.
 	fresh map[string]bool
 
-	waits   []wait
-	missing []string // Observe: what does not exist and would be created
-	stop    bool     // a later step cannot run (Observe without a VPC)
+	waits    []wait
+	missing  []string // Observe: what does not exist and would be created
+	repaired []string // drift repaired in this pass
+	stop     bool     // a later step cannot run (Observe without a VPC)
 }
 
 type wait struct {
@@ -246,8 +248,17 @@ func (p *pass) mayWrite(create bool, format string, args ...any) bool {
 func (p *pass) drift(ctx context.Context, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	p.fd.Status.Drift = append(p.fd.Status.Drift, Name+": "+msg)
+	p.repaired = append(p.repaired, msg)
 	log.FromContext(ctx).Info("Repaired drift", "drift", msg)
-	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "RepairedDrift", "Repair", "Repaired drift: %s", msg)
+}
+
+// reportRepairs sends one event for all the repairs of a pass: the events API folds
+// events of one reason about one object into a series, so one event per repair would
+// lose all but the first note.
+func (p *pass) reportRepairs() {
+	if len(p.repaired) > 0 {
+		p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "RepairedDrift", "Repair", "Repaired drift: %s", strings.Join(p.repaired, "; "))
+	}
 }
 
 // created records the creation of an AWS resource: a log line and an event.

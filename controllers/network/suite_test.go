@@ -2,8 +2,12 @@ package network_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/smithy-go/middleware"
 	"k8s.io/client-go/tools/events"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -21,6 +25,9 @@ import (
 var (
 	env      *testenv.Env
 	suiteCtx context.Context
+	// cut is wired into the stage's EC2 client: armed, it lets the k-th call take effect
+	// in AWS and then fails it, as if the operator had died waiting for the answer.
+	cut = &callCutter{}
 )
 
 func TestNetworkSuite(t *testing.T) {
@@ -33,7 +40,18 @@ var _ = BeforeSuite(func() {
 	var err error
 	env, err = testenv.Start(testenv.Options{
 		Stages: func(c *cloud.Clients, rec events.EventRecorder) []stage.Stage {
-			return []stage.Stage{network.New(func(region string) cloud.NetworkEC2 { return c.EC2(region) }, rec)}
+			var mu sync.Mutex
+			clients := map[string]*ec2.Client{}
+			return []stage.Stage{network.New(func(region string) cloud.NetworkEC2 {
+				mu.Lock()
+				defer mu.Unlock()
+				if clients[region] == nil {
+					clients[region] = ec2.New(c.EC2(region).Options(), func(o *ec2.Options) {
+						o.APIOptions = append(o.APIOptions, cut.install)
+					})
+				}
+				return clients[region]
+			}, rec)}
 		},
 	})
 	Expect(err).NotTo(HaveOccurred())
@@ -44,3 +62,40 @@ var _ = AfterSuite(func() {
 		Expect(env.Stop()).To(Succeed())
 	}
 })
+
+var errCut = errors.New("test: the operator stopped before AWS's answer arrived")
+
+// callCutter counts the stage's EC2 calls; armed with k, the k-th call runs to the end
+// (retries included) and its result is then replaced by errCut.
+type callCutter struct {
+	mu sync.Mutex
+	n  int
+	at int
+}
+
+func (c *callCutter) arm(k int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n, c.at = 0, k
+}
+
+func (c *callCutter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func (c *callCutter) install(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("NetworkSuiteCallCutter",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			out, md, err := next.HandleInitialize(ctx, in)
+			c.mu.Lock()
+			c.n++
+			hit := c.at > 0 && c.n == c.at
+			c.mu.Unlock()
+			if hit && err == nil {
+				return middleware.InitializeOutput{}, md, errCut
+			}
+			return out, md, err
+		}), middleware.Before)
+}
