@@ -125,11 +125,19 @@ func (p *pass) reconcileRouteTable(ctx context.Context, resource, statusID strin
 		return "", nil
 	}
 	vpc := p.fd.Status.Network.VPCID
-	out, err := p.ec2.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{
-		VpcId:             aws.String(vpc),
-		ClientToken:       aws.String(p.token("rtb/" + resource + "/" + vpc)),
-		TagSpecifications: p.tagSpec(ec2types.ResourceTypeRouteTable, resource),
-	})
+	create := func() (*ec2.CreateRouteTableOutput, error) {
+		return p.ec2.CreateRouteTable(ctx, &ec2.CreateRouteTableInput{
+			VpcId:             aws.String(vpc),
+			ClientToken:       aws.String(p.token("rtb/" + resource + "/" + vpc)),
+			TagSpecifications: p.tagSpec(ec2types.ResourceTypeRouteTable, resource),
+		})
+	}
+	out, err := create()
+	if cloud.ErrorCode(err) == "IdempotentParameterMismatch" {
+		// The token was spent on a create with other tags (spec.tags changed since).
+		p.fd.Status.Network.CreateAttempt++
+		out, err = create()
+	}
 	if err != nil {
 		return "", fmt.Errorf("create route table %s in VPC %s: %w", resource, vpc, err)
 	}
