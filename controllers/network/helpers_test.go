@@ -324,8 +324,33 @@ func checkTopology(ctx context.Context, c *ec2.Client, fd *v1alpha1.FlaskDeploym
 		return fmt.Errorf("VPC %s cidr %s dnsSupport %v dnsHostnames %v", aws.ToString(t.vpc.VpcId), aws.ToString(t.vpc.CidrBlock), t.dnsSupport, t.dnsHostname)
 	}
 	vpc := aws.ToString(t.vpc.VpcId)
-	if got := tagsOf(t.vpc.Tags); got["project"] != "mane" || got[cloud.TagName] != cloud.Name(fd, "vpc") {
-		return fmt.Errorf("VPC tags %v", got)
+	if err := checkTags(fd, "VPC "+vpc, t.vpc.Tags); err != nil {
+		return err
+	}
+	for _, s := range t.subnets {
+		if err := checkTags(fd, "subnet "+aws.ToString(s.SubnetId), s.Tags); err != nil {
+			return err
+		}
+	}
+	for _, g := range t.igws {
+		if err := checkTags(fd, "internet gateway "+aws.ToString(g.InternetGatewayId), g.Tags); err != nil {
+			return err
+		}
+	}
+	for _, a := range t.addresses {
+		if err := checkTags(fd, "Elastic IP "+aws.ToString(a.AllocationId), a.Tags); err != nil {
+			return err
+		}
+	}
+	for _, n := range t.nats {
+		if err := checkTags(fd, "NAT gateway "+aws.ToString(n.NatGatewayId), n.Tags); err != nil {
+			return err
+		}
+	}
+	for _, rt := range t.routeTables {
+		if err := checkTags(fd, "route table "+aws.ToString(rt.RouteTableId), rt.Tags); err != nil {
+			return err
+		}
 	}
 	public, private := map[string]string{}, map[string]string{} // az -> subnet
 	var publicIDs, privateIDs []string
@@ -429,6 +454,17 @@ func checkTopology(ctx context.Context, c *ec2.Client, fd *v1alpha1.FlaskDeploym
 	}
 	if len(privateCovered) != len(azs) {
 		return fmt.Errorf("private subnets associated: %v, want %v", privateCovered, private)
+	}
+	return nil
+}
+
+// checkTags: every resource carries the spec's tags, a Name, and the ownership tags.
+func checkTags(fd *v1alpha1.FlaskDeployment, what string, tags []ec2types.Tag) error {
+	got := tagsOf(tags)
+	resource := got[cloud.TagResource]
+	want := cloud.EC2Tags(fd, network.Name, resource)
+	if resource == "" || len(cloud.MissingTags(want, got)) > 0 || got["project"] != "mane" || got[cloud.TagName] != cloud.Name(fd, resource) {
+		return fmt.Errorf("%s has tags %v, want %v", what, got, want)
 	}
 	return nil
 }
