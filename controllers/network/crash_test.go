@@ -98,3 +98,45 @@ func TestLostResponseIsNotRetriedIntoADuplicate(t *testing.T) {
 		}
 	}
 }
+
+// TestCrashDuringDelete cuts the delete after each AWS call in turn; the restarted delete
+// still ends with nothing left.
+func TestCrashDuringDelete(t *testing.T) {
+	clean := newRig(t)
+	fd := newFD("team-a", "shop")
+	clean.converge(fd)
+	clean.crash.arm(0, nil)
+	clean.deleteAll(fd)
+	total := clean.crash.count()
+
+	for k := 1; k <= total; k++ {
+		r := newRig(t)
+		fd := newFD("team-a", "shop")
+		r.converge(fd)
+		saved := fd.Status.DeepCopy()
+		ctx, cancel := context.WithCancel(context.Background())
+		r.crash.arm(k, cancel)
+		for range 30 {
+			res, err := r.stage.Delete(ctx, fd)
+			if ctx.Err() != nil {
+				break
+			}
+			if err != nil {
+				t.Fatalf("k=%d: delete before the crash: %v", k, err)
+			}
+			if res.Done {
+				break
+			}
+			saved = fd.Status.DeepCopy()
+			r.clock.Advance(time.Minute)
+		}
+		cancel()
+		restarted := fd.DeepCopy()
+		restarted.Status = *saved
+		r.crash.arm(0, nil)
+		r.deleteAll(restarted)
+		if live := r.sim.ListLive(); len(live) != 0 {
+			t.Fatalf("k=%d: left after delete: %+v", k, live)
+		}
+	}
+}
