@@ -335,3 +335,16 @@ func TestAWSValidationErrorIsTerminal(t *testing.T) {
 		t.Fatalf("want AWSValidationError, got %v", err)
 	}
 }
+
+// TestAccessDeniedIsTerminal: a caller without ec2:Describe* permission is Stalled, not
+// retried forever.
+func TestAccessDeniedIsTerminal(t *testing.T) {
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	r.converge(fd)
+	r.sim.FailNext("ec2:DescribeVpcs", "UnauthorizedOperation", 1)
+	_, err := r.pass(context.Background(), fd, &store{})
+	if term, ok := stage.AsTerminal(err); !ok || term.Reason != v1alpha1.ReasonAccessDenied {
+		t.Fatalf("want AccessDenied, got %v", err)
+	}
+}

@@ -89,7 +89,7 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		return stage.Result{}, err
 	}
 	if err := p.load(ctx); err != nil {
-		return stage.Result{}, err
+		return stage.Result{}, classify(err)
 	}
 	for _, step := range []func(context.Context) error{
 		p.reconcileVPC,
@@ -123,7 +123,7 @@ func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage
 	}
 	p := s.newPass(fd)
 	if err := p.load(ctx); err != nil {
-		return stage.Result{}, err
+		return stage.Result{}, classify(err)
 	}
 	if err := p.checkDeletable(); err != nil {
 		return stage.Result{}, err
