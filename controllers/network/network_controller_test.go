@@ -263,6 +263,24 @@ var _ = Describe("Network stage", func() {
 		Expect(a.counts()).To(BeEmpty())
 	})
 
+	It("with managementPolicy Observe reads and reports, and never writes", func() {
+		before := env.Sim.Calls()
+		a := newApp("", func(fd *v1alpha1.FlaskDeployment) { fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }).create()
+		Eventually(func(g Gomega) {
+			c := a.condition(v1alpha1.ConditionNetworkReady)
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonObserved))
+			g.Expect(c.Message).To(ContainSubstring("missing VPC"))
+		}, timeout, poll).Should(Succeed())
+		Expect(a.counts()).To(BeEmpty())
+		for op, n := range env.Sim.Calls() {
+			if n > before[op] && strings.HasPrefix(op, "ec2:") {
+				Expect(op).To(ContainSubstring(":Describe"), "Observe called %s", op)
+			}
+		}
+		a.deleteAndWait()
+	})
+
 	It("keeps two objects with the same name in different namespaces apart", func() {
 		a := newApp("", nil).create()
 		b := newApp("", nil).create()
