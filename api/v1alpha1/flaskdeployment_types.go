@@ -28,17 +28,26 @@ const (
 
 // FlaskDeploymentSpec describes the AWS home of one Flask web app: its network, image
 // repository, Fargate service behind a load balancer, and the pipeline that builds it.
+//
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.region) || oldSelf.region == '' || (has(self.region) && self.region == oldSelf.region)",message="is immutable once set: AWS resources cannot move between regions; create a new FlaskDeployment for another region",fieldPath=".region"
 type FlaskDeploymentSpec struct {
-	// Region is the AWS region everything is created in. Defaults to the operator's
-	// configured region. It cannot change once set: AWS resources cannot move regions.
+	// Region is the AWS region everything is created in, e.g. eu-west-1. Defaults to the
+	// operator's configured region. Immutable once set: AWS resources cannot move regions.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^[a-z]{2}(-[a-z]+)+-[0-9]+$`
 	Region string `json:"region,omitempty"`
 
-	// Tags are added to every AWS resource the operator creates. Keys under the
-	// flaskops.io/ prefix are reserved for the operator's ownership tags.
+	// Tags are added to every AWS resource the operator creates, within AWS's limits: at
+	// most 40 (AWS allows 50 and the operator needs a few), keys of 1 to 128 characters,
+	// values of up to 256. Keys under flaskops.io/ are reserved for the operator's
+	// ownership tags and keys under aws: are reserved by AWS.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=40
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('flaskops.io/'))",message="keys under the flaskops.io/ prefix are reserved for the operator's ownership tags"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.lowerAscii().startsWith('aws:'))",message="keys under the aws: prefix are reserved by AWS"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() >= 1 && k.size() <= 128)",message="keys must be 1 to 128 characters long (AWS tag limit)"
+	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].size() <= 256)",message="values must be at most 256 characters long (AWS tag limit)"
 	Tags map[string]string `json:"tags,omitempty"`
 
 	// Network is the VPC the app runs in: created from CIDRs, or an existing one.

@@ -15,58 +15,108 @@ const (
 
 // NetworkSpec is the VPC the app runs in. Either the CIDR fields describe a VPC the
 // operator creates, or Existing names one it only reads.
+//
+// The API server fills in vpcCIDR, publicSubnetCIDRs, privateSubnetCIDRs and natGateways
+// with their defaults even when existing is set, so for an existing network those fields
+// are ignored and must keep their defaults: any other value is refused, because it would
+// say something the operator will not do.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.availabilityZones) || size(self.availabilityZones) >= 2",message="needs at least two availability zones: an Application Load Balancer requires subnets in two zones",fieldPath=".availabilityZones"
+// +kubebuilder:validation:XValidation:rule="!has(self.availabilityZones) || self.availabilityZones.all(z, self.availabilityZones.exists_one(y, y == z))",message="must not list an availability zone twice",fieldPath=".availabilityZones"
+// +kubebuilder:validation:XValidation:rule="!has(self.publicSubnetCIDRs) || size(self.publicSubnetCIDRs) == (has(self.availabilityZones) ? size(self.availabilityZones) : 2)",message="needs exactly one public subnet CIDR per availability zone (two when availabilityZones is empty and the region's first two zones are used)",fieldPath=".publicSubnetCIDRs"
+// +kubebuilder:validation:XValidation:rule="!has(self.privateSubnetCIDRs) || size(self.privateSubnetCIDRs) == (has(self.availabilityZones) ? size(self.availabilityZones) : 2)",message="needs exactly one private subnet CIDR per availability zone (two when availabilityZones is empty and the region's first two zones are used)",fieldPath=".privateSubnetCIDRs"
+// +kubebuilder:validation:XValidation:rule="!has(self.vpcCIDR) || !isCIDR(self.vpcCIDR) || !has(self.publicSubnetCIDRs) || self.publicSubnetCIDRs.all(s, !isCIDR(s) || cidr(self.vpcCIDR).containsCIDR(s))",message="every public subnet CIDR must be inside the VPC CIDR (vpcCIDR)",fieldPath=".publicSubnetCIDRs"
+// +kubebuilder:validation:XValidation:rule="!has(self.vpcCIDR) || !isCIDR(self.vpcCIDR) || !has(self.privateSubnetCIDRs) || self.privateSubnetCIDRs.all(s, !isCIDR(s) || cidr(self.vpcCIDR).containsCIDR(s))",message="every private subnet CIDR must be inside the VPC CIDR (vpcCIDR)",fieldPath=".privateSubnetCIDRs"
+// +kubebuilder:validation:XValidation:rule="!has(self.publicSubnetCIDRs) || !has(self.privateSubnetCIDRs) || !(self.publicSubnetCIDRs + self.privateSubnetCIDRs).all(s, isCIDR(s)) || (self.publicSubnetCIDRs + self.privateSubnetCIDRs).all(a, (self.publicSubnetCIDRs + self.privateSubnetCIDRs).exists_one(b, cidr(a).containsCIDR(b) || cidr(b).containsCIDR(a)))",message="subnet CIDRs must not overlap: every public and private subnet needs its own address range",fieldPath=".privateSubnetCIDRs"
+// +kubebuilder:validation:XValidation:rule="!has(self.existing) || !has(self.availabilityZones)",message="must be empty when existing is set: the zones are those of the existing subnets",fieldPath=".availabilityZones"
+// +kubebuilder:validation:XValidation:rule="!has(self.existing) || !has(self.vpcCIDR) || self.vpcCIDR == '10.0.0.0/16'",message="must be left at its default when existing is set: the operator creates no VPC for an existing network",fieldPath=".vpcCIDR"
+// +kubebuilder:validation:XValidation:rule="!has(self.existing) || !has(self.publicSubnetCIDRs) || self.publicSubnetCIDRs == ['10.0.1.0/24', '10.0.2.0/24']",message="must be left at its default when existing is set: the operator creates no subnets for an existing network, use existing.publicSubnetIDs",fieldPath=".publicSubnetCIDRs"
+// +kubebuilder:validation:XValidation:rule="!has(self.existing) || !has(self.privateSubnetCIDRs) || self.privateSubnetCIDRs == ['10.0.3.0/24', '10.0.4.0/24']",message="must be left at its default when existing is set: the operator creates no subnets for an existing network, use existing.privateSubnetIDs",fieldPath=".privateSubnetCIDRs"
+// +kubebuilder:validation:XValidation:rule="!has(self.existing) || !has(self.natGateways) || self.natGateways != 'PerAZ'",message="cannot be PerAZ when existing is set: the operator creates no NAT gateways for an existing network",fieldPath=".natGateways"
+// +kubebuilder:validation:XValidation:rule="has(self.existing) == has(oldSelf.existing)",message="cannot switch between an operator-created and an existing network: that would orphan or replace the VPC the service runs in; create a new FlaskDeployment instead",fieldPath=".existing"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.availabilityZones) || (has(self.availabilityZones) && self.availabilityZones == oldSelf.availabilityZones)",message="is immutable once set: subnets cannot move between availability zones",fieldPath=".availabilityZones"
 type NetworkSpec struct {
-	// VPCCIDR is the IPv4 CIDR block of the VPC. Immutable.
+	// VPCCIDR is the IPv4 CIDR block of the VPC the operator creates, a network address
+	// with a prefix from /16 to /28. Immutable: AWS cannot change a VPC's primary block.
+	// Ignored (and must keep its default) when existing is set.
 	// +optional
 	// +kubebuilder:default="10.0.0.0/16"
 	// +kubebuilder:validation:MaxLength=18
+	// +kubebuilder:validation:XValidation:rule="isCIDR(self) && cidr(self).ip().family() == 4",message="must be an IPv4 CIDR such as 10.0.0.0/16"
+	// +kubebuilder:validation:XValidation:rule="!isCIDR(self) || (cidr(self).prefixLength() >= 16 && cidr(self).prefixLength() <= 28)",message="prefix length must be between /16 and /28, the VPC sizes AWS allows"
+	// +kubebuilder:validation:XValidation:rule="!isCIDR(self) || string(cidr(self).masked()) == self",message="must be a network address with no host bits set, e.g. 10.0.0.0/16 rather than 10.0.0.1/16"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="is immutable: AWS cannot change the primary CIDR block of a VPC; create a new FlaskDeployment for a different range"
 	VPCCIDR string `json:"vpcCIDR,omitempty"`
 
 	// AvailabilityZones are the zones the subnets are spread over, one public and one
-	// private subnet in each. Defaults to the region's first two. Immutable once set.
+	// private subnet in each, in the order of the subnet CIDR lists. At least two, no
+	// repeats. When empty, the operator uses the region's first two zones, and then
+	// exactly two public and two private subnet CIDRs are needed. Immutable once set:
+	// subnets cannot move between zones. Must be empty when existing is set.
 	// +optional
 	// +kubebuilder:validation:MaxItems=6
 	// +kubebuilder:validation:items:MaxLength=32
 	AvailabilityZones []string `json:"availabilityZones,omitempty"`
 
-	// PublicSubnetCIDRs are the public subnets' CIDRs, one per availability zone in order.
+	// PublicSubnetCIDRs are the public subnets' IPv4 CIDRs, one per availability zone in
+	// order, each inside vpcCIDR and overlapping no other subnet. The load balancer and
+	// the NAT gateways live here. Ignored (and must keep its default) when existing is set.
 	// +optional
 	// +kubebuilder:default={"10.0.1.0/24","10.0.2.0/24"}
 	// +kubebuilder:validation:MaxItems=6
 	// +kubebuilder:validation:items:MaxLength=18
+	// +kubebuilder:validation:XValidation:rule="self.all(s, isCIDR(s) && cidr(s).ip().family() == 4)",message="every entry must be an IPv4 CIDR such as 10.0.1.0/24"
+	// +kubebuilder:validation:XValidation:rule="self.all(s, !isCIDR(s) || (cidr(s).prefixLength() >= 16 && cidr(s).prefixLength() <= 28))",message="every subnet prefix length must be between /16 and /28, the subnet sizes AWS allows"
 	PublicSubnetCIDRs []string `json:"publicSubnetCIDRs,omitempty"`
 
-	// PrivateSubnetCIDRs are the private subnets' CIDRs, one per availability zone in order.
+	// PrivateSubnetCIDRs are the private subnets' IPv4 CIDRs, one per availability zone
+	// in order, each inside vpcCIDR and overlapping no other subnet. The tasks run here.
+	// Ignored (and must keep its default) when existing is set.
 	// +optional
 	// +kubebuilder:default={"10.0.3.0/24","10.0.4.0/24"}
 	// +kubebuilder:validation:MaxItems=6
 	// +kubebuilder:validation:items:MaxLength=18
+	// +kubebuilder:validation:XValidation:rule="self.all(s, isCIDR(s) && cidr(s).ip().family() == 4)",message="every entry must be an IPv4 CIDR such as 10.0.3.0/24"
+	// +kubebuilder:validation:XValidation:rule="self.all(s, !isCIDR(s) || (cidr(s).prefixLength() >= 16 && cidr(s).prefixLength() <= 28))",message="every subnet prefix length must be between /16 and /28, the subnet sizes AWS allows"
 	PrivateSubnetCIDRs []string `json:"privateSubnetCIDRs,omitempty"`
 
 	// NATGateways is Single (one, in the first public subnet), PerAZ (one per zone) or
-	// None (no NAT: tasks get public IPs in the public subnets).
+	// None (no NAT: tasks get public IPs in the public subnets). Ignored when existing
+	// is set (the existing private subnets bring their own route); PerAZ is then refused.
 	// +optional
 	// +kubebuilder:default=Single
 	NATGateways NATGatewayMode `json:"natGateways,omitempty"`
 
 	// Existing names a network the operator uses as is: nothing of it is created,
-	// changed or deleted.
+	// changed or deleted. With it, the CIDR fields above are ignored and must keep their
+	// defaults, and availabilityZones must be empty. Cannot be added or removed after
+	// creation.
 	// +optional
 	Existing *ExistingNetwork `json:"existing,omitempty"`
 }
 
 // ExistingNetwork is a VPC and subnets created outside the operator.
+// +kubebuilder:validation:XValidation:rule="self.publicSubnetIDs.all(a, self.privateSubnetIDs.all(b, a != b))",message="a subnet cannot be both public and private",fieldPath=".privateSubnetIDs"
 type ExistingNetwork struct {
 	// VPCID is the ID of the VPC, e.g. vpc-0a1b2c3d.
 	// +kubebuilder:validation:MaxLength=32
+	// +kubebuilder:validation:Pattern=`^vpc-[0-9a-f]+$`
 	VPCID string `json:"vpcID"`
-	// PublicSubnetIDs are the subnets the load balancer is placed in.
+	// PublicSubnetIDs are the subnets the load balancer is placed in: at least one, and
+	// for an Application Load Balancer in practice two in different zones.
 	// +kubebuilder:validation:MaxItems=6
 	// +kubebuilder:validation:items:MaxLength=32
+	// +kubebuilder:validation:items:Pattern=`^subnet-[0-9a-f]+$`
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 1",message="needs at least one public subnet ID for the load balancer"
+	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, b == a))",message="must not list a subnet twice"
 	PublicSubnetIDs []string `json:"publicSubnetIDs"`
 	// PrivateSubnetIDs are the subnets the tasks run in; they need a route to the internet.
+	// At least one.
 	// +kubebuilder:validation:MaxItems=6
 	// +kubebuilder:validation:items:MaxLength=32
+	// +kubebuilder:validation:items:Pattern=`^subnet-[0-9a-f]+$`
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 1",message="needs at least one private subnet ID for the tasks"
+	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, b == a))",message="must not list a subnet twice"
 	PrivateSubnetIDs []string `json:"privateSubnetIDs"`
 }
 

@@ -35,6 +35,10 @@ type PipelineSpec struct {
 
 // GitHubSource is a GitHub repository and how CodePipeline authenticates to it: a
 // CodeStar connection (preferred) or an OAuth token kept in a Secret, never in the spec.
+// Exactly one of connectionARN and oauthTokenSecretRef is set.
+//
+// +kubebuilder:validation:XValidation:rule="(has(self.connectionARN) && self.connectionARN != '') != has(self.oauthTokenSecretRef)",message="exactly one of connectionARN (a CodeStar connection, preferred) or oauthTokenSecretRef (a Secret holding the token) must be set; a token is never written in the spec"
+// +kubebuilder:validation:XValidation:rule="!has(self.oauthTokenSecretRef) || (has(self.oauthTokenSecretRef.name) && self.oauthTokenSecretRef.name != '')",message="must name the Secret holding the GitHub token",fieldPath=".oauthTokenSecretRef.name"
 type GitHubSource struct {
 	// Owner is the GitHub user or organisation.
 	// +kubebuilder:validation:MinLength=1
@@ -49,12 +53,14 @@ type GitHubSource struct {
 	// +kubebuilder:default=main
 	// +kubebuilder:validation:MaxLength=255
 	Branch string `json:"branch,omitempty"`
-	// ConnectionARN is a CodeStar connection to GitHub.
+	// ConnectionARN is a CodeStar connection to GitHub (preferred); it must be approved
+	// in the AWS console before the pipeline can read the repository.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:(codestar-connections|codeconnections):`
 	ConnectionARN string `json:"connectionARN,omitempty"`
-	// OAuthTokenSecretRef is a key of a Secret in this namespace holding a GitHub token.
+	// OAuthTokenSecretRef is a key of a Secret in this namespace holding a GitHub token,
+	// for when no connection can be used. The token itself is never part of the spec.
 	// +optional
 	OAuthTokenSecretRef *corev1.SecretKeySelector `json:"oauthTokenSecretRef,omitempty"`
 }

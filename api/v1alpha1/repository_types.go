@@ -12,8 +12,13 @@ const (
 )
 
 // RepositorySpec is the ECR repository the pipeline pushes images to.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.kmsKey) || self.kmsKey == '' || (has(self.encryption) && self.encryption == 'KMS')",message="may only be set when encryption is KMS",fieldPath=".kmsKey"
+// +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="is immutable: ECR cannot rename a repository, a new name would create a new, empty repository; create a new FlaskDeployment instead",fieldPath=".name"
+// +kubebuilder:validation:XValidation:rule="has(self.kmsKey) == has(oldSelf.kmsKey) && (!has(self.kmsKey) || self.kmsKey == oldSelf.kmsKey)",message="is immutable: ECR cannot re-encrypt an existing repository with another key",fieldPath=".kmsKey"
 type RepositorySpec struct {
-	// Name of the repository. Defaults to <namespace>-<name>, lowercased. Immutable.
+	// Name of the repository. Defaults to <namespace>-<name>, lowercased. Immutable,
+	// including going from unset to set: ECR cannot rename a repository.
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	// +kubebuilder:validation:Pattern=`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`
@@ -33,9 +38,11 @@ type RepositorySpec struct {
 	// Encryption is AES256 or KMS. Immutable: ECR cannot re-encrypt a repository.
 	// +optional
 	// +kubebuilder:default=AES256
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="is immutable: ECR cannot re-encrypt an existing repository"
 	Encryption RepositoryEncryption `json:"encryption,omitempty"`
 
-	// KMSKey is the ARN or ID of the KMS key when encryption is KMS. Immutable.
+	// KMSKey is the ARN or ID of the KMS key when encryption is KMS; empty means the
+	// AWS-managed ECR key. Only allowed with encryption KMS. Immutable.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	KMSKey string `json:"kmsKey,omitempty"`

@@ -3,6 +3,9 @@ package v1alpha1
 import corev1 "k8s.io/api/core/v1"
 
 // ServiceSpec is the ECS Fargate service and the Application Load Balancer in front of it.
+//
+// +kubebuilder:validation:XValidation:rule="!has(self.cpu) || !has(self.memory) || (self.cpu == 256 ? self.memory in [512, 1024, 2048] : self.cpu == 512 ? (self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) : self.cpu == 1024 ? (self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) : self.cpu == 2048 ? (self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) : self.cpu == 4096 ? (self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) : self.cpu == 8192 ? (self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) : self.cpu == 16384 ? (self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0) : false)",message="cpu and memory must be a valid Fargate pair: cpu 256 takes 512, 1024 or 2048 MiB; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (steps of 1024); 8192 takes 16384-61440 (steps of 4096); 16384 takes 32768-122880 (steps of 8192)",fieldPath=".memory"
+// +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.desiredCount) || (self.desiredCount >= self.autoscaling.minCount && self.desiredCount <= self.autoscaling.maxCount)",message="must be within autoscaling minCount..maxCount (desiredCount defaults to 2 when not given)",fieldPath=".desiredCount"
 type ServiceSpec struct {
 	// Image is the container image to run. Empty means the pipeline owns the image: the
 	// operator keeps whatever the pipeline last deployed.
@@ -17,7 +20,8 @@ type ServiceSpec struct {
 	// +kubebuilder:validation:Maximum=65535
 	ContainerPort int32 `json:"containerPort,omitempty"`
 
-	// CPU is the task's CPU units; with Memory it must be a valid Fargate pair.
+	// CPU is the task's CPU units (1024 = one vCPU); with Memory it must be a valid
+	// Fargate pair.
 	// +optional
 	// +kubebuilder:default=256
 	// +kubebuilder:validation:Enum=256;512;1024;2048;4096;8192;16384
@@ -30,7 +34,8 @@ type ServiceSpec struct {
 	// +kubebuilder:validation:Maximum=122880
 	Memory int32 `json:"memory,omitempty"`
 
-	// DesiredCount is how many tasks run.
+	// DesiredCount is how many tasks run; with autoscaling, the starting count, which
+	// must lie within minCount..maxCount.
 	// +optional
 	// +kubebuilder:default=2
 	// +kubebuilder:validation:Minimum=0
@@ -125,15 +130,17 @@ type LoadBalancerSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=4000
 	IdleTimeoutSeconds int32 `json:"idleTimeoutSeconds,omitempty"`
-	// AllowedCIDRs may reach the load balancer. Defaults to everyone.
+	// AllowedCIDRs are the IPv4 CIDRs that may reach the load balancer. Defaults to everyone.
 	// +optional
 	// +kubebuilder:default={"0.0.0.0/0"}
 	// +kubebuilder:validation:MaxItems=20
 	// +kubebuilder:validation:items:MaxLength=18
+	// +kubebuilder:validation:XValidation:rule="self.all(c, isCIDR(c) && cidr(c).ip().family() == 4)",message="every entry must be an IPv4 CIDR such as 203.0.113.0/24"
 	AllowedCIDRs []string `json:"allowedCIDRs,omitempty"`
 }
 
 // AutoscalingSpec is target tracking on the service's average CPU.
+// +kubebuilder:validation:XValidation:rule="self.minCount <= self.maxCount",message="must not be greater than maxCount",fieldPath=".minCount"
 type AutoscalingSpec struct {
 	// MinCount is the fewest tasks.
 	// +kubebuilder:validation:Minimum=0
