@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/smithy-go/middleware"
@@ -15,12 +16,13 @@ import (
 
 	"github.com/flaskops/flask-operator/controllers/network"
 	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
 // The envtest suite runs the real FlaskDeploymentReconciler with the network stage alone
-// against envtest and an in-process awssim (time scale 0.01: a NAT gateway takes ~1s).
+// against envtest and an in-process awssim (time scale 0.01).
 // The stage-level tests in the same package (plain go tests) use their own simulators.
 var (
 	env      *testenv.Env
@@ -39,6 +41,13 @@ var _ = BeforeSuite(func() {
 	suiteCtx = context.Background()
 	var err error
 	env, err = testenv.Start(testenv.Options{
+		// NAT gateways take 0.3s to become available and 0.2s to delete (AWS: ~90s and
+		// ~60s at scale 1): long enough to be seen pending, short enough for the specs
+		// that build dozens of networks.
+		SimOptions: []awssim.Option{
+			awssim.WithLatency(awssim.LatencyNATGatewayCreate, 30*time.Second),
+			awssim.WithLatency(awssim.LatencyNATGatewayDelete, 20*time.Second),
+		},
 		Stages: func(c *cloud.Clients, rec events.EventRecorder) []stage.Stage {
 			var mu sync.Mutex
 			clients := map[string]*ec2.Client{}
