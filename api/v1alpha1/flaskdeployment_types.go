@@ -29,7 +29,7 @@ const (
 // FlaskDeploymentSpec describes the AWS home of one Flask web app: its network, image
 // repository, Fargate service behind a load balancer, and the pipeline that builds it.
 //
-// +kubebuilder:validation:XValidation:rule="!has(oldSelf.region) || oldSelf.region == '' || (has(self.region) && self.region == oldSelf.region)",message="is immutable once set: AWS resources cannot move between regions; create a new FlaskDeployment for another region",fieldPath=".region"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.region) || size(oldSelf.region) == 0 || (has(self.region) && self.region == oldSelf.region)",message="is immutable once set: AWS resources cannot move between regions; create a new FlaskDeployment for another region",fieldPath=".region"
 type FlaskDeploymentSpec struct {
 	// Region is the AWS region everything is created in, e.g. eu-west-1. Defaults to the
 	// operator's configured region. Immutable once set: AWS resources cannot move regions.

@@ -37,8 +37,8 @@ type PipelineSpec struct {
 // CodeStar connection (preferred) or an OAuth token kept in a Secret, never in the spec.
 // Exactly one of connectionARN and oauthTokenSecretRef is set.
 //
-// +kubebuilder:validation:XValidation:rule="(has(self.connectionARN) && self.connectionARN != '') != has(self.oauthTokenSecretRef)",message="exactly one of connectionARN (a CodeStar connection, preferred) or oauthTokenSecretRef (a Secret holding the token) must be set; a token is never written in the spec"
-// +kubebuilder:validation:XValidation:rule="!has(self.oauthTokenSecretRef) || (has(self.oauthTokenSecretRef.name) && self.oauthTokenSecretRef.name != '')",message="must name the Secret holding the GitHub token",fieldPath=".oauthTokenSecretRef.name"
+// +kubebuilder:validation:XValidation:rule="(has(self.connectionARN) && size(self.connectionARN) > 0) != has(self.oauthTokenSecretRef)",message="exactly one of connectionARN (a CodeStar connection, preferred) or oauthTokenSecretRef (a Secret holding the token) must be set; a token is never written in the spec"
+// +kubebuilder:validation:XValidation:rule="!has(self.oauthTokenSecretRef) || (has(self.oauthTokenSecretRef.name) && size(self.oauthTokenSecretRef.name) > 0)",message="must name the Secret holding the GitHub token",fieldPath=".oauthTokenSecretRef.name"
 type GitHubSource struct {
 	// Owner is the GitHub user or organisation.
 	// +kubebuilder:validation:MinLength=1

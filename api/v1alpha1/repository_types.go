@@ -13,7 +13,7 @@ const (
 
 // RepositorySpec is the ECR repository the pipeline pushes images to.
 //
-// +kubebuilder:validation:XValidation:rule="!has(self.kmsKey) || self.kmsKey == '' || (has(self.encryption) && self.encryption == 'KMS')",message="may only be set when encryption is KMS",fieldPath=".kmsKey"
+// +kubebuilder:validation:XValidation:rule="!has(self.kmsKey) || size(self.kmsKey) == 0 || (has(self.encryption) && self.encryption == 'KMS')",message="may only be set when encryption is KMS",fieldPath=".kmsKey"
 // +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="is immutable: ECR cannot rename a repository, a new name would create a new, empty repository; create a new FlaskDeployment instead",fieldPath=".name"
 // +kubebuilder:validation:XValidation:rule="has(self.kmsKey) == has(oldSelf.kmsKey) && (!has(self.kmsKey) || self.kmsKey == oldSelf.kmsKey)",message="is immutable: ECR cannot re-encrypt an existing repository with another key",fieldPath=".kmsKey"
 type RepositorySpec struct {
