@@ -50,7 +50,10 @@ type FlaskDeploymentSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].size() <= 256)",message="values must be at most 256 characters long (AWS tag limit)"
 	Tags map[string]string `json:"tags,omitempty"`
 
-	// Network is the VPC the app runs in: created from CIDRs, or an existing one.
+	// Network is the VPC the app runs in: created by the operator from CIDRs (the
+	// defaults give the seed's 10.0.0.0/16 with two public and two private /24s in the
+	// region's first two zones), or an existing one named under existing, in which case
+	// the CIDR fields keep their defaults and are ignored.
 	// +kubebuilder:default={}
 	Network NetworkSpec `json:"network,omitempty"`
 
@@ -157,6 +160,7 @@ type DeployedRevision struct {
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.message`,priority=0
+// +kubebuilder:validation:XValidation:rule="!has(self.status) || !has(self.status.region) || size(self.status.region) == 0 || !has(self.spec.region) || size(self.spec.region) == 0 || self.spec.region == self.status.region",message="must be the region the resources were created in (status.region): AWS resources cannot move between regions",fieldPath=".spec.region"
 
 // FlaskDeployment is a Flask web app's whole AWS home: VPC, ECR repository, ECS Fargate
 // service behind an Application Load Balancer, and a CodePipeline from GitHub.

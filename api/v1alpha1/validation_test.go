@@ -312,6 +312,20 @@ network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubne
 				"spec.network.existing", "cannot switch between an operator-created and an existing network"),
 		)
 
+		It("refuses a region other than the one the resources were created in", func() {
+			fd := createBase(`service: {image: "nginx:1.27"}`)
+			fd.Status.Region = "us-east-1"
+			Expect(k8sClient.Status().Update(ctx, fd)).To(Succeed())
+
+			fd = get(fd.Name)
+			fd.Spec.Region = "eu-west-1"
+			expectInvalid(k8sClient.Update(ctx, fd), "spec.region", "the region the resources were created in")
+
+			fd = get(fd.Name)
+			fd.Spec.Region = "us-east-1"
+			Expect(k8sClient.Update(ctx, fd)).To(Succeed())
+		})
+
 		DescribeTable("accepts changing a mutable field",
 			func(specYAML string, mutate func(*deployv1alpha1.FlaskDeploymentSpec), check func(deployv1alpha1.FlaskDeploymentSpec)) {
 				fd := createBase(specYAML)
