@@ -348,3 +348,27 @@ func TestAccessDeniedIsTerminal(t *testing.T) {
 		t.Fatalf("want AccessDenied, got %v", err)
 	}
 }
+
+// TestModeChangeIsNotDrift: subnets moving to new route tables after a natGateways change
+// are set-up, not drift.
+func TestModeChangeIsNotDrift(t *testing.T) {
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	r.converge(fd)
+	fd.Spec.Network.NATGateways = v1alpha1.NATGatewayPerAZ
+	st := &store{}
+	for range 10 {
+		res, err := r.pass(context.Background(), fd, st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fd.Status.Drift) != 0 {
+			t.Fatalf("drift after a spec change: %v", fd.Status.Drift)
+		}
+		if res.Done {
+			return
+		}
+		r.clock.Advance(2 * 60e9)
+	}
+	t.Fatal("not converged")
+}

@@ -314,18 +314,39 @@ func (p *pass) reconcileAssociations(ctx context.Context, rtID string, subnets [
 				})
 			}
 			assoc = aws.ToString(out.NewAssociationId)
-			log.FromContext(ctx).Info("Moved subnet to route table", "subnetID", sn, "from", other, "routeTableID", rtID)
 		}
 		rt = p.routeTable(rtID)
 		rt.Associations = append(rt.Associations, ec2types.RouteTableAssociation{
 			RouteTableAssociationId: aws.String(assoc), RouteTableId: aws.String(rtID), SubnetId: aws.String(sn),
 			Main: aws.Bool(false),
 		})
-		if !fresh {
+		switch {
+		case fresh:
+		case other != "" && !p.wantedRouteTable(other):
+			log.FromContext(ctx).Info("Moved subnet off a route table the spec no longer asks for", "subnetID", sn, "routeTableID", other)
+		default:
 			p.drift(ctx, "subnet %s was not associated with route table %s; associated", sn, rtID)
 		}
 	}
 	return nil
+}
+
+// wantedRouteTable reports whether a route table of the inventory is one the spec asks for.
+func (p *pass) wantedRouteTable(id string) bool {
+	rt := p.routeTable(id)
+	if rt == nil {
+		return false
+	}
+	resource := resourceOf(rt.Tags)
+	if resource == resourcePublicRouteTable {
+		return true
+	}
+	for _, t := range privateTables(p.fd, p.azs) {
+		if t.resource == resource {
+			return true
+		}
+	}
+	return false
 }
 
 // ownAssociation finds sn's association with another route table in the inventory.
