@@ -66,7 +66,8 @@ type FlaskDeploymentSpec struct {
 	Service ServiceSpec `json:"service,omitempty"`
 
 	// Pipeline is the CodePipeline that builds every commit and deploys it. Without it,
-	// no pipeline is created and service.image must name the image to run.
+	// no pipeline is created: the service runs service.image, or else the repository's
+	// latest image once one is pushed by hand (the seed's manual docker push).
 	// +optional
 	Pipeline *PipelineSpec `json:"pipeline,omitempty"`
 

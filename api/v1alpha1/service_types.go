@@ -7,8 +7,9 @@ import corev1 "k8s.io/api/core/v1"
 // +kubebuilder:validation:XValidation:rule="!has(self.cpu) || !has(self.memory) || (self.cpu == 256 ? self.memory in [512, 1024, 2048] : self.cpu == 512 ? (self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) : self.cpu == 1024 ? (self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) : self.cpu == 2048 ? (self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) : self.cpu == 4096 ? (self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) : self.cpu == 8192 ? (self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) : self.cpu == 16384 ? (self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0) : false)",message="cpu and memory must be a valid Fargate pair: cpu 256 takes 512, 1024 or 2048 MiB; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (steps of 1024); 8192 takes 16384-61440 (steps of 4096); 16384 takes 32768-122880 (steps of 8192)",fieldPath=".memory"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.desiredCount) || (self.desiredCount >= self.autoscaling.minCount && self.desiredCount <= self.autoscaling.maxCount)",message="must be within autoscaling minCount..maxCount (desiredCount defaults to 2 when not given)",fieldPath=".desiredCount"
 type ServiceSpec struct {
-	// Image is the container image to run. Empty means the pipeline owns the image: the
-	// operator keeps whatever the pipeline last deployed.
+	// Image is the container image to run. Empty means the pipeline owns the image (the
+	// operator keeps whatever the pipeline last deployed) or, without a pipeline, the
+	// repository's latest image.
 	// +optional
 	// +kubebuilder:validation:MaxLength=1024
 	Image string `json:"image,omitempty"`
