@@ -80,7 +80,6 @@ uninstall: manifests ## Remove the CRD from the cluster.
 
 .PHONY: deploy
 deploy: manifests ## Deploy the controller to the cluster in ~/.kube/config.
-	cd config/manager && kubectl kustomize . >/dev/null
 	$(KUSTOMIZE) config/default | sed 's#controller:latest#$(IMG)#' | kubectl apply -f -
 
 .PHONY: undeploy
