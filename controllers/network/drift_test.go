@@ -102,6 +102,16 @@ var driftCases = []driftCase{
 		wantDrift: "was detached from VPC",
 	},
 	{
+		name: "default route added to the private table of a network without NAT",
+		mode: v1alpha1.NATGatewayNone,
+		breakIt: func(ctx context.Context, c *ec2.Client, st v1alpha1.NetworkStatus) error {
+			_, err := c.CreateRoute(ctx, &ec2.CreateRouteInput{RouteTableId: aws.String(st.PrivateRouteTables[0].ID),
+				DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(st.InternetGatewayID)})
+			return err
+		},
+		wantDrift: "removed, the spec asks for none",
+	},
+	{
 		name: "NAT gateway deleted",
 		breakIt: func(ctx context.Context, c *ec2.Client, st v1alpha1.NetworkStatus) error {
 			_, err := c.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(st.NATGateways[0].ID)})

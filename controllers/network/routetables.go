@@ -266,7 +266,12 @@ func (p *pass) removeDefaultRoute(ctx context.Context, rtID string) error {
 	}); err != nil && !cloud.IsNotFound(err) {
 		return fmt.Errorf("delete route %s from route table %s: %w", defaultRoute, rtID, err)
 	}
-	log.FromContext(ctx).Info("Deleted route", "routeTableID", rtID, "destination", defaultRoute, "target", target)
+	if slices.ContainsFunc(owned(p.fd, p.inv.nats, natTags), func(n ec2types.NatGateway) bool { return natID(n) == target }) {
+		// The route to a NAT gateway of ours that is going (suspend, natGateways None).
+		log.FromContext(ctx).Info("Deleted route", "routeTableID", rtID, "destination", defaultRoute, "target", target)
+	} else {
+		p.drift(ctx, "route %s in route table %s went to %s; removed, the spec asks for none", defaultRoute, rtID, target)
+	}
 	rt.Routes = slices.DeleteFunc(rt.Routes, func(r ec2types.Route) bool { return aws.ToString(r.DestinationCidrBlock) == defaultRoute })
 	return nil
 }
