@@ -319,19 +319,28 @@ type sgRuleXML struct {
 	ReferencedGroupID   string `xml:"referencedGroupInfo>groupId,omitempty"`
 }
 
-func (s *ec2State) authorize(c *Call, egress bool) (any, error) {
+// permissionsCall reads the group and the rules of an Authorize/Revoke call, and returns
+// the rule list (ingress or egress) it changes.
+func (s *ec2State) permissionsCall(c *Call, egress bool) (*securityGroup, []sgRule, *[]sgRule, error) {
 	r := s.region(c)
 	sg, err := r.getSecurityGroup(c.Params.String("GroupId"))
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	rules, err := r.parsePermissions(c.Params)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
-	target := &sg.Ingress
 	if egress {
-		target = &sg.Egress
+		return sg, rules, &sg.Egress, nil
+	}
+	return sg, rules, &sg.Ingress, nil
+}
+
+func (s *ec2State) authorize(c *Call, egress bool) (any, error) {
+	sg, rules, target, err := s.permissionsCall(c, egress)
+	if err != nil {
+		return nil, err
 	}
 	for _, rule := range rules {
 		if slices.ContainsFunc(*target, rule.same) {
@@ -355,18 +364,9 @@ func (s *ec2State) authorize(c *Call, egress bool) (any, error) {
 }
 
 func (s *ec2State) revoke(c *Call, egress bool) (any, error) {
-	r := s.region(c)
-	sg, err := r.getSecurityGroup(c.Params.String("GroupId"))
+	_, rules, target, err := s.permissionsCall(c, egress)
 	if err != nil {
 		return nil, err
-	}
-	rules, err := r.parsePermissions(c.Params)
-	if err != nil {
-		return nil, err
-	}
-	target := &sg.Ingress
-	if egress {
-		target = &sg.Egress
 	}
 	for _, rule := range rules {
 		if !slices.ContainsFunc(*target, rule.same) {
