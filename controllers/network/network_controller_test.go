@@ -281,6 +281,26 @@ var _ = Describe("Network stage", func() {
 		a.deleteAndWait()
 	})
 
+	It("has the API refuse changes AWS cannot apply in place (VPC CIDR, zones)", func() {
+		a := newApp("", func(fd *v1alpha1.FlaskDeployment) {
+			fd.Spec.Network.AvailabilityZones = []string{"us-east-1a", "us-east-1b"}
+		}).create()
+		a.waitNetwork(v1alpha1.ReasonReady)
+		for name, mutate := range map[string]func(*v1alpha1.FlaskDeployment){
+			"vpcCIDR":           func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Network.VPCCIDR = "10.1.0.0/16" },
+			"availabilityZones": func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Network.AvailabilityZones = []string{"us-east-1b", "us-east-1c"} },
+		} {
+			cur := a.get()
+			mutate(cur)
+			err := env.Client.Update(suiteCtx, cur)
+			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%s: %v", name, err)
+			Expect(err.Error()).To(ContainSubstring("immutable"), name)
+		}
+		Expect(a.condition(v1alpha1.ConditionNetworkReady).Status).To(Equal(metav1.ConditionTrue))
+		a.deleteAndWait()
+		Expect(a.counts()).To(BeEmpty())
+	})
+
 	It("keeps two objects with the same name in different namespaces apart", func() {
 		a := newApp("", nil).create()
 		b := newApp("", nil).create()
