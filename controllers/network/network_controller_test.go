@@ -287,8 +287,10 @@ var _ = Describe("Network stage", func() {
 		}).create()
 		a.waitNetwork(v1alpha1.ReasonReady)
 		for name, mutate := range map[string]func(*v1alpha1.FlaskDeployment){
-			"vpcCIDR":           func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Network.VPCCIDR = "10.1.0.0/16" },
-			"availabilityZones": func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Network.AvailabilityZones = []string{"us-east-1b", "us-east-1c"} },
+			"vpcCIDR": func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Network.VPCCIDR = "10.1.0.0/16" },
+			"availabilityZones": func(fd *v1alpha1.FlaskDeployment) {
+				fd.Spec.Network.AvailabilityZones = []string{"us-east-1b", "us-east-1c"}
+			},
 		} {
 			cur := a.get()
 			mutate(cur)
