@@ -96,7 +96,7 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 		sctx := log.IntoContext(ctx, log.FromContext(ctx).WithValues("stage", s.Name()))
 		res, err := s.Reconcile(sctx, fd)
 		if err != nil {
-			err = fmt.Errorf("%s: %w", s.Name(), err)
+			err = stage.Classify(fmt.Errorf("%s: %w", s.Name(), err))
 		}
 		outcomes = append(outcomes, outcome{stage: s, result: res, err: err})
 	}
@@ -160,7 +160,7 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 		sctx := log.IntoContext(ctx, log.FromContext(ctx).WithValues("stage", s.Name()))
 		res, err := s.Delete(sctx, fd)
 		if err != nil {
-			err = fmt.Errorf("delete %s: %w", s.Name(), err)
+			err = stage.Classify(fmt.Errorf("delete %s: %w", s.Name(), err))
 			markDeleting(fd, s, stage.Result{Reason: v1alpha1.ReasonRetrying, Message: err.Error()})
 			if t, ok := stage.AsTerminal(err); ok {
 				return ctrl.Result{}, reconcile.TerminalError(t)

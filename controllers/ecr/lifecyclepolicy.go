@@ -109,7 +109,7 @@ func (p *pass) reconcileLifecyclePolicy(ctx context.Context, repo *ecrtypes.Repo
 			drift = fmt.Sprintf("lifecycle policy of repository %s was missing", name)
 		}
 	case err != nil:
-		return fmt.Errorf("get lifecycle policy of repository %s: %w", name, classify(err))
+		return fmt.Errorf("get lifecycle policy of repository %s: %w", name, err)
 	default:
 		have = aws.ToString(out.LifecyclePolicyText)
 		if samePolicy(want, have) {
@@ -125,7 +125,7 @@ func (p *pass) reconcileLifecyclePolicy(ctx context.Context, repo *ecrtypes.Repo
 	if _, err := p.ecr.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{
 		RepositoryName: repo.RepositoryName, LifecyclePolicyText: aws.String(want),
 	}); err != nil {
-		return fmt.Errorf("put lifecycle policy of repository %s: %w", name, classify(err))
+		return fmt.Errorf("put lifecycle policy of repository %s: %w", name, err)
 	}
 	p.noteDrift(ctx, "%s", drift)
 	switch {

@@ -50,7 +50,7 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 		out, err = p.ssm.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
 	}
 	if err != nil {
-		return fmt.Errorf("get parameter %s: %w", name, classify(err))
+		return fmt.Errorf("get parameter %s: %w", name, err)
 	}
 	if err := p.checkParameterOwner(ctx, name); err != nil {
 		return err
@@ -68,7 +68,7 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 	if param.Type == ssmtypes.ParameterTypeSecureString {
 		// A SecureString cannot be overwritten as a String: replace it.
 		if _, err := p.ssm.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(name)}); err != nil && !cloud.IsNotFound(err) {
-			return fmt.Errorf("delete parameter %s to replace its SecureString: %w", name, classify(err))
+			return fmt.Errorf("delete parameter %s to replace its SecureString: %w", name, err)
 		}
 		if err := p.createParameter(ctx, name, uri, true); err != nil {
 			return err
@@ -80,7 +80,7 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 	if _, err := p.ssm.PutParameter(ctx, &ssm.PutParameterInput{
 		Name: aws.String(name), Value: aws.String(uri), Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true),
 	}); err != nil {
-		return fmt.Errorf("restore parameter %s: %w", name, classify(err))
+		return fmt.Errorf("restore parameter %s: %w", name, err)
 	}
 	p.noteDrift(ctx, "%s", drift)
 	p.event("RepairedParameter", "Update", "Restored the repository URI in SSM parameter %s", name)
@@ -96,7 +96,7 @@ func (p *pass) createParameter(ctx context.Context, name, uri string, recreate b
 		Tags:        cloud.ToSSM(cloud.Tags(p.fd, Name, resourceParameter)),
 	})
 	if err != nil {
-		return fmt.Errorf("create parameter %s: %w", name, classify(err))
+		return fmt.Errorf("create parameter %s: %w", name, err)
 	}
 	p.fd.Status.Repository.ParameterName = name
 	log.FromContext(ctx).Info("Created SSM parameter", "parameterName", name)
@@ -114,7 +114,7 @@ func (p *pass) parameterTags(ctx context.Context, name string) (map[string]strin
 		ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list tags of parameter %s: %w", name, classify(err))
+		return nil, fmt.Errorf("list tags of parameter %s: %w", name, err)
 	}
 	return cloud.FromSSM(out.TagList), nil
 }
@@ -145,7 +145,7 @@ func (p *pass) checkParameterOwner(ctx context.Context, name string) error {
 		if _, err := p.ssm.AddTagsToResource(ctx, &ssm.AddTagsToResourceInput{
 			ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name), Tags: cloud.ToSSM(missing),
 		}); err != nil {
-			return fmt.Errorf("tag parameter %s: %w", name, classify(err))
+			return fmt.Errorf("tag parameter %s: %w", name, err)
 		}
 	}
 	p.noteDrift(ctx, "%s", drift)
@@ -161,7 +161,7 @@ func (p *pass) deleteParameter(ctx context.Context) error {
 			st.ParameterName = ""
 			return nil
 		}
-		return fmt.Errorf("get parameter %s: %w", name, classify(err))
+		return fmt.Errorf("get parameter %s: %w", name, err)
 	}
 	have, err := p.parameterTags(ctx, name)
 	if err != nil {
@@ -174,7 +174,7 @@ func (p *pass) deleteParameter(ctx context.Context) error {
 	}
 	if _, err := p.ssm.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(name)}); err != nil {
 		if !cloud.IsNotFound(err) {
-			return fmt.Errorf("delete parameter %s: %w", name, classify(err))
+			return fmt.Errorf("delete parameter %s: %w", name, err)
 		}
 	} else {
 		log.FromContext(ctx).Info("Deleted SSM parameter", "parameterName", name)

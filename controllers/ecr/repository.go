@@ -199,7 +199,7 @@ func (p *pass) findRepository(ctx context.Context, name string) (*ecrtypes.Repos
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("describe repository %s: %w", name, classify(err))
+		return nil, fmt.Errorf("describe repository %s: %w", name, err)
 	}
 	if len(out.Repositories) == 0 {
 		return nil, nil
@@ -213,7 +213,7 @@ func (p *pass) checkRepositoryOwner(ctx context.Context, repo *ecrtypes.Reposito
 	name, arn := aws.ToString(repo.RepositoryName), aws.ToString(repo.RepositoryArn)
 	out, err := p.ecr.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: repo.RepositoryArn})
 	if err != nil {
-		return fmt.Errorf("list tags of repository %s: %w", name, classify(err))
+		return fmt.Errorf("list tags of repository %s: %w", name, err)
 	}
 	have := cloud.FromECR(out.Tags)
 	if !cloud.IsOwned(have, p.fd) {
@@ -235,7 +235,7 @@ func (p *pass) checkRepositoryOwner(ctx context.Context, repo *ecrtypes.Reposito
 	}
 	if !p.observe {
 		if _, err := p.ecr.TagResource(ctx, &ecr.TagResourceInput{ResourceArn: aws.String(arn), Tags: cloud.ToECR(missing)}); err != nil {
-			return fmt.Errorf("tag repository %s: %w", name, classify(err))
+			return fmt.Errorf("tag repository %s: %w", name, err)
 		}
 	}
 	p.noteDrift(ctx, "repository %s tags %s differed from the spec", name, strings.Join(keys(missing), ", "))
@@ -255,7 +255,7 @@ func (p *pass) createRepository(ctx context.Context, name string) (*ecrtypes.Rep
 		if cloud.IsAlreadyExists(err) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("create repository %s: %w", name, classify(err))
+		return nil, fmt.Errorf("create repository %s: %w", name, err)
 	}
 	p.created = true
 	log.FromContext(ctx).Info("Created ECR repository", "repositoryName", name, "arn", aws.ToString(out.Repository.RepositoryArn))
@@ -285,7 +285,7 @@ func (p *pass) convergeRepository(ctx context.Context, repo *ecrtypes.Repository
 				RepositoryName:             repo.RepositoryName,
 				ImageScanningConfiguration: &ecrtypes.ImageScanningConfiguration{ScanOnPush: wantScan},
 			}); err != nil {
-				return fmt.Errorf("set scan on push of repository %s: %w", name, classify(err))
+				return fmt.Errorf("set scan on push of repository %s: %w", name, err)
 			}
 			p.event("RepairedRepository", "Update", "Set scanOnPush of ECR repository %s to %t", name, wantScan)
 		}
@@ -296,7 +296,7 @@ func (p *pass) convergeRepository(ctx context.Context, repo *ecrtypes.Repository
 			if _, err := p.ecr.PutImageTagMutability(ctx, &ecr.PutImageTagMutabilityInput{
 				RepositoryName: repo.RepositoryName, ImageTagMutability: want,
 			}); err != nil {
-				return fmt.Errorf("set tag mutability of repository %s: %w", name, classify(err))
+				return fmt.Errorf("set tag mutability of repository %s: %w", name, err)
 			}
 			p.event("RepairedRepository", "Update", "Set imageTagMutability of ECR repository %s to %s", name, want)
 		}
@@ -329,7 +329,7 @@ func (p *pass) imageCount(ctx context.Context, name string) (int32, error) {
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			return 0, fmt.Errorf("describe images of repository %s: %w", name, classify(err))
+			return 0, fmt.Errorf("describe images of repository %s: %w", name, err)
 		}
 		n += int32(len(out.ImageDetails))
 	}
@@ -352,7 +352,7 @@ func (p *pass) deleteRepository(ctx context.Context) error {
 	}
 	out, err := p.ecr.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: repo.RepositoryArn})
 	if err != nil {
-		return fmt.Errorf("list tags of repository %s: %w", name, classify(err))
+		return fmt.Errorf("list tags of repository %s: %w", name, err)
 	}
 	if !cloud.IsOwned(cloud.FromECR(out.Tags), p.fd) {
 		log.FromContext(ctx).Info("Left ECR repository alone: not owned by this object", "repositoryName", name)
@@ -366,7 +366,7 @@ func (p *pass) deleteRepository(ctx context.Context) error {
 	// force: a repository holding images is deleted with them (RepositoryNotEmptyException otherwise).
 	_, err = p.ecr.DeleteRepository(ctx, &ecr.DeleteRepositoryInput{RepositoryName: aws.String(name), Force: true})
 	if err != nil && !cloud.IsNotFound(err) {
-		return fmt.Errorf("delete repository %s: %w", name, classify(err))
+		return fmt.Errorf("delete repository %s: %w", name, err)
 	}
 	if err == nil {
 		log.FromContext(ctx).Info("Deleted ECR repository", "repositoryName", name, "images", images)

@@ -165,16 +165,3 @@ func (p *pass) event(reason, action, note string, args ...any) {
 		p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, reason, action, note, args...)
 	}
 }
-
-// classify marks errors retrying cannot fix as terminal; the rest are returned as they are.
-func classify(err error) error {
-	switch {
-	case err == nil:
-		return nil
-	case cloud.IsAccessDenied(err):
-		return stage.Terminal(v1alpha1.ReasonAccessDenied, err)
-	case cloud.IsTerminal(err):
-		return stage.Terminal(v1alpha1.ReasonAWSValidationError, err)
-	}
-	return err
-}

@@ -506,7 +506,7 @@ func TestStageStallsOnAWSValidationErrors(t *testing.T) {
 	fd := newFD()
 	e.sim.FailNext("ecr:CreateRepository", "InvalidParameterException", 1)
 	_, err := e.stage.Reconcile(context.Background(), fd)
-	if term, ok := stage.AsTerminal(err); !ok || term.Reason != v1alpha1.ReasonAWSValidationError {
+	if term, ok := stage.AsTerminal(stage.Classify(err)); !ok || term.Reason != v1alpha1.ReasonAWSValidationError {
 		t.Fatalf("error %v, want terminal %s", err, v1alpha1.ReasonAWSValidationError)
 	}
 }

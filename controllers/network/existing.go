@@ -32,7 +32,7 @@ func (s *Stage) reconcileExisting(ctx context.Context, fd *v1alpha1.FlaskDeploym
 		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{ex.VPCID}}},
 	})
 	if err != nil {
-		return stage.Result{}, classify(fmt.Errorf("describe VPC %s: %w", ex.VPCID, err))
+		return stage.Result{}, fmt.Errorf("describe VPC %s: %w", ex.VPCID, err)
 	}
 	if len(vpcs.Vpcs) == 0 {
 		return invalid("VPC %s does not exist in %s", ex.VPCID, stage.Region(fd))
@@ -46,7 +46,7 @@ func (s *Stage) reconcileExisting(ctx context.Context, fd *v1alpha1.FlaskDeploym
 	for pg.HasMorePages() {
 		page, err := pg.NextPage(ctx)
 		if err != nil {
-			return stage.Result{}, classify(fmt.Errorf("describe subnets %s: %w", strings.Join(ids, ", "), err))
+			return stage.Result{}, fmt.Errorf("describe subnets %s: %w", strings.Join(ids, ", "), err)
 		}
 		for _, sn := range page.Subnets {
 			subnets[aws.ToString(sn.SubnetId)] = sn
@@ -76,7 +76,7 @@ func (s *Stage) reconcileExisting(ctx context.Context, fd *v1alpha1.FlaskDeploym
 	for rpg.HasMorePages() {
 		page, err := rpg.NextPage(ctx)
 		if err != nil {
-			return stage.Result{}, classify(fmt.Errorf("describe route tables of VPC %s: %w", ex.VPCID, err))
+			return stage.Result{}, fmt.Errorf("describe route tables of VPC %s: %w", ex.VPCID, err)
 		}
 		tables = append(tables, page.RouteTables...)
 	}

@@ -331,7 +331,7 @@ func TestAWSValidationErrorIsTerminal(t *testing.T) {
 	fd := newFD("team-a", "shop")
 	fd.Spec.Network.VPCCIDR = "10.0.0.0/8" // CEL refuses this; if it got through, AWS does
 	_, err := r.pass(context.Background(), fd, &store{})
-	if term, ok := stage.AsTerminal(err); !ok || term.Reason != v1alpha1.ReasonAWSValidationError {
+	if term, ok := stage.AsTerminal(stage.Classify(err)); !ok || term.Reason != v1alpha1.ReasonAWSValidationError {
 		t.Fatalf("want AWSValidationError, got %v", err)
 	}
 }
@@ -344,7 +344,7 @@ func TestAccessDeniedIsTerminal(t *testing.T) {
 	r.converge(fd)
 	r.sim.FailNext("ec2:DescribeVpcs", "UnauthorizedOperation", 1)
 	_, err := r.pass(context.Background(), fd, &store{})
-	if term, ok := stage.AsTerminal(err); !ok || term.Reason != v1alpha1.ReasonAccessDenied {
+	if term, ok := stage.AsTerminal(stage.Classify(err)); !ok || term.Reason != v1alpha1.ReasonAccessDenied {
 		t.Fatalf("want AccessDenied, got %v", err)
 	}
 }

@@ -89,7 +89,7 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		return stage.Result{}, err
 	}
 	if err := p.load(ctx); err != nil {
-		return stage.Result{}, classify(err)
+		return stage.Result{}, err
 	}
 	for _, step := range []func(context.Context) error{
 		p.reconcileVPC,
@@ -103,7 +103,7 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		p.pruneEIPs,
 	} {
 		if err := step(ctx); err != nil {
-			return stage.Result{}, classify(err)
+			return stage.Result{}, err
 		}
 		if p.stop {
 			break
@@ -123,7 +123,7 @@ func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage
 	}
 	p := s.newPass(fd)
 	if err := p.load(ctx); err != nil {
-		return stage.Result{}, classify(err)
+		return stage.Result{}, err
 	}
 	if err := p.checkDeletable(); err != nil {
 		return stage.Result{}, err
@@ -140,7 +140,7 @@ func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage
 	} {
 		done, err := step(ctx)
 		if err != nil {
-			return stage.Result{}, classify(err)
+			return stage.Result{}, err
 		}
 		if !done {
 			return p.result(), nil
@@ -302,18 +302,3 @@ func clearDrift(fd *v1alpha1.FlaskDeployment) {
 // resource that only a later pass sees, as a conflict. Without the retry the error reaches
 // the stage, and the next pass finds the first one by its tags.
 func once(o *ec2.Options) { o.RetryMaxAttempts = 1 }
-
-// classify turns an AWS error that retrying cannot fix into a terminal one; everything
-// else is returned as is, to be retried with backoff.
-func classify(err error) error {
-	if _, ok := stage.AsTerminal(err); ok {
-		return err
-	}
-	switch {
-	case cloud.IsAccessDenied(err):
-		return stage.Terminal(v1alpha1.ReasonAccessDenied, err)
-	case cloud.IsTerminal(err):
-		return stage.Terminal(v1alpha1.ReasonAWSValidationError, err)
-	}
-	return err
-}

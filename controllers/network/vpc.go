@@ -55,7 +55,7 @@ func (p *pass) reconcileAvailabilityZones(ctx context.Context) error {
 			},
 		})
 		if err != nil {
-			return classify(fmt.Errorf("describe availability zones: %w", err))
+			return fmt.Errorf("describe availability zones: %w", err)
 		}
 		azs, err := firstZones(out.AvailabilityZones, len(spec.PublicSubnetCIDRs))
 		if err != nil {
