@@ -11,17 +11,22 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dest=${ENVTEST_ASSETS_DIR:-$root/bin/k8s/${K8S_VERSION}-$(go env GOOS)-$(go env GOARCH)}
 mkdir -p "$dest"
 
-have_apiserver() { [ -x "$dest/kube-apiserver" ] && "$dest/kube-apiserver" --version 2>/dev/null | grep -q "v${K8S_VERSION}\$"; }
-have_etcd() { [ -x "$dest/etcd" ] && "$dest/etcd" --version 2>/dev/null | grep -q "etcd Version: ${ETCD_VERSION}\$"; }
+# grep without -q and sed -n 1p read all their input: an early exit would kill the binary
+# with SIGPIPE, which pipefail reports as a failure.
+have_apiserver() { [ -x "$dest/kube-apiserver" ] && "$dest/kube-apiserver" --version 2>/dev/null | grep "v${K8S_VERSION}\$" >/dev/null; }
+have_etcd() { [ -x "$dest/etcd" ] && "$dest/etcd" --version 2>/dev/null | grep "etcd Version: ${ETCD_VERSION}\$" >/dev/null; }
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+
+# quiet runs a go command that resolves modules, showing its chatter only if it fails.
+quiet() { "$@" >"$work/go.log" 2>&1 || { cat "$work/go.log" >&2; return 1; }; }
 
 if ! have_etcd; then
 	echo "building etcd v${ETCD_VERSION} (about a minute)" >&2
 	mkdir -p "$work/etcd" && cd "$work/etcd"
 	go mod init envtest-etcd >/dev/null 2>&1
-	go get "go.etcd.io/etcd/server/v3@v${ETCD_VERSION}" >/dev/null 2>&1
+	quiet go get "go.etcd.io/etcd/server/v3@v${ETCD_VERSION}"
 	CGO_ENABLED=0 go build -trimpath -o "$dest/etcd" go.etcd.io/etcd/server/v3
 fi
 
@@ -37,7 +42,6 @@ if ! have_apiserver; then
 		go mod edit -replace "$m=$m@v0.${K8S_VERSION#1.}"
 	done
 	go mod edit -require "k8s.io/kubernetes@v${K8S_VERSION}"
-	go mod tidy -e >/dev/null 2>&1 || true
 	cat >tools.go <<'GO'
 //go:build tools
 
@@ -45,12 +49,12 @@ package tools
 
 import _ "k8s.io/kubernetes/cmd/kube-apiserver"
 GO
-	go mod tidy >/dev/null
+	quiet go mod tidy
 	CGO_ENABLED=0 go build -trimpath -tags tools \
 		-ldflags "-X k8s.io/component-base/version.gitVersion=v${K8S_VERSION} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)" \
 		-o "$dest/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
 fi
 
-"$dest/etcd" --version | head -1 >&2
+"$dest/etcd" --version | sed -n 1p >&2
 "$dest/kube-apiserver" --version >&2
 echo "$dest"
