@@ -89,8 +89,6 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 	if err := r.resolveRegion(fd); err != nil {
 		return r.finish(ctx, fd, nil, err)
 	}
-	// Each pass reports the drift it found (and repaired) afresh: stages append to it.
-	fd.Status.Drift = nil
 	outcomes := make([]outcome, 0, len(r.Stages))
 	for _, s := range r.Stages {
 		sctx := log.IntoContext(ctx, log.FromContext(ctx).WithValues("stage", s.Name()))
