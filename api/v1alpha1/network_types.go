@@ -67,6 +67,7 @@ type NetworkSpec struct {
 	// +kubebuilder:validation:items:MaxLength=18
 	// +kubebuilder:validation:XValidation:rule="self.all(s, isCIDR(s) && cidr(s).ip().family() == 4)",message="every entry must be an IPv4 CIDR such as 10.0.1.0/24"
 	// +kubebuilder:validation:XValidation:rule="self.all(s, !isCIDR(s) || (cidr(s).prefixLength() >= 16 && cidr(s).prefixLength() <= 28))",message="every subnet prefix length must be between /16 and /28, the subnet sizes AWS allows"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="is immutable: AWS cannot change a subnet's CIDR block, and replacing a subnet would move everything running in it; create a new FlaskDeployment for a different layout"
 	PublicSubnetCIDRs []string `json:"publicSubnetCIDRs,omitempty"`
 
 	// PrivateSubnetCIDRs are the private subnets' IPv4 CIDRs, one per availability zone
@@ -78,6 +79,7 @@ type NetworkSpec struct {
 	// +kubebuilder:validation:items:MaxLength=18
 	// +kubebuilder:validation:XValidation:rule="self.all(s, isCIDR(s) && cidr(s).ip().family() == 4)",message="every entry must be an IPv4 CIDR such as 10.0.3.0/24"
 	// +kubebuilder:validation:XValidation:rule="self.all(s, !isCIDR(s) || (cidr(s).prefixLength() >= 16 && cidr(s).prefixLength() <= 28))",message="every subnet prefix length must be between /16 and /28, the subnet sizes AWS allows"
+	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="is immutable: AWS cannot change a subnet's CIDR block, and replacing a subnet would move everything running in it; create a new FlaskDeployment for a different layout"
 	PrivateSubnetCIDRs []string `json:"privateSubnetCIDRs,omitempty"`
 
 	// NATGateways is Single (one, in the first public subnet), PerAZ (one per zone) or

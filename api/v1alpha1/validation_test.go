@@ -286,6 +286,12 @@ service: {image: "nginx:1.27"}
 			Entry("availability zones removed", base, func(s *deployv1alpha1.FlaskDeploymentSpec) {
 				s.Network.AvailabilityZones = nil
 			}, "spec.network.availabilityZones", "subnets cannot move between availability zones"),
+			Entry("a public subnet CIDR changed", base, func(s *deployv1alpha1.FlaskDeploymentSpec) {
+				s.Network.PublicSubnetCIDRs = []string{"10.8.1.0/24", "10.8.5.0/24"}
+			}, "spec.network.publicSubnetCIDRs", "AWS cannot change a subnet's CIDR block"),
+			Entry("a private subnet CIDR changed", base, func(s *deployv1alpha1.FlaskDeploymentSpec) {
+				s.Network.PrivateSubnetCIDRs = []string{"10.8.6.0/24", "10.8.4.0/24"}
+			}, "spec.network.privateSubnetCIDRs", "AWS cannot change a subnet's CIDR block"),
 			Entry("repository renamed", base, func(s *deployv1alpha1.FlaskDeploymentSpec) { s.Repository.Name = "mane/api" },
 				"spec.repository.name", "ECR cannot rename a repository"),
 			Entry("repository name removed", base, func(s *deployv1alpha1.FlaskDeploymentSpec) { s.Repository.Name = "" },
