@@ -16,7 +16,7 @@ import (
 // Annotations tell a fake stage how to behave for one object, so that every spec can run
 // its own scenario against the one shared manager:
 //
-//	test.flaskops.io/<stage>: ready | waiting | transient-<n> | terminal
+//	test.flaskops.io/<stage>: ready | waiting | transient-<n> | terminal | terminal-<n>
 //	test.flaskops.io/<stage>-delete: done | slow-<n>
 const annotationPrefix = "test.flaskops.io/"
 
@@ -93,6 +93,11 @@ func (s *fakeStage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment)
 		return stage.Waiting("WaitingForThing", time.Second, "waiting for thing-%s (pending)", s.name), nil
 	case mode == "terminal":
 		return stage.Result{}, stage.Terminalf(v1alpha1.ReasonAWSValidationError, "InvalidParameterValue: bad CIDR")
+	case strings.HasPrefix(mode, "terminal-"):
+		if n <= count(mode) {
+			return stage.Result{}, stage.Terminalf("VpcLimitExceeded", "VpcLimitExceeded: the maximum number of VPCs has been reached")
+		}
+		return stage.Ready("quota raised"), nil
 	case strings.HasPrefix(mode, "transient-"):
 		if n <= count(mode) {
 			return stage.Result{}, errors.New("RequestLimitExceeded: slow down")

@@ -38,8 +38,9 @@ type FlaskDeploymentReconciler struct {
 	DefaultRegion string
 	// ResyncPeriod is how often a Ready object is re-read from AWS to repair drift.
 	ResyncPeriod time.Duration
-	// MaxRequeueAfter caps the stages' requeue intervals (zero: no cap). Tests and the local
-	// demo run the simulator on a fast clock, where AWS's real polling intervals are too long.
+	// MaxRequeueAfter caps the stages' requeue intervals, not the resync (zero: no cap).
+	// Tests and the local demo run the simulator on a fast clock, where AWS's real polling
+	// intervals are too long.
 	MaxRequeueAfter time.Duration
 }
 
@@ -102,27 +103,26 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 }
 
 // finish writes the conditions of one pass and decides when to look again: retriable
-// errors back off, terminal ones stop retrying until the spec changes, and a waiting
-// stage is polled at the soonest interval any stage asked for.
+// errors back off, a waiting stage is polled at the soonest interval any stage asked for,
+// and everything else is looked at again after the resync period. That includes a stalled
+// object: what AWS refused may be put right outside the spec (a raised quota, a conflicting
+// resource removed), and one look per resync is no hot loop.
 func (r *FlaskDeploymentReconciler) finish(ctx context.Context, fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) (ctrl.Result, error) {
 	wasStalled := isStalled(fd)
 	s := summarize(fd, outcomes, specErr)
-	if s.stalled != nil && !wasStalled {
-		r.Recorder.Eventf(fd, nil, corev1.EventTypeWarning, "Stalled", "Reconcile", "%s", s.stalled.Error())
+	if s.stalled != nil {
+		if !wasStalled {
+			r.Recorder.Eventf(fd, nil, corev1.EventTypeWarning, "Stalled", "Reconcile", "%s", s.stalled.Error())
+		}
+		log.FromContext(ctx).Error(s.stalled, "Stalled until the spec or AWS changes")
 	}
 	if s.retriable != nil {
 		return ctrl.Result{}, s.retriable
 	}
 	if s.requeueAfter > 0 {
-		if s.stalled != nil {
-			log.FromContext(ctx).Error(s.stalled, "Stage stalled")
-		}
 		return ctrl.Result{RequeueAfter: r.capRequeue(s.requeueAfter)}, nil
 	}
-	if s.stalled != nil {
-		return ctrl.Result{}, reconcile.TerminalError(s.stalled)
-	}
-	return ctrl.Result{RequeueAfter: r.capRequeue(r.ResyncPeriod)}, nil
+	return ctrl.Result{RequeueAfter: r.ResyncPeriod}, nil
 }
 
 // resolveRegion fixes the object's region in status at the first pass: resources must keep
