@@ -143,16 +143,7 @@ func natIn(list []v1alpha1.NATGatewayStatus, az string) v1alpha1.NATGatewayStatu
 // setNAT puts n into list, keyed by zone and ordered as azs; an entry with neither a
 // gateway nor an allocation is removed.
 func setNAT(list []v1alpha1.NATGatewayStatus, azs []string, n v1alpha1.NATGatewayStatus) []v1alpha1.NATGatewayStatus {
-	byAZ := map[string]v1alpha1.NATGatewayStatus{}
-	for _, e := range list {
-		byAZ[e.AvailabilityZone] = e
-	}
-	byAZ[n.AvailabilityZone] = n
-	var out []v1alpha1.NATGatewayStatus
-	for _, az := range azs {
-		if e, ok := byAZ[az]; ok && (e.ID != "" || e.AllocationID != "") {
-			out = append(out, e)
-		}
-	}
-	return out
+	return setByZone(list, azs, n, func(e v1alpha1.NATGatewayStatus) (string, bool) {
+		return e.AvailabilityZone, e.ID != "" || e.AllocationID != ""
+	})
 }

@@ -543,18 +543,8 @@ func privateTableIn(list []v1alpha1.RouteTableStatus, az string) string {
 
 // setPrivateTable puts r into list, keyed by zone: the shared table first, then zone order.
 func setPrivateTable(list []v1alpha1.RouteTableStatus, azs []string, r v1alpha1.RouteTableStatus) []v1alpha1.RouteTableStatus {
-	byAZ := map[string]v1alpha1.RouteTableStatus{}
-	for _, e := range list {
-		byAZ[e.AvailabilityZone] = e
-	}
-	byAZ[r.AvailabilityZone] = r
-	var out []v1alpha1.RouteTableStatus
-	for _, az := range append([]string{""}, azs...) {
-		if e, ok := byAZ[az]; ok && e.ID != "" {
-			out = append(out, e)
-		}
-	}
-	return out
+	return setByZone(list, append([]string{""}, azs...), r,
+		func(e v1alpha1.RouteTableStatus) (string, bool) { return e.AvailabilityZone, e.ID != "" })
 }
 
 func nilIfEmpty(s string) *string {

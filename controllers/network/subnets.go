@@ -132,18 +132,7 @@ func subnetIn(list []v1alpha1.SubnetStatus, az string) string {
 // setSubnet puts s into list, keyed by zone and ordered as azs; an entry without ID is
 // removed. Status only ever lists subnets that exist.
 func setSubnet(list []v1alpha1.SubnetStatus, azs []string, s v1alpha1.SubnetStatus) []v1alpha1.SubnetStatus {
-	byAZ := map[string]v1alpha1.SubnetStatus{}
-	for _, e := range list {
-		byAZ[e.AvailabilityZone] = e
-	}
-	byAZ[s.AvailabilityZone] = s
-	var out []v1alpha1.SubnetStatus
-	for _, az := range azs {
-		if e, ok := byAZ[az]; ok && e.ID != "" {
-			out = append(out, e)
-		}
-	}
-	return out
+	return setByZone(list, azs, s, func(e v1alpha1.SubnetStatus) (string, bool) { return e.AvailabilityZone, e.ID != "" })
 }
 
 // subnetsOf returns the IDs of the subnets of a tier, in zone order.
