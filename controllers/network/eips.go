@@ -104,7 +104,7 @@ func (p *pass) releaseEIP(ctx context.Context, a ec2types.Address, why string) (
 		switch {
 		case cloud.IsNotFound(err):
 			return true, nil
-		case cloud.IsDependencyViolation(err) || cloud.ErrorCode(err) == "AuthFailure":
+		case cloud.IsDependencyViolation(err) || cloud.IsAddressInUse(err):
 			p.waitFor(ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
 			return false, nil
 		}

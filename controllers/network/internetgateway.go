@@ -108,7 +108,7 @@ func (p *pass) deleteInternetGateway(ctx context.Context) (bool, error) {
 				InternetGatewayId: aws.String(id), VpcId: aws.String(vpc),
 			}); err != nil {
 				switch {
-				case cloud.IsNotFound(err), cloud.ErrorCode(err) == "Gateway.NotAttached":
+				case cloud.IsNotFound(err), cloud.IsNotAttached(err):
 				case cloud.IsDependencyViolation(err):
 					p.waitFor(ReasonWaitingForDeletion, deletePollInterval,
 						"internet gateway %s cannot be detached yet: public addresses are still mapped in VPC %s", id, vpc)

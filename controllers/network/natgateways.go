@@ -104,7 +104,7 @@ func (p *pass) createNATGateway(ctx context.Context, az, subnet, allocation stri
 			TagSpecifications: p.tagSpec(ec2types.ResourceTypeNatgateway, natResource(az)),
 		})
 		if err != nil {
-			if cloud.ErrorCode(err) == "IdempotentParameterMismatch" {
+			if cloud.IsIdempotencyMismatch(err) {
 				st.CreateAttempt++
 				continue
 			}

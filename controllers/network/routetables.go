@@ -133,7 +133,7 @@ func (p *pass) reconcileRouteTable(ctx context.Context, resource, statusID strin
 		})
 	}
 	out, err := create()
-	if cloud.ErrorCode(err) == "IdempotentParameterMismatch" {
+	if cloud.IsIdempotencyMismatch(err) {
 		// The token was spent on a create with other tags (spec.tags changed since).
 		p.fd.Status.Network.CreateAttempt++
 		out, err = create()

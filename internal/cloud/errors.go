@@ -61,7 +61,7 @@ func IsNotFound(err error) bool {
 func IsDependencyViolation(err error) bool {
 	switch ErrorCode(err) {
 	case "DependencyViolation", "ResourceInUse", "ResourceInUseException", "InvalidIPAddress.InUse",
-		"AuthFailure.AddressInUse", "DeleteConflict", "BucketNotEmpty", "RepositoryNotEmptyException":
+		"DeleteConflict", "BucketNotEmpty", "RepositoryNotEmptyException":
 		return true
 	}
 	return false
@@ -116,4 +116,26 @@ func IsAccessDenied(err error) bool {
 		return true
 	}
 	return false
+}
+
+// IsAddressInUse reports whether ReleaseAddress was refused because the Elastic IP is still
+// associated. For an address a NAT gateway (even a deleting one) holds, AWS answers
+// AuthFailure rather than a dependency code, so this is only meaningful on ReleaseAddress.
+func IsAddressInUse(err error) bool {
+	switch ErrorCode(err) {
+	case "InvalidIPAddress.InUse", "AuthFailure":
+		return true
+	}
+	return false
+}
+
+// IsIdempotencyMismatch reports whether a ClientToken was reused with other parameters: the
+// token is spent, and a new attempt needs a new one.
+func IsIdempotencyMismatch(err error) bool {
+	return ErrorCode(err) == "IdempotentParameterMismatch"
+}
+
+// IsNotAttached reports whether an internet gateway was not attached to the VPC named.
+func IsNotAttached(err error) bool {
+	return ErrorCode(err) == "Gateway.NotAttached"
 }

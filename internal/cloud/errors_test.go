@@ -44,6 +44,12 @@ func TestClassification(t *testing.T) {
 			}
 		})
 	}
+	if !IsAddressInUse(&smithy.GenericAPIError{Code: "AuthFailure"}) || IsAddressInUse(&smithy.GenericAPIError{Code: "DependencyViolation"}) {
+		t.Fatal("IsAddressInUse must match AWS's answer for an EIP a NAT gateway holds, and only that")
+	}
+	if !IsIdempotencyMismatch(&smithy.GenericAPIError{Code: "IdempotentParameterMismatch"}) || !IsNotAttached(&smithy.GenericAPIError{Code: "Gateway.NotAttached"}) {
+		t.Fatal("IsIdempotencyMismatch and IsNotAttached must match their codes")
+	}
 	if IsNotFound(errors.New("plain")) || ErrorCode(errors.New("plain")) != "" {
 		t.Fatal("a non-AWS error must not classify")
 	}
