@@ -20,8 +20,8 @@ const sample = "config/samples/deploy_v1alpha1_flaskdeployment.yaml"
 // Generous for a fast simulator clock (a NAT gateway takes about a second), so that a
 // loaded CI machine does not flake; a healthy run takes a few seconds.
 const (
-	readyTimeout   = "90s"
-	deleteTimeout  = "90s"
+	readyTimeout   = "150s"
+	deleteTimeout  = "150s"
 	eventualLong   = 90 * time.Second
 	pollFast       = 5 * time.Millisecond
 	pollKubernetes = 250 * time.Millisecond
@@ -103,6 +103,60 @@ func expectExactlyOneSeed(ns, name string) {
 	Expect(ids).To(HaveKey(fd.Status.Repository.ParameterName))
 }
 
+// expectOnlySeed proves the simulator holds one seed deployment and nothing else: the
+// owned resources, plus what AWS itself adds (the VPC's main route table and default
+// security group, the NAT gateway's network interface). An untagged duplicate would show
+// here even where the owner tag filter cannot see it.
+func expectOnlySeed(ns, name string) {
+	GinkgoHelper()
+	expectExactlyOneSeed(ns, name)
+	want := map[string]int{"ec2:security-group": 1, "ec2:network-interface": 1}
+	for k, v := range expectedSeed {
+		want[k] += v
+	}
+	want["ec2:route-table"]++
+	Expect(countByType(inventory())).To(Equal(want), "inventory: %v", inventory())
+}
+
+// trigger is a point in the operator's run, read from the simulator's call counters
+// relative to a baseline.
+type trigger struct {
+	op string // "service:Operation", or "" for all calls together
+	n  int
+}
+
+func (t trigger) String() string {
+	if t.op == "" {
+		return fmt.Sprintf("%d AWS calls", t.n)
+	}
+	return fmt.Sprintf("%d× %s", t.n, t.op)
+}
+
+func (t trigger) count(base, now map[string]int) int {
+	if t.op != "" {
+		return now[t.op] - base[t.op]
+	}
+	total := 0
+	for k, v := range now {
+		total += v - base[k]
+	}
+	return total
+}
+
+// killAt kill -9s the manager as soon as the trigger is reached, then starts a new one.
+// The simulator adds latency to every call, so the call that reached the trigger is
+// usually still in flight when the manager dies: AWS acts on it, the operator never hears
+// the answer.
+func killAt(base map[string]int, t trigger) {
+	GinkgoHelper()
+	Eventually(func() int { return t.count(base, calls()) }).
+		WithTimeout(eventualLong).WithPolling(pollFast).
+		Should(BeNumerically(">=", t.n), "the operator never reached %s", t)
+	killManager()
+	GinkgoWriter.Printf("killed the manager -9 at %s (%d calls so far)\n", t, trigger{}.count(base, calls()))
+	startManager()
+}
+
 var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 	It("brings the sample to Ready with every ID in status, and deletes it leaving nothing", func() {
 		ns := newNamespace("sample")
@@ -142,6 +196,122 @@ var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 
 		By("deleting it leaves the simulator empty")
 		deleteFD(ns, "mane")
+		Expect(inventory()).To(BeEmpty())
+	})
+
+	It("creates exactly one of each resource when the manager is killed -9 during convergence and deletion", func() {
+		ns := newNamespace("crash")
+		Expect(inventory()).To(BeEmpty(), "an earlier spec leaked")
+		// Every call takes 30ms of real time, so that kills land while calls are in flight.
+		setFaults(`{"latency":"30ms"}`)
+
+		base := calls()
+		apply(ns, fdManifest("shop", ""))
+		for _, t := range []trigger{
+			{"", 3}, // before anything exists: the first lookups
+			{"ec2:CreateVpc", 1},
+			{"ec2:CreateSubnet", 2},
+			{"ec2:CreateInternetGateway", 1},
+			{"ec2:AllocateAddress", 1},
+			{"ec2:CreateNatGateway", 1},
+			{"ec2:CreateRouteTable", 1},
+			{"ecr:CreateRepository", 1},
+			{"ssm:PutParameter", 1},
+		} {
+			killAt(base, t)
+		}
+		waitReady(ns, "shop")
+		expectOnlySeed(ns, "shop")
+		GinkgoWriter.Printf("calls to Ready: %v\n", trigger{}.count(base, calls()))
+
+		By("killing the manager during deletion")
+		base = calls()
+		kubectlOK("delete", "fd", "shop", "-n", ns, "--wait=false")
+		for _, t := range []trigger{
+			{"ssm:DeleteParameter", 1},
+			{"ecr:DeleteRepository", 1},
+			{"ec2:DeleteNatGateway", 1},
+			{"ec2:DeleteSubnet", 2},
+			{"ec2:DeleteVpc", 1},
+		} {
+			killAt(base, t)
+		}
+		kubectlOK("wait", "fd/shop", "-n", ns, "--for=delete", "--timeout="+deleteTimeout)
+		Expect(inventory()).To(BeEmpty())
+	})
+
+	It("converges and deletes cleanly while AWS throttles and fails calls", func() {
+		ns := newNamespace("faults")
+		Expect(inventory()).To(BeEmpty(), "an earlier spec leaked")
+
+		// Sustained random throttling drives the SDK's adaptive retryer to its floor of
+		// about one call a second (it cannot tell that the simulator throttles at random
+		// rather than by rate), and creates without a ClientToken get a single attempt, so
+		// 30% throttling throughout takes minutes. The spec therefore throttles an episode
+		// of the run, then keeps failing calls with 5xx, which do not slow the client down.
+		By("converging through an episode where 30% of calls are throttled and 5% fail with a 5xx")
+		setFaults(`{"throttleRate":0.3,"errorRate":0.05}`)
+		base := calls()
+		apply(ns, fdManifest("shop", ""))
+		Eventually(func() int { return trigger{}.count(base, calls()) }).
+			WithTimeout(eventualLong).WithPolling(pollKubernetes).Should(BeNumerically(">=", 30))
+
+		By("converging while 10% of calls fail with a 5xx")
+		setFaults(`{"errorRate":0.1}`)
+		waitReady(ns, "shop")
+		expectOnlySeed(ns, "shop")
+		GinkgoWriter.Printf("calls to Ready under faults: %d\n", trigger{}.count(base, calls()))
+
+		By("deleting while 10% of calls fail with a 5xx and every delete is throttled once and failed once")
+		deletes := []string{
+			"ssm:DeleteParameter", "ecr:DeleteRepository", "ec2:DeleteNatGateway", "ec2:ReleaseAddress",
+			"ec2:DetachInternetGateway", "ec2:DeleteInternetGateway", "ec2:DeleteSubnet", "ec2:DeleteRouteTable", "ec2:DeleteVpc",
+		}
+		var rules []string
+		for _, op := range deletes {
+			throttle := "RequestLimitExceeded"
+			if !strings.HasPrefix(op, "ec2:") {
+				throttle = "ThrottlingException"
+			}
+			rules = append(rules,
+				fmt.Sprintf(`{"op":%q,"code":%q,"count":1}`, op, throttle),
+				fmt.Sprintf(`{"op":%q,"code":"InternalError","count":1}`, op))
+		}
+		setFaults(`{"errorRate":0.1,"failNext":[` + strings.Join(rules, ",") + `]}`)
+		base = calls()
+		deleteFD(ns, "shop")
+		Expect(inventory()).To(BeEmpty())
+		now := calls()
+		for _, op := range deletes {
+			Expect(trigger{op, 0}.count(base, now)).To(BeNumerically(">=", 3), "%s was not retried through its injected faults", op)
+		}
+	})
+
+	It("converges and deletes two FlaskDeployments of the same name in two namespaces independently", func() {
+		a, b := newNamespace("team-a"), newNamespace("team-b")
+		Expect(inventory()).To(BeEmpty(), "an earlier spec leaked")
+
+		apply(a, fdManifest("shop", ""))
+		apply(b, fdManifest("shop", ""))
+		waitReady(a, "shop")
+		waitReady(b, "shop")
+		expectExactlyOneSeed(a, "shop")
+		expectExactlyOneSeed(b, "shop")
+		fdA, fdB := getFD(a, "shop"), getFD(b, "shop")
+		Expect(fdA.Status.Network.VPCID).NotTo(Equal(fdB.Status.Network.VPCID))
+		Expect(fdA.Status.Repository.Name).NotTo(Equal(fdB.Status.Repository.Name))
+		Expect(fdA.Status.Repository.ParameterName).NotTo(Equal(fdB.Status.Repository.ParameterName))
+		ownedB := owned(b, "shop")
+
+		By("deleting the first leaves the second untouched and Ready")
+		deleteFD(a, "shop")
+		Expect(owned(a, "shop")).To(BeEmpty())
+		Expect(owned(b, "shop")).To(ConsistOf(ownedB))
+		Expect(getFD(b, "shop").Status.Conditions).To(ContainElement(And(
+			HaveField("Type", "Ready"), HaveField("Status", BeEquivalentTo("True")))))
+		expectOnlySeed(b, "shop")
+
+		deleteFD(b, "shop")
 		Expect(inventory()).To(BeEmpty())
 	})
 

@@ -47,6 +47,7 @@ var suite struct {
 	sim        *proc
 	manager    *proc // nil while stopped
 	managerN   int   // how many managers were started, for log names
+	failed     bool  // a spec failed: keep the logs
 }
 
 var _ = BeforeSuite(func() {
@@ -70,7 +71,7 @@ var _ = BeforeSuite(func() {
 	suite.dir, err = os.MkdirTemp("", "flask-operator-e2e-")
 	Expect(err).NotTo(HaveOccurred())
 	DeferCleanup(func() {
-		if CurrentSpecReport().Failed() || os.Getenv("E2E_KEEP") != "" {
+		if suite.failed || os.Getenv("E2E_KEEP") != "" {
 			GinkgoWriter.Printf("e2e: logs kept in %s\n", suite.dir)
 			return
 		}
@@ -134,9 +135,26 @@ var _ = BeforeEach(func() {
 
 var _ = AfterEach(func() {
 	setFaults(`{}`)
-	if CurrentSpecReport().Failed() && suite.manager != nil {
+	if CurrentSpecReport().Failed() {
+		suite.failed = true
+	}
+	if !CurrentSpecReport().Failed() {
+		return
+	}
+	if suite.manager != nil {
 		AddReportEntry("manager log (last lines)", tail(suite.manager.logPath, 80))
-		AddReportEntry("simulator inventory", must(httpGet("/_awssim/inventory")))
+	}
+	AddReportEntry("simulator inventory", must(httpGet("/_awssim/inventory")))
+	// A failed spec must not fail the next ones: drop its objects without the operator
+	// and empty the simulator.
+	out, _ := kubectl("get", "flaskdeployments", "-A", "-o", `jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name}{"\n"}{end}`)
+	for _, obj := range strings.Fields(out) {
+		ns, name, _ := strings.Cut(obj, "/")
+		_, _ = kubectl("patch", "flaskdeployment", name, "-n", ns, "--type=merge", "-p", `{"metadata":{"finalizers":null}}`)
+		_, _ = kubectl("delete", "flaskdeployment", name, "-n", ns, "--wait=false")
+	}
+	if resp, err := http.Post(suite.endpoint+"/_awssim/reset", "application/json", nil); err == nil {
+		_ = resp.Body.Close()
 	}
 })
 
