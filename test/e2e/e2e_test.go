@@ -240,6 +240,29 @@ var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 		Expect(inventory()).To(BeEmpty())
 	})
 
+	It("creates exactly one of each resource when the manager is killed -9 after every few AWS calls", func() {
+		ns := newNamespace("crash-count")
+		Expect(inventory()).To(BeEmpty(), "an earlier spec leaked")
+		setFaults(`{"latency":"30ms"}`)
+
+		base := calls()
+		apply(ns, fdManifest("shop", ""))
+		for _, n := range []int{8, 20, 35, 50, 65} {
+			killAt(base, trigger{"", n})
+		}
+		waitReady(ns, "shop")
+		expectOnlySeed(ns, "shop")
+
+		By("killing the manager after every few AWS calls of the deletion")
+		base = calls()
+		kubectlOK("delete", "fd", "shop", "-n", ns, "--wait=false")
+		for _, n := range []int{5, 15, 30} {
+			killAt(base, trigger{"", n})
+		}
+		kubectlOK("wait", "fd/shop", "-n", ns, "--for=delete", "--timeout="+deleteTimeout)
+		Expect(inventory()).To(BeEmpty())
+	})
+
 	It("converges and deletes cleanly while AWS throttles and fails calls", func() {
 		ns := newNamespace("faults")
 		Expect(inventory()).To(BeEmpty(), "an earlier spec leaked")
