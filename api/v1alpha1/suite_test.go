@@ -15,12 +15,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	deployv1alpha1 "github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
 // These tests run the CRD in config/crd/bases against a real kube-apiserver (envtest) so
 // that the defaults, the OpenAPI validation and the CEL rules are checked exactly as a
-// cluster applies them. KUBEBUILDER_ASSETS must point at kube-apiserver and etcd
-// (make envtest builds them).
+// cluster applies them. kube-apiserver and etcd come from KUBEBUILDER_ASSETS or else from
+// where `make envtest` builds them.
 
 var (
 	cfg       *rest.Config
@@ -45,6 +46,7 @@ var _ = BeforeSuite(func() {
 	testEnv = &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
+		BinaryAssetsDirectory: testenv.AssetsDir(),
 	}
 	var err error
 	cfg, err = testEnv.Start()

@@ -76,7 +76,7 @@ func Start(opts Options) (*Env, error) {
 	env := &Env{control: &envtest.Environment{
 		CRDDirectoryPaths:     []string{filepath.Join(root, "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
-		BinaryAssetsDirectory: filepath.Join(root, "bin", "k8s", fmt.Sprintf("1.37.2-%s-%s", runtime.GOOS, runtime.GOARCH)),
+		BinaryAssetsDirectory: AssetsDir(),
 	}}
 	cfg, err := env.control.Start()
 	if err != nil {
@@ -180,6 +180,12 @@ func SimConfig(url string) aws.Config {
 			})
 		},
 	}
+}
+
+// AssetsDir is where `make envtest` puts kube-apiserver and etcd. envtest prefers
+// KUBEBUILDER_ASSETS when it is set, so this only makes a bare `go test` work.
+func AssetsDir() string {
+	return filepath.Join(repoRoot(), "bin", "k8s", fmt.Sprintf("1.37.2-%s-%s", runtime.GOOS, runtime.GOARCH))
 }
 
 // repoRoot finds the module root from this file's location, so specs in any package find
