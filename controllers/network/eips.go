@@ -52,7 +52,7 @@ func (p *pass) allocateEIP(ctx context.Context, az string) (string, error) {
 	out, err := p.ec2.AllocateAddress(ctx, &ec2.AllocateAddressInput{
 		Domain:            ec2types.DomainTypeVpc,
 		TagSpecifications: p.tagSpec(ec2types.ResourceTypeElasticIp, eipResource(az)),
-	}, once)
+	}, retryThrottledOnly)
 	if err != nil {
 		return "", fmt.Errorf("allocate Elastic IP for the NAT gateway in %s: %w", az, err)
 	}

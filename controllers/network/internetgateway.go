@@ -73,7 +73,7 @@ func (p *pass) reconcileInternetGateway(ctx context.Context) error {
 func (p *pass) createInternetGateway(ctx context.Context) (*ec2types.InternetGateway, error) {
 	out, err := p.ec2.CreateInternetGateway(ctx, &ec2.CreateInternetGatewayInput{
 		TagSpecifications: p.tagSpec(ec2types.ResourceTypeInternetGateway, resourceIGW),
-	}, once)
+	}, retryThrottledOnly)
 	if err != nil {
 		return nil, fmt.Errorf("create internet gateway: %w", err)
 	}

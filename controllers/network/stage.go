@@ -296,9 +296,7 @@ func clearDrift(fd *v1alpha1.FlaskDeployment) {
 	fd.Status.Drift = kept
 }
 
-// once is the option of the creates that take no ClientToken (CreateVpc, CreateSubnet,
-// CreateInternetGateway, AllocateAddress): the SDK must not retry them by itself. A retry
-// after a lost response (a 5xx or a reset connection after AWS acted) would create a second
-// resource that only a later pass sees, as a conflict. Without the retry the error reaches
-// the stage, and the next pass finds the first one by its tags.
-func once(o *ec2.Options) { o.RetryMaxAttempts = 1 }
+// retryThrottledOnly is the option of the creates that take no ClientToken (CreateVpc,
+// CreateSubnet, CreateInternetGateway, AllocateAddress): the SDK retries them only when
+// throttled, never after a failure that may have come after AWS acted.
+func retryThrottledOnly(o *ec2.Options) { o.Retryer = cloud.RetryThrottledOnly(o.Retryer) }

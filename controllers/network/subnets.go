@@ -105,7 +105,7 @@ func (p *pass) createSubnet(ctx context.Context, t tier, az, cidr string, list *
 		CidrBlock:         aws.String(cidr),
 		AvailabilityZone:  aws.String(az),
 		TagSpecifications: p.tagSpec(ec2types.ResourceTypeSubnet, subnetResource(t, az)),
-	}, once)
+	}, retryThrottledOnly)
 	if err != nil {
 		return nil, fmt.Errorf("create %s subnet %s in %s: %w", t, cidr, az, err)
 	}

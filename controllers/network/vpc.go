@@ -123,7 +123,7 @@ func (p *pass) createVPC(ctx context.Context) (*ec2types.Vpc, error) {
 	out, err := p.ec2.CreateVpc(ctx, &ec2.CreateVpcInput{
 		CidrBlock:         aws.String(p.fd.Spec.Network.VPCCIDR),
 		TagSpecifications: p.tagSpec(ec2types.ResourceTypeVpc, resourceVPC),
-	}, once)
+	}, retryThrottledOnly)
 	if err != nil {
 		return nil, fmt.Errorf("create VPC %s: %w", p.fd.Spec.Network.VPCCIDR, err)
 	}
