@@ -85,6 +85,9 @@ func (r *faultyRig) converge(t *testing.T, ctx context.Context, fd *v1alpha1.Fla
 	t.Helper()
 	for range 5 {
 		res, err := r.stage.Reconcile(ctx, fd)
+		if err == nil {
+			testenv.RecordCondition(fd, v1alpha1.ConditionRepositoryReady, res)
+		}
 		if err == nil && res.Done {
 			return
 		}
@@ -128,6 +131,9 @@ func TestStageCrashAfterEveryAWSCall(t *testing.T) {
 		}
 		if n := r.sim.CallCount("ecr", "CreateRepository"); n != 1 {
 			t.Fatalf("crash after call %d: CreateRepository called %d times", k, n)
+		}
+		if len(fd.Status.Drift) != 0 {
+			t.Fatalf("crash after call %d: finishing the interrupted set-up was reported as drift: %v", k, fd.Status.Drift)
 		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -67,13 +68,17 @@ type pass struct {
 	observe bool
 	// created is set when this pass created the repository: what hangs off it is new, not drift.
 	created bool
-	drift   []string
+	// converged says the repository was ready before this pass. Until then a difference is
+	// an interrupted set-up being finished (a crash between two calls), not drift.
+	converged bool
+	drift     []string
 }
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	region := stage.Region(fd)
 	return &pass{Stage: s, fd: fd, ecr: s.ecrClient(region), ssm: s.ssmClient(region),
-		observe: fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve}
+		observe:   fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
+		converged: meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionRepositoryReady)}
 }
 
 // Reconcile implements stage.Stage: repository, then lifecycle policy, then parameter.
@@ -134,11 +139,15 @@ func (p *pass) noteDrift(ctx context.Context, format string, args ...any) {
 	if what == "" {
 		return
 	}
-	if p.observe {
+	switch {
+	case p.observe:
 		// Observe finds the same differences every pass: detail, not news.
 		log.FromContext(ctx).V(1).Info("Found drift", "drift", what)
 		what += " (not repaired: managementPolicy Observe)"
-	} else {
+	case !p.converged:
+		log.FromContext(ctx).Info("Finished an interrupted set-up", "change", what)
+		return
+	default:
 		log.FromContext(ctx).Info("Repaired drift", "drift", what)
 		what += ": repaired"
 	}

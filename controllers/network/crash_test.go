@@ -2,6 +2,7 @@ package network_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -56,6 +57,11 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 				}
 				if err := checkTopology(context.Background(), r.ec2, restarted); err != nil {
 					t.Fatalf("k=%d: %v", k, err)
+				}
+				for _, e := range drain(r.events) {
+					if strings.Contains(e, "RepairedDrift") {
+						t.Fatalf("k=%d: finishing the interrupted set-up was reported as drift: %s", k, e)
+					}
 				}
 				r.deleteAll(restarted)
 				if live := r.sim.ListLive(); len(live) != 0 {

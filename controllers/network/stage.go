@@ -29,6 +29,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -165,6 +166,10 @@ type pass struct {
 	natWasAvailable map[string]bool
 	// fresh holds the IDs created in this pass: setting them up is not a drift repair.
 	fresh map[string]bool
+	// converged says the network was ready before this pass. Until then a difference is
+	// an interrupted set-up being finished (a crash between a create and its follow-up
+	// call), not drift.
+	converged bool
 
 	waits    []wait
 	missing  []string // Observe: what does not exist and would be created
@@ -186,6 +191,7 @@ func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 		azs:             fd.Status.Network.AvailabilityZones,
 		natWasAvailable: map[string]bool{},
 		fresh:           map[string]bool{},
+		converged:       meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionNetworkReady),
 	}
 	for _, n := range fd.Status.Network.NATGateways {
 		if n.State == "available" {
@@ -247,6 +253,10 @@ func (p *pass) mayWrite(create bool, format string, args ...any) bool {
 // drift notes one repaired difference between AWS and the spec.
 func (p *pass) drift(ctx context.Context, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
+	if !p.converged {
+		log.FromContext(ctx).Info("Finished an interrupted set-up", "change", msg)
+		return
+	}
 	p.fd.Status.Drift = append(p.fd.Status.Drift, Name+": "+msg)
 	p.repaired = append(p.repaired, msg)
 	log.FromContext(ctx).Info("Repaired drift", "drift", msg)
