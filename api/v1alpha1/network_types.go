@@ -27,7 +27,8 @@ const (
 // +kubebuilder:validation:XValidation:rule="!has(self.privateSubnetCIDRs) || size(self.privateSubnetCIDRs) == (has(self.availabilityZones) ? size(self.availabilityZones) : 2)",message="needs exactly one private subnet CIDR per availability zone (two when availabilityZones is empty and the region's first two zones are used)",fieldPath=".privateSubnetCIDRs"
 // +kubebuilder:validation:XValidation:rule="has(self.existing) || !has(self.vpcCIDR) || !isCIDR(self.vpcCIDR) || !has(self.publicSubnetCIDRs) || self.publicSubnetCIDRs.all(s, !isCIDR(s) || cidr(self.vpcCIDR).containsCIDR(s))",message="every public subnet CIDR must be inside the VPC CIDR (vpcCIDR)",fieldPath=".publicSubnetCIDRs"
 // +kubebuilder:validation:XValidation:rule="has(self.existing) || !has(self.vpcCIDR) || !isCIDR(self.vpcCIDR) || !has(self.privateSubnetCIDRs) || self.privateSubnetCIDRs.all(s, !isCIDR(s) || cidr(self.vpcCIDR).containsCIDR(s))",message="every private subnet CIDR must be inside the VPC CIDR (vpcCIDR)",fieldPath=".privateSubnetCIDRs"
-// +kubebuilder:validation:XValidation:rule="!has(self.publicSubnetCIDRs) || !has(self.privateSubnetCIDRs) || !(self.publicSubnetCIDRs + self.privateSubnetCIDRs).all(s, isCIDR(s)) || (self.publicSubnetCIDRs + self.privateSubnetCIDRs).all(a, (self.publicSubnetCIDRs + self.privateSubnetCIDRs).exists_one(b, cidr(a).containsCIDR(b) || cidr(b).containsCIDR(a)))",message="subnet CIDRs must not overlap: every public and private subnet needs its own address range",fieldPath=".privateSubnetCIDRs"
+// +kubebuilder:validation:XValidation:rule="!has(self.publicSubnetCIDRs) || !self.publicSubnetCIDRs.all(s, isCIDR(s)) || self.publicSubnetCIDRs.all(a, self.publicSubnetCIDRs.exists_one(b, cidr(a).containsCIDR(b) || cidr(b).containsCIDR(a)))",message="public subnet CIDRs must not overlap: every subnet needs its own address range",fieldPath=".publicSubnetCIDRs"
+// +kubebuilder:validation:XValidation:rule="!has(self.publicSubnetCIDRs) || !has(self.privateSubnetCIDRs) || !(self.publicSubnetCIDRs + self.privateSubnetCIDRs).all(s, isCIDR(s)) || self.privateSubnetCIDRs.all(a, (self.publicSubnetCIDRs + self.privateSubnetCIDRs).exists_one(b, cidr(a).containsCIDR(b) || cidr(b).containsCIDR(a)))",message="private subnet CIDRs must not overlap each other or a public subnet: every subnet needs its own address range",fieldPath=".privateSubnetCIDRs"
 // +kubebuilder:validation:XValidation:rule="!has(self.existing) || !has(self.availabilityZones)",message="must be empty when existing is set: the zones are those of the existing subnets",fieldPath=".availabilityZones"
 // +kubebuilder:validation:XValidation:rule="!has(self.existing) || !has(self.vpcCIDR) || self.vpcCIDR == '10.0.0.0/16'",message="must be left at its default when existing is set: the operator creates no VPC for an existing network",fieldPath=".vpcCIDR"
 // +kubebuilder:validation:XValidation:rule="!has(self.existing) || !has(self.publicSubnetCIDRs) || self.publicSubnetCIDRs == ['10.0.1.0/24', '10.0.2.0/24']",message="must be left at its default when existing is set: the operator creates no subnets for an existing network, use existing.publicSubnetIDs",fieldPath=".publicSubnetCIDRs"
@@ -104,12 +105,12 @@ type ExistingNetwork struct {
 	// +kubebuilder:validation:MaxLength=32
 	// +kubebuilder:validation:Pattern=`^vpc-[0-9a-f]+$`
 	VPCID string `json:"vpcID"`
-	// PublicSubnetIDs are the subnets the load balancer is placed in: at least one, and
-	// for an Application Load Balancer in practice two in different zones.
+	// PublicSubnetIDs are the subnets the load balancer is placed in: at least two, in
+	// different zones, as an Application Load Balancer requires.
 	// +kubebuilder:validation:MaxItems=6
 	// +kubebuilder:validation:items:MaxLength=32
 	// +kubebuilder:validation:items:Pattern=`^subnet-[0-9a-f]+$`
-	// +kubebuilder:validation:XValidation:rule="size(self) >= 1",message="needs at least one public subnet ID for the load balancer"
+	// +kubebuilder:validation:XValidation:rule="size(self) >= 2",message="needs at least two public subnet IDs, in different zones: an Application Load Balancer requires two"
 	// +kubebuilder:validation:XValidation:rule="self.all(a, self.exists_one(b, b == a))",message="must not list a subnet twice"
 	PublicSubnetIDs []string `json:"publicSubnetIDs"`
 	// PrivateSubnetIDs are the subnets the tasks run in; they need a route to the internet.

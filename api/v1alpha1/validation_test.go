@@ -165,6 +165,8 @@ pipeline: {source: {owner: sachin, repo: mane, connectionARN: ` + connectionARN 
 		Entry("private subnet overlapping a public one", `network: {privateSubnetCIDRs: ["10.0.1.128/25", "10.0.4.0/24"]}`,
 			"spec.network.privateSubnetCIDRs", "must not overlap"),
 		Entry("the same public subnet twice", `network: {publicSubnetCIDRs: ["10.0.1.0/24", "10.0.1.0/24"]}`,
+			"spec.network.publicSubnetCIDRs", "public subnet CIDRs must not overlap"),
+		Entry("two overlapping private subnets", `network: {privateSubnetCIDRs: ["10.0.4.0/23", "10.0.5.0/24"]}`,
 			"spec.network.privateSubnetCIDRs", "must not overlap"),
 		// network: availability zones
 		Entry("a single availability zone", `network: {availabilityZones: [us-east-1a], publicSubnetCIDRs: ["10.0.1.0/24"], privateSubnetCIDRs: ["10.0.3.0/24"]}`,
@@ -178,21 +180,21 @@ pipeline: {source: {owner: sachin, repo: mane, connectionARN: ` + connectionARN 
 		Entry("no private subnet at all", `network: {privateSubnetCIDRs: []}`,
 			"spec.network.privateSubnetCIDRs", "exactly one private subnet CIDR per availability zone"),
 		// network: existing
-		Entry("existing network with a VPC CIDR", `network: {vpcCIDR: "10.9.0.0/16", existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: [subnet-02]}}`,
+		Entry("existing network with a VPC CIDR", `network: {vpcCIDR: "10.9.0.0/16", existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: [subnet-02]}}`,
 			"spec.network.vpcCIDR", "when existing is set"),
-		Entry("existing network with subnet CIDRs", `network: {publicSubnetCIDRs: ["10.0.7.0/24", "10.0.8.0/24"], existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: [subnet-02]}}`,
+		Entry("existing network with subnet CIDRs", `network: {publicSubnetCIDRs: ["10.0.7.0/24", "10.0.8.0/24"], existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: [subnet-02]}}`,
 			"spec.network.publicSubnetCIDRs", "when existing is set"),
-		Entry("existing network with zones", `network: {availabilityZones: [us-east-1a, us-east-1b], existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: [subnet-02]}}`,
+		Entry("existing network with zones", `network: {availabilityZones: [us-east-1a, us-east-1b], existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: [subnet-02]}}`,
 			"spec.network.availabilityZones", "when existing is set"),
-		Entry("existing network with NAT gateways per zone", `network: {natGateways: PerAZ, existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: [subnet-02]}}`,
+		Entry("existing network with NAT gateways per zone", `network: {natGateways: PerAZ, existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: [subnet-02]}}`,
 			"spec.network.natGateways", "when existing is set"),
-		Entry("existing network without public subnets", `network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [], privateSubnetIDs: [subnet-02]}}`,
-			"spec.network.existing.publicSubnetIDs", "at least one public subnet"),
-		Entry("existing network without private subnets", `network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: []}}`,
+		Entry("existing network with one public subnet", `network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: [subnet-02]}}`,
+			"spec.network.existing.publicSubnetIDs", "at least two public subnet IDs"),
+		Entry("existing network without private subnets", `network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: []}}`,
 			"spec.network.existing.privateSubnetIDs", "at least one private subnet"),
-		Entry("existing network whose VPC ID is a subnet ID", `network: {existing: {vpcID: subnet-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: [subnet-02]}}`,
+		Entry("existing network whose VPC ID is a subnet ID", `network: {existing: {vpcID: subnet-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: [subnet-02]}}`,
 			"spec.network.existing.vpcID", "should match"),
-		Entry("existing subnet both public and private", `network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: [subnet-01]}}`,
+		Entry("existing subnet both public and private", `network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: [subnet-01]}}`,
 			"spec.network.existing.privateSubnetIDs", "both public and private"),
 		// service: Fargate sizes, ports, counts
 		Entry("too much memory for 256 CPU", `service: {cpu: 256, memory: 4096}`,
@@ -313,7 +315,7 @@ service: {image: "nginx:1.27"}
 				}, "spec.network.existing", "cannot switch between an operator-created and an existing network"),
 			Entry("switching away from an existing network", `
 service: {image: "nginx:1.27"}
-network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: [subnet-02]}}`,
+network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: [subnet-02]}}`,
 				func(s *deployv1alpha1.FlaskDeploymentSpec) { s.Network.Existing = nil },
 				"spec.network.existing", "cannot switch between an operator-created and an existing network"),
 		)
@@ -329,6 +331,20 @@ network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubne
 
 			fd = get(fd.Name)
 			fd.Spec.Region = "us-east-1"
+			Expect(k8sClient.Update(ctx, fd)).To(Succeed())
+		})
+
+		It("refuses zones other than the ones the operator picked when the spec named none", func() {
+			fd := createBase(`service: {image: "nginx:1.27"}`)
+			fd.Status.Network.AvailabilityZones = []string{"us-east-1a", "us-east-1b"}
+			Expect(k8sClient.Status().Update(ctx, fd)).To(Succeed())
+
+			fd = get(fd.Name)
+			fd.Spec.Network.AvailabilityZones = []string{"us-east-1a", "us-east-1c"}
+			expectInvalid(k8sClient.Update(ctx, fd), "spec.network.availabilityZones", "the zones the subnets were created in")
+
+			fd = get(fd.Name)
+			fd.Spec.Network.AvailabilityZones = []string{"us-east-1a", "us-east-1b"}
 			Expect(k8sClient.Update(ctx, fd)).To(Succeed())
 		})
 
@@ -375,13 +391,34 @@ network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubne
 				Expect(s.Network.AvailabilityZones).To(HaveLen(2))
 			}),
 			Entry("an existing network's subnets", `
-network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01], privateSubnetIDs: [subnet-02]}}`,
+network: {existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: [subnet-02]}}`,
 				func(s *deployv1alpha1.FlaskDeploymentSpec) {
-					s.Network.Existing.PublicSubnetIDs = []string{"subnet-01", "subnet-03"}
+					s.Network.Existing.PublicSubnetIDs = []string{"subnet-01", "subnet-03", "subnet-04"}
 				}, func(s deployv1alpha1.FlaskDeploymentSpec) {
-					Expect(s.Network.Existing.PublicSubnetIDs).To(HaveLen(2))
+					Expect(s.Network.Existing.PublicSubnetIDs).To(HaveLen(3))
 				}),
 		)
+	})
+
+	It("never stores a GitHub token written inline in the spec", func() {
+		spec := `
+pipeline: {source: {owner: acme, repo: shop, oauthToken: ghp_0123456789abcdef, oauthTokenSecretRef: {name: github, key: token}}}`
+		By("refusing it under strict field validation, as kubectl and server-side apply send")
+		err := k8sClient.Create(ctx, fromYAML(spec), client.FieldValidation("Strict"))
+		Expect(err).To(HaveOccurred())
+		Expect(err.Error()).To(ContainSubstring(`unknown field "spec.pipeline.source.oauthToken"`))
+
+		By("pruning it when a client does not ask for strict validation")
+		u := fromYAML(spec)
+		Expect(k8sClient.Create(ctx, u, client.FieldValidation("Ignore"))).To(Succeed())
+		stored := &unstructured.Unstructured{}
+		stored.SetGroupVersionKind(u.GroupVersionKind())
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(u), stored)).To(Succeed())
+		source, found, err := unstructured.NestedMap(stored.Object, "spec", "pipeline", "source")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(found).To(BeTrue())
+		Expect(source).To(HaveKeyWithValue("repo", "shop"))
+		Expect(source).NotTo(HaveKey("oauthToken"))
 	})
 
 	It("accepts every sample in config/samples", func() {
