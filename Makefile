@@ -7,7 +7,8 @@ ENVTEST_ETCD_VERSION ?= 3.6.16
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 
 LOCALBIN ?= $(shell pwd)/bin
-CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+# The version in the file name makes a changed CONTROLLER_TOOLS_VERSION install anew.
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= kubectl kustomize
 ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/$(ENVTEST_K8S_VERSION)-$(shell go env GOOS)-$(shell go env GOARCH)
 
@@ -44,6 +45,7 @@ vet: ## Run go vet.
 .PHONY: test
 test: manifests generate fmt vet envtest ## Run all tests against the envtest control plane and awssim.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -coverprofile cover.out -timeout 30m
+	python3 -m unittest discover -s sample-app -t sample-app
 
 .PHONY: bench
 bench: ## Run the benchmarks (timing requirements live here, never in tests).
@@ -67,6 +69,10 @@ demo: ## Local demo: control plane + AWS simulator + operator + a sample FlaskDe
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine).
 	docker build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the manager image to its registry.
+	docker push $(IMG)
 
 ##@ Deployment
 
@@ -100,6 +106,7 @@ $(LOCALBIN):
 controller-gen: $(CONTROLLER_GEN) ## Install controller-gen into bin/.
 $(CONTROLLER_GEN): | $(LOCALBIN)
 	GOBIN=$(LOCALBIN) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_TOOLS_VERSION)
+	mv $(LOCALBIN)/controller-gen $(CONTROLLER_GEN)
 
 .PHONY: envtest
 envtest: ## Build kube-apiserver and etcd for envtest from Go modules into bin/ (cached).
