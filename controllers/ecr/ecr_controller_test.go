@@ -254,7 +254,10 @@ var _ = Describe("ECR stage", func() {
 		a.waitReady()
 		Expect(a.get().Status.Repository.ARN).To(Equal(aws.ToString(foreign.Repository.RepositoryArn)))
 		Expect(a.condition(v1alpha1.ConditionStalled).Status).To(BeEmpty())
-		Expect(env.Sim.ListLive()).To(ContainElement(HaveField("Tags", HaveKeyWithValue(cloud.TagStage, "ecr"))),
+		tags, err = a.ecr().ListTagsForResource(ctx, &awsecr.ListTagsForResourceInput{ResourceArn: foreign.Repository.RepositoryArn})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cloud.FromECR(tags.Tags)).To(And(HaveKeyWithValue(cloud.TagStage, "ecr"), HaveKeyWithValue(cloud.TagResource, "repository"),
+			HaveKeyWithValue(cloud.TagUID, string(a.get().UID)), HaveKeyWithValue("team", "payments")),
 			"the adopted repository gets the rest of the ownership tags")
 	})
 
@@ -344,27 +347,16 @@ var _ = Describe("ECR stage", func() {
 		})
 	})
 
-	It("reports an encryption that cannot change instead of touching the repository", func() {
+	It("refuses an encryption change at admission, before AWS is asked", func() {
 		a := newApp(nil).create()
 		a.waitReady()
 		cur := a.get()
 		patch := client.MergeFrom(cur.DeepCopy())
 		cur.Spec.Repository.Encryption = v1alpha1.EncryptionKMS
-		if err := env.Client.Patch(ctx, cur, patch); err != nil {
-			// Admission refused it: the API says so, and AWS was never asked.
-			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%v", err)
-			Expect(err.Error()).To(ContainSubstring("encryption"))
-			return
-		}
-		Eventually(func(g Gomega) {
-			c := a.condition(v1alpha1.ConditionRepositoryReady)
-			g.Expect(c.Reason).To(Equal(ecr.ReasonEncryptionImmutable))
-			g.Expect(c.Message).To(ContainSubstring("cannot change a repository's encryption"))
-			g.Expect(a.condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
-		}, timeout, poll).Should(Succeed())
-		r, err := a.repository()
-		Expect(err).NotTo(HaveOccurred())
-		Expect(r.EncryptionConfiguration.EncryptionType).To(Equal(ecrtypes.EncryptionTypeAes256))
+		err := env.Client.Patch(ctx, cur, patch)
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%v", err)
+		Expect(err.Error()).To(And(ContainSubstring("spec.repository.encryption"), ContainSubstring("immutable")))
+		Expect(a.get().Spec.Repository.Encryption).To(Equal(v1alpha1.EncryptionAES256))
 	})
 
 	It("stalls when it finds its repository encrypted otherwise than the spec says", func() {
@@ -379,8 +371,12 @@ var _ = Describe("ECR stage", func() {
 			c := a.condition(v1alpha1.ConditionRepositoryReady)
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(c.Reason).To(Equal(ecr.ReasonEncryptionImmutable))
-			g.Expect(c.Message).To(ContainSubstring("encrypted with KMS"))
+			g.Expect(c.Message).To(And(ContainSubstring("encrypted with KMS"), ContainSubstring("cannot change a repository's encryption")))
+			g.Expect(a.condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
 		}, timeout, poll).Should(Succeed())
+		r, err := a.repository()
+		Expect(err).NotTo(HaveOccurred())
+		Expect(r.EncryptionConfiguration.EncryptionType).To(Equal(ecrtypes.EncryptionTypeKms), "the repository is not touched")
 	})
 
 	It("only reads under managementPolicy Observe", func() {
