@@ -54,3 +54,7 @@ var DefaultLatencies = map[string]time.Duration{
 	LatencyLoadBalancerCreate: 180 * time.Second,
 	LatencyECSSteadyState:     60 * time.Second,
 }
+
+// unscaled kinds are retention periods, not waits: nobody waits for a deleted resource to
+// stop being listed, and scaling them to zero would make it vanish inside its own delete call.
+var unscaled = map[string]bool{LatencyNATGatewayRetained: true}

@@ -19,7 +19,8 @@
 //
 // Time: long-running transitions (NAT gateways, load balancers, ECS deployments) are stored as
 // timestamps and evaluated lazily against the simulator's Clock when read, so no goroutines
-// run. Sim.Delay scales the per-kind latencies in DefaultLatencies by the time scale.
+// run. Sim.Delay scales the per-kind latencies in DefaultLatencies by the time scale, except
+// retention periods (a deleted NAT gateway stays listed for an hour at any scale).
 //
 // Adding a service is a one-file job: in a new file (say ecr.go) define a state struct with
 // exported, JSON-serializable fields that implements State (Reset and Live), and register a

@@ -2,6 +2,7 @@ package awssim_test
 
 import (
 	"net/http/httptest"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -96,14 +97,53 @@ func TestNATGatewayFailsWithoutInternetGateway(t *testing.T) {
 	mustDo(e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)}))(t)
 }
 
-func TestNATGatewayInstantAtTimeScaleZero(t *testing.T) {
-	e := newEnv(t, awssim.WithTimeScale(0))
+func TestNATGatewayAtTimeScaleZero(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := newEnv(t, awssim.WithTimeScale(0), awssim.WithStateFile(path))
 	vpcID := e.vpc(t, "10.0.0.0/16")
 	e.igw(t, vpcID)
 	sub := e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a")
 	nat := e.nat(t, sub, e.eip(t), "")
 	if nat.State != types.NatGatewayStateAvailable {
 		t.Fatalf("time scale 0: NAT state %s, want available", nat.State)
+	}
+	deleted := aws.ToString(nat.NatGatewayId)
+	mustDo(e.ec2.DeleteNatGateway(ctx(), &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(deleted)}))(t)
+	other := e.vpc(t, "10.1.0.0/16") // no internet gateway: the NAT fails
+	failed := aws.ToString(e.nat(t, e.subnet(t, other, "10.1.1.0/24", "us-east-1a"), e.eip(t), "").NatGatewayId)
+
+	// Waits are instant, but retention is not a wait: both stay listed, as on AWS, also
+	// after a restart, and neither counts as live.
+	restarted, err := awssim.New(awssim.WithClock(e.clock), awssim.WithTimeScale(0), awssim.WithStateFile(path))
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	srv := httptest.NewServer(restarted)
+	defer srv.Close()
+	for name, client := range map[string]*ec2.Client{"running": e.ec2, "restarted": ec2.NewFromConfig(configFor(srv.URL, "us-east-1"))} {
+		out := mustDo(client.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{deleted, failed}}))(t)
+		if len(out.NatGateways) != 2 {
+			t.Fatalf("%s: listed %d NAT gateways, want 2", name, len(out.NatGateways))
+		}
+		if g := out.NatGateways[0]; g.State != types.NatGatewayStateDeleted || g.DeleteTime == nil {
+			t.Fatalf("%s: deleted NAT = %s, deleteTime %v", name, g.State, g.DeleteTime)
+		}
+		if g := out.NatGateways[1]; g.State != types.NatGatewayStateFailed || aws.ToString(g.FailureCode) != "Gateway.NotAttached" {
+			t.Fatalf("%s: failed NAT = %s %s", name, g.State, aws.ToString(g.FailureCode))
+		}
+	}
+	for _, sim := range []*awssim.Sim{e.sim, restarted} {
+		for _, r := range sim.ListLive() {
+			if r.Type == "natgateway" {
+				t.Fatalf("inventory lists NAT %s as live", r.ID)
+			}
+		}
+	}
+	// The manual clock still moves past the retention period.
+	e.clock.Advance(time.Hour)
+	for _, id := range []string{deleted, failed} {
+		_, err := e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{id}})
+		expectCode(t, err, "NatGatewayNotFound")
 	}
 }
 

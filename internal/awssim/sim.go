@@ -36,7 +36,8 @@ type Option func(*Sim)
 // WithClock replaces the wall clock, typically with a *ManualClock.
 func WithClock(c Clock) Option { return func(s *Sim) { s.clock = c } }
 
-// WithTimeScale multiplies every latency: 1 is AWS-like, 0.01 is fast, 0 is instant.
+// WithTimeScale multiplies every latency but retention periods: 1 is AWS-like, 0.01 is fast,
+// 0 is instant.
 func WithTimeScale(f float64) Option { return func(s *Sim) { s.timeScale = f } }
 
 // WithLatency overrides the unscaled latency of one kind.
@@ -84,8 +85,12 @@ func New(opts ...Option) (*Sim, error) {
 // Now is the simulated time.
 func (s *Sim) Now() time.Time { return s.clock.Now().UTC() }
 
-// Delay is the latency of a kind multiplied by the time scale.
+// Delay is the latency of a kind multiplied by the time scale; retention periods are not
+// scaled (see unscaled).
 func (s *Sim) Delay(kind string) time.Duration {
+	if unscaled[kind] {
+		return s.latencies[kind]
+	}
 	return time.Duration(float64(s.latencies[kind]) * s.timeScale)
 }
 
