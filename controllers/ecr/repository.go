@@ -168,14 +168,21 @@ func (p *pass) reconcileRepository(ctx context.Context) (*ecrtypes.Repository, s
 			}
 			p.setRepositoryStatus(repo)
 			// Everything after this depends on the repository: save its ARN first.
-			return repo, stage.Result{}, stage.Checkpoint(ctx)
+			if err := stage.Checkpoint(ctx); err != nil {
+				return nil, stage.Result{}, fmt.Errorf("save status after creating repository %s: %w", name, err)
+			}
+			return repo, stage.Result{}, nil
 		}
 		if !cloud.IsAlreadyExists(err) {
 			return nil, stage.Result{}, err
 		}
 		// Created since we looked (another worker, or eventual consistency): check it as found.
-		if repo, err = p.findRepository(ctx, name); err != nil || repo == nil {
+		if repo, err = p.findRepository(ctx, name); err != nil {
 			return nil, stage.Result{}, fmt.Errorf("find repository %s after RepositoryAlreadyExistsException: %w", name, err)
+		}
+		if repo == nil {
+			// Deleted again since, or not yet visible: retried on the next pass.
+			return nil, stage.Result{}, fmt.Errorf("find repository %s after RepositoryAlreadyExistsException: not found", name)
 		}
 	}
 	if err := p.checkRepositoryOwner(ctx, repo); err != nil {

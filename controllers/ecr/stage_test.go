@@ -2,6 +2,7 @@ package ecr_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"slices"
@@ -528,5 +529,38 @@ func TestStageReportsOnlyRepairsThatSucceeded(t *testing.T) {
 	e.reconcile(fd)
 	if len(fd.Status.Drift) != 1 || !e.describe().ImageScanningConfiguration.ScanOnPush {
 		t.Fatalf("retry: drift %q", fd.Status.Drift)
+	}
+}
+
+func TestStageWrapsAFailedCheckpointAfterCreate(t *testing.T) {
+	e := newStageEnv(t)
+	fd := newFD()
+	patchErr := errors.New("etcd unavailable")
+	ctx := stage.WithCheckpoint(context.Background(), func(context.Context) error { return patchErr })
+	_, err := e.stage.Reconcile(ctx, fd)
+	if !errors.Is(err, patchErr) || !strings.Contains(err.Error(), "save status after creating repository shop-web") {
+		t.Fatalf("error %v, want the checkpoint's error wrapped with what was being done", err)
+	}
+	// Nothing depending on the unsaved repository was made.
+	if live := e.live(); !slices.Equal(live, []string{"ecr/repository/shop-web"}) {
+		t.Fatalf("live %v", live)
+	}
+}
+
+func TestStageReportsARepositoryThatExistsButCannotBeFound(t *testing.T) {
+	e := newStageEnv(t)
+	fd := newFD()
+	// CreateRepository says it exists, DescribeRepositories does not find it (deleted again, or
+	// not yet visible): a retriable error that says so, not a wrapped nil.
+	e.sim.FailNext("ecr:CreateRepository", "RepositoryAlreadyExistsException", 1)
+	_, err := e.stage.Reconcile(context.Background(), fd)
+	if err == nil || strings.Contains(err.Error(), "%!") || !strings.Contains(err.Error(), "find repository shop-web after RepositoryAlreadyExistsException: not found") {
+		t.Fatalf("error %v", err)
+	}
+	if _, ok := stage.AsTerminal(stage.Classify(err)); ok {
+		t.Fatalf("must be retried: %v", err)
+	}
+	if res := e.reconcile(fd); !res.Done {
+		t.Fatalf("next pass %+v", res)
 	}
 }
