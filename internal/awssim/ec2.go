@@ -202,10 +202,43 @@ type ec2Return struct {
 	Return bool `xml:"return"`
 }
 
+// pageLimits is the MaxResults range of a paginated Describe, from the EC2 model's
+// Describe*MaxResults shapes; the zero value means the operation is not paginated.
+type pageLimits struct{ min, max int }
+
+var (
+	notPaginated = pageLimits{}
+	pages5to1000 = pageLimits{5, 1000}
+	pages5to100  = pageLimits{5, 100} // DescribeRouteTables
+)
+
+// maxResults validates MaxResults as AWS does: within lim, and never together with the
+// explicit-ID list idParam. Absent, it is 0 (the simulator's page size).
+func maxResults(p *Params, lim pageLimits, idParam string) (int, error) {
+	n, ok, err := p.Int("MaxResults")
+	if err != nil || !ok {
+		return 0, err
+	}
+	if idParam != "" && len(p.Strings(idParam)) > 0 {
+		return 0, Errorf("InvalidParameterCombination", "The parameter %s cannot be used with the parameter MaxResults", idParam)
+	}
+	if n < lim.min || n > lim.max {
+		return 0, Errorf("InvalidParameterValue", "Value ( %d ) for parameter maxResults is invalid. Expecting a value between %d and %d.", n, lim.min, lim.max)
+	}
+	return n, nil
+}
+
 // describe implements the common shape of Describe*: explicit IDs (each must exist, else
-// notFound), Filters, and pagination when the operation has NextToken and no IDs are given.
+// notFound), Filters, and pagination within lim when no IDs are given.
 func describe[T any](c *Call, r *ec2Region, all map[string]*T, idParam, notFound, noun string,
-	fields func(*T) func(string) ([]string, bool), paginated bool) ([]*T, string, error) {
+	fields func(*T) func(string) ([]string, bool), lim pageLimits) ([]*T, string, error) {
+	size := 0
+	if lim != notPaginated {
+		var err error
+		if size, err = maxResults(c.Params, lim, idParam); err != nil {
+			return nil, "", err
+		}
+	}
 	ids := c.Params.Strings(idParam)
 	var candidates []string
 	if len(ids) > 0 {
@@ -229,14 +262,10 @@ func describe[T any](c *Call, r *ec2Region, all map[string]*T, idParam, notFound
 			matched = append(matched, all[id])
 		}
 	}
-	if !paginated || len(ids) > 0 {
+	if lim == notPaginated || len(ids) > 0 {
 		return matched, "", nil
 	}
-	maxResults, _, err := c.Params.Int("MaxResults")
-	if err != nil {
-		return nil, "", err
-	}
-	return Paginate(matched, c.Params.String("NextToken"), maxResults, c.sim.PageSize())
+	return Paginate(matched, c.Params.String("NextToken"), size, c.sim.PageSize())
 }
 
 // fieldMap adapts a map of filter name to values into MatchFilters' lookup.

@@ -83,7 +83,7 @@ func (s *ec2State) describeAddresses(c *Call) (any, error) {
 				"private-ip-address": {x.PrivateIPAddress}, "network-border-group": {r.Name},
 				"network-interface-owner-id": {x.NetworkInterfaceOwnerID},
 			})
-		}, false)
+		}, notPaginated)
 	if err != nil {
 		return nil, err
 	}

@@ -99,7 +99,7 @@ func (s *ec2State) describeNetworkInterfaces(c *Call) (any, error) {
 				m["association.allocation-id"] = []string{x.Association.AllocationID}
 			}
 			return fieldMap(m)
-		}, true)
+		}, pages5to1000)
 	if err != nil {
 		return nil, err
 	}

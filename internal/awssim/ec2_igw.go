@@ -126,7 +126,7 @@ func (s *ec2State) describeInternetGateways(c *Call) (any, error) {
 				m["attachment.state"] = []string{"available"}
 			}
 			return fieldMap(m)
-		}, true)
+		}, pages5to1000)
 	if err != nil {
 		return nil, err
 	}

@@ -187,7 +187,7 @@ func (s *ec2State) describeNatGateways(c *Call) (any, error) {
 			return fieldMap(map[string][]string{
 				"nat-gateway-id": {n.ID}, "state": {n.state(c.Now)}, "subnet-id": {n.SubnetID}, "vpc-id": {n.VpcID},
 			})
-		}, true)
+		}, pages5to1000)
 	if err != nil {
 		return nil, err
 	}

@@ -156,7 +156,7 @@ func (s *ec2State) describeRouteTables(c *Call) (any, error) {
 				}
 			}
 			return fieldMap(m)
-		}, true)
+		}, pages5to100)
 	if err != nil {
 		return nil, err
 	}

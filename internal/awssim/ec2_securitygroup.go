@@ -208,6 +208,15 @@ func (s *ec2State) describeSecurityGroups(c *Call) (any, error) {
 		}
 	}
 	names := c.Params.Strings("GroupName")
+	lim := pages5to1000
+	if len(names) > 0 {
+		// Names are matched after describe, so pages would come out short; AWS refuses
+		// MaxResults with names anyway.
+		if _, err := maxResults(c.Params, lim, "GroupName"); err != nil {
+			return nil, err
+		}
+		lim = notPaginated
+	}
 	page, next, err := describe(c, r, r.SecurityGroups, "GroupId", "InvalidGroup.NotFound", "security group",
 		func(sg *securityGroup) func(string) ([]string, bool) {
 			m := map[string][]string{"group-id": {sg.ID}, "group-name": {sg.Name}, "vpc-id": {sg.VpcID},
@@ -227,7 +236,7 @@ func (s *ec2State) describeSecurityGroups(c *Call) (any, error) {
 				}
 			}
 			return fieldMap(m)
-		}, len(names) == 0)
+		}, lim)
 	if err != nil {
 		return nil, err
 	}

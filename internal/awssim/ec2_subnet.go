@@ -124,7 +124,7 @@ func (s *ec2State) describeSubnets(c *Call) (any, error) {
 			"state": {"available"}, "map-public-ip-on-launch": {boolStr(sn.MapPublicIP)}, "default-for-az": {"false"},
 			"owner-id": {Account}, "subnet-arn": {ARN("ec2", r.Name, "subnet/"+sn.ID)},
 		})
-	}, true)
+	}, pages5to1000)
 	if err != nil {
 		return nil, err
 	}

@@ -96,11 +96,11 @@ func (s *ec2State) describeTags(c *Call) (any, error) {
 			}
 		}
 	}
-	maxResults, _, err := c.Params.Int("MaxResults")
+	size, err := maxResults(c.Params, pages5to1000, "")
 	if err != nil {
 		return nil, err
 	}
-	page, next, err := Paginate(matched, c.Params.String("NextToken"), maxResults, c.sim.PageSize())
+	page, next, err := Paginate(matched, c.Params.String("NextToken"), size, c.sim.PageSize())
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/flaskops/flask-operator/internal/awssim"
 )
 
 func tagSpec(rt types.ResourceType, kv ...string) []types.TagSpecification {
@@ -396,6 +398,107 @@ func TestDeleteVpcBlockedByEachDependency(t *testing.T) {
 			expectCode(t, err, "DependencyViolation")
 			cleanup()
 			mustDo(e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(vpcID)}))(t)
+		})
+	}
+}
+
+func TestDescribeMaxResultsLimits(t *testing.T) {
+	e := newEnv(t, awssim.WithTimeScale(0))
+	vpcID := e.vpc(t, "10.0.0.0/16")
+	igwID := e.igw(t, vpcID)
+	sub := e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a")
+	nat := aws.ToString(e.nat(t, sub, e.eip(t), "").NatGatewayId)
+	eni := aws.ToString(mustDo(e.ec2.DescribeNetworkInterfaces(ctx(), &ec2.DescribeNetworkInterfacesInput{}))(t).NetworkInterfaces[0].NetworkInterfaceId)
+	rt := aws.ToString(mustDo(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(vpcID)}))(t).RouteTable.RouteTableId)
+	sg := aws.ToString(mustDo(e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("app"), Description: aws.String("app"), VpcId: aws.String(vpcID)}))(t).GroupId)
+
+	for _, tc := range []struct {
+		op    string
+		max   int32
+		byIDs bool                          // the operation takes explicit IDs, which AWS refuses together with MaxResults
+		call  func(n int32, ids bool) error // MaxResults n, plus explicit IDs when ids is set
+	}{
+		{"DescribeVpcs", 1000, true, func(n int32, ids bool) error {
+			in := &ec2.DescribeVpcsInput{MaxResults: aws.Int32(n)}
+			if ids {
+				in.VpcIds = []string{vpcID}
+			}
+			_, err := e.ec2.DescribeVpcs(ctx(), in)
+			return err
+		}},
+		{"DescribeSubnets", 1000, true, func(n int32, ids bool) error {
+			in := &ec2.DescribeSubnetsInput{MaxResults: aws.Int32(n)}
+			if ids {
+				in.SubnetIds = []string{sub}
+			}
+			_, err := e.ec2.DescribeSubnets(ctx(), in)
+			return err
+		}},
+		{"DescribeInternetGateways", 1000, true, func(n int32, ids bool) error {
+			in := &ec2.DescribeInternetGatewaysInput{MaxResults: aws.Int32(n)}
+			if ids {
+				in.InternetGatewayIds = []string{igwID}
+			}
+			_, err := e.ec2.DescribeInternetGateways(ctx(), in)
+			return err
+		}},
+		{"DescribeNatGateways", 1000, true, func(n int32, ids bool) error {
+			in := &ec2.DescribeNatGatewaysInput{MaxResults: aws.Int32(n)}
+			if ids {
+				in.NatGatewayIds = []string{nat}
+			}
+			_, err := e.ec2.DescribeNatGateways(ctx(), in)
+			return err
+		}},
+		{"DescribeRouteTables", 100, true, func(n int32, ids bool) error {
+			in := &ec2.DescribeRouteTablesInput{MaxResults: aws.Int32(n)}
+			if ids {
+				in.RouteTableIds = []string{rt}
+			}
+			_, err := e.ec2.DescribeRouteTables(ctx(), in)
+			return err
+		}},
+		{"DescribeSecurityGroups by ID", 1000, true, func(n int32, ids bool) error {
+			in := &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(n)}
+			if ids {
+				in.GroupIds = []string{sg}
+			}
+			_, err := e.ec2.DescribeSecurityGroups(ctx(), in)
+			return err
+		}},
+		{"DescribeSecurityGroups by name", 1000, true, func(n int32, ids bool) error {
+			in := &ec2.DescribeSecurityGroupsInput{MaxResults: aws.Int32(n)}
+			if ids {
+				in.GroupNames = []string{"app"}
+			}
+			_, err := e.ec2.DescribeSecurityGroups(ctx(), in)
+			return err
+		}},
+		{"DescribeNetworkInterfaces", 1000, true, func(n int32, ids bool) error {
+			in := &ec2.DescribeNetworkInterfacesInput{MaxResults: aws.Int32(n)}
+			if ids {
+				in.NetworkInterfaceIds = []string{eni}
+			}
+			_, err := e.ec2.DescribeNetworkInterfaces(ctx(), in)
+			return err
+		}},
+		{"DescribeTags", 1000, false, func(n int32, _ bool) error {
+			_, err := e.ec2.DescribeTags(ctx(), &ec2.DescribeTagsInput{MaxResults: aws.Int32(n)})
+			return err
+		}},
+	} {
+		t.Run(tc.op, func(t *testing.T) {
+			for _, n := range []int32{5, tc.max} {
+				if err := tc.call(n, false); err != nil {
+					t.Fatalf("MaxResults %d: %v", n, err)
+				}
+			}
+			for _, n := range []int32{0, 4, tc.max + 1} {
+				expectCode(t, tc.call(n, false), "InvalidParameterValue")
+			}
+			if tc.byIDs {
+				expectCode(t, tc.call(5, true), "InvalidParameterCombination")
+			}
 		})
 	}
 }

@@ -89,7 +89,7 @@ func (s *ec2State) describeVpcs(c *Call) (any, error) {
 			"vpc-id": {v.ID}, "cidr": {v.CIDR}, "cidr-block": {v.CIDR}, "cidr-block-association.cidr-block": {v.CIDR},
 			"state": {"available"}, "is-default": {"false"}, "owner-id": {Account}, "dhcp-options-id": {"dopt-00000000000000001"},
 		})
-	}, true)
+	}, pages5to1000)
 	if err != nil {
 		return nil, err
 	}
