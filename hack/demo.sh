@@ -10,6 +10,7 @@ cd "$root"
 work=bin/demo
 sample=${SAMPLE:-config/samples/deploy_v1alpha1_flaskdeployment.yaml}
 addr=${AWSSIM_ADDR:-127.0.0.1:4566}
+metrics=${METRICS_ADDR:-127.0.0.1:18443}
 mkdir -p "$work"
 rm -f "$work"/kubeconfig "$work"/*.log
 
@@ -44,7 +45,7 @@ eval "$(grep '^export ' "$work/awssim.env")"
 sed 's/^/    /' "$work/awssim.env"
 
 step "Starting the operator against the simulator"
-bin/manager --metrics-bind-address=0 --health-probe-bind-address=0 --max-requeue-after=1s --resync-period=30s \
+bin/manager --metrics-bind-address="$metrics" --health-probe-bind-address=0 --max-requeue-after=1s --resync-period=30s \
 	>"$work/manager.log" 2>&1 &
 pids+=($!)
 
@@ -62,6 +63,17 @@ if ! kubectl -n "$ns" wait "flaskdeployment/$name" --for=condition=Ready --timeo
 fi
 kubectl -n "$ns" get flaskdeployments
 kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{range .status.conditions[*]}{.type}={.status} ({.reason}) {.message}{"\n"}{end}' | sed 's/^/    /'
+
+step "Reading the operator's metrics as Prometheus would: HTTPS, a ServiceAccount token the API server authorizes"
+kubectl apply -f config/rbac/metrics_reader_role.yaml >/dev/null
+kubectl -n default create serviceaccount prometheus --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl create clusterrolebinding prometheus-metrics-reader --clusterrole=metrics-reader \
+	--serviceaccount=default:prometheus --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+anonymous=$(curl -sk -o /dev/null -w '%{http_code}' "https://$metrics/metrics")
+[ "$anonymous" = 401 ] || { echo "metrics without a token answered $anonymous, want 401"; exit 1; }
+token=$(kubectl -n default create token prometheus)
+curl -sfk -H "Authorization: Bearer $token" "https://$metrics/metrics" |
+	grep '^controller_runtime_reconcile_total{controller="flaskdeployment"' | sed 's/^/    /'
 
 step "What the simulator holds now"
 curl -s "$AWS_ENDPOINT_URL/_awssim/inventory" | python3 -c '

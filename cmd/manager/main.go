@@ -14,6 +14,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
@@ -34,6 +35,7 @@ func init() {
 func main() {
 	var (
 		metricsAddr     string
+		secureMetrics   bool
 		probeAddr       string
 		leaderElect     bool
 		defaultRegion   string
@@ -41,7 +43,8 @@ func main() {
 		maxConcurrent   int
 		maxRequeueAfter time.Duration
 	)
-	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8080", "Address the metrics endpoint binds to; 0 disables it.")
+	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; 0 disables it.")
+	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, only to callers the API server authorizes for /metrics.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the health probe endpoint binds to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Enable leader election, so that only one manager reconciles at a time.")
 	flag.StringVar(&defaultRegion, "default-region", "", "AWS region for FlaskDeployments that name none (default: the SDK's, e.g. AWS_REGION).")
@@ -62,12 +65,19 @@ func main() {
 	clients := cloud.NewClients(cfg)
 	log.Info("Loaded AWS configuration", "region", cfg.Region, "endpoint", endpoint(cfg.BaseEndpoint))
 
+	metrics := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics}
+	if secureMetrics {
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
-		Metrics:                metricsserver.Options{BindAddress: metricsAddr},
+		Metrics:                metrics,
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
 		LeaderElectionID:       "flask-operator.flaskops.io",
+		// The manager exits right after Start returns, so a successor need not wait out
+		// the lease: every reconcile has stopped by then.
+		LeaderElectionReleaseOnCancel: true,
 	})
 	if err != nil {
 		log.Error(err, "Cannot create manager")
