@@ -70,7 +70,10 @@ func (p *pass) reconcileParameter(ctx context.Context, repo *ecrtypes.Repository
 		if _, err := p.ssm.DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(name)}); err != nil && !cloud.IsNotFound(err) {
 			return fmt.Errorf("delete parameter %s to replace its SecureString: %w", name, err)
 		}
-		if err := p.createParameter(ctx, name, uri, true); err != nil {
+		log.FromContext(ctx).Info("Deleted SSM parameter", "parameterName", name, "type", param.Type)
+		p.event("DeletedParameter", "Delete", "Deleted SecureString SSM parameter %s to re-create it as the String holding the repository URI", name)
+		// recreate=false: this pass deleted it, so "deleted outside the operator" would be wrong.
+		if err := p.createParameter(ctx, name, uri, false); err != nil {
 			return err
 		}
 		p.noteDrift(ctx, "%s", drift)

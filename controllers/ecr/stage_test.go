@@ -260,6 +260,8 @@ func TestStageRepairsDrift(t *testing.T) {
 		drift func(e *stageEnv)
 		check func(e *stageEnv) bool
 		entry string
+		// events, when set, are the events the repair must record.
+		events []string
 	}{
 		{
 			name: "scan on push flipped",
@@ -321,6 +323,8 @@ func TestStageRepairsDrift(t *testing.T) {
 			},
 			check: func(e *stageEnv) bool { return e.paramValue() == repoURI },
 			entry: `held SecureString`,
+			events: []string{"Normal DeletedParameter Deleted SecureString SSM parameter " + param,
+				"Normal CreatedParameter Created SSM parameter " + param},
 		},
 	}
 	for _, tt := range tests {
@@ -333,8 +337,15 @@ func TestStageRepairsDrift(t *testing.T) {
 			if tt.check(e) {
 				t.Fatalf("drift was not induced")
 			}
+			e.events()
 			if res := e.reconcile(fd); !res.Done {
 				t.Fatalf("result %+v", res)
+			}
+			evs := e.events()
+			for _, want := range tt.events {
+				if !slices.ContainsFunc(evs, func(ev string) bool { return strings.HasPrefix(ev, want) }) {
+					t.Fatalf("events %q, want one starting %q", evs, want)
+				}
 			}
 			if !tt.check(e) {
 				t.Fatalf("drift not repaired")
