@@ -15,7 +15,8 @@
 // (Credential=AKID/date/REGION/SERVICE/aws4_request); the operation comes from X-Amz-Target
 // (JSON 1.1), the Action form field (EC2 query and awsquery) or the service's Route func
 // (REST protocols such as S3). Any credentials are accepted. The region of the scope selects
-// the regional state.
+// the regional state. A request for a service the simulator lacks is answered UnknownService
+// in the error envelope its protocol family expects, so the caller's SDK reads the code.
 //
 // Time: long-running transitions (NAT gateways, load balancers, ECS deployments) are stored as
 // timestamps and evaluated lazily against the simulator's Clock when read, so no goroutines

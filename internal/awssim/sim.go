@@ -200,7 +200,7 @@ func (s *Sim) route(r *http.Request, body []byte, scopeService string) (*Service
 			}
 		}
 	}
-	if svc == nil && action == "" {
+	if svc == nil && action == "" && scopeService == "" { // unsigned REST: anonymous S3
 		if s3 := s.services["s3"]; s3 != nil {
 			return s3, s3.Route(r), nil
 		}
@@ -226,7 +226,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	svc, op, params := s.route(r, body, scopeService)
 	if svc == nil {
-		writeError(w, EC2Query, "", requestID, Errorf("UnknownService", "no simulated service for %q", scopeService))
+		writeError(w, protocolOf(r, scopeService, op), "", requestID, Errorf("UnknownService", "no simulated service for %q", scopeService))
 		return
 	}
 	s.mu.Lock()
@@ -273,6 +273,27 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := writeResult(w, svc, c, out); err != nil {
 		writeError(w, svc.Protocol, svc.XMLNS, requestID,
 			&APIError{Status: http.StatusInternalServerError, Code: "InternalError", Message: fmt.Sprintf("encode %s: %v", op, err)})
+	}
+}
+
+// restXMLServices are the signing names of REST services with XML bodies, besides S3; other
+// REST services speak restJson1.
+var restXMLServices = map[string]bool{"route53": true, "cloudfront": true}
+
+// protocolOf guesses the protocol of a request for a service the simulator lacks, so that the
+// caller's SDK still decodes an API error code from the envelope it expects. op is what route
+// found: the X-Amz-Target operation or the Action field.
+func protocolOf(r *http.Request, service, op string) Protocol {
+	contentType := r.Header.Get("Content-Type")
+	switch {
+	case r.Header.Get("X-Amz-Target") != "" || strings.HasPrefix(contentType, "application/x-amz-json"):
+		return JSON11 // JSON 1.0 clients read the same X-Amzn-ErrorType and __type
+	case op != "":
+		return AWSQuery
+	case restXMLServices[service] || strings.Contains(contentType, "xml"):
+		return RESTXML
+	default:
+		return JSON11 // restJson1 clients read X-Amzn-ErrorType and a JSON body too
 	}
 }
 

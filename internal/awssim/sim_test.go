@@ -2,14 +2,20 @@ package awssim_test
 
 import (
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/signin"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
@@ -139,5 +145,71 @@ func TestFaultsReachClientWithAWSCodes(t *testing.T) {
 	e.sim.Reset()
 	if len(e.sim.Calls()) != 0 {
 		t.Fatalf("Reset kept counters")
+	}
+}
+
+func TestUnknownServiceErrorInTheCallersProtocol(t *testing.T) {
+	e := newEnv(t)
+	// A real SDK client of a service the simulator lacks (signin speaks restJson1).
+	_, err := signin.NewFromConfig(e.cfg).RevokeOAuth2TokenWithIAM(ctx(), &signin.RevokeOAuth2TokenWithIAMInput{Token: aws.String("t")})
+	expectCode(t, err, "UnknownService")
+
+	// The other protocol families, by hand: each answer must be the envelope that family's
+	// SDK deserializer reads the code from.
+	type envelope struct {
+		Code      string `xml:"Code"`       // REST-XML <Error><Code>
+		QueryCode string `xml:"Error>Code"` // awsquery <ErrorResponse><Error><Code>
+	}
+	for _, tc := range []struct {
+		name, service, method, path, contentType, target, body string
+		wantRoot                                               string // XML root element, or "" for JSON
+	}{
+		{name: "JSON 1.1", service: "ecs", method: http.MethodPost, contentType: "application/x-amz-json-1.1",
+			target: "AmazonEC2ContainerServiceV20141113.ListClusters", body: "{}"},
+		{name: "JSON 1.0", service: "dynamodb", method: http.MethodPost, contentType: "application/x-amz-json-1.0",
+			target: "DynamoDB_20120810.ListTables", body: "{}"},
+		{name: "awsquery", service: "elasticloadbalancing", method: http.MethodPost, contentType: "application/x-www-form-urlencoded",
+			body: "Action=DescribeLoadBalancers&Version=2015-12-01", wantRoot: "ErrorResponse"},
+		{name: "REST-XML", service: "route53", method: http.MethodGet, path: "/2013-04-01/hostedzone", wantRoot: "Error"},
+		{name: "restJson1", service: "eks", method: http.MethodGet, path: "/clusters"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, e.url+tc.path, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/"+tc.service+"/aws4_request, SignedHeaders=host, Signature=0")
+			if tc.contentType != "" {
+				req.Header.Set("Content-Type", tc.contentType)
+			}
+			if tc.target != "" {
+				req.Header.Set("X-Amz-Target", tc.target)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			body, _ := io.ReadAll(resp.Body)
+			if resp.StatusCode != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400: %s", resp.StatusCode, body)
+			}
+			if tc.wantRoot == "" {
+				var doc struct {
+					Type string `json:"__type"`
+				}
+				if err := json.Unmarshal(body, &doc); err != nil || doc.Type != "UnknownService" || resp.Header.Get("X-Amzn-ErrorType") != "UnknownService" {
+					t.Fatalf("JSON error: header %q body %s (%v)", resp.Header.Get("X-Amzn-ErrorType"), body, err)
+				}
+				return
+			}
+			var doc struct {
+				XMLName xml.Name
+				envelope
+			}
+			if err := xml.Unmarshal(body, &doc); err != nil || doc.XMLName.Local != tc.wantRoot || doc.Code+doc.QueryCode != "UnknownService" {
+				t.Fatalf("XML error: root %q, body %s (%v)", doc.XMLName.Local, body, err)
+			}
+		})
 	}
 }
