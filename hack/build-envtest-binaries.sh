@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the envtest control plane (kube-apiserver and etcd) from pinned Go modules.
+# Builds the envtest control plane (kube-apiserver and etcd), and kubectl of the same
+# version, from pinned Go modules.
 # setup-envtest downloads release tarballs, and no download site is reachable from our
 # machines or CI; the Go module proxy is, so we compile the same versions from source.
 # The result is cached: a second run only checks the versions the binaries report.
@@ -14,6 +15,7 @@ mkdir -p "$dest"
 # grep without -q and sed -n 1p read all their input: an early exit would kill the binary
 # with SIGPIPE, which pipefail reports as a failure.
 have_apiserver() { [ -x "$dest/kube-apiserver" ] && "$dest/kube-apiserver" --version 2>/dev/null | grep "v${K8S_VERSION}\$" >/dev/null; }
+have_kubectl() { [ -x "$dest/kubectl" ] && "$dest/kubectl" version --client 2>/dev/null | grep "Client Version: v${K8S_VERSION}\$" >/dev/null; }
 have_etcd() { [ -x "$dest/etcd" ] && "$dest/etcd" --version 2>/dev/null | grep "etcd Version: ${ETCD_VERSION}\$" >/dev/null; }
 
 work=$(mktemp -d)
@@ -30,10 +32,11 @@ if ! have_etcd; then
 	CGO_ENABLED=0 go build -trimpath -o "$dest/etcd" go.etcd.io/etcd/server/v3
 fi
 
-if ! have_apiserver; then
-	echo "building kube-apiserver v${K8S_VERSION} (about four minutes on two cores)" >&2
-	mkdir -p "$work/apiserver" && cd "$work/apiserver"
-	go mod init envtest-apiserver >/dev/null 2>&1
+# k8s_module prepares, once, a throwaway module that builds commands of k8s.io/kubernetes.
+k8s_module() {
+	cd "$work/k8s" 2>/dev/null && return
+	mkdir -p "$work/k8s" && cd "$work/k8s"
+	go mod init envtest-k8s >/dev/null 2>&1
 	# k8s.io/kubernetes points its staging modules at ./staging; as a dependency they must
 	# come from the proxy at the matching v0 version instead.
 	modfile=$(go mod download -json "k8s.io/kubernetes@v${K8S_VERSION}" | sed -n 's/.*"GoMod": "\(.*\)",/\1/p')
@@ -47,14 +50,35 @@ if ! have_apiserver; then
 
 package tools
 
-import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
 GO
 	quiet go mod tidy
-	CGO_ENABLED=0 go build -trimpath -tags tools \
-		-ldflags "-X k8s.io/component-base/version.gitVersion=v${K8S_VERSION} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)" \
-		-o "$dest/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
+}
+
+# build_k8s builds one command of k8s.io/kubernetes reporting its real version.
+build_k8s() {
+	k8s_module
+	local v="-X k8s.io/component-base/version.gitVersion=v${K8S_VERSION} -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)"
+	v="$v -X k8s.io/client-go/pkg/version.gitVersion=v${K8S_VERSION} -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)"
+	CGO_ENABLED=0 go build -trimpath -tags tools -ldflags "$v" -o "$dest/$1" "k8s.io/kubernetes/cmd/$1"
+}
+
+if ! have_apiserver; then
+	echo "building kube-apiserver v${K8S_VERSION} (about four minutes on two cores)" >&2
+	build_k8s kube-apiserver
+fi
+
+# kubectl of the same version, so the demo and the end-to-end tests never depend on
+# whichever kubectl the machine has (or on its version skew).
+if ! have_kubectl; then
+	echo "building kubectl v${K8S_VERSION} (about a minute more)" >&2
+	build_k8s kubectl
 fi
 
 "$dest/etcd" --version | sed -n 1p >&2
 "$dest/kube-apiserver" --version >&2
+"$dest/kubectl" version --client | sed -n 1p >&2
 echo "$dest"

@@ -24,6 +24,8 @@ trap cleanup EXIT
 
 step "Building the control plane (cached after the first run), the operator and the simulator"
 assets=$(hack/build-envtest-binaries.sh)
+# kubectl of the control plane's version, built with it.
+export PATH="$assets:$PATH"
 go build -o bin/manager ./cmd/manager
 go build -o bin/awssim ./cmd/awssim
 go build -o bin/localcluster ./hack/localcluster

@@ -21,7 +21,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"syscall"
@@ -30,6 +29,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+
+	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
 func TestE2E(t *testing.T) {
@@ -42,6 +43,7 @@ var suite struct {
 	root       string // the repository checkout
 	dir        string // temp dir: binaries, kubeconfig, logs
 	kubeconfig string
+	kubectl    string // kubectl of the control plane's version, built by make envtest
 	endpoint   string // the simulator, http://127.0.0.1:<port>
 	cluster    *proc
 	sim        *proc
@@ -57,16 +59,14 @@ var _ = BeforeSuite(func() {
 
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
-		assets = filepath.Join(root, "bin", "k8s", fmt.Sprintf("1.37.2-%s-%s", runtime.GOOS, runtime.GOARCH))
+		assets = testenv.AssetsDir()
 	}
-	for _, bin := range []string{"kube-apiserver", "etcd"} {
+	for _, bin := range []string{"kube-apiserver", "etcd", "kubectl"} {
 		if _, err := os.Stat(filepath.Join(assets, bin)); err != nil {
 			Skip(fmt.Sprintf("e2e: no %s in %s (set KUBEBUILDER_ASSETS or run `make envtest`): %v", bin, assets, err))
 		}
 	}
-	if _, err := exec.LookPath("kubectl"); err != nil {
-		Skip("e2e: kubectl is not on PATH; the end-to-end specs drive the operator with it")
-	}
+	suite.kubectl = filepath.Join(assets, "kubectl")
 
 	suite.dir, err = os.MkdirTemp("", "flask-operator-e2e-")
 	Expect(err).NotTo(HaveOccurred())
@@ -311,7 +311,7 @@ func kubectl(args ...string) (string, error) {
 }
 
 func kubectlIn(stdin string, args ...string) (string, error) {
-	cmd := exec.Command("kubectl", append([]string{"--cache-dir", filepath.Join(suite.dir, "kubecache")}, args...)...)
+	cmd := exec.Command(suite.kubectl, append([]string{"--cache-dir", filepath.Join(suite.dir, "kubecache")}, args...)...)
 	cmd.Env = append(cleanEnv(), "KUBECONFIG="+suite.kubeconfig)
 	cmd.Dir = suite.root
 	if stdin != "" {
