@@ -1,7 +1,6 @@
 package awssim
 
 import (
-	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -74,10 +73,10 @@ func (s *Sim) injectedFault(svc *Service, op string) (*APIError, time.Duration) 
 		return nil, 0
 	}
 	latency := time.Duration(f.Latency)
-	if f.ThrottleRate > 0 && rand.Float64() < f.ThrottleRate {
+	if f.ThrottleRate > 0 && s.rnd.Float64() < f.ThrottleRate {
 		return faultError(svc.Protocol, throttleCode(svc.Protocol), "Rate exceeded"), latency
 	}
-	if f.ErrorRate > 0 && rand.Float64() < f.ErrorRate {
+	if f.ErrorRate > 0 && s.rnd.Float64() < f.ErrorRate {
 		return faultError(svc.Protocol, "InternalError", "We encountered an internal error. Please try again."), latency
 	}
 	return nil, latency

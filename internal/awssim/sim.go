@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -26,6 +27,7 @@ type Sim struct {
 	order    []string            // service names, sorted
 
 	faults   Faults
+	rnd      *rand.Rand // decides which calls the fault shares hit; guarded by mu
 	failNext []failRule
 	calls    map[string]int
 }
@@ -48,6 +50,10 @@ func WithLatency(kind string, d time.Duration) Option {
 // WithPageSize sets the default page size of paginated operations.
 func WithPageSize(n int) Option { return func(s *Sim) { s.pageSize = n } }
 
+// WithRandSource draws the injected fault shares from src, so that a test with a seeded
+// source (rand.NewPCG(1, 2)) hits the same calls on every run.
+func WithRandSource(src rand.Source) Option { return func(s *Sim) { s.rnd = rand.New(src) } }
+
 // WithStateFile loads state from path (if it exists) and saves it there after every
 // mutating call, so a restarted server keeps its resources.
 func WithStateFile(path string) Option { return func(s *Sim) { s.statePath = path } }
@@ -61,6 +67,7 @@ func New(opts ...Option) (*Sim, error) {
 		pageSize:  DefaultPageSize,
 		services:  map[string]*Service{},
 		calls:     map[string]int{},
+		rnd:       rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
 	}
 	for k, v := range DefaultLatencies {
 		s.latencies[k] = v

@@ -1,0 +1,162 @@
+package awssim_test
+
+import (
+	"errors"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/flaskops/flask-operator/internal/awssim"
+)
+
+// throttledCalls makes n GetCallerIdentity calls (one attempt each) at the given throttle
+// rate and returns the indexes of the throttled ones.
+func throttledCalls(t *testing.T, rate float64, n int, seed uint64) []int {
+	t.Helper()
+	e := newEnv(t, awssim.WithRandSource(rand.NewPCG(seed, seed)))
+	e.sim.SetFaults(awssim.Faults{ThrottleRate: rate})
+	var throttled []int
+	for i := range n {
+		_, err := e.sts.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{})
+		switch got := code(t, err); got {
+		case "Throttling":
+			throttled = append(throttled, i)
+		case "":
+		default:
+			t.Fatalf("call %d: code %q", i, got)
+		}
+	}
+	return throttled
+}
+
+func TestThrottleRateHitsAShareOfCalls(t *testing.T) {
+	for _, tc := range []struct {
+		rate     float64
+		min, max int // of 200 calls; wide enough for any seed, narrow enough to catch 0% or 100%
+	}{
+		{0, 0, 0},
+		{0.1, 5, 40},
+		{0.5, 70, 130},
+		{1, 200, 200},
+	} {
+		first := throttledCalls(t, tc.rate, 200, 7)
+		if len(first) < tc.min || len(first) > tc.max {
+			t.Fatalf("rate %v: %d of 200 calls throttled, want %d..%d", tc.rate, len(first), tc.min, tc.max)
+		}
+		if again := throttledCalls(t, tc.rate, 200, 7); !slices.Equal(first, again) {
+			t.Fatalf("rate %v: the same seed throttled different calls: %v then %v", tc.rate, first, again)
+		}
+	}
+}
+
+func TestThrottlingCodeAndStatusPerProtocol(t *testing.T) {
+	e := newEnv(t)
+	for _, tc := range []struct {
+		service    string
+		call       func() error
+		wantCode   string
+		wantStatus int
+	}{
+		{"ec2", func() error {
+			_, err := e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{})
+			return err
+		}, "RequestLimitExceeded", http.StatusServiceUnavailable},
+		{"s3", func() error {
+			_, err := s3.NewFromConfig(e.cfg, func(o *s3.Options) { o.UsePathStyle = true }).CreateBucket(ctx(), &s3.CreateBucketInput{Bucket: aws.String("b")})
+			return err
+		}, "SlowDown", http.StatusServiceUnavailable},
+		{"ecr", func() error {
+			_, err := ecr.NewFromConfig(e.cfg).DescribeRepositories(ctx(), &ecr.DescribeRepositoriesInput{})
+			return err
+		}, "ThrottlingException", http.StatusBadRequest},
+		{"sts", func() error {
+			_, err := e.sts.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{})
+			return err
+		}, "Throttling", http.StatusBadRequest},
+	} {
+		t.Run(tc.service, func(t *testing.T) {
+			e.sim.SetFaults(awssim.Faults{ThrottleRate: 1, Only: []string{tc.service}})
+			err := tc.call()
+			expectCode(t, err, tc.wantCode)
+			var re *awshttp.ResponseError
+			if !errors.As(err, &re) || re.HTTPStatusCode() != tc.wantStatus {
+				t.Fatalf("HTTP status of %v, want %d", err, tc.wantStatus)
+			}
+		})
+	}
+}
+
+func TestFailNextFailsExactlyNTimes(t *testing.T) {
+	for _, n := range []int{1, 3} {
+		e := newEnv(t)
+		e.sim.FailNext("ec2:CreateVpc", "InternalError", n)
+		for i := range n {
+			_, err := e.ec2.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+			if got := code(t, err); got != "InternalError" {
+				t.Fatalf("n=%d: call %d code %q, want InternalError", n, i+1, got)
+			}
+		}
+		e.vpc(t, "10.0.0.0/16")
+		if got := e.sim.CallCount("ec2", "CreateVpc"); got != n+1 {
+			t.Fatalf("n=%d: %d CreateVpc calls counted, want %d", n, got, n+1)
+		}
+		if got := countType(e, "vpc"); got != 1 {
+			t.Fatalf("n=%d: %d VPCs live, want 1 (failed calls create nothing)", n, got)
+		}
+	}
+}
+
+func TestWithLatencyOverridesOneKind(t *testing.T) {
+	for _, tc := range []struct {
+		scale float64
+		want  time.Duration // NAT gateway create delay
+	}{
+		{1, 10 * time.Second},
+		{0.5, 5 * time.Second},
+	} {
+		e := newEnv(t, awssim.WithLatency(awssim.LatencyNATGatewayCreate, 10*time.Second), awssim.WithTimeScale(tc.scale))
+		if got := e.sim.Delay(awssim.LatencyNATGatewayDelete); got != time.Duration(float64(60*time.Second)*tc.scale) {
+			t.Fatalf("scale %v: NAT delete delay %v changed with the create override", tc.scale, got)
+		}
+		vpcID := e.vpc(t, "10.0.0.0/16")
+		e.igw(t, vpcID)
+		id := aws.ToString(e.nat(t, e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a"), e.eip(t), "").NatGatewayId)
+		e.clock.Advance(tc.want - time.Second)
+		if s := e.natState(t, id); s != types.NatGatewayStatePending {
+			t.Fatalf("scale %v: NAT %s a second before %v, want pending", tc.scale, s, tc.want)
+		}
+		e.clock.Advance(time.Second)
+		if s := e.natState(t, id); s != types.NatGatewayStateAvailable {
+			t.Fatalf("scale %v: NAT %s after %v, want available", tc.scale, s, tc.want)
+		}
+	}
+}
+
+func TestAdminSaveWritesTheStateFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := newEnv(t, awssim.WithStateFile(path))
+	vpcID := e.vpc(t, "10.0.0.0/16")
+	if err := os.Remove(path); err != nil { // written by CreateVpc; the endpoint must write it again
+		t.Fatal(err)
+	}
+	post(t, e.url+"/_awssim/save", "")
+	restarted, err := awssim.New(awssim.WithStateFile(path))
+	if err != nil {
+		t.Fatalf("load saved state: %v", err)
+	}
+	if !slices.ContainsFunc(restarted.ListLive(), func(r awssim.Resource) bool { return r.ID == vpcID }) {
+		t.Fatalf("saved state lacks VPC %s: %+v", vpcID, restarted.ListLive())
+	}
+}
