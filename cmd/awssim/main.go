@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -25,23 +26,36 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp): // -h: the usage is printed already
+	case err != nil:
 		slog.Error("awssim", "error", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	addr := flag.String("addr", "127.0.0.1:4566", "listen address")
-	region := flag.String("region", "us-east-1", "region printed in the exports")
-	timeScale := flag.Float64("time-scale", 1, "multiplier of simulated latencies: 1 AWS-like, 0.01 fast, 0 instant")
-	state := flag.String("state", "", "JSON file to load state from and save it to (empty: in memory only)")
-	pageSize := flag.Int("page-size", awssim.DefaultPageSize, "default page size of paginated operations")
-	throttle := flag.Float64("throttle-rate", 0, "share of calls answered with a throttling error")
-	errRate := flag.Float64("error-rate", 0, "share of calls answered with a 5xx InternalError")
-	latency := flag.Duration("latency", 0, "latency added to every call")
-	failNext := flag.String("fail-next", "", "comma-separated OP=CODE:N rules, e.g. ec2:CreateVpc=InternalError:2")
-	flag.Parse()
+// run parses args, prints the exports to stdout and serves until ctx is done.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("awssim", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:4566", "listen address")
+	region := fs.String("region", "us-east-1", "region printed in the exports")
+	timeScale := fs.Float64("time-scale", 1, "multiplier of simulated latencies: 1 AWS-like, 0.01 fast, 0 instant")
+	state := fs.String("state", "", "JSON file to load state from and save it to (empty: in memory only)")
+	pageSize := fs.Int("page-size", awssim.DefaultPageSize, "default page size of paginated operations")
+	throttle := fs.Float64("throttle-rate", 0, "share of calls answered with a throttling error")
+	errRate := fs.Float64("error-rate", 0, "share of calls answered with a 5xx InternalError")
+	latency := fs.Duration("latency", 0, "latency added to every call")
+	failNext := fs.String("fail-next", "", "comma-separated OP=CODE:N rules, e.g. ec2:CreateVpc=InternalError:2")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
 
 	opts := []awssim.Option{awssim.WithTimeScale(*timeScale), awssim.WithPageSize(*pageSize)}
 	if *state != "" {
@@ -61,11 +75,9 @@ func run() error {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
 	}
 	endpoint := "http://" + ln.Addr().String()
-	fmt.Printf("export AWS_ENDPOINT_URL=%s\nexport AWS_REGION=%s\nexport AWS_ACCESS_KEY_ID=awssim\nexport AWS_SECRET_ACCESS_KEY=awssim\n", endpoint, *region)
+	fmt.Fprintf(stdout, "export AWS_ENDPOINT_URL=%s\nexport AWS_REGION=%s\nexport AWS_ACCESS_KEY_ID=awssim\nexport AWS_SECRET_ACCESS_KEY=awssim\n", endpoint, *region)
 
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	slog.Info("serving", "endpoint", endpoint, "timeScale", *timeScale, "state", *state)
