@@ -2,6 +2,7 @@ package network_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -134,6 +135,7 @@ func TestDriftIsRepaired(t *testing.T) {
 			}
 			r.converge(fd)
 			want := counts(r.sim, fd)
+			drain(r.events)
 			if err := tc.breakIt(ctx, r.ec2, fd.Status.Network); err != nil {
 				t.Fatalf("break: %v", err)
 			}
@@ -143,6 +145,7 @@ func TestDriftIsRepaired(t *testing.T) {
 			if d := strings.Join(fd.Status.Drift, "\n"); !strings.Contains(d, tc.wantDrift) {
 				t.Fatalf("drift %q does not mention %q", d, tc.wantDrift)
 			}
+			checkRepairEvents(t, drain(r.events))
 			r.converge(fd)
 			if err := checkTopology(ctx, r.ec2, fd); err != nil {
 				t.Fatal(err)
@@ -154,5 +157,30 @@ func TestDriftIsRepaired(t *testing.T) {
 				t.Fatalf("drift still reported after the repair: %v", fd.Status.Drift)
 			}
 		})
+	}
+}
+
+// checkRepairEvents: a pass reports its repairs in one RepairedDrift event and not again
+// one by one; its other events are about resources it had to create anew.
+func checkRepairEvents(t *testing.T, evs []string) {
+	t.Helper()
+	var createdIDs []string
+	for _, e := range evs {
+		if f := strings.Fields(e); len(f) > 2 && strings.HasPrefix(f[1], "Created") && f[1] != "CreatedRoute" {
+			createdIDs = append(createdIDs, f[len(f)-1])
+		}
+	}
+	repairs := 0
+	for _, e := range evs {
+		if strings.HasPrefix(e, "Normal RepairedDrift ") {
+			repairs++
+			continue
+		}
+		if !slices.ContainsFunc(createdIDs, func(id string) bool { return strings.Contains(e, id) }) {
+			t.Errorf("a repair was also reported on its own: %s", e)
+		}
+	}
+	if repairs != 1 {
+		t.Errorf("%d RepairedDrift events, want 1: %q", repairs, evs)
 	}
 }

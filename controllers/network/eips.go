@@ -61,7 +61,7 @@ func (p *pass) allocateEIP(ctx context.Context, az string) (string, error) {
 	entry := natIn(st.NATGateways, az)
 	entry.AllocationID = id
 	st.NATGateways = setNAT(st.NATGateways, p.azs, entry)
-	p.created(ctx, "Elastic IP", "ElasticIP", id)
+	p.created(ctx, kindElasticIP, id)
 	if err := p.checkpoint(ctx, "Elastic IP "+id); err != nil {
 		return "", err
 	}
@@ -110,7 +110,7 @@ func (p *pass) releaseEIP(ctx context.Context, a ec2types.Address, why string) (
 		}
 		return false, fmt.Errorf("release Elastic IP %s: %w", id, err)
 	}
-	p.deleted(ctx, "Elastic IP", "ElasticIP", id)
+	p.deleted(ctx, kindElasticIP, id)
 	return true, nil
 }
 

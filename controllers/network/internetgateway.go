@@ -64,8 +64,9 @@ func (p *pass) reconcileInternetGateway(ctx context.Context) error {
 		return fmt.Errorf("attach internet gateway %s to VPC %s: %w", id, st.VPCID, err)
 	}
 	igw.Attachments = []ec2types.InternetGatewayAttachment{{VpcId: aws.String(st.VPCID), State: ec2types.AttachmentStatusAttached}}
-	if !created {
-		p.drift(ctx, "internet gateway %s was detached from VPC %s; re-attached", id, st.VPCID)
+	if created || !p.drift(ctx, "internet gateway %s was detached from VPC %s; re-attached", id, st.VPCID) {
+		p.changed(ctx, "AttachedInternetGateway", "Attach", "Attached internet gateway", fmt.Sprintf("%s to VPC %s", id, st.VPCID),
+			"internetGatewayID", id, "vpcID", st.VPCID)
 	}
 	return nil
 }
@@ -79,7 +80,7 @@ func (p *pass) createInternetGateway(ctx context.Context) (*ec2types.InternetGat
 	}
 	id := aws.ToString(out.InternetGateway.InternetGatewayId)
 	p.fd.Status.Network.InternetGatewayID = id
-	p.created(ctx, "internet gateway", "InternetGateway", id)
+	p.created(ctx, kindInternetGateway, id)
 	if err := p.checkpoint(ctx, "internet gateway "+id); err != nil {
 		return nil, err
 	}
@@ -104,18 +105,20 @@ func (p *pass) deleteInternetGateway(ctx context.Context) (bool, error) {
 	for _, g := range owned(p.fd, p.inv.igws, igwTags) {
 		id := aws.ToString(g.InternetGatewayId)
 		if vpc := attachedVPC(g); vpc != "" {
-			if _, err := p.ec2.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{
+			_, err := p.ec2.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{
 				InternetGatewayId: aws.String(id), VpcId: aws.String(vpc),
-			}); err != nil {
-				switch {
-				case cloud.IsNotFound(err), cloud.IsNotAttached(err):
-				case cloud.IsDependencyViolation(err):
-					p.waitFor(ReasonWaitingForDeletion, deletePollInterval,
-						"internet gateway %s cannot be detached yet: public addresses are still mapped in VPC %s", id, vpc)
-					return false, nil
-				default:
-					return false, fmt.Errorf("detach internet gateway %s from VPC %s: %w", id, vpc, err)
-				}
+			})
+			switch {
+			case err == nil:
+				p.changed(ctx, "DetachedInternetGateway", "Detach", "Detached internet gateway", fmt.Sprintf("%s from VPC %s", id, vpc),
+					"internetGatewayID", id, "vpcID", vpc)
+			case cloud.IsNotFound(err), cloud.IsNotAttached(err):
+			case cloud.IsDependencyViolation(err):
+				p.waitFor(ReasonWaitingForDeletion, deletePollInterval,
+					"internet gateway %s cannot be detached yet: public addresses are still mapped in VPC %s", id, vpc)
+				return false, nil
+			default:
+				return false, fmt.Errorf("detach internet gateway %s from VPC %s: %w", id, vpc, err)
 			}
 		}
 		if _, err := p.ec2.DeleteInternetGateway(ctx, &ec2.DeleteInternetGatewayInput{InternetGatewayId: aws.String(id)}); err != nil {
@@ -129,7 +132,7 @@ func (p *pass) deleteInternetGateway(ctx context.Context) (bool, error) {
 				return false, fmt.Errorf("delete internet gateway %s: %w", id, err)
 			}
 		}
-		p.deleted(ctx, "internet gateway", "InternetGateway", id)
+		p.deleted(ctx, kindInternetGateway, id)
 	}
 	p.fd.Status.Network.InternetGatewayID = ""
 	return true, nil

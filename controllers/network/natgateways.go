@@ -120,7 +120,7 @@ func (p *pass) createNATGateway(ctx context.Context, az, subnet, allocation stri
 		st.NATGateways = setNAT(st.NATGateways, p.azs, v1alpha1.NATGatewayStatus{
 			ID: id, AvailabilityZone: az, AllocationID: allocation, State: string(ngw.State),
 		})
-		p.created(ctx, "NAT gateway", "NATGateway", id)
+		p.created(ctx, kindNATGateway, id)
 		if err := p.checkpoint(ctx, "NAT gateway "+id); err != nil {
 			return nil, err
 		}
@@ -187,7 +187,7 @@ func (p *pass) deleteNATGateway(ctx context.Context, id string) error {
 		}
 		return fmt.Errorf("delete NAT gateway %s: %w", id, err)
 	}
-	p.deleted(ctx, "NAT gateway", "NATGateway", id)
+	p.deleted(ctx, kindNATGateway, id)
 	return nil
 }
 

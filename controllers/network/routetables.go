@@ -8,7 +8,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -154,7 +153,7 @@ func (p *pass) reconcileRouteTable(ctx context.Context, resource, statusID strin
 		p.fd.Status.Network.PrivateRouteTables = setPrivateTable(p.fd.Status.Network.PrivateRouteTables, p.azs,
 			v1alpha1.RouteTableStatus{ID: id, AvailabilityZone: az})
 	}
-	p.created(ctx, "route table", "RouteTable", id)
+	p.created(ctx, kindRouteTable, id)
 	if err := p.checkpoint(ctx, "route table "+id); err != nil {
 		return "", err
 	}
@@ -217,8 +216,9 @@ func (p *pass) reconcileDefaultRoute(ctx context.Context, rtID string, target ro
 		if err != nil && !cloud.IsAlreadyExists(err) {
 			return fmt.Errorf("create route %s to %s in route table %s: %w", defaultRoute, target, rtID, err)
 		}
-		if !fresh {
-			p.drift(ctx, "route %s was missing in route table %s; added, to %s", defaultRoute, rtID, target)
+		if fresh || !p.drift(ctx, "route %s was missing in route table %s; added, to %s", defaultRoute, rtID, target) {
+			p.changed(ctx, "CreatedRoute", "Create", "Created route", fmt.Sprintf("%s to %s in route table %s", defaultRoute, target, rtID),
+				"routeTableID", rtID, "destination", defaultRoute, "target", target.String())
 		}
 	case replace:
 		was := routeTargetOf(*cur)
@@ -237,8 +237,9 @@ func (p *pass) reconcileDefaultRoute(ctx context.Context, rtID string, target ro
 		}); err != nil {
 			return fmt.Errorf("replace route %s in route table %s with one to %s: %w", defaultRoute, rtID, target, err)
 		}
-		if !fresh {
-			p.drift(ctx, "route %s in route table %s went to %s; pointed back to %s", defaultRoute, rtID, was, target)
+		if fresh || !p.drift(ctx, "route %s in route table %s went to %s; pointed back to %s", defaultRoute, rtID, was, target) {
+			p.changed(ctx, "ReplacedRoute", "Replace", "Replaced route", fmt.Sprintf("%s in route table %s, now to %s (was %s)", defaultRoute, rtID, target, was),
+				"routeTableID", rtID, "destination", defaultRoute, "target", target.String(), "previousTarget", was)
 		}
 	default:
 		return nil
@@ -266,11 +267,11 @@ func (p *pass) removeDefaultRoute(ctx context.Context, rtID string) error {
 	}); err != nil && !cloud.IsNotFound(err) {
 		return fmt.Errorf("delete route %s from route table %s: %w", defaultRoute, rtID, err)
 	}
-	if slices.ContainsFunc(owned(p.fd, p.inv.nats, natTags), func(n ec2types.NatGateway) bool { return natID(n) == target }) {
-		// The route to a NAT gateway of ours that is going (suspend, natGateways None).
-		log.FromContext(ctx).Info("Deleted route", "routeTableID", rtID, "destination", defaultRoute, "target", target)
-	} else {
-		p.drift(ctx, "route %s in route table %s went to %s; removed, the spec asks for none", defaultRoute, rtID, target)
+	// A route to a NAT gateway of ours that is going (suspend, natGateways None) is not drift.
+	ours := slices.ContainsFunc(owned(p.fd, p.inv.nats, natTags), func(n ec2types.NatGateway) bool { return natID(n) == target })
+	if ours || !p.drift(ctx, "route %s in route table %s went to %s; removed, the spec asks for none", defaultRoute, rtID, target) {
+		p.changed(ctx, "DeletedRoute", "Delete", "Deleted route", fmt.Sprintf("%s to %s from route table %s", defaultRoute, target, rtID),
+			"routeTableID", rtID, "destination", defaultRoute, "target", target)
 	}
 	rt.Routes = slices.DeleteFunc(rt.Routes, func(r ec2types.Route) bool { return aws.ToString(r.DestinationCidrBlock) == defaultRoute })
 	return nil
@@ -325,12 +326,15 @@ func (p *pass) reconcileAssociations(ctx context.Context, rtID string, subnets [
 			RouteTableAssociationId: aws.String(assoc), RouteTableId: aws.String(rtID), SubnetId: aws.String(sn),
 			Main: aws.Bool(false),
 		})
-		switch {
-		case fresh:
-		case other != "" && !p.wantedRouteTable(other):
-			log.FromContext(ctx).Info("Moved subnet off a route table the spec no longer asks for", "subnetID", sn, "routeTableID", other)
-		default:
-			p.drift(ctx, "subnet %s was not associated with route table %s; associated", sn, rtID)
+		// Moving a subnet off a table the spec no longer asks for is not drift either.
+		moved := other != "" && !p.wantedRouteTable(other)
+		if fresh || moved || !p.drift(ctx, "subnet %s was not associated with route table %s; associated", sn, rtID) {
+			detail := fmt.Sprintf("%s with subnet %s", rtID, sn)
+			if other != "" {
+				detail += " (moved from route table " + other + ")"
+			}
+			p.changed(ctx, "AssociatedRouteTable", "Associate", "Associated route table", detail,
+				"routeTableID", rtID, "subnetID", sn, "associationID", assoc, "previousRouteTableID", other)
 		}
 	}
 	return nil
@@ -457,7 +461,7 @@ func (p *pass) deleteRouteTable(ctx context.Context, id string) (bool, error) {
 			return false, fmt.Errorf("delete route table %s: %w", id, err)
 		}
 	} else {
-		p.deleted(ctx, "route table", "RouteTable", id)
+		p.deleted(ctx, kindRouteTable, id)
 	}
 	p.inv.routeTables = slices.DeleteFunc(p.inv.routeTables, func(r ec2types.RouteTable) bool {
 		return aws.ToString(r.RouteTableId) == id
@@ -481,8 +485,15 @@ func (p *pass) disassociate(ctx context.Context, id string) error {
 			continue
 		}
 		assoc := aws.ToString(a.RouteTableAssociationId)
-		if _, err := p.ec2.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: aws.String(assoc)}); err != nil && !cloud.IsNotFound(err) {
-			return fmt.Errorf("disassociate subnet %s from route table %s: %w", aws.ToString(a.SubnetId), id, err)
+		sn := aws.ToString(a.SubnetId)
+		_, err := p.ec2.DisassociateRouteTable(ctx, &ec2.DisassociateRouteTableInput{AssociationId: aws.String(assoc)})
+		switch {
+		case cloud.IsNotFound(err):
+		case err != nil:
+			return fmt.Errorf("disassociate subnet %s from route table %s: %w", sn, id, err)
+		default:
+			p.changed(ctx, "DisassociatedRouteTable", "Disassociate", "Disassociated route table", fmt.Sprintf("%s from subnet %s", id, sn),
+				"routeTableID", id, "subnetID", sn, "associationID", assoc)
 		}
 	}
 	rt.Associations = slices.DeleteFunc(rt.Associations, func(a ec2types.RouteTableAssociation) bool { return !aws.ToBool(a.Main) })
@@ -503,13 +514,21 @@ func (p *pass) deleteRouteTableAssociations(ctx context.Context) (bool, error) {
 func (p *pass) deleteRoutes(ctx context.Context) (bool, error) {
 	for _, rt := range owned(p.fd, p.inv.routeTables, routeTableTags) {
 		id := aws.ToString(rt.RouteTableId)
-		if findDefaultRoute(&rt) == nil {
+		r := findDefaultRoute(&rt)
+		if r == nil {
 			continue
 		}
-		if _, err := p.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{
+		target := routeTargetOf(*r)
+		_, err := p.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{
 			RouteTableId: aws.String(id), DestinationCidrBlock: aws.String(defaultRoute),
-		}); err != nil && !cloud.IsNotFound(err) {
+		})
+		switch {
+		case cloud.IsNotFound(err):
+		case err != nil:
 			return false, fmt.Errorf("delete route %s from route table %s: %w", defaultRoute, id, err)
+		default:
+			p.changed(ctx, "DeletedRoute", "Delete", "Deleted route", fmt.Sprintf("%s to %s from route table %s", defaultRoute, target, id),
+				"routeTableID", id, "destination", defaultRoute, "target", target)
 		}
 		p.routeTable(id).Routes = slices.DeleteFunc(p.routeTable(id).Routes, func(r ec2types.Route) bool {
 			return aws.ToString(r.DestinationCidrBlock) == defaultRoute

@@ -250,16 +250,19 @@ func (p *pass) mayWrite(create bool, format string, args ...any) bool {
 	return false
 }
 
-// drift notes one repaired difference between AWS and the spec.
-func (p *pass) drift(ctx context.Context, format string, args ...any) {
+// drift notes one repaired difference between AWS and the spec. It reports whether the
+// change went into the pass's RepairedDrift event; false means it finished an interrupted
+// set-up, which the caller reports like any other set-up.
+func (p *pass) drift(ctx context.Context, format string, args ...any) bool {
 	msg := fmt.Sprintf(format, args...)
 	if !p.converged {
 		log.FromContext(ctx).Info("Finished an interrupted set-up", "change", msg)
-		return
+		return false
 	}
 	p.fd.Status.Drift = append(p.fd.Status.Drift, Name+": "+msg)
 	p.repaired = append(p.repaired, msg)
 	log.FromContext(ctx).Info("Repaired drift", "drift", msg)
+	return true
 }
 
 // reportRepairs sends one event for all the repairs of a pass: the events API folds
@@ -271,17 +274,42 @@ func (p *pass) reportRepairs() {
 	}
 }
 
+// kind is a type of AWS resource the stage creates and deletes.
+type kind struct {
+	name   string // in log messages and event notes: "NAT gateway"
+	reason string // suffix of the event reasons: CreatedNATGateway, DeletedNATGateway
+	idKey  string // log key of the resource's ID
+}
+
+var (
+	kindVPC             = kind{name: "VPC", reason: "VPC", idKey: "vpcID"}
+	kindSubnet          = kind{name: "subnet", reason: "Subnet", idKey: "subnetID"}
+	kindInternetGateway = kind{name: "internet gateway", reason: "InternetGateway", idKey: "internetGatewayID"}
+	kindElasticIP       = kind{name: "Elastic IP", reason: "ElasticIP", idKey: "allocationID"}
+	kindNATGateway      = kind{name: "NAT gateway", reason: "NATGateway", idKey: "natGatewayID"}
+	kindRouteTable      = kind{name: "route table", reason: "RouteTable", idKey: "routeTableID"}
+)
+
 // created records the creation of an AWS resource: a log line and an event.
-func (p *pass) created(ctx context.Context, kind, reason, id string) {
+func (p *pass) created(ctx context.Context, k kind, id string) {
 	p.fresh[id] = true
-	log.FromContext(ctx).Info("Created "+kind, "id", id)
-	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Created"+reason, "Create", "Created %s %s", kind, id)
+	log.FromContext(ctx).Info("Created "+k.name, k.idKey, id)
+	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Created"+k.reason, "Create", "Created %s %s", k.name, id)
 }
 
 // deleted records the deletion of an AWS resource.
-func (p *pass) deleted(ctx context.Context, kind, reason, id string) {
-	log.FromContext(ctx).Info("Deleted "+kind, "id", id)
-	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Deleted"+reason, "Delete", "Deleted %s %s", kind, id)
+func (p *pass) deleted(ctx context.Context, k kind, id string) {
+	log.FromContext(ctx).Info("Deleted "+k.name, k.idKey, id)
+	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Deleted"+k.reason, "Delete", "Deleted %s %s", k.name, id)
+}
+
+// changed records a change to AWS that is not a resource of its own (a route, a route
+// table association, the internet gateway attachment): a log line with msg and an event
+// whose note is msg followed by detail. Drift repairs are not passed here: reportRepairs
+// sends them in one event already.
+func (p *pass) changed(ctx context.Context, reason, action, msg, detail string, keysAndValues ...any) {
+	log.FromContext(ctx).Info(msg, keysAndValues...)
+	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, reason, action, "%s %s", msg, detail)
 }
 
 // checkpoint persists status now, before anything depends on the ID just written.

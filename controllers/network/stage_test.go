@@ -32,10 +32,19 @@ func TestConvergeSeedTopologyAndDelete(t *testing.T) {
 		t.Fatalf("status %+v", st)
 	}
 	evs := strings.Join(drain(r.events), "\n")
-	for _, reason := range []string{"CreatedVPC", "CreatedSubnet", "CreatedInternetGateway", "CreatedElasticIP", "CreatedNATGateway", "CreatedRouteTable"} {
+	for _, reason := range []string{"CreatedVPC", "CreatedSubnet", "CreatedInternetGateway", "CreatedElasticIP", "CreatedNATGateway", "CreatedRouteTable",
+		"AttachedInternetGateway Attached internet gateway " + st.InternetGatewayID + " to VPC " + st.VPCID,
+		"CreatedRoute Created route 0.0.0.0/0 to " + st.InternetGatewayID + " in route table " + st.PublicRouteTableID,
+		"CreatedRoute Created route 0.0.0.0/0 to " + st.NATGateways[0].ID + " in route table " + st.PrivateRouteTables[0].ID,
+		"AssociatedRouteTable Associated route table " + st.PublicRouteTableID + " with subnet " + st.PublicSubnets[1].ID,
+		"AssociatedRouteTable Associated route table " + st.PrivateRouteTables[0].ID + " with subnet " + st.PrivateSubnets[0].ID,
+	} {
 		if !strings.Contains(evs, reason) {
 			t.Errorf("no %s event in\n%s", reason, evs)
 		}
+	}
+	if strings.Contains(evs, "RepairedDrift") {
+		t.Errorf("setting the network up was reported as drift:\n%s", evs)
 	}
 
 	// A resync with nothing changed writes nothing and reads once per resource type.
@@ -54,9 +63,25 @@ func TestConvergeSeedTopologyAndDelete(t *testing.T) {
 		t.Errorf("drift on a clean resync: %v", fd.Status.Drift)
 	}
 
+	// Spelled out before the delete empties the status lists they come from.
+	wantDeleteEvents := []string{
+		"DisassociatedRouteTable Disassociated route table " + st.PublicRouteTableID + " from subnet " + st.PublicSubnets[0].ID,
+		"DisassociatedRouteTable Disassociated route table " + st.PrivateRouteTables[0].ID + " from subnet " + st.PrivateSubnets[1].ID,
+		"DeletedRoute Deleted route 0.0.0.0/0 to " + st.InternetGatewayID + " from route table " + st.PublicRouteTableID,
+		"DeletedRoute Deleted route 0.0.0.0/0 to " + st.NATGateways[0].ID + " from route table " + st.PrivateRouteTables[0].ID,
+		"DetachedInternetGateway Detached internet gateway " + st.InternetGatewayID + " from VPC " + st.VPCID,
+		"DeletedNATGateway", "DeletedElasticIP", "DeletedInternetGateway", "DeletedSubnet", "DeletedRouteTable", "DeletedVPC",
+	}
+	drain(r.events)
 	r.deleteAll(fd)
 	if live := r.sim.ListLive(); len(live) != 0 {
 		t.Fatalf("left after delete: %+v", live)
+	}
+	evs = strings.Join(drain(r.events), "\n")
+	for _, reason := range wantDeleteEvents {
+		if !strings.Contains(evs, reason) {
+			t.Errorf("no %s event in\n%s", reason, evs)
+		}
 	}
 	if fd.Status.Network.VPCID != "" {
 		t.Fatalf("status after delete %+v", fd.Status.Network)

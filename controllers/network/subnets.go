@@ -111,7 +111,9 @@ func (p *pass) createSubnet(ctx context.Context, t tier, az, cidr string, list *
 	}
 	id := aws.ToString(out.Subnet.SubnetId)
 	*list = setSubnet(*list, p.azs, v1alpha1.SubnetStatus{ID: id, AvailabilityZone: az, CIDR: cidr})
-	p.created(ctx, string(t)+" subnet", "Subnet", id)
+	k := kindSubnet
+	k.name = string(t) + " subnet"
+	p.created(ctx, k, id)
 	if err := p.checkpoint(ctx, "subnet "+id); err != nil {
 		return nil, err
 	}
@@ -165,7 +167,7 @@ func (p *pass) deleteSubnets(ctx context.Context) (bool, error) {
 				return false, fmt.Errorf("delete subnet %s: %w", id, err)
 			}
 		} else {
-			p.deleted(ctx, "subnet", "Subnet", id)
+			p.deleted(ctx, kindSubnet, id)
 		}
 		st := &p.fd.Status.Network
 		st.PublicSubnets = slices.DeleteFunc(st.PublicSubnets, func(s v1alpha1.SubnetStatus) bool { return s.ID == id })

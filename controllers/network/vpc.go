@@ -129,7 +129,7 @@ func (p *pass) createVPC(ctx context.Context) (*ec2types.Vpc, error) {
 	}
 	id := aws.ToString(out.Vpc.VpcId)
 	p.fd.Status.Network.VPCID = id
-	p.created(ctx, "VPC", "VPC", id)
+	p.created(ctx, kindVPC, id)
 	if err := p.checkpoint(ctx, "VPC "+id); err != nil {
 		return nil, err
 	}
@@ -208,7 +208,7 @@ func (p *pass) deleteVPC(ctx context.Context) (bool, error) {
 				return false, fmt.Errorf("delete VPC %s: %w", id, err)
 			}
 		}
-		p.deleted(ctx, "VPC", "VPC", id)
+		p.deleted(ctx, kindVPC, id)
 	}
 	p.fd.Status.Network.VPCID = ""
 	return true, nil
