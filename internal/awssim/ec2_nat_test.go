@@ -97,6 +97,26 @@ func TestNATGatewayFailsWithoutInternetGateway(t *testing.T) {
 	mustDo(e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(sub)}))(t)
 }
 
+func TestNATGatewayFailsWithAnAssociatedAddress(t *testing.T) {
+	e := newEnv(t, awssim.WithTimeScale(0))
+	vpcID := e.vpc(t, "10.0.0.0/16")
+	e.igw(t, vpcID)
+	alloc := e.eip(t)
+	first := e.nat(t, e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a"), alloc, "")
+	second := e.nat(t, e.subnet(t, vpcID, "10.0.2.0/24", "us-east-1b"), alloc, "")
+	if first.State != types.NatGatewayStateAvailable {
+		t.Fatalf("first NAT = %s, want available", first.State)
+	}
+	if second.State != types.NatGatewayStateFailed || aws.ToString(second.FailureCode) != "Resource.AlreadyAssociated" {
+		t.Fatalf("NAT with an associated EIP = %s %s, want failed Resource.AlreadyAssociated", second.State, aws.ToString(second.FailureCode))
+	}
+	// The failed gateway took nothing: the address still belongs to the first.
+	addr := mustDo(e.ec2.DescribeAddresses(ctx(), &ec2.DescribeAddressesInput{AllocationIds: []string{alloc}}))(t).Addresses[0]
+	if aws.ToString(addr.NetworkInterfaceId) == "" || aws.ToString(addr.NetworkInterfaceId) != aws.ToString(first.NatGatewayAddresses[0].NetworkInterfaceId) {
+		t.Fatalf("EIP on %s, want the first NAT's interface %s", aws.ToString(addr.NetworkInterfaceId), aws.ToString(first.NatGatewayAddresses[0].NetworkInterfaceId))
+	}
+}
+
 func TestNATGatewayAtTimeScaleZero(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	e := newEnv(t, awssim.WithTimeScale(0), awssim.WithStateFile(path))

@@ -502,3 +502,75 @@ func TestDescribeMaxResultsLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestModifySubnetMapPublicIpOnLaunch(t *testing.T) {
+	e := newEnv(t)
+	sub := e.subnet(t, e.vpc(t, "10.0.0.0/16"), "10.0.1.0/24", "us-east-1a")
+	mapped := func() bool {
+		out := mustDo(e.ec2.DescribeSubnets(ctx(), &ec2.DescribeSubnetsInput{SubnetIds: []string{sub}}))(t)
+		return aws.ToBool(out.Subnets[0].MapPublicIpOnLaunch)
+	}
+	if mapped() {
+		t.Fatalf("a new subnet maps public IPs on launch")
+	}
+	for _, want := range []bool{true, false} {
+		mustDo(e.ec2.ModifySubnetAttribute(ctx(), &ec2.ModifySubnetAttributeInput{SubnetId: aws.String(sub),
+			MapPublicIpOnLaunch: &types.AttributeBooleanValue{Value: aws.Bool(want)}}))(t)
+		if got := mapped(); got != want {
+			t.Fatalf("after setting MapPublicIpOnLaunch=%v, DescribeSubnets reads %v", want, got)
+		}
+	}
+}
+
+func TestTagSpecificationsOnGatewaysAndAddresses(t *testing.T) {
+	e := newEnv(t, awssim.WithTimeScale(0))
+	vpcID := e.vpc(t, "10.0.0.0/16")
+	sub := e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a")
+	igw := mustDo(e.ec2.CreateInternetGateway(ctx(), &ec2.CreateInternetGatewayInput{
+		TagSpecifications: tagSpec(types.ResourceTypeInternetGateway, "owner", "igw")}))(t).InternetGateway
+	mustDo(e.ec2.AttachInternetGateway(ctx(), &ec2.AttachInternetGatewayInput{InternetGatewayId: igw.InternetGatewayId, VpcId: aws.String(vpcID)}))(t)
+	eip := mustDo(e.ec2.AllocateAddress(ctx(), &ec2.AllocateAddressInput{Domain: types.DomainTypeVpc,
+		TagSpecifications: tagSpec(types.ResourceTypeElasticIp, "owner", "eip")}))(t)
+	nat := mustDo(e.ec2.CreateNatGateway(ctx(), &ec2.CreateNatGatewayInput{SubnetId: aws.String(sub), AllocationId: eip.AllocationId,
+		TagSpecifications: tagSpec(types.ResourceTypeNatgateway, "owner", "nat")}))(t).NatGateway
+	// Untagged neighbours, so that a filter which matches everything fails the test.
+	e.igw(t, "")
+	e.eip(t)
+
+	for _, tc := range []struct {
+		owner, id string
+		find      func(filters []types.Filter) (ids []string, tags [][]types.Tag)
+	}{
+		{"igw", aws.ToString(igw.InternetGatewayId), func(f []types.Filter) (ids []string, tags [][]types.Tag) {
+			for _, g := range mustDo(e.ec2.DescribeInternetGateways(ctx(), &ec2.DescribeInternetGatewaysInput{Filters: f}))(t).InternetGateways {
+				ids, tags = append(ids, aws.ToString(g.InternetGatewayId)), append(tags, g.Tags)
+			}
+			return ids, tags
+		}},
+		{"eip", aws.ToString(eip.AllocationId), func(f []types.Filter) (ids []string, tags [][]types.Tag) {
+			for _, a := range mustDo(e.ec2.DescribeAddresses(ctx(), &ec2.DescribeAddressesInput{Filters: f}))(t).Addresses {
+				ids, tags = append(ids, aws.ToString(a.AllocationId)), append(tags, a.Tags)
+			}
+			return ids, tags
+		}},
+		{"nat", aws.ToString(nat.NatGatewayId), func(f []types.Filter) (ids []string, tags [][]types.Tag) {
+			for _, n := range mustDo(e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{Filter: f}))(t).NatGateways {
+				ids, tags = append(ids, aws.ToString(n.NatGatewayId)), append(tags, n.Tags)
+			}
+			return ids, tags
+		}},
+	} {
+		t.Run(tc.owner, func(t *testing.T) {
+			ids, tags := tc.find([]types.Filter{filter("tag:owner", tc.owner)})
+			if !slices.Equal(ids, []string{tc.id}) {
+				t.Fatalf("tag:owner=%s found %v, want [%s]", tc.owner, ids, tc.id)
+			}
+			if len(tags[0]) != 1 || aws.ToString(tags[0][0].Key) != "owner" || aws.ToString(tags[0][0].Value) != tc.owner {
+				t.Fatalf("tags = %+v", tags[0])
+			}
+			if ids, _ := tc.find([]types.Filter{filter("tag-key", "owner")}); len(ids) != 1 {
+				t.Fatalf("tag-key=owner found %v, want only %s", ids, tc.id)
+			}
+		})
+	}
+}
