@@ -358,28 +358,28 @@ func TestPaginationHidesResourcesFromCallersThatDoNotPage(t *testing.T) {
 
 func TestDeleteVpcBlockedByEachDependency(t *testing.T) {
 	for name, tc := range map[string]struct {
-		add    func(e *env, vpcID string) (cleanup func())
+		add    func(t *testing.T, e *env, vpcID string) (cleanup func())
 		blocks bool
 	}{
-		"subnet": {func(e *env, vpcID string) func() {
+		"subnet": {func(t *testing.T, e *env, vpcID string) func() {
 			id := e.subnet(t, vpcID, "10.0.1.0/24", "us-east-1a")
 			return func() { mustDo(e.ec2.DeleteSubnet(ctx(), &ec2.DeleteSubnetInput{SubnetId: aws.String(id)}))(t) }
 		}, true},
-		"attached internet gateway": {func(e *env, vpcID string) func() {
+		"attached internet gateway": {func(t *testing.T, e *env, vpcID string) func() {
 			id := e.igw(t, vpcID)
 			return func() {
 				mustDo(e.ec2.DetachInternetGateway(ctx(), &ec2.DetachInternetGatewayInput{InternetGatewayId: aws.String(id), VpcId: aws.String(vpcID)}))(t)
 			}
 		}, true},
-		"security group": {func(e *env, vpcID string) func() {
+		"security group": {func(t *testing.T, e *env, vpcID string) func() {
 			id := mustDo(e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{GroupName: aws.String("x"), Description: aws.String("x"), VpcId: aws.String(vpcID)}))(t).GroupId
 			return func() { mustDo(e.ec2.DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: id}))(t) }
 		}, true},
-		"route table": {func(e *env, vpcID string) func() {
+		"route table": {func(t *testing.T, e *env, vpcID string) func() {
 			id := mustDo(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(vpcID)}))(t).RouteTable.RouteTableId
 			return func() { mustDo(e.ec2.DeleteRouteTable(ctx(), &ec2.DeleteRouteTableInput{RouteTableId: id}))(t) }
 		}, true},
-		"detached internet gateway": {func(e *env, vpcID string) func() {
+		"detached internet gateway": {func(t *testing.T, e *env, vpcID string) func() {
 			e.igw(t, "")
 			return func() {}
 		}, false},
@@ -387,7 +387,7 @@ func TestDeleteVpcBlockedByEachDependency(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			vpcID := e.vpc(t, "10.0.0.0/16")
-			cleanup := tc.add(e, vpcID)
+			cleanup := tc.add(t, e, vpcID)
 			_, err := e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(vpcID)})
 			if !tc.blocks {
 				if err != nil {
