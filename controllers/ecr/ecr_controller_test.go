@@ -333,6 +333,31 @@ var _ = Describe("ECR stage", func() {
 			repaired(func() bool { return strings.Contains(a.policy(), `"countNumber":5}`) }, "differed from the spec", "RepairedLifecyclePolicy: Restored the lifecycle policy")
 		})
 
+		It("puts back a removed ownership tag on the repository status records, and still deletes it", func() {
+			arn := a.get().Status.Repository.ARN
+			ownerTag := func() string {
+				out, err := a.ecr().ListTagsForResource(ctx, &awsecr.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+				if err != nil {
+					return ""
+				}
+				return cloud.FromECR(out.Tags)[cloud.TagOwner]
+			}
+			untag := func() {
+				_, err := a.ecr().UntagResource(ctx, &awsecr.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{cloud.TagOwner}})
+				Expect(err).NotTo(HaveOccurred())
+			}
+			untag()
+			a.nudge()
+			repaired(func() bool { return ownerTag() == a.fd.Namespace+"/web" },
+				"ownership tag "+cloud.TagOwner+" removed from repository "+a.repo, "RepairedRepository: Restored ownership tags")
+			Expect(a.condition(v1alpha1.ConditionStalled).Status).To(BeEmpty())
+
+			By("deleting it although the tag is gone again")
+			untag()
+			a.deleteAndWait()
+			Expect(a.live()).To(BeEmpty())
+		})
+
 		It("re-creates a deleted URI parameter", func() {
 			_, err := a.ssm().DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(a.param)})
 			Expect(err).NotTo(HaveOccurred())

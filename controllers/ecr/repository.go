@@ -214,8 +214,9 @@ func (p *pass) findRepository(ctx context.Context, name string) (*ecrtypes.Repos
 	return &out.Repositories[0], nil
 }
 
-// checkRepositoryOwner refuses a repository without this object's owner tag (never
-// hijack), and puts back ownership tags that went missing on one that is ours.
+// checkRepositoryOwner refuses a repository that is neither recorded in status nor tagged
+// with this object's owner tag (never hijack), and puts back ownership tags that went
+// missing on one that is ours.
 func (p *pass) checkRepositoryOwner(ctx context.Context, repo *ecrtypes.Repository) error {
 	name, arn := aws.ToString(repo.RepositoryName), aws.ToString(repo.RepositoryArn)
 	out, err := p.ecr.ListTagsForResource(ctx, &ecr.ListTagsForResourceInput{ResourceArn: repo.RepositoryArn})
@@ -223,7 +224,7 @@ func (p *pass) checkRepositoryOwner(ctx context.Context, repo *ecrtypes.Reposito
 		return fmt.Errorf("list tags of repository %s: %w", name, err)
 	}
 	have := cloud.FromECR(out.Tags)
-	if !cloud.IsOwned(have, p.fd) {
+	if !cloud.IsOwned(have, p.fd) && !p.recorded(repo) {
 		if p.observe {
 			p.noteDrift(ctx, "repository %s does not carry this object's %s tag", name, cloud.TagOwner)
 			return nil
@@ -240,13 +241,30 @@ func (p *pass) checkRepositoryOwner(ctx context.Context, repo *ecrtypes.Reposito
 	if len(missing) == 0 {
 		return nil
 	}
+	_, lostOwner := missing[cloud.TagOwner]
 	if !p.observe {
 		if _, err := p.ecr.TagResource(ctx, &ecr.TagResourceInput{ResourceArn: aws.String(arn), Tags: cloud.ToECR(missing)}); err != nil {
 			return fmt.Errorf("tag repository %s: %w", name, err)
 		}
+		if lostOwner {
+			p.event("RepairedRepository", "Update", "Restored ownership tags %s of ECR repository %s, which status records as this object's",
+				strings.Join(keys(missing), ", "), name)
+		}
+	}
+	if lostOwner {
+		p.noteDrift(ctx, "ownership tag %s removed from repository %s, which status records as this object's (tags %s)",
+			cloud.TagOwner, name, strings.Join(keys(missing), ", "))
+		return nil
 	}
 	p.noteDrift(ctx, "repository %s tags %s differed from the spec", name, strings.Join(keys(missing), ", "))
 	return nil
+}
+
+// recorded reports whether status records repo as this object's: it created or adopted
+// it, so a removed ownership tag does not make it foreign.
+func (p *pass) recorded(repo *ecrtypes.Repository) bool {
+	arn := p.fd.Status.Repository.ARN
+	return arn != "" && arn == aws.ToString(repo.RepositoryArn)
 }
 
 func (p *pass) createRepository(ctx context.Context, name string) (*ecrtypes.Repository, error) {
@@ -343,7 +361,8 @@ func (p *pass) imageCount(ctx context.Context, name string) (int32, error) {
 	return n, nil
 }
 
-// deleteRepository deletes the repository with every image in it (force), if it is ours.
+// deleteRepository deletes the repository with every image in it (force), if it is ours:
+// recorded in status, or carrying this object's owner tag.
 func (p *pass) deleteRepository(ctx context.Context) error {
 	st := &p.fd.Status.Repository
 	name := st.Name
@@ -361,7 +380,7 @@ func (p *pass) deleteRepository(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("list tags of repository %s: %w", name, err)
 	}
-	if !cloud.IsOwned(cloud.FromECR(out.Tags), p.fd) {
+	if !cloud.IsOwned(cloud.FromECR(out.Tags), p.fd) && !p.recorded(repo) {
 		log.FromContext(ctx).Info("Left ECR repository alone: not owned by this object", "repositoryName", name)
 		*st = v1alpha1.RepositoryStatus{ParameterName: st.ParameterName}
 		return nil

@@ -575,3 +575,79 @@ func TestStageReportsARepositoryThatExistsButCannotBeFound(t *testing.T) {
 		t.Fatalf("next pass %+v", res)
 	}
 }
+
+func TestStageKeepsItsRecordedRepositoryWhoseOwnershipTagWasRemoved(t *testing.T) {
+	e := newStageEnv(t)
+	fd := newFD()
+	e.reconcile(fd)
+	arn := e.describe().RepositoryArn
+	untag := func() {
+		t.Helper()
+		if _, err := e.ecr.UntagResource(context.Background(), &awsecr.UntagResourceInput{ResourceArn: arn,
+			TagKeys: []string{cloud.TagOwner, cloud.TagStage, cloud.TagResource, cloud.TagUID}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	untag()
+	e.events()
+
+	// Status records the repository: it is still ours, and its tags are put back.
+	if res := e.reconcile(fd); !res.Done {
+		t.Fatalf("result %+v: a repository status records must not stall on a removed tag", res)
+	}
+	out, err := e.ecr.ListTagsForResource(context.Background(), &awsecr.ListTagsForResourceInput{ResourceArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tags := cloud.FromECR(out.Tags); tags[cloud.TagOwner] != "shop/web" || tags[cloud.TagStage] != "ecr" || tags[cloud.TagUID] != "uid-1" {
+		t.Fatalf("tags not restored: %v", tags)
+	}
+	if !slices.ContainsFunc(fd.Status.Drift, func(d string) bool {
+		return strings.HasPrefix(d, "ecr: ownership tag flaskops.io/owner removed from repository shop-web") && strings.HasSuffix(d, ": repaired")
+	}) {
+		t.Fatalf("drift %q", fd.Status.Drift)
+	}
+	if evs := e.events(); !slices.ContainsFunc(evs, func(ev string) bool {
+		return strings.HasPrefix(ev, "Normal RepairedRepository Restored ownership tags")
+	}) {
+		t.Fatalf("events %q", evs)
+	}
+
+	// Delete removes it even without the tag, because status records it.
+	untag()
+	if res, err := e.stage.Delete(context.Background(), fd); err != nil || !res.Done {
+		t.Fatalf("delete: %+v %v", res, err)
+	}
+	if live := e.live(); len(live) != 0 {
+		t.Fatalf("left behind: %v", live)
+	}
+}
+
+func TestStageTreatsAnUnrecordedUntaggedRepositoryAsForeign(t *testing.T) {
+	e := newStageEnv(t)
+	fd := newFD()
+	e.reconcile(fd)
+	arn := e.describe().RepositoryArn
+	if _, err := e.ecr.UntagResource(context.Background(), &awsecr.UntagResourceInput{ResourceArn: arn, TagKeys: []string{cloud.TagOwner}}); err != nil {
+		t.Fatal(err)
+	}
+	// Status lost as well: nothing proves the repository is ours any more.
+	fd.Status = v1alpha1.FlaskDeploymentStatus{}
+	_, err := e.stage.Reconcile(context.Background(), fd)
+	if term, ok := stage.AsTerminal(err); !ok || term.Reason != ecr.ReasonRepositoryNotOwned {
+		t.Fatalf("error %v, want terminal %s", err, ecr.ReasonRepositoryNotOwned)
+	}
+	out, err := e.ecr.ListTagsForResource(context.Background(), &awsecr.ListTagsForResourceInput{ResourceArn: arn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := cloud.FromECR(out.Tags)[cloud.TagOwner]; ok || fd.Status.Repository.ARN != "" {
+		t.Fatalf("an unrecorded, untagged repository was taken over: tags %v status %+v", out.Tags, fd.Status.Repository)
+	}
+	if res, err := e.stage.Delete(context.Background(), fd); err != nil || !res.Done {
+		t.Fatalf("delete: %+v %v", res, err)
+	}
+	if live := e.live(); !slices.Contains(live, "ecr/repository/shop-web") {
+		t.Fatalf("an unrecorded, untagged repository was deleted: live %v", live)
+	}
+}
