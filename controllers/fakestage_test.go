@@ -17,7 +17,7 @@ import (
 // its own scenario against the one shared manager:
 //
 //	test.flaskops.io/<stage>: ready | waiting | transient-<n> | terminal | terminal-<n>
-//	test.flaskops.io/<stage>-delete: done | slow-<n>
+//	test.flaskops.io/<stage>-delete: done | slow-<n> | transient-<n> | terminal | terminal-<n>
 const annotationPrefix = "test.flaskops.io/"
 
 // callLog records, per object, the order in which stages finished deleting.
@@ -114,8 +114,14 @@ func (s *fakeStage) Delete(_ context.Context, fd *v1alpha1.FlaskDeployment) (sta
 	s.mu.Unlock()
 
 	mode := fd.Annotations[annotationPrefix+s.name+"-delete"]
-	if strings.HasPrefix(mode, "slow-") && n <= count(mode) {
+	switch {
+	case strings.HasPrefix(mode, "slow-") && n <= count(mode):
 		return stage.Waiting("WaitingForThingDeleted", time.Second, "thing-%s still deleting", s.name), nil
+	case strings.HasPrefix(mode, "transient-") && n <= count(mode):
+		return stage.Result{}, errors.New("RequestLimitExceeded: slow down")
+	case mode == "terminal" || strings.HasPrefix(mode, "terminal-") && n <= count(mode):
+		return stage.Result{}, stage.Terminalf(v1alpha1.ReasonAccessDenied,
+			"UnauthorizedOperation: not authorized to perform ec2:DeleteVpc")
 	}
 	s.log.add(key(fd), s.name)
 	return stage.Ready("gone"), nil

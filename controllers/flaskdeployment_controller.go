@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
-	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -88,7 +87,7 @@ func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 
 func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1alpha1.FlaskDeployment) (ctrl.Result, error) {
 	if err := r.resolveRegion(fd); err != nil {
-		return r.finish(ctx, fd, nil, err)
+		return r.finish(ctx, fd, summarize(fd, nil, err))
 	}
 	outcomes := make([]outcome, 0, len(r.Stages))
 	for _, s := range r.Stages {
@@ -99,20 +98,24 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 		}
 		outcomes = append(outcomes, outcome{stage: s, result: res, err: err})
 	}
-	return r.finish(ctx, fd, outcomes, nil)
+	return r.finish(ctx, fd, summarize(fd, outcomes, nil))
 }
 
-// finish writes the conditions of one pass and decides when to look again: retriable
-// errors back off, a waiting stage is polled at the soonest interval any stage asked for,
-// and everything else is looked at again after the resync period. That includes a stalled
-// object: what AWS refused may be put right outside the spec (a raised quota, a conflicting
-// resource removed), and one look per resync is no hot loop.
-func (r *FlaskDeploymentReconciler) finish(ctx context.Context, fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) (ctrl.Result, error) {
-	wasStalled := isStalled(fd)
-	s := summarize(fd, outcomes, specErr)
+// finish decides, for a converge or a deletion pass, when to look again: retriable errors
+// back off, a waiting stage is polled at the soonest interval any stage asked for, and
+// everything else is looked at again after the resync period. That includes a stalled
+// object, deleting or not: what AWS refused may be put right outside the spec (a raised
+// quota, a permission granted, a conflicting resource removed), and one look per resync is
+// no hot loop. A terminal error is never returned as reconcile.TerminalError, which would
+// leave the object alone for good: our predicates pass no status change to wake it.
+func (r *FlaskDeploymentReconciler) finish(ctx context.Context, fd *v1alpha1.FlaskDeployment, s summary) (ctrl.Result, error) {
 	if s.stalled != nil {
-		if !wasStalled {
-			r.Recorder.Eventf(fd, nil, corev1.EventTypeWarning, "Stalled", "Reconcile", "%s", s.stalled.Error())
+		if s.newlyStalled {
+			action := "Reconcile"
+			if !fd.DeletionTimestamp.IsZero() {
+				action = "Delete"
+			}
+			r.Recorder.Eventf(fd, nil, corev1.EventTypeWarning, "Stalled", action, "%s", s.stalled.Error())
 		}
 		log.FromContext(ctx).Error(s.stalled, "Stalled until the spec or AWS changes")
 	}
@@ -159,19 +162,9 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 		res, err := s.Delete(sctx, fd)
 		if err != nil {
 			err = stage.Classify(fmt.Errorf("delete %s: %w", s.Name(), err))
-			markDeleting(fd, s, stage.Result{Reason: v1alpha1.ReasonRetrying, Message: err.Error()})
-			if t, ok := stage.AsTerminal(err); ok {
-				return ctrl.Result{}, reconcile.TerminalError(t)
-			}
-			return ctrl.Result{}, err
 		}
-		if !res.Done {
-			markDeleting(fd, s, res)
-			after := res.RequeueAfter
-			if after == 0 {
-				after = 5 * time.Second
-			}
-			return ctrl.Result{RequeueAfter: r.capRequeue(after)}, nil
+		if err != nil || !res.Done {
+			return r.finish(ctx, fd, summarizeDelete(fd, outcome{stage: s, result: res, err: err}))
 		}
 	}
 	return ctrl.Result{}, r.removeFinalizer(ctx, fd)

@@ -60,6 +60,17 @@ func setAnnotation(fd *v1alpha1.FlaskDeployment, k, v string) {
 	Expect(env.Client.Patch(ctx, cur, patch)).To(Succeed())
 }
 
+// eventsIn lists the events of a namespace as "type/reason/action".
+func eventsIn(ns string) []string {
+	list := &eventsv1.EventList{}
+	Expect(env.Client.List(ctx, list, client.InNamespace(ns))).To(Succeed())
+	var out []string
+	for _, e := range list.Items {
+		out = append(out, e.Type+"/"+e.Reason+"/"+e.Action)
+	}
+	return out
+}
+
 func haveCondition(status metav1.ConditionStatus, reason string) OmegaMatcher {
 	return And(Not(BeNil()),
 		HaveField("Status", status),
@@ -146,15 +157,8 @@ var _ = Describe("FlaskDeployment orchestration", func() {
 		Expect(condition(fd, v1alpha1.ConditionRepositoryReady)).To(haveCondition(metav1.ConditionTrue, "Ready"))
 		Expect(kstatus(fd)).To(Equal(status.FailedStatus))
 
-		Eventually(func() []string {
-			list := &eventsv1.EventList{}
-			Expect(env.Client.List(ctx, list, client.InNamespace(fd.Namespace))).To(Succeed())
-			var reasons []string
-			for _, e := range list.Items {
-				reasons = append(reasons, e.Type+"/"+e.Reason)
-			}
-			return reasons
-		}, timeout, poll).Should(ContainElement("Warning/Stalled"))
+		Eventually(func() []string { return eventsIn(fd.Namespace) }, timeout, poll).
+			Should(ContainElement("Warning/Stalled/Reconcile"))
 
 		// No hot loop: a stalled object is only looked at again after the resync period (2 s
 		// here), in case AWS was put right outside the spec.
@@ -194,10 +198,25 @@ var _ = Describe("FlaskDeployment orchestration", func() {
 		}, timeout, poll).Should(BeTrue())
 
 		Expect(env.Client.Delete(ctx, fd)).To(Succeed())
-		Eventually(func() *metav1.Condition { return condition(fd, v1alpha1.ConditionDeletionBlocked) }, timeout, poll).
-			Should(And(haveCondition(metav1.ConditionTrue, "WaitingForThingDeleted"),
-				HaveField("Message", ContainSubstring("thing-alpha still deleting"))))
-		Expect(get(fd).Finalizers).To(ContainElement(controllers.Finalizer))
+		Eventually(func(g Gomega) {
+			cur := get(fd)
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionDeletionBlocked)).
+				To(And(haveCondition(metav1.ConditionTrue, "WaitingForThingDeleted"),
+					HaveField("Message", ContainSubstring("thing-alpha still deleting"))))
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionReady)).
+				To(haveCondition(metav1.ConditionFalse, v1alpha1.ReasonDeleting))
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionNetworkReady)).
+				To(haveCondition(metav1.ConditionFalse, v1alpha1.ReasonDeleting))
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionReconciling)).
+				To(haveCondition(metav1.ConditionTrue, v1alpha1.ReasonDeleting))
+			// The API server bumps the generation when deletion starts.
+			g.Expect(cur.Status.ObservedGeneration).To(Equal(cur.Generation))
+			for _, t := range []string{v1alpha1.ConditionDeletionBlocked, v1alpha1.ConditionReady,
+				v1alpha1.ConditionNetworkReady, v1alpha1.ConditionReconciling} {
+				g.Expect(meta.FindStatusCondition(cur.Status.Conditions, t).ObservedGeneration).To(Equal(cur.Generation), t)
+			}
+			g.Expect(cur.Finalizers).To(ContainElement(controllers.Finalizer))
+		}, timeout, poll).Should(Succeed())
 
 		Eventually(func() error {
 			return env.Client.Get(ctx, client.ObjectKeyFromObject(fd), &v1alpha1.FlaskDeployment{})
@@ -209,6 +228,67 @@ var _ = Describe("FlaskDeployment orchestration", func() {
 		Expect(order[len(order)-1]).To(Equal("alpha"))
 		Expect(order[:len(order)-1]).To(HaveEach("beta"))
 		Expect(alpha.Deletes(fd)).To(Equal(6))
+	})
+
+	It("retries a transient delete failure and removes the finalizer once the stage recovers", func() {
+		fd := newFD(map[string]string{annotationPrefix + "alpha-delete": "transient-8"})
+		Eventually(func() []string { return get(fd).Finalizers }, timeout, poll).Should(ContainElement(controllers.Finalizer))
+		Expect(env.Client.Delete(ctx, fd)).To(Succeed())
+
+		Eventually(func(g Gomega) {
+			cur := get(fd)
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionDeletionBlocked)).
+				To(And(haveCondition(metav1.ConditionTrue, v1alpha1.ReasonRetrying),
+					HaveField("Message", ContainSubstring("RequestLimitExceeded"))))
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionReconciling)).
+				To(haveCondition(metav1.ConditionTrue, v1alpha1.ReasonDeleting))
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionStalled)).To(BeNil())
+			g.Expect(cur.Finalizers).To(ContainElement(controllers.Finalizer))
+		}, timeout, poll).Should(Succeed())
+
+		Eventually(func() error {
+			return env.Client.Get(ctx, client.ObjectKeyFromObject(fd), &v1alpha1.FlaskDeployment{})
+		}, timeout, poll).Should(MatchError(ContainSubstring("not found")))
+	})
+
+	It("stalls a deletion on a terminal error, keeps the finalizer, and finishes once the stage is healed", func() {
+		fd := newFD(map[string]string{annotationPrefix + "alpha-delete": "terminal"})
+		Eventually(func() []string { return get(fd).Finalizers }, timeout, poll).Should(ContainElement(controllers.Finalizer))
+		Expect(env.Client.Delete(ctx, fd)).To(Succeed())
+
+		Eventually(func() *metav1.Condition { return condition(fd, v1alpha1.ConditionStalled) }, timeout, poll).
+			Should(haveCondition(metav1.ConditionTrue, v1alpha1.ReasonAccessDenied))
+		cur := get(fd)
+		Expect(cur.Finalizers).To(ContainElement(controllers.Finalizer))
+		Expect(cur.Status.ObservedGeneration).To(Equal(cur.Generation))
+		Expect(condition(fd, v1alpha1.ConditionStalled).Message).To(ContainSubstring("UnauthorizedOperation"))
+		Expect(condition(fd, v1alpha1.ConditionDeletionBlocked)).To(And(
+			haveCondition(metav1.ConditionTrue, v1alpha1.ReasonAccessDenied),
+			HaveField("Message", ContainSubstring("UnauthorizedOperation"))))
+		Expect(condition(fd, v1alpha1.ConditionReady)).To(haveCondition(metav1.ConditionFalse, v1alpha1.ReasonDeleting))
+		Expect(condition(fd, v1alpha1.ConditionReconciling)).To(BeNil())
+		Eventually(func() []string { return eventsIn(fd.Namespace) }, timeout, poll).
+			Should(ContainElement("Warning/Stalled/Delete"))
+
+		setAnnotation(fd, annotationPrefix+"alpha-delete", "done")
+		Eventually(func() error {
+			return env.Client.Get(ctx, client.ObjectKeyFromObject(fd), &v1alpha1.FlaskDeployment{})
+		}, timeout, poll).Should(MatchError(ContainSubstring("not found")))
+	})
+
+	It("looks at a stalled deletion again at the resync period, so a fix outside the spec finishes it", func() {
+		// Two failures: a resync left over from converging may cause the second pass, but
+		// only the deletion's own recheck can cause the third.
+		fd := newFD(map[string]string{annotationPrefix + "alpha-delete": "terminal-2"})
+		Eventually(func() []string { return get(fd).Finalizers }, timeout, poll).Should(ContainElement(controllers.Finalizer))
+		Expect(env.Client.Delete(ctx, fd)).To(Succeed())
+
+		Eventually(func() *metav1.Condition { return condition(fd, v1alpha1.ConditionStalled) }, timeout, poll).
+			Should(haveCondition(metav1.ConditionTrue, v1alpha1.ReasonAccessDenied))
+		Eventually(func() error {
+			return env.Client.Get(ctx, client.ObjectKeyFromObject(fd), &v1alpha1.FlaskDeployment{})
+		}, timeout, poll).Should(MatchError(ContainSubstring("not found")))
+		Expect(alpha.Deletes(fd)).To(Equal(3))
 	})
 
 	It("leaves AWS alone when the deletion policy is Retain", func() {

@@ -48,6 +48,7 @@ func (w *statusWriter) patch(ctx context.Context, fd *v1alpha1.FlaskDeployment) 
 type summary struct {
 	retriable    error
 	stalled      error
+	newlyStalled bool // this pass set Stalled: the transition deserves a Warning event
 	requeueAfter time.Duration
 }
 
@@ -100,13 +101,9 @@ func summarize(fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) 
 
 	switch {
 	case s.stalled != nil:
-		meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionStalled,
-			Status: metav1.ConditionTrue, Reason: terminalReason, Message: s.stalled.Error(), ObservedGeneration: gen})
-		meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionReconciling)
+		s.newlyStalled = setStalled(fd, terminalReason, s.stalled)
 	case ready.Status != metav1.ConditionTrue:
-		meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReconciling,
-			Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonProgressing, Message: ready.Message, ObservedGeneration: gen})
-		meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionStalled)
+		setReconciling(fd, v1alpha1.ReasonProgressing, ready.Message)
 	default:
 		meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionReconciling)
 		meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionStalled)
@@ -137,23 +134,59 @@ func stageCondition(o outcome, gen int64) metav1.Condition {
 	return c
 }
 
-// markDeleting reports a stage whose resources are not gone yet.
-func markDeleting(fd *v1alpha1.FlaskDeployment, s stage.Stage, res stage.Result) {
+// summarizeDelete writes the conditions of a deletion pass that stopped at a stage whose
+// resources are not gone yet: the stage's condition and Ready say Deleting, DeletionBlocked
+// says what holds the object, and Stalled, Reconciling and observedGeneration follow the
+// rules of summarize.
+func summarizeDelete(fd *v1alpha1.FlaskDeployment, o outcome) summary {
 	gen := fd.Generation
-	msg := fmt.Sprintf("deleting %s: %s", s.Name(), orDefault(res.Message, "in progress"))
-	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: s.Condition(),
-		Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonDeleting, Message: msg, ObservedGeneration: gen})
+	var s summary
+	reason, msg := orDefault(o.result.Reason, v1alpha1.ReasonDeleting),
+		fmt.Sprintf("deleting %s: %s", o.stage.Name(), orDefault(o.result.Message, "in progress"))
+	switch t, isTerminal := stage.AsTerminal(o.err); {
+	case isTerminal:
+		s.stalled, reason, msg = o.err, t.Reason, o.err.Error()
+	case o.err != nil:
+		s.retriable, reason, msg = o.err, v1alpha1.ReasonRetrying, o.err.Error()
+	default:
+		// A stage that is still deleting is polled even if it named no interval.
+		s.requeueAfter = o.result.RequeueAfter
+		if s.requeueAfter == 0 {
+			s.requeueAfter = 5 * time.Second
+		}
+	}
+	for _, typ := range []string{o.stage.Condition(), v1alpha1.ConditionReady} {
+		meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: typ,
+			Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonDeleting, Message: msg, ObservedGeneration: gen})
+	}
 	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionDeletionBlocked,
-		Status: metav1.ConditionTrue, Reason: orDefault(res.Reason, v1alpha1.ReasonDeleting), Message: msg, ObservedGeneration: gen})
-	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReady,
-		Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonDeleting, Message: msg, ObservedGeneration: gen})
-	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReconciling,
-		Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonDeleting, Message: msg, ObservedGeneration: gen})
+		Status: metav1.ConditionTrue, Reason: reason, Message: msg, ObservedGeneration: gen})
+	if s.stalled != nil {
+		s.newlyStalled = setStalled(fd, reason, s.stalled)
+	} else {
+		setReconciling(fd, v1alpha1.ReasonDeleting, msg)
+	}
 	fd.Status.Message = msg
+	if s.retriable == nil {
+		fd.Status.ObservedGeneration = gen
+	}
+	return s
 }
 
-func isStalled(fd *v1alpha1.FlaskDeployment) bool {
-	return meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled)
+// setStalled reports a terminal error. Stalled replaces Reconciling: the object makes no
+// progress on its own. It returns whether the object was not stalled before.
+func setStalled(fd *v1alpha1.FlaskDeployment, reason string, err error) bool {
+	was := meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled)
+	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionStalled,
+		Status: metav1.ConditionTrue, Reason: reason, Message: err.Error(), ObservedGeneration: fd.Generation})
+	meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionReconciling)
+	return !was
+}
+
+func setReconciling(fd *v1alpha1.FlaskDeployment, reason, message string) {
+	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReconciling,
+		Status: metav1.ConditionTrue, Reason: reason, Message: message, ObservedGeneration: fd.Generation})
+	meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionStalled)
 }
 
 // serviceURL is where the app answers, derived from the load balancer's DNS name.

@@ -132,3 +132,79 @@ func TestResolveRegion(t *testing.T) {
 		t.Fatal("a changed spec.region must be refused as terminal")
 	}
 }
+
+func TestSummarizeDelete(t *testing.T) {
+	tests := []struct {
+		name            string
+		o               outcome
+		wantBlocked     string
+		wantStalled     bool
+		wantRequeue     time.Duration
+		wantRetriable   bool
+		wantObservedGen bool
+	}{
+		{
+			name:        "still deleting: polled at the stage's interval",
+			o:           outcome{stage: network, result: stage.Waiting("WaitingForNATGateway", 15*time.Second, "nat deleting")},
+			wantBlocked: "WaitingForNATGateway", wantRequeue: 15 * time.Second, wantObservedGen: true,
+		},
+		{
+			name:        "still deleting without an interval: polled anyway",
+			o:           outcome{stage: network},
+			wantBlocked: v1alpha1.ReasonDeleting, wantRequeue: 5 * time.Second, wantObservedGen: true,
+		},
+		{
+			name:        "retriable error: observedGeneration is not advanced",
+			o:           outcome{stage: network, err: errors.New("throttled")},
+			wantBlocked: v1alpha1.ReasonRetrying, wantRetriable: true,
+		},
+		{
+			name:        "terminal error stalls",
+			o:           outcome{stage: network, err: stage.Terminalf(v1alpha1.ReasonAccessDenied, "UnauthorizedOperation")},
+			wantBlocked: v1alpha1.ReasonAccessDenied, wantStalled: true, wantObservedGen: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fd := &v1alpha1.FlaskDeployment{}
+			fd.Generation = 3
+			s := summarizeDelete(fd, tt.o)
+			if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionDeletionBlocked); c == nil || c.Reason != tt.wantBlocked {
+				t.Errorf("DeletionBlocked = %+v, want reason %s", c, tt.wantBlocked)
+			}
+			if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionReady); c == nil || c.Reason != v1alpha1.ReasonDeleting {
+				t.Errorf("Ready = %+v, want reason %s", c, v1alpha1.ReasonDeleting)
+			}
+			if got := meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled); got != tt.wantStalled {
+				t.Errorf("Stalled = %v, want %v", got, tt.wantStalled)
+			}
+			if got := meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionReconciling); got == tt.wantStalled {
+				t.Errorf("Reconciling = %v, want %v", got, !tt.wantStalled)
+			}
+			if s.requeueAfter != tt.wantRequeue {
+				t.Errorf("requeueAfter = %v, want %v", s.requeueAfter, tt.wantRequeue)
+			}
+			if (s.retriable != nil) != tt.wantRetriable {
+				t.Errorf("retriable = %v, want %v", s.retriable, tt.wantRetriable)
+			}
+			if got := fd.Status.ObservedGeneration == 3; got != tt.wantObservedGen {
+				t.Errorf("observedGeneration = %d, want advanced=%v", fd.Status.ObservedGeneration, tt.wantObservedGen)
+			}
+		})
+	}
+}
+
+// The Warning event is sent on the transition to Stalled, not on every recheck.
+func TestNewlyStalledOnlyOnTransition(t *testing.T) {
+	fd := &v1alpha1.FlaskDeployment{}
+	terminal := outcome{stage: network, err: stage.Terminalf(v1alpha1.ReasonAccessDenied, "UnauthorizedOperation")}
+	if !summarizeDelete(fd, terminal).newlyStalled {
+		t.Fatal("the first stalled pass must be reported as newly stalled")
+	}
+	if summarizeDelete(fd, terminal).newlyStalled {
+		t.Fatal("a recheck of a stalled object must not be reported as newly stalled")
+	}
+	if !summarize(&v1alpha1.FlaskDeployment{}, []outcome{terminal}, nil).newlyStalled {
+		t.Fatal("summarize must report the transition too")
+	}
+}
