@@ -230,7 +230,7 @@ func maxResults(p *Params, lim pageLimits, idParam string) (int, error) {
 
 // describe implements the common shape of Describe*: explicit IDs (each must exist, else
 // notFound), Filters, and pagination within lim when no IDs are given.
-func describe[T any](c *Call, r *ec2Region, all map[string]*T, idParam, notFound, noun string,
+func describe[T any](c *Call, r *ec2Region, all map[string]*T, idParam string, notFound func(id string) *APIError,
 	fields func(*T) func(string) ([]string, bool), lim pageLimits) ([]*T, string, error) {
 	size := 0
 	if lim != notPaginated {
@@ -244,7 +244,7 @@ func describe[T any](c *Call, r *ec2Region, all map[string]*T, idParam, notFound
 	if len(ids) > 0 {
 		for _, id := range ids {
 			if _, ok := all[id]; !ok {
-				return nil, "", Errorf(notFound, "The %s ID '%s' does not exist", noun, id)
+				return nil, "", notFound(id)
 			}
 		}
 		candidates = ids
@@ -266,6 +266,11 @@ func describe[T any](c *Call, r *ec2Region, all map[string]*T, idParam, notFound
 		return matched, "", nil
 	}
 	return Paginate(matched, c.Params.String("NextToken"), size, c.sim.PageSize())
+}
+
+// idNotFound is the usual "The vpc ID 'vpc-1' does not exist" error of an unknown ID.
+func idNotFound(code, noun string) func(id string) *APIError {
+	return func(id string) *APIError { return Errorf(code, "The %s ID '%s' does not exist", noun, id) }
 }
 
 // fieldMap adapts a map of filter name to values into MatchFilters' lookup.

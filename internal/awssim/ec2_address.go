@@ -74,7 +74,7 @@ func (s *ec2State) allocateAddress(c *Call) (any, error) {
 // describeAddresses is not paginated on AWS either.
 func (s *ec2State) describeAddresses(c *Call) (any, error) {
 	r := s.region(c)
-	list, _, err := describe(c, r, r.Addresses, "AllocationId", "InvalidAllocationID.NotFound", "allocation",
+	list, _, err := describe(c, r, r.Addresses, "AllocationId", idNotFound("InvalidAllocationID.NotFound", "allocation"),
 		func(a *address) func(string) ([]string, bool) {
 			x := r.addressXML(a)
 			return fieldMap(map[string][]string{

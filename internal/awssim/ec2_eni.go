@@ -83,7 +83,7 @@ func (r *ec2Region) eniXML(e *eni) networkInterfaceXML {
 
 func (s *ec2State) describeNetworkInterfaces(c *Call) (any, error) {
 	r := s.region(c)
-	page, next, err := describe(c, r, r.ENIs, "NetworkInterfaceId", "InvalidNetworkInterfaceID.NotFound", "network interface",
+	page, next, err := describe(c, r, r.ENIs, "NetworkInterfaceId", idNotFound("InvalidNetworkInterfaceID.NotFound", "network interface"),
 		func(e *eni) func(string) ([]string, bool) {
 			x := r.eniXML(e)
 			m := map[string][]string{

@@ -118,7 +118,7 @@ func (s *ec2State) deleteInternetGateway(c *Call) (any, error) {
 
 func (s *ec2State) describeInternetGateways(c *Call) (any, error) {
 	r := s.region(c)
-	page, next, err := describe(c, r, r.IGWs, "InternetGatewayId", "InvalidInternetGatewayID.NotFound", "internetGateway",
+	page, next, err := describe(c, r, r.IGWs, "InternetGatewayId", idNotFound("InvalidInternetGatewayID.NotFound", "internetGateway"),
 		func(g *internetGW) func(string) ([]string, bool) {
 			m := map[string][]string{"internet-gateway-id": {g.ID}, "owner-id": {Account}, "attachment.vpc-id": nil, "attachment.state": nil}
 			if g.VpcID != "" {

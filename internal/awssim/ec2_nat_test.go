@@ -1,6 +1,7 @@
 package awssim_test
 
 import (
+	"errors"
 	"net/http/httptest"
 	"path/filepath"
 	"testing"
@@ -9,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/flaskops/flask-operator/internal/awssim"
 )
@@ -349,5 +351,35 @@ func TestTimeScaleOnTheWallClock(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if s := e.natState(t, aws.ToString(nat.NatGatewayId)); s != types.NatGatewayStateAvailable {
 		t.Fatalf("NAT state %s after the scaled delay", s)
+	}
+}
+
+func TestNATGatewayNotFoundHasOneMessage(t *testing.T) {
+	e := newEnv(t)
+	const id = "nat-00000000000000000"
+	rt := mustDo(e.ec2.CreateRouteTable(ctx(), &ec2.CreateRouteTableInput{VpcId: aws.String(e.vpc(t, "10.0.0.0/16"))}))(t).RouteTable.RouteTableId
+	for name, call := range map[string]func() error{
+		"DescribeNatGateways": func() error {
+			_, err := e.ec2.DescribeNatGateways(ctx(), &ec2.DescribeNatGatewaysInput{NatGatewayIds: []string{id}})
+			return err
+		},
+		"DeleteNatGateway": func() error {
+			_, err := e.ec2.DeleteNatGateway(ctx(), &ec2.DeleteNatGatewayInput{NatGatewayId: aws.String(id)})
+			return err
+		},
+		"CreateRoute": func() error {
+			_, err := e.ec2.CreateRoute(ctx(), &ec2.CreateRouteInput{RouteTableId: rt, DestinationCidrBlock: aws.String("0.0.0.0/0"), NatGatewayId: aws.String(id)})
+			return err
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := call()
+			expectCode(t, err, "NatGatewayNotFound")
+			var apiErr smithy.APIError
+			errors.As(err, &apiErr) // an API error: expectCode checked
+			if apiErr.ErrorMessage() != "The Nat Gateway "+id+" was not found" {
+				t.Fatalf("message %q", apiErr.ErrorMessage())
+			}
+		})
 	}
 }

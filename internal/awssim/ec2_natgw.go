@@ -172,17 +172,22 @@ type createNatGatewayXML struct {
 	NatGateway  natGatewayXML `xml:"natGateway"`
 }
 
+// natGatewayNotFound is AWS's one NatGatewayNotFound message, for Describe, Delete and routes.
+func natGatewayNotFound(id string) *APIError {
+	return Errorf("NatGatewayNotFound", "The Nat Gateway %s was not found", id)
+}
+
 func (r *ec2Region) getNatGateway(id string) (*natGateway, error) {
 	n, ok := r.NatGateways[id]
 	if !ok {
-		return nil, Errorf("NatGatewayNotFound", "The Nat Gateway %s was not found", id)
+		return nil, natGatewayNotFound(id)
 	}
 	return n, nil
 }
 
 func (s *ec2State) describeNatGateways(c *Call) (any, error) {
 	r := s.region(c)
-	page, next, err := describe(c, r, r.NatGateways, "NatGatewayId", "NatGatewayNotFound", "NAT gateway",
+	page, next, err := describe(c, r, r.NatGateways, "NatGatewayId", natGatewayNotFound,
 		func(n *natGateway) func(string) ([]string, bool) {
 			return fieldMap(map[string][]string{
 				"nat-gateway-id": {n.ID}, "state": {n.state(c.Now)}, "subnet-id": {n.SubnetID}, "vpc-id": {n.VpcID},

@@ -132,7 +132,7 @@ func (s *ec2State) createRouteTable(c *Call) (any, error) {
 
 func (s *ec2State) describeRouteTables(c *Call) (any, error) {
 	r := s.region(c)
-	page, next, err := describe(c, r, r.RouteTables, "RouteTableId", "InvalidRouteTableID.NotFound", "routeTable",
+	page, next, err := describe(c, r, r.RouteTables, "RouteTableId", idNotFound("InvalidRouteTableID.NotFound", "routeTable"),
 		func(rt *routeTable) func(string) ([]string, bool) {
 			m := map[string][]string{"route-table-id": {rt.ID}, "vpc-id": {rt.VpcID}, "owner-id": {Account},
 				"association.main": {boolStr(rt.isMain())}}

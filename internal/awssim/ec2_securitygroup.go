@@ -217,7 +217,7 @@ func (s *ec2State) describeSecurityGroups(c *Call) (any, error) {
 		}
 		lim = notPaginated
 	}
-	page, next, err := describe(c, r, r.SecurityGroups, "GroupId", "InvalidGroup.NotFound", "security group",
+	page, next, err := describe(c, r, r.SecurityGroups, "GroupId", idNotFound("InvalidGroup.NotFound", "security group"),
 		func(sg *securityGroup) func(string) ([]string, bool) {
 			m := map[string][]string{"group-id": {sg.ID}, "group-name": {sg.Name}, "vpc-id": {sg.VpcID},
 				"description": {sg.Description}, "owner-id": {Account},

@@ -117,7 +117,7 @@ func (s *ec2State) createSubnet(c *Call) (any, error) {
 
 func (s *ec2State) describeSubnets(c *Call) (any, error) {
 	r := s.region(c)
-	page, next, err := describe(c, r, r.Subnets, "SubnetId", "InvalidSubnetID.NotFound", "subnet", func(sn *subnet) func(string) ([]string, bool) {
+	page, next, err := describe(c, r, r.Subnets, "SubnetId", idNotFound("InvalidSubnetID.NotFound", "subnet"), func(sn *subnet) func(string) ([]string, bool) {
 		return fieldMap(map[string][]string{
 			"subnet-id": {sn.ID}, "vpc-id": {sn.VpcID}, "cidr-block": {sn.CIDR}, "cidr": {sn.CIDR}, "cidrBlock": {sn.CIDR},
 			"availability-zone": {sn.AZ}, "availabilityZone": {sn.AZ}, "availability-zone-id": {zoneID(r.Name, sn.AZ)},

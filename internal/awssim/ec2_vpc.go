@@ -84,7 +84,7 @@ func (s *ec2State) createVpc(c *Call) (any, error) {
 
 func (s *ec2State) describeVpcs(c *Call) (any, error) {
 	r := s.region(c)
-	page, next, err := describe(c, r, r.Vpcs, "VpcId", "InvalidVpcID.NotFound", "vpc", func(v *vpc) func(string) ([]string, bool) {
+	page, next, err := describe(c, r, r.Vpcs, "VpcId", idNotFound("InvalidVpcID.NotFound", "vpc"), func(v *vpc) func(string) ([]string, bool) {
 		return fieldMap(map[string][]string{
 			"vpc-id": {v.ID}, "cidr": {v.CIDR}, "cidr-block": {v.CIDR}, "cidr-block-association.cidr-block": {v.CIDR},
 			"state": {"available"}, "is-default": {"false"}, "owner-id": {Account}, "dhcp-options-id": {"dopt-00000000000000001"},
