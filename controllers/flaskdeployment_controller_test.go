@@ -127,7 +127,13 @@ var _ = Describe("FlaskDeployment orchestration", func() {
 			HaveField("Message", "waiting for thing-alpha (pending)")))
 		Expect(condition(fd, v1alpha1.ConditionReconciling)).To(haveCondition(metav1.ConditionTrue, v1alpha1.ReasonProgressing))
 		Expect(condition(fd, v1alpha1.ConditionStalled)).To(BeNil())
-		Expect(get(fd).Status.Message).To(Equal("waiting for thing-alpha (pending)"))
+		cur := get(fd)
+		Expect(cur.Status.Message).To(Equal("waiting for thing-alpha (pending)"))
+		// Waiting is a finished evaluation of the spec, unlike a failed call.
+		Expect(cur.Status.ObservedGeneration).To(Equal(cur.Generation))
+		for _, c := range cur.Status.Conditions {
+			Expect(c.ObservedGeneration).To(Equal(cur.Generation), c.Type)
+		}
 		Expect(kstatus(fd)).To(Equal(status.InProgressStatus))
 		// A waiting stage is polled again, not forgotten.
 		passes := alpha.Reconciles(fd)
@@ -135,11 +141,26 @@ var _ = Describe("FlaskDeployment orchestration", func() {
 	})
 
 	It("retries a transient failure until the stage recovers", func() {
-		fd := newFD(map[string]string{annotationPrefix + "alpha": "transient-3"})
+		// Eight failures keep the backoff going for over a second, long enough to watch.
+		fd := newFD(map[string]string{annotationPrefix + "alpha": "transient-8"})
+		Eventually(func(g Gomega) {
+			cur := get(fd)
+			network := meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionNetworkReady)
+			g.Expect(network).To(haveCondition(metav1.ConditionUnknown, v1alpha1.ReasonRetrying))
+			g.Expect(network.Message).To(ContainSubstring("RequestLimitExceeded"))
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionReady)).
+				To(haveCondition(metav1.ConditionUnknown, v1alpha1.ReasonRetrying))
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionReconciling)).
+				To(haveCondition(metav1.ConditionTrue, v1alpha1.ReasonProgressing))
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionStalled)).To(BeNil())
+			// A pass that failed did not finish evaluating the spec.
+			g.Expect(cur.Status.ObservedGeneration).To(BeNumerically("<", cur.Generation))
+		}, timeout, poll).Should(Succeed())
+
 		Eventually(func() bool {
 			return meta.IsStatusConditionTrue(get(fd).Status.Conditions, v1alpha1.ConditionReady)
 		}, timeout, poll).Should(BeTrue())
-		Expect(alpha.Reconciles(fd)).To(BeNumerically(">=", 4))
+		Expect(alpha.Reconciles(fd)).To(BeNumerically(">=", 9))
 		Expect(condition(fd, v1alpha1.ConditionNetworkReady)).To(HaveField("Message", "recovered"))
 		Expect(get(fd).Status.ObservedGeneration).To(Equal(get(fd).Generation))
 	})
