@@ -1,11 +1,14 @@
 package network_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -44,6 +47,7 @@ type rig struct {
 	stage  *network.Stage
 	events *events.FakeRecorder
 	crash  *crasher
+	sent   *recorder // the stage's requests
 }
 
 func newRig(t testing.TB, opts ...awssim.Option) *rig {
@@ -62,14 +66,15 @@ func newRigWithRetries(t testing.TB, attempts int, opts ...awssim.Option) *rig {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	base := simConfig(srv.URL)
-	crash := &crasher{inner: awshttp.NewBuildableClient()}
+	sent := &recorder{inner: awshttp.NewBuildableClient()}
+	crash := &crasher{inner: sent}
 	stageCfg := base.Copy()
 	stageCfg.HTTPClient = crash
 	stageCfg.RetryMaxAttempts = attempts
 	stageClient := ec2.NewFromConfig(stageCfg)
 	rec := events.NewFakeRecorder(1000)
 	return &rig{
-		t: t, sim: sim, clock: clock, ec2: ec2.NewFromConfig(base), events: rec, crash: crash,
+		t: t, sim: sim, clock: clock, ec2: ec2.NewFromConfig(base), events: rec, crash: crash, sent: sent,
 		stage: network.New(func(string) cloud.NetworkEC2 { return stageClient }, rec),
 	}
 }
@@ -113,6 +118,41 @@ func (c *crasher) Do(req *http.Request) (*http.Response, error) {
 		return nil, context.Canceled
 	}
 	return resp, err
+}
+
+// recorder is an HTTP client that keeps the parameters of every EC2 request it sends, for
+// the few tests where the request is the behaviour (the ClientToken of a create).
+type recorder struct {
+	inner aws.HTTPClient
+	mu    sync.Mutex
+	forms []url.Values
+}
+
+func (r *recorder) Do(req *http.Request) (*http.Response, error) {
+	body, err := io.ReadAll(req.Body)
+	if err != nil {
+		return nil, err
+	}
+	req.Body = io.NopCloser(bytes.NewReader(body))
+	if form, err := url.ParseQuery(string(body)); err == nil {
+		r.mu.Lock()
+		r.forms = append(r.forms, form)
+		r.mu.Unlock()
+	}
+	return r.inner.Do(req)
+}
+
+// calls returns the parameters of the requests of one EC2 action, in order.
+func (r *recorder) calls(action string) []url.Values {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []url.Values
+	for _, f := range r.forms {
+		if f.Get("Action") == action {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // arm makes the k-th call from now crash (0: never).
