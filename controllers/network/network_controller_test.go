@@ -147,7 +147,6 @@ var _ = Describe("Network stage", func() {
 	})
 
 	It("says what it waits for while the NAT gateway is pending", func() {
-		env.Sim.SetFaults(awssim.Faults{}) // no-op; keeps the spec independent of others
 		a := newApp("", nil).create()
 		Eventually(func(g Gomega) {
 			c := a.condition(v1alpha1.ConditionNetworkReady)
