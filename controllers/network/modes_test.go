@@ -265,16 +265,21 @@ func TestDeleteOnlyWhatIsProvablyOurs(t *testing.T) {
 	}
 }
 
-// TestDeleteWaitsOutDependencyViolation: an ENI someone else left in a subnet makes the
-// delete wait with a message, not fail; once it is gone the delete finishes.
+// TestDeleteWaitsOutDependencyViolation: a network interface someone else left in one of
+// our subnets (here a private NAT gateway's, created outside the operator) makes AWS
+// refuse the subnet's delete with DependencyViolation. The delete waits with a message,
+// not an error, and finishes once the interface is gone.
 func TestDeleteWaitsOutDependencyViolation(t *testing.T) {
 	ctx := context.Background()
 	r := newRig(t)
 	fd := newFD("team-a", "shop")
 	r.converge(fd)
-	r.sim.FailNext("ec2:DeleteSubnet", "DependencyViolation", 1)
+	held := fd.Status.Network.PrivateSubnets[0].ID
+	out, err := r.ec2.CreateNatGateway(ctx, &ec2.CreateNatGatewayInput{SubnetId: aws.String(held), ConnectivityType: ec2types.ConnectivityTypePrivate})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var res stage.Result
-	var err error
 	for range 10 {
 		if res, err = r.stage.Delete(ctx, fd); err != nil {
 			t.Fatalf("delete: %v", err)
@@ -284,8 +289,12 @@ func TestDeleteWaitsOutDependencyViolation(t *testing.T) {
 		}
 		r.clock.Advance(2 * 60e9)
 	}
-	if res.Done || res.Reason != network.ReasonWaitingForDeletion || res.RequeueAfter <= 0 {
-		t.Fatalf("want a wait on the subnet, got %+v", res)
+	if res.Done || res.Reason != network.ReasonWaitingForDeletion || res.RequeueAfter <= 0 ||
+		!strings.Contains(res.Message, "subnet "+held+" still has network interfaces") {
+		t.Fatalf("want a wait on subnet %s, got %+v", held, res)
+	}
+	if _, err := r.ec2.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: out.NatGateway.NatGatewayId}); err != nil {
+		t.Fatal(err)
 	}
 	r.deleteAll(fd)
 	if live := r.sim.ListLive(); len(live) != 0 {
