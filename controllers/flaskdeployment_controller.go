@@ -156,6 +156,7 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 	}
 	// Later stages use what earlier ones created (ECS tasks hold ENIs in the subnets), so
 	// a stage is deleted only once every stage after it is gone.
+	var deleted []stage.Stage
 	for i := len(r.Stages) - 1; i >= 0; i-- {
 		s := r.Stages[i]
 		sctx := log.IntoContext(ctx, log.FromContext(ctx).WithValues("stage", s.Name()))
@@ -164,8 +165,9 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 			err = stage.Classify(fmt.Errorf("delete %s: %w", s.Name(), err))
 		}
 		if err != nil || !res.Done {
-			return r.finish(ctx, fd, summarizeDelete(fd, outcome{stage: s, result: res, err: err}))
+			return r.finish(ctx, fd, summarizeDelete(fd, outcome{stage: s, result: res, err: err}, deleted))
 		}
+		deleted = append(deleted, s)
 	}
 	return ctrl.Result{}, r.removeFinalizer(ctx, fd)
 }

@@ -135,12 +135,16 @@ func stageCondition(o outcome, gen int64) metav1.Condition {
 }
 
 // summarizeDelete writes the conditions of a deletion pass that stopped at a stage whose
-// resources are not gone yet: the stage's condition and Ready say Deleting, DeletionBlocked
-// says what holds the object, and Stalled, Reconciling and observedGeneration follow the
-// rules of summarize.
-func summarizeDelete(fd *v1alpha1.FlaskDeployment, o outcome) summary {
+// resources are not gone yet: the stage's condition and Ready say Deleting, the stages
+// already deleted say Deleted, DeletionBlocked says what holds the object, and Stalled,
+// Reconciling and observedGeneration follow the rules of summarize.
+func summarizeDelete(fd *v1alpha1.FlaskDeployment, o outcome, deleted []stage.Stage) summary {
 	gen := fd.Generation
 	var s summary
+	for _, d := range deleted {
+		meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: d.Condition(),
+			Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonDeleted, Message: d.Name() + " deleted", ObservedGeneration: gen})
+	}
 	reason, msg := orDefault(o.result.Reason, v1alpha1.ReasonDeleting),
 		fmt.Sprintf("deleting %s: %s", o.stage.Name(), orDefault(o.result.Message, "in progress"))
 	switch t, isTerminal := stage.AsTerminal(o.err); {

@@ -168,12 +168,16 @@ func TestSummarizeDelete(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			fd := &v1alpha1.FlaskDeployment{}
 			fd.Generation = 3
-			s := summarizeDelete(fd, tt.o)
+			fd.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionRepositoryReady, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonReady}}
+			s := summarizeDelete(fd, tt.o, []stage.Stage{ecr})
 			if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionDeletionBlocked); c == nil || c.Reason != tt.wantBlocked {
 				t.Errorf("DeletionBlocked = %+v, want reason %s", c, tt.wantBlocked)
 			}
 			if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionReady); c == nil || c.Reason != v1alpha1.ReasonDeleting {
 				t.Errorf("Ready = %+v, want reason %s", c, v1alpha1.ReasonDeleting)
+			}
+			if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionRepositoryReady); c == nil || c.Status != metav1.ConditionFalse || c.Reason != v1alpha1.ReasonDeleted {
+				t.Errorf("RepositoryReady of the stage already deleted = %+v, want False/%s", c, v1alpha1.ReasonDeleted)
 			}
 			if got := meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled); got != tt.wantStalled {
 				t.Errorf("Stalled = %v, want %v", got, tt.wantStalled)
@@ -198,10 +202,10 @@ func TestSummarizeDelete(t *testing.T) {
 func TestNewlyStalledOnlyOnTransition(t *testing.T) {
 	fd := &v1alpha1.FlaskDeployment{}
 	terminal := outcome{stage: network, err: stage.Terminalf(v1alpha1.ReasonAccessDenied, "UnauthorizedOperation")}
-	if !summarizeDelete(fd, terminal).newlyStalled {
+	if !summarizeDelete(fd, terminal, nil).newlyStalled {
 		t.Fatal("the first stalled pass must be reported as newly stalled")
 	}
-	if summarizeDelete(fd, terminal).newlyStalled {
+	if summarizeDelete(fd, terminal, nil).newlyStalled {
 		t.Fatal("a recheck of a stalled object must not be reported as newly stalled")
 	}
 	if !summarize(&v1alpha1.FlaskDeployment{}, []outcome{terminal}, nil).newlyStalled {

@@ -21,6 +21,7 @@ const (
 	ReasonReady              = "Ready"
 	ReasonProgressing        = "Progressing"
 	ReasonDeleting           = "Deleting"
+	ReasonDeleted            = "Deleted"
 	ReasonInvalidSpec        = "InvalidSpec"
 	ReasonAWSValidationError = "AWSValidationError"
 	ReasonAccessDenied       = "AccessDenied"
