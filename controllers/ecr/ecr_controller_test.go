@@ -10,9 +10,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -32,7 +30,7 @@ const (
 
 // app is one FlaskDeployment of a spec, in a namespace of its own, with what its names are.
 type app struct {
-	fd    *v1alpha1.FlaskDeployment
+	*testenv.Object
 	repo  string // repository name
 	param string // URI parameter name
 	uri   string
@@ -48,45 +46,21 @@ func newApp(mutate func(*v1alpha1.FlaskDeployment)) *app {
 		mutate(fd)
 	}
 	repo := ns + "-web"
-	return &app{fd: fd, repo: repo, param: "/flaskops/" + ns + "/web/repository-uri",
+	return &app{Object: env.Object(ctx, fd), repo: repo, param: "/flaskops/" + ns + "/web/repository-uri",
 		uri: "123456789012.dkr.ecr." + testenv.Region + ".amazonaws.com/" + repo}
 }
 
 func (a *app) create() *app {
-	Expect(env.Client.Create(ctx, a.fd)).To(Succeed())
+	a.Create()
 	return a
-}
-
-func (a *app) get() *v1alpha1.FlaskDeployment {
-	out := &v1alpha1.FlaskDeployment{}
-	Expect(env.Client.Get(ctx, client.ObjectKeyFromObject(a.fd), out)).To(Succeed())
-	return out
-}
-
-func (a *app) condition(t string) metav1.Condition {
-	if c := meta.FindStatusCondition(a.get().Status.Conditions, t); c != nil {
-		return *c
-	}
-	return metav1.Condition{}
 }
 
 func (a *app) waitReady() {
 	Eventually(func(g Gomega) {
-		c := a.condition(v1alpha1.ConditionRepositoryReady)
+		c := a.Condition(v1alpha1.ConditionRepositoryReady)
 		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%s: %s", c.Reason, c.Message)
-		g.Expect(a.condition(v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		g.Expect(a.Condition(v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 	}, timeout, poll).Should(Succeed())
-}
-
-// nudge changes an annotation, which makes the reconciler look again (also when Stalled).
-func (a *app) nudge() {
-	cur := a.get()
-	patch := client.MergeFrom(cur.DeepCopy())
-	if cur.Annotations == nil {
-		cur.Annotations = map[string]string{}
-	}
-	cur.Annotations["test/nudge"] = time.Now().Format(time.RFC3339Nano)
-	Expect(env.Client.Patch(ctx, cur, patch)).To(Succeed())
 }
 
 func (a *app) ecr() *awsecr.Client { return env.Clients.ECR(testenv.Region) }
@@ -120,7 +94,7 @@ func (a *app) paramValue() string {
 func (a *app) live() []string {
 	var out []string
 	for _, r := range env.Sim.ListLive() {
-		if strings.Contains(r.ID, a.fd.Namespace) {
+		if strings.Contains(r.ID, a.FD.Namespace) {
 			out = append(out, r.Service+"/"+r.Type+"/"+r.ID)
 		}
 	}
@@ -138,39 +112,10 @@ func (a *app) pushImages(n int) {
 // eventReasons lists the reasons of the events recorded about the app's object.
 func (a *app) eventReasons() []string {
 	var out []string
-	for _, ev := range a.events() {
+	for _, ev := range a.Events() {
 		out = append(out, ev.Reason)
 	}
 	return out
-}
-
-// eventNotes lists "<reason>: <note>" of the events recorded about the app's object.
-func (a *app) eventNotes() []string {
-	var out []string
-	for _, ev := range a.events() {
-		out = append(out, ev.Reason+": "+ev.Note)
-	}
-	return out
-}
-
-func (a *app) events() []eventsv1.Event {
-	list := &eventsv1.EventList{}
-	Expect(env.Client.List(ctx, list, client.InNamespace(a.fd.Namespace))).To(Succeed())
-	var out []eventsv1.Event
-	for _, ev := range list.Items {
-		if ev.Regarding.Name == a.fd.Name {
-			out = append(out, ev)
-		}
-	}
-	return out
-}
-
-func (a *app) deleteAndWait() {
-	Expect(env.Client.Delete(ctx, a.get())).To(Succeed())
-	Eventually(func() bool {
-		err := env.Client.Get(ctx, client.ObjectKeyFromObject(a.fd), &v1alpha1.FlaskDeployment{})
-		return apierrors.IsNotFound(err)
-	}, timeout, poll).Should(BeTrue())
 }
 
 var _ = Describe("ECR stage", func() {
@@ -178,7 +123,7 @@ var _ = Describe("ECR stage", func() {
 		a := newApp(nil).create()
 		a.waitReady()
 
-		st := a.get().Status.Repository
+		st := a.Get().Status.Repository
 		Expect(st).To(Equal(v1alpha1.RepositoryStatus{
 			Name: a.repo, ARN: "arn:aws:ecr:us-east-1:123456789012:repository/" + a.repo, URI: a.uri,
 			RegistryID: "123456789012", ParameterName: a.param,
@@ -191,7 +136,7 @@ var _ = Describe("ECR stage", func() {
 		Expect(a.policy()).To(And(ContainSubstring(`"countNumber":5`), ContainSubstring(`"tagStatus":"untagged"`)))
 		Expect(a.paramValue()).To(Equal(a.uri))
 
-		owner := a.fd.Namespace + "/web"
+		owner := a.FD.Namespace + "/web"
 		for _, r := range env.Sim.ListLive() {
 			if r.ID == a.repo || r.ID == a.param {
 				Expect(r.Tags).To(HaveKeyWithValue(cloud.TagOwner, owner), r.Type)
@@ -204,7 +149,7 @@ var _ = Describe("ECR stage", func() {
 
 		By("counting images pushed by the pipeline")
 		a.pushImages(4) // more than one page of DescribeImages
-		Eventually(func() int32 { return a.get().Status.Repository.ImageCount }, timeout, poll).Should(Equal(int32(4)))
+		Eventually(func() int32 { return a.Get().Status.Repository.ImageCount }, timeout, poll).Should(Equal(int32(4)))
 	})
 
 	It("names the repository from spec.repository.name and honours the repository settings", func() {
@@ -216,7 +161,7 @@ var _ = Describe("ECR stage", func() {
 			fd.Spec.Repository.Encryption = v1alpha1.EncryptionKMS
 			fd.Spec.Repository.KMSKey = "1234abcd-0000"
 		})
-		a.repo = "team/" + a.fd.Namespace + "-api"
+		a.repo = "team/" + a.FD.Namespace + "-api"
 		a.create().waitReady()
 		repo, err := a.repository()
 		Expect(err).NotTo(HaveOccurred())
@@ -224,7 +169,7 @@ var _ = Describe("ECR stage", func() {
 		Expect(repo.ImageTagMutability).To(Equal(ecrtypes.ImageTagMutabilityImmutable))
 		Expect(repo.EncryptionConfiguration.EncryptionType).To(Equal(ecrtypes.EncryptionTypeKms))
 		Expect(aws.ToString(repo.EncryptionConfiguration.KmsKey)).To(HaveSuffix("/1234abcd-0000"))
-		Expect(a.get().Status.Repository.URI).To(HaveSuffix("/" + a.repo))
+		Expect(a.Get().Status.Repository.URI).To(HaveSuffix("/" + a.repo))
 	})
 
 	It("never adopts a same-named repository that is not ours, and adopts one that is", func() {
@@ -234,45 +179,45 @@ var _ = Describe("ECR stage", func() {
 		Expect(err).NotTo(HaveOccurred())
 		a.create()
 		Eventually(func(g Gomega) {
-			c := a.condition(v1alpha1.ConditionRepositoryReady)
+			c := a.Condition(v1alpha1.ConditionRepositoryReady)
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(c.Reason).To(Equal(ecr.ReasonRepositoryNotOwned))
 			g.Expect(c.Message).To(And(ContainSubstring("not owned by this FlaskDeployment"), ContainSubstring("spec.repository.name")))
-			g.Expect(a.condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
 		}, timeout, poll).Should(Succeed())
 		Consistently(func() string { return a.paramValue() }, "500ms", poll).Should(BeEmpty(), "nothing is built on a foreign repository")
-		Expect(a.get().Status.Repository.ARN).To(BeEmpty())
+		Expect(a.Get().Status.Repository.ARN).To(BeEmpty())
 		tags, err := a.ecr().ListTagsForResource(ctx, &awsecr.ListTagsForResourceInput{ResourceArn: foreign.Repository.RepositoryArn})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(tags.Tags).To(HaveLen(1), "the foreign repository is not re-tagged")
 
 		By("doing what the message says: tagging the repository as ours")
 		_, err = a.ecr().TagResource(ctx, &awsecr.TagResourceInput{ResourceArn: foreign.Repository.RepositoryArn,
-			Tags: []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.fd.Namespace + "/web")}}})
+			Tags: []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.FD.Namespace + "/web")}}})
 		Expect(err).NotTo(HaveOccurred())
-		a.nudge()
+		a.Nudge()
 		a.waitReady()
-		Expect(a.get().Status.Repository.ARN).To(Equal(aws.ToString(foreign.Repository.RepositoryArn)))
-		Expect(a.condition(v1alpha1.ConditionStalled).Status).To(BeEmpty())
+		Expect(a.Get().Status.Repository.ARN).To(Equal(aws.ToString(foreign.Repository.RepositoryArn)))
+		Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(BeEmpty())
 		tags, err = a.ecr().ListTagsForResource(ctx, &awsecr.ListTagsForResourceInput{ResourceArn: foreign.Repository.RepositoryArn})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(cloud.FromECR(tags.Tags)).To(And(HaveKeyWithValue(cloud.TagStage, "ecr"), HaveKeyWithValue(cloud.TagResource, "repository"),
-			HaveKeyWithValue(cloud.TagUID, string(a.get().UID)), HaveKeyWithValue("team", "payments")),
+			HaveKeyWithValue(cloud.TagUID, string(a.Get().UID)), HaveKeyWithValue("team", "payments")),
 			"the adopted repository gets the rest of the ownership tags")
 	})
 
 	It("adopts its own repository after the status was lost, creating nothing new", func() {
 		a := newApp(nil).create()
 		a.waitReady()
-		arn := a.get().Status.Repository.ARN
+		arn := a.Get().Status.Repository.ARN
 		creates := env.Sim.CallCount("ecr", "CreateRepository")
 
-		cur := a.get()
+		cur := a.Get()
 		patch := client.MergeFrom(cur.DeepCopy())
 		cur.Status.Repository = v1alpha1.RepositoryStatus{}
 		Expect(env.Client.Status().Patch(ctx, cur, patch)).To(Succeed())
-		a.nudge()
-		Eventually(func() string { return a.get().Status.Repository.ARN }, timeout, poll).Should(Equal(arn))
+		a.Nudge()
+		Eventually(func() string { return a.Get().Status.Repository.ARN }, timeout, poll).Should(Equal(arn))
 		a.waitReady()
 		Expect(env.Sim.CallCount("ecr", "CreateRepository")).To(Equal(creates))
 		Expect(a.live()).To(ConsistOf("ecr/repository/"+a.repo, "ssm/parameter/"+a.param))
@@ -289,7 +234,7 @@ var _ = Describe("ECR stage", func() {
 		repaired := func(check func() bool, entry, event string) {
 			sawEntry := false
 			Eventually(func(g Gomega) {
-				for _, d := range a.get().Status.Drift {
+				for _, d := range a.Get().Status.Drift {
 					if strings.HasPrefix(d, "ecr: ") && strings.Contains(d, entry) {
 						sawEntry = true
 					}
@@ -297,7 +242,7 @@ var _ = Describe("ECR stage", func() {
 				g.Expect(sawEntry).To(BeTrue(), "status.drift reports %q", entry)
 				g.Expect(check()).To(BeTrue(), "AWS is repaired")
 			}, timeout, 20*time.Millisecond).Should(Succeed())
-			Eventually(a.eventNotes, timeout, poll).Should(ContainElement(HavePrefix(event)))
+			Eventually(a.EventNotes, timeout, poll).Should(ContainElement(HavePrefix(event)))
 		}
 
 		It("turns scan-on-push back on", func() {
@@ -334,7 +279,7 @@ var _ = Describe("ECR stage", func() {
 		})
 
 		It("puts back a removed ownership tag on the repository status records, and still deletes it", func() {
-			arn := a.get().Status.Repository.ARN
+			arn := a.Get().Status.Repository.ARN
 			ownerTag := func() string {
 				out, err := a.ecr().ListTagsForResource(ctx, &awsecr.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
 				if err != nil {
@@ -347,14 +292,14 @@ var _ = Describe("ECR stage", func() {
 				Expect(err).NotTo(HaveOccurred())
 			}
 			untag()
-			a.nudge()
-			repaired(func() bool { return ownerTag() == a.fd.Namespace+"/web" },
+			a.Nudge()
+			repaired(func() bool { return ownerTag() == a.FD.Namespace+"/web" },
 				"ownership tag "+cloud.TagOwner+" removed from repository "+a.repo, "RepairedRepository: Restored ownership tags")
-			Expect(a.condition(v1alpha1.ConditionStalled).Status).To(BeEmpty())
+			Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(BeEmpty())
 
 			By("deleting it although the tag is gone again")
 			untag()
-			a.deleteAndWait()
+			a.DeleteAndWait()
 			Expect(a.live()).To(BeEmpty())
 		})
 
@@ -375,13 +320,13 @@ var _ = Describe("ECR stage", func() {
 	It("refuses an encryption change at admission, before AWS is asked", func() {
 		a := newApp(nil).create()
 		a.waitReady()
-		cur := a.get()
+		cur := a.Get()
 		patch := client.MergeFrom(cur.DeepCopy())
 		cur.Spec.Repository.Encryption = v1alpha1.EncryptionKMS
 		err := env.Client.Patch(ctx, cur, patch)
 		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%v", err)
 		Expect(err.Error()).To(And(ContainSubstring("spec.repository.encryption"), ContainSubstring("immutable")))
-		Expect(a.get().Spec.Repository.Encryption).To(Equal(v1alpha1.EncryptionAES256))
+		Expect(a.Get().Spec.Repository.Encryption).To(Equal(v1alpha1.EncryptionAES256))
 	})
 
 	It("stalls when it finds its repository encrypted otherwise than the spec says", func() {
@@ -389,15 +334,15 @@ var _ = Describe("ECR stage", func() {
 		// Ours (the owner tag) but made by hand with KMS: adopting it must not pretend it is AES256.
 		_, err := a.ecr().CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String(a.repo),
 			EncryptionConfiguration: &ecrtypes.EncryptionConfiguration{EncryptionType: ecrtypes.EncryptionTypeKms},
-			Tags:                    []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.fd.Namespace + "/web")}}})
+			Tags:                    []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.FD.Namespace + "/web")}}})
 		Expect(err).NotTo(HaveOccurred())
 		a.create()
 		Eventually(func(g Gomega) {
-			c := a.condition(v1alpha1.ConditionRepositoryReady)
+			c := a.Condition(v1alpha1.ConditionRepositoryReady)
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(c.Reason).To(Equal(ecr.ReasonEncryptionImmutable))
 			g.Expect(c.Message).To(And(ContainSubstring("encrypted with KMS"), ContainSubstring("cannot change a repository's encryption")))
-			g.Expect(a.condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
 		}, timeout, poll).Should(Succeed())
 		r, err := a.repository()
 		Expect(err).NotTo(HaveOccurred())
@@ -407,7 +352,7 @@ var _ = Describe("ECR stage", func() {
 	It("only reads under managementPolicy Observe", func() {
 		a := newApp(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }).create()
 		Eventually(func(g Gomega) {
-			c := a.condition(v1alpha1.ConditionRepositoryReady)
+			c := a.Condition(v1alpha1.ConditionRepositoryReady)
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(c.Reason).To(Equal(ecr.ReasonRepositoryNotFound))
 		}, timeout, poll).Should(Succeed())
@@ -418,9 +363,9 @@ var _ = Describe("ECR stage", func() {
 			ImageTagMutability: ecrtypes.ImageTagMutabilityImmutable})
 		Expect(err).NotTo(HaveOccurred())
 		a.pushImages(2)
-		a.nudge()
+		a.Nudge()
 		Eventually(func(g Gomega) {
-			fd := a.get()
+			fd := a.Get()
 			g.Expect(fd.Status.Repository.URI).To(Equal(a.uri))
 			g.Expect(fd.Status.Repository.ImageCount).To(Equal(int32(2)))
 			g.Expect(strings.Join(fd.Status.Drift, "\n")).To(And(ContainSubstring("imageTagMutability was IMMUTABLE"), ContainSubstring("not repaired")))
@@ -432,7 +377,7 @@ var _ = Describe("ECR stage", func() {
 		Expect(a.paramValue()).To(BeEmpty())
 
 		By("leaving AWS alone on delete")
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		_, err = a.repository()
 		Expect(err).NotTo(HaveOccurred())
 	})
@@ -441,10 +386,10 @@ var _ = Describe("ECR stage", func() {
 		a := newApp(nil).create()
 		a.waitReady()
 		a.pushImages(3)
-		Eventually(func() int32 { return a.get().Status.Repository.ImageCount }, timeout, poll).Should(Equal(int32(3)))
+		Eventually(func() int32 { return a.Get().Status.Repository.ImageCount }, timeout, poll).Should(Equal(int32(3)))
 		Expect(a.live()).To(HaveLen(5)) // repository, parameter, 3 images
 
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		Expect(a.live()).To(BeEmpty())
 		Eventually(a.eventReasons, timeout, poll).Should(ContainElements("DeletedRepository", "DeletedParameter"))
 	})
@@ -453,7 +398,7 @@ var _ = Describe("ECR stage", func() {
 		a := newApp(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain }).create()
 		a.waitReady()
 		a.pushImages(1)
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		Expect(a.live()).To(ConsistOf("ecr/repository/"+a.repo, "ssm/parameter/"+a.param, HavePrefix("ecr/image/"+a.repo+"@")))
 		Expect(a.paramValue()).To(Equal(a.uri))
 	})

@@ -29,6 +29,8 @@ func TestECRSuite(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	ctx = context.Background()
+	SetDefaultEventuallyTimeout(timeout)
+	SetDefaultEventuallyPollingInterval(poll)
 	var err error
 	env, err = testenv.Start(testenv.Options{
 		Stages: func(c *cloud.Clients, rec events.EventRecorder) []stage.Stage {

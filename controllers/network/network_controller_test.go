@@ -7,9 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -30,7 +28,7 @@ const (
 var seedCounts = map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "elastic-ip": 1, "natgateway": 1, "route-table": 2}
 
 // app is one FlaskDeployment of a spec, in a namespace of its own.
-type app struct{ fd *v1alpha1.FlaskDeployment }
+type app struct{ *testenv.Object }
 
 func newApp(ns string, mutate func(*v1alpha1.FlaskDeployment)) *app {
 	if ns == "" {
@@ -43,25 +41,12 @@ func newApp(ns string, mutate func(*v1alpha1.FlaskDeployment)) *app {
 	if mutate != nil {
 		mutate(fd)
 	}
-	return &app{fd: fd}
+	return &app{env.Object(suiteCtx, fd)}
 }
 
 func (a *app) create() *app {
-	Expect(env.Client.Create(suiteCtx, a.fd)).To(Succeed())
+	a.Create()
 	return a
-}
-
-func (a *app) get() *v1alpha1.FlaskDeployment {
-	out := &v1alpha1.FlaskDeployment{}
-	Expect(env.Client.Get(suiteCtx, client.ObjectKeyFromObject(a.fd), out)).To(Succeed())
-	return out
-}
-
-func (a *app) condition(t string) metav1.Condition {
-	if c := meta.FindStatusCondition(a.get().Status.Conditions, t); c != nil {
-		return *c
-	}
-	return metav1.Condition{}
 }
 
 func (a *app) ec2() *ec2.Client { return env.Clients.EC2(testenv.Region) }
@@ -70,48 +55,17 @@ func (a *app) ec2() *ec2.Client { return env.Clients.EC2(testenv.Region) }
 // exactly the topology the spec asks for.
 func (a *app) waitNetwork(reason string) *v1alpha1.FlaskDeployment {
 	Eventually(func(g Gomega) {
-		c := a.condition(v1alpha1.ConditionNetworkReady)
+		c := a.Condition(v1alpha1.ConditionNetworkReady)
 		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%s: %s", c.Reason, c.Message)
 		g.Expect(c.Reason).To(Equal(reason))
-		g.Expect(c.ObservedGeneration).To(Equal(a.get().Generation))
+		g.Expect(c.ObservedGeneration).To(Equal(a.Get().Generation))
 	}, timeout, poll).Should(Succeed())
-	fd := a.get()
-	Eventually(func() error { fd = a.get(); return checkTopology(suiteCtx, a.ec2(), fd) }, timeout, poll).Should(Succeed())
+	fd := a.Get()
+	Eventually(func() error { fd = a.Get(); return checkTopology(suiteCtx, a.ec2(), fd) }, timeout, poll).Should(Succeed())
 	return fd
 }
 
-func (a *app) counts() map[string]int { return counts(env.Sim, a.fd) }
-
-// update applies mutate to the latest object.
-func (a *app) update(mutate func(*v1alpha1.FlaskDeployment)) {
-	Eventually(func() error {
-		cur := a.get()
-		mutate(cur)
-		return env.Client.Update(suiteCtx, cur)
-	}, timeout, poll).Should(Succeed())
-}
-
-// deleteAndWait deletes the object and waits until the finalizer has let it go.
-func (a *app) deleteAndWait() {
-	Expect(env.Client.Delete(suiteCtx, a.fd)).To(Succeed())
-	Eventually(func() bool {
-		err := env.Client.Get(suiteCtx, client.ObjectKeyFromObject(a.fd), &v1alpha1.FlaskDeployment{})
-		return apierrors.IsNotFound(err)
-	}, timeout, poll).Should(BeTrue())
-}
-
-// events lists "Reason: note" of the events recorded about the object.
-func (a *app) events() []string {
-	list := &eventsv1.EventList{}
-	Expect(env.Client.List(suiteCtx, list, client.InNamespace(a.fd.Namespace))).To(Succeed())
-	var out []string
-	for _, e := range list.Items {
-		if e.Regarding.Name == a.fd.Name {
-			out = append(out, e.Reason+": "+e.Note)
-		}
-	}
-	return out
-}
+func (a *app) counts() map[string]int { return counts(env.Sim, a.FD) }
 
 var _ = Describe("Network stage", func() {
 	It("converges the seed's network, reports every ID, and deletes to an empty inventory", func() {
@@ -133,28 +87,28 @@ var _ = Describe("Network stage", func() {
 		Expect(st.NATGateways[0].State).To(Equal("available"))
 		Expect(st.PublicRouteTableID).To(HavePrefix("rtb-"))
 		Expect(st.PrivateRouteTables).To(HaveLen(1))
-		Expect(a.condition(v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+		Expect(a.Condition(v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
 
-		Eventually(func() string { return strings.Join(a.events(), "\n") }, timeout, poll).Should(And(
+		Eventually(func() string { return strings.Join(a.EventNotes(), "\n") }, timeout, poll).Should(And(
 			ContainSubstring("CreatedVPC: Created VPC "+st.VPCID),
 			ContainSubstring("CreatedSubnet"), ContainSubstring("CreatedInternetGateway"),
 			ContainSubstring("CreatedElasticIP"), ContainSubstring("CreatedNATGateway: Created NAT gateway "+st.NATGateways[0].ID),
 			ContainSubstring("CreatedRouteTable")))
 
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		Expect(a.counts()).To(BeEmpty())
-		Expect(strings.Join(a.events(), "\n")).To(And(ContainSubstring("DeletedNATGateway"), ContainSubstring("DeletedVPC")))
+		Expect(strings.Join(a.EventNotes(), "\n")).To(And(ContainSubstring("DeletedNATGateway"), ContainSubstring("DeletedVPC")))
 	})
 
 	It("says what it waits for while the NAT gateway is pending", func() {
 		a := newApp("", nil).create()
 		Eventually(func(g Gomega) {
-			c := a.condition(v1alpha1.ConditionNetworkReady)
+			c := a.Condition(v1alpha1.ConditionNetworkReady)
 			g.Expect(c.Reason).To(Equal(network.ReasonWaitingForNATGateway))
 			g.Expect(c.Message).To(MatchRegexp(`NAT gateway nat-[0-9a-f]+ pending`))
 		}, timeout, 5*time.Millisecond).Should(Succeed())
 		a.waitNetwork(v1alpha1.ReasonReady)
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		Expect(a.counts()).To(BeEmpty())
 	})
 
@@ -165,8 +119,8 @@ var _ = Describe("Network stage", func() {
 		none.waitNetwork(v1alpha1.ReasonReady)
 		Expect(perAZ.counts()).To(Equal(map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "elastic-ip": 2, "natgateway": 2, "route-table": 3}))
 		Expect(none.counts()).To(Equal(map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "route-table": 2}))
-		perAZ.deleteAndWait()
-		none.deleteAndWait()
+		perAZ.DeleteAndWait()
+		none.DeleteAndWait()
 		Expect(perAZ.counts()).To(BeEmpty())
 		Expect(none.counts()).To(BeEmpty())
 	})
@@ -180,25 +134,25 @@ var _ = Describe("Network stage", func() {
 			fd.Spec.Network.Existing = &v1alpha1.ExistingNetwork{VPCID: n.vpc, PublicSubnetIDs: n.public, PrivateSubnetIDs: n.private}
 		}).create()
 		Eventually(func(g Gomega) {
-			c := a.condition(v1alpha1.ConditionNetworkReady)
+			c := a.Condition(v1alpha1.ConditionNetworkReady)
 			g.Expect(c.Reason).To(Equal(network.ReasonExistingNetworkInvalid))
 			g.Expect(c.Message).To(ContainSubstring("private subnets need a route to the internet"))
-			g.Expect(a.condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
 		}, timeout, poll).Should(Succeed())
 
 		_, err := c.CreateRoute(suiteCtx, &ec2.CreateRouteInput{RouteTableId: aws.String(n.privateRTB),
 			DestinationCidrBlock: aws.String("0.0.0.0/0"), GatewayId: aws.String(n.igw)})
 		Expect(err).NotTo(HaveOccurred())
-		a.update(func(fd *v1alpha1.FlaskDeployment) { fd.Annotations = map[string]string{"test/nudge": "1"} })
+		a.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Annotations = map[string]string{"test/nudge": "1"} })
 		Eventually(func(g Gomega) {
-			c := a.condition(v1alpha1.ConditionNetworkReady)
+			c := a.Condition(v1alpha1.ConditionNetworkReady)
 			g.Expect(c.Status).To(Equal(metav1.ConditionTrue), c.Message)
 		}, timeout, poll).Should(Succeed())
-		st := a.get().Status.Network
+		st := a.Get().Status.Network
 		Expect(st.VPCID).To(Equal(n.vpc))
 		Expect([]string{st.PrivateSubnets[0].ID, st.PrivateSubnets[1].ID}).To(Equal(n.private))
 
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		Expect(env.Sim.ListLive()).To(HaveLen(before), "the existing network must be left as it was")
 		Expect(a.counts()).To(BeEmpty())
 	})
@@ -206,15 +160,15 @@ var _ = Describe("Network stage", func() {
 	It("adopts its resources by tag when the status is lost, creating nothing twice", func() {
 		a := newApp("", nil).create()
 		a.waitNetwork(v1alpha1.ReasonReady)
-		cur := a.get()
+		cur := a.Get()
 		vpc := cur.Status.Network.VPCID
 		patch := client.MergeFrom(cur.DeepCopy())
 		cur.Status.Network = v1alpha1.NetworkStatus{}
 		Expect(env.Client.Status().Patch(suiteCtx, cur, patch)).To(Succeed())
-		Eventually(func() string { return a.get().Status.Network.VPCID }, timeout, poll).Should(Equal(vpc))
+		Eventually(func() string { return a.Get().Status.Network.VPCID }, timeout, poll).Should(Equal(vpc))
 		a.waitNetwork(v1alpha1.ReasonReady)
 		Expect(a.counts()).To(Equal(seedCounts))
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		Expect(a.counts()).To(BeEmpty())
 	})
 
@@ -228,7 +182,7 @@ var _ = Describe("Network stage", func() {
 			a.waitNetwork(v1alpha1.ReasonReady)
 			happened := cut.count() >= k
 			Expect(a.counts()).To(Equal(seedCounts), "k=%d", k)
-			a.deleteAndWait()
+			a.DeleteAndWait()
 			Expect(a.counts()).To(BeEmpty(), "k=%d", k)
 			if !happened {
 				break
@@ -245,20 +199,20 @@ var _ = Describe("Network stage", func() {
 		a := newApp("", nil).create()
 		a.waitNetwork(v1alpha1.ReasonReady)
 		Expect(a.counts()).To(Equal(seedCounts))
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		Expect(a.counts()).To(BeEmpty())
 	})
 
 	It("suspends: NAT gateway and Elastic IP deleted, NetworkReady True with reason Suspended; resumes", func() {
 		a := newApp("", nil).create()
 		a.waitNetwork(v1alpha1.ReasonReady)
-		a.update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Suspend = true })
+		a.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Suspend = true })
 		a.waitNetwork(v1alpha1.ReasonSuspended)
 		Expect(a.counts()).To(Equal(map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "route-table": 2}))
-		a.update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Suspend = false })
+		a.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Suspend = false })
 		a.waitNetwork(v1alpha1.ReasonReady)
 		Expect(a.counts()).To(Equal(seedCounts))
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		Expect(a.counts()).To(BeEmpty())
 	})
 
@@ -266,7 +220,7 @@ var _ = Describe("Network stage", func() {
 		before := env.Sim.Calls()
 		a := newApp("", func(fd *v1alpha1.FlaskDeployment) { fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve }).create()
 		Eventually(func(g Gomega) {
-			c := a.condition(v1alpha1.ConditionNetworkReady)
+			c := a.Condition(v1alpha1.ConditionNetworkReady)
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
 			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonObserved))
 			g.Expect(c.Message).To(ContainSubstring("missing VPC"))
@@ -277,7 +231,7 @@ var _ = Describe("Network stage", func() {
 				Expect(op).To(ContainSubstring(":Describe"), "Observe called %s", op)
 			}
 		}
-		a.deleteAndWait()
+		a.DeleteAndWait()
 	})
 
 	It("has the API refuse changes AWS cannot apply in place (VPC CIDR, zones)", func() {
@@ -291,14 +245,14 @@ var _ = Describe("Network stage", func() {
 				fd.Spec.Network.AvailabilityZones = []string{"us-east-1b", "us-east-1c"}
 			},
 		} {
-			cur := a.get()
+			cur := a.Get()
 			mutate(cur)
 			err := env.Client.Update(suiteCtx, cur)
 			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "%s: %v", name, err)
 			Expect(err.Error()).To(ContainSubstring("immutable"), name)
 		}
-		Expect(a.condition(v1alpha1.ConditionNetworkReady).Status).To(Equal(metav1.ConditionTrue))
-		a.deleteAndWait()
+		Expect(a.Condition(v1alpha1.ConditionNetworkReady).Status).To(Equal(metav1.ConditionTrue))
+		a.DeleteAndWait()
 		Expect(a.counts()).To(BeEmpty())
 	})
 
@@ -310,11 +264,11 @@ var _ = Describe("Network stage", func() {
 		Expect(fa.Status.Network.VPCID).NotTo(Equal(fb.Status.Network.VPCID))
 		Expect(a.counts()).To(Equal(seedCounts))
 		Expect(b.counts()).To(Equal(seedCounts))
-		a.deleteAndWait()
+		a.DeleteAndWait()
 		Expect(a.counts()).To(BeEmpty())
 		Expect(b.counts()).To(Equal(seedCounts))
-		Expect(checkTopology(suiteCtx, b.ec2(), b.get())).To(Succeed())
-		b.deleteAndWait()
+		Expect(checkTopology(suiteCtx, b.ec2(), b.Get())).To(Succeed())
+		b.DeleteAndWait()
 		Expect(b.counts()).To(BeEmpty())
 	})
 
@@ -329,10 +283,10 @@ var _ = Describe("Network stage", func() {
 				fd := a.waitNetwork(v1alpha1.ReasonReady)
 				want := a.counts()
 				Expect(tc.breakIt(suiteCtx, a.ec2(), fd.Status.Network)).To(Succeed())
-				Eventually(func() string { return strings.Join(a.events(), "\n") }, timeout, poll).
+				Eventually(func() string { return strings.Join(a.EventNotes(), "\n") }, timeout, poll).
 					Should(MatchRegexp("RepairedDrift: Repaired drift: .*" + regexpQuote(tc.wantDrift)))
 				Eventually(func() error {
-					if err := checkTopology(suiteCtx, a.ec2(), a.get()); err != nil {
+					if err := checkTopology(suiteCtx, a.ec2(), a.Get()); err != nil {
 						return err
 					}
 					if got := a.counts(); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -340,7 +294,7 @@ var _ = Describe("Network stage", func() {
 					}
 					return nil
 				}, timeout, poll).Should(Succeed())
-				a.deleteAndWait()
+				a.DeleteAndWait()
 				Expect(a.counts()).To(BeEmpty())
 			})
 		}

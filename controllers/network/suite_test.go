@@ -39,6 +39,8 @@ func TestNetworkSuite(t *testing.T) {
 
 var _ = BeforeSuite(func() {
 	suiteCtx = context.Background()
+	SetDefaultEventuallyTimeout(timeout)
+	SetDefaultEventuallyPollingInterval(poll)
 	var err error
 	env, err = testenv.Start(testenv.Options{
 		// NAT gateways take 0.3s to become available and 0.2s to delete (AWS: ~90s and
