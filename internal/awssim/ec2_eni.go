@@ -1,7 +1,9 @@
 package awssim
 
-// eni is a network interface. Only AWS-managed ones exist here (NAT gateways; later load
-// balancers and tasks); they hold their subnet and any EIP mapped to them.
+import "time"
+
+// eni is a network interface. Only AWS-managed ones exist here (NAT gateways, load balancers;
+// later tasks); they hold their subnet, their security groups and any EIP mapped to them.
 type eni struct {
 	ID            string   `json:"id"`
 	SubnetID      string   `json:"subnetId"`
@@ -11,6 +13,10 @@ type eni struct {
 	InterfaceType string   `json:"interfaceType"` // AWS sends "nat_gateway", though the SDK enum says "natGateway"
 	Description   string   `json:"description"`
 	GroupIDs      []string `json:"groupIds,omitempty"`
+	RequesterID   string   `json:"requesterId,omitempty"` // "amazon-elb" for load balancers; "amazon-aws" when empty
+	// ReleaseAt is when an interface whose owner is gone is released (a deleted load
+	// balancer's interfaces linger, as on AWS); until then it holds its subnet and groups.
+	ReleaseAt *time.Time `json:"releaseAt,omitempty"`
 }
 
 func (r *ec2Region) newENI(sn *subnet, interfaceType, description string, groups []string) *eni {
@@ -29,6 +35,22 @@ func (r *ec2Region) releaseENI(id string) {
 	}
 	r.Tags.Forget(id)
 	delete(r.ENIs, id)
+}
+
+// releaseENIAt schedules the release of an interface; sweep releases it once due.
+func (r *ec2Region) releaseENIAt(id string, at time.Time) {
+	if e, ok := r.ENIs[id]; ok && e.ReleaseAt == nil {
+		e.ReleaseAt = &at
+	}
+}
+
+// sweepENIs releases every interface whose scheduled release is due.
+func (r *ec2Region) sweepENIs(now time.Time) {
+	for id, e := range r.ENIs {
+		if e.ReleaseAt != nil && !now.Before(*e.ReleaseAt) {
+			r.releaseENI(id)
+		}
+	}
 }
 
 type eniAssociationXML struct {
@@ -67,6 +89,9 @@ func (r *ec2Region) eniXML(e *eni) networkInterfaceXML {
 		Description: e.Description, OwnerID: Account, RequesterID: "amazon-aws", RequesterManaged: true,
 		Status: "in-use", PrivateIPAddress: e.PrivateIP, InterfaceType: e.InterfaceType,
 		TagSet: tagSet(r.Tags.Get(e.ID)),
+	}
+	if e.RequesterID != "" {
+		out.RequesterID = e.RequesterID
 	}
 	for _, g := range e.GroupIDs {
 		if sg, ok := r.SecurityGroups[g]; ok {

@@ -168,8 +168,8 @@ func TestUnknownServiceErrorInTheCallersProtocol(t *testing.T) {
 			target: "AmazonEC2ContainerServiceV20141113.ListClusters", body: "{}"},
 		{name: "JSON 1.0", service: "dynamodb", method: http.MethodPost, contentType: "application/x-amz-json-1.0",
 			target: "DynamoDB_20120810.ListTables", body: "{}"},
-		{name: "awsquery", service: "elasticloadbalancing", method: http.MethodPost, contentType: "application/x-www-form-urlencoded",
-			body: "Action=DescribeLoadBalancers&Version=2015-12-01", wantRoot: "ErrorResponse"},
+		{name: "awsquery", service: "cloudformation", method: http.MethodPost, contentType: "application/x-www-form-urlencoded",
+			body: "Action=DescribeStacks&Version=2010-05-15", wantRoot: "ErrorResponse"},
 		{name: "REST-XML", service: "route53", method: http.MethodGet, path: "/2013-04-01/hostedzone", wantRoot: "Error"},
 		{name: "restJson1", service: "eks", method: http.MethodGet, path: "/clusters"},
 	} {
