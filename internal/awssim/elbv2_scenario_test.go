@@ -1,6 +1,10 @@
 package awssim_test
 
 import (
+	"maps"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -8,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
 	"github.com/flaskops/flask-operator/internal/awssim"
 )
@@ -89,5 +94,45 @@ func TestELBStackBuildAndTeardown(t *testing.T) {
 	mustDo(e.ec2.DeleteVpc(ctx(), &ec2.DeleteVpcInput{VpcId: aws.String(e.vpcID)}))(t)
 	if live := e.sim.ListLive(); len(live) != 0 {
 		t.Fatalf("teardown leaked %+v", live)
+	}
+}
+
+// TestELBStateSurvivesRestart: load balancers, target groups with their registrations,
+// listeners, tags and the pending interface release all round-trip through the state file.
+func TestELBStateSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := newELBEnv(t, awssim.WithStateFile(path))
+	lb := aws.ToString(e.alb(t, "persist", "k", "v").LoadBalancerArn)
+	tg := e.targetGroup(t, "persist")
+	e.listener(t, lb, tg, 80)
+	mustDo(e.elb.RegisterTargets(ctx(), &elb.RegisterTargetsInput{TargetGroupArn: aws.String(tg),
+		Targets: []elbtypes.TargetDescription{{Id: aws.String("10.0.0.10")}}}))(t)
+	mustDo(e.elb.DeleteLoadBalancer(ctx(), &elb.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(lb)}))(t)
+	lb = aws.ToString(e.alb(t, "persist-2", "k", "v").LoadBalancerArn)
+	e.listener(t, lb, tg, 80)
+	before := e.sim.ListLive()
+
+	sim2, err := awssim.New(awssim.WithClock(e.clock), awssim.WithStateFile(path))
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	srv := httptest.NewServer(sim2)
+	defer srv.Close()
+	if after := sim2.ListLive(); !slices.EqualFunc(before, after, func(a, b awssim.Resource) bool { return a.ID == b.ID && maps.Equal(a.Tags, b.Tags) }) {
+		t.Fatalf("restart: %+v became %+v", before, after)
+	}
+	cfg := configFor(srv.URL, "us-east-1")
+	c := elb.NewFromConfig(cfg)
+	h := mustDo(c.DescribeTargetHealth(ctx(), &elb.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)}))(t)
+	if len(h.TargetHealthDescriptions) != 1 || h.TargetHealthDescriptions[0].TargetHealth.State != elbtypes.TargetHealthStateEnumInitial {
+		t.Fatalf("targets after restart = %+v", h.TargetHealthDescriptions)
+	}
+	// The first load balancer's interfaces still hold the subnet, then are released.
+	_, err = ec2.NewFromConfig(cfg).DeleteSecurityGroup(ctx(), &ec2.DeleteSecurityGroupInput{GroupId: aws.String(e.sg)})
+	expectCode(t, err, "DependencyViolation")
+	e.clock.Advance(time.Minute)
+	enis := mustDo(ec2.NewFromConfig(cfg).DescribeNetworkInterfaces(ctx(), &ec2.DescribeNetworkInterfacesInput{}))(t)
+	if len(enis.NetworkInterfaces) != 2 {
+		t.Fatalf("interfaces after the release = %d, want the second load balancer's 2", len(enis.NetworkInterfaces))
 	}
 }
