@@ -1,0 +1,711 @@
+package awssim_test
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/flaskops/flask-operator/internal/awssim"
+)
+
+const ecsRegion = "us-east-1"
+
+// ecsEnv is a simulator with a VPC, two private subnets and an app security group, and
+// ECS, EC2, ECR and ELBv2 clients pointed at it.
+type ecsEnv struct {
+	*svcEnv
+	ecs     *ecs.Client
+	ec2     *ec2.Client
+	ecr     *ecr.Client
+	elb     *elbv2.Client
+	vpc     string
+	subnets []string
+	sg      string
+}
+
+func newECSEnv(t *testing.T, opts ...awssim.Option) *ecsEnv {
+	t.Helper()
+	e := &ecsEnv{svcEnv: newSvcEnv(t, opts...)}
+	cfg := e.cfg(ecsRegion)
+	e.ecs, e.ec2, e.ecr, e.elb = ecs.NewFromConfig(cfg), ec2.NewFromConfig(cfg), ecr.NewFromConfig(cfg), elbv2.NewFromConfig(cfg)
+	vpc := must[*ec2.CreateVpcOutput](t, "vpc")(e.ec2.CreateVpc(bg, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")}))
+	e.vpc = aws.ToString(vpc.Vpc.VpcId)
+	for i, az := range []string{"us-east-1a", "us-east-1b"} {
+		sn := must[*ec2.CreateSubnetOutput](t, "subnet")(e.ec2.CreateSubnet(bg, &ec2.CreateSubnetInput{
+			VpcId: aws.String(e.vpc), CidrBlock: aws.String([]string{"10.0.10.0/24", "10.0.11.0/24"}[i]), AvailabilityZone: aws.String(az)}))
+		e.subnets = append(e.subnets, aws.ToString(sn.Subnet.SubnetId))
+	}
+	sg := must[*ec2.CreateSecurityGroupOutput](t, "sg")(e.ec2.CreateSecurityGroup(bg, &ec2.CreateSecurityGroupInput{
+		GroupName: aws.String("app"), Description: aws.String("app"), VpcId: aws.String(e.vpc)}))
+	e.sg = aws.ToString(sg.GroupId)
+	return e
+}
+
+func (e *ecsEnv) cluster(t *testing.T, name string) string {
+	t.Helper()
+	out := must[*ecs.CreateClusterOutput](t, "create cluster")(e.ecs.CreateCluster(bg, &ecs.CreateClusterInput{ClusterName: aws.String(name)}))
+	return aws.ToString(out.Cluster.ClusterArn)
+}
+
+func fargateTaskDef(family, image string) *ecs.RegisterTaskDefinitionInput {
+	return &ecs.RegisterTaskDefinitionInput{
+		Family:                  aws.String(family),
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		NetworkMode:             ecstypes.NetworkModeAwsvpc,
+		Cpu:                     aws.String("256"),
+		Memory:                  aws.String("512"),
+		ExecutionRoleArn:        aws.String("arn:aws:iam::123456789012:role/exec"),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{
+			Name:         aws.String("app"),
+			Image:        aws.String(image),
+			Essential:    aws.Bool(true),
+			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(5000), Protocol: ecstypes.TransportProtocolTcp}},
+			LogConfiguration: &ecstypes.LogConfiguration{LogDriver: ecstypes.LogDriverAwslogs, Options: map[string]string{
+				"awslogs-group": "/ecs/demo-dev-app", "awslogs-region": ecsRegion, "awslogs-stream-prefix": "ecs"}},
+			Environment: []ecstypes.KeyValuePair{{Name: aws.String("MODE"), Value: aws.String("prod")}},
+			Secrets:     []ecstypes.Secret{{Name: aws.String("DB"), ValueFrom: aws.String("arn:aws:ssm:us-east-1:123456789012:parameter/db")}},
+		}},
+	}
+}
+
+func (e *ecsEnv) taskDef(t *testing.T, family, image string) string {
+	t.Helper()
+	out := must[*ecs.RegisterTaskDefinitionOutput](t, "register")(e.ecs.RegisterTaskDefinition(bg, fargateTaskDef(family, image)))
+	return aws.ToString(out.TaskDefinition.TaskDefinitionArn)
+}
+
+func (e *ecsEnv) serviceInput(cluster, name, td string, desired int32) *ecs.CreateServiceInput {
+	return &ecs.CreateServiceInput{
+		Cluster: aws.String(cluster), ServiceName: aws.String(name), TaskDefinition: aws.String(td),
+		DesiredCount: aws.Int32(desired), LaunchType: ecstypes.LaunchTypeFargate,
+		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{
+			Subnets: e.subnets, SecurityGroups: []string{e.sg}, AssignPublicIp: ecstypes.AssignPublicIpDisabled}},
+		DeploymentConfiguration: &ecstypes.DeploymentConfiguration{MaximumPercent: aws.Int32(200), MinimumHealthyPercent: aws.Int32(50),
+			DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: true, Rollback: true}},
+	}
+}
+
+func (e *ecsEnv) service(t *testing.T, cluster, name string) ecstypes.Service {
+	t.Helper()
+	out := must[*ecs.DescribeServicesOutput](t, "describe services")(e.ecs.DescribeServices(bg, &ecs.DescribeServicesInput{
+		Cluster: aws.String(cluster), Services: []string{name}}))
+	if len(out.Services) != 1 {
+		t.Fatalf("describe %s: %d services, failures %+v", name, len(out.Services), out.Failures)
+	}
+	return out.Services[0]
+}
+
+// pollEvery makes an SDK waiter poll without real sleeps while the simulated clock moves
+// step per poll, as if the waiter slept that long.
+func pollEvery[O any](clock *awssim.ManualClock, step time.Duration, retryable func(context.Context, *ecs.DescribeServicesInput, O, error) (bool, error)) func(context.Context, *ecs.DescribeServicesInput, O, error) (bool, error) {
+	return func(ctx context.Context, in *ecs.DescribeServicesInput, out O, err error) (bool, error) {
+		retry, err := retryable(ctx, in, out, err)
+		if retry {
+			clock.Advance(step)
+		}
+		return retry, err
+	}
+}
+
+func (e *ecsEnv) waitStable(t *testing.T, cluster, name string) {
+	t.Helper()
+	w := ecs.NewServicesStableWaiter(e.ecs, func(o *ecs.ServicesStableWaiterOptions) {
+		o.MinDelay, o.MaxDelay = time.Millisecond, 2*time.Millisecond
+		o.Retryable = pollEvery(e.clock, 15*time.Second, o.Retryable)
+	})
+	if err := w.Wait(bg, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{name}}, 10*time.Second); err != nil {
+		t.Fatalf("wait for %s to be stable: %v", name, err)
+	}
+}
+
+// waitRollout waits for the stable waiter, then until the PRIMARY deployment's rollout has
+// ended (COMPLETED after the steady-state latency, or FAILED), and returns the service.
+func (e *ecsEnv) waitRollout(t *testing.T, cluster, name string) ecstypes.Service {
+	t.Helper()
+	e.waitStable(t, cluster, name)
+	for range 100 {
+		svc := e.service(t, cluster, name)
+		if svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateInProgress {
+			return svc
+		}
+		e.clock.Advance(5 * time.Second)
+	}
+	t.Fatalf("rollout of %s never ended", name)
+	return ecstypes.Service{}
+}
+
+func (e *ecsEnv) waitInactive(t *testing.T, cluster, name string) {
+	t.Helper()
+	w := ecs.NewServicesInactiveWaiter(e.ecs, func(o *ecs.ServicesInactiveWaiterOptions) {
+		o.MinDelay, o.MaxDelay = time.Millisecond, 2*time.Millisecond
+		o.Retryable = pollEvery(e.clock, 5*time.Second, o.Retryable)
+	})
+	if err := w.Wait(bg, &ecs.DescribeServicesInput{Cluster: aws.String(cluster), Services: []string{name}}, 10*time.Second); err != nil {
+		t.Fatalf("wait for %s to be inactive: %v", name, err)
+	}
+}
+
+// taskENIs lists the network interfaces ECS tasks hold (interface type "interface").
+func (e *ecsEnv) taskENIs(t *testing.T) []ec2types.NetworkInterface {
+	t.Helper()
+	var out []ec2types.NetworkInterface
+	p := ec2.NewDescribeNetworkInterfacesPaginator(e.ec2, &ec2.DescribeNetworkInterfacesInput{
+		Filters: []ec2types.Filter{{Name: aws.String("vpc-id"), Values: []string{e.vpc}}}})
+	for p.HasMorePages() {
+		page := must[*ec2.DescribeNetworkInterfacesOutput](t, "enis")(p.NextPage(bg))
+		for _, ni := range page.NetworkInterfaces {
+			if strings.Contains(aws.ToString(ni.Description), ":attachment/") {
+				out = append(out, ni)
+			}
+		}
+	}
+	return out
+}
+
+func (e *ecsEnv) targets(t *testing.T, tg string) map[string]elbtypes.TargetHealthStateEnum {
+	t.Helper()
+	out := must[*elbv2.DescribeTargetHealthOutput](t, "target health")(e.elb.DescribeTargetHealth(bg, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)}))
+	m := map[string]elbtypes.TargetHealthStateEnum{}
+	for _, d := range out.TargetHealthDescriptions {
+		m[aws.ToString(d.Target.Id)] = d.TargetHealth.State
+	}
+	return m
+}
+
+func apiMessage(err error) string {
+	if apiErr, ok := err.(smithy.APIError); ok {
+		return apiErr.ErrorMessage()
+	}
+	var apiErr smithy.APIError
+	if e, ok := err.(interface{ Unwrap() error }); ok && e.Unwrap() != nil {
+		return apiMessage(e.Unwrap())
+	}
+	_ = apiErr
+	return err.Error()
+}
+
+func TestECSClusterLifecycle(t *testing.T) {
+	e := newECSEnv(t)
+	out := must[*ecs.CreateClusterOutput](t, "create")(e.ecs.CreateCluster(bg, &ecs.CreateClusterInput{
+		ClusterName: aws.String("demo-dev"),
+		Tags:        []ecstypes.Tag{{Key: aws.String("flaskops.io/owner"), Value: aws.String("ns/demo")}},
+		Settings:    []ecstypes.ClusterSetting{{Name: ecstypes.ClusterSettingNameContainerInsights, Value: aws.String("enabled")}},
+	}))
+	arn := aws.ToString(out.Cluster.ClusterArn)
+	if arn != "arn:aws:ecs:us-east-1:123456789012:cluster/demo-dev" || aws.ToString(out.Cluster.Status) != "ACTIVE" {
+		t.Fatalf("created %s %s", arn, aws.ToString(out.Cluster.Status))
+	}
+	// Idempotent for an ACTIVE cluster of the same name.
+	again := must[*ecs.CreateClusterOutput](t, "create again")(e.ecs.CreateCluster(bg, &ecs.CreateClusterInput{ClusterName: aws.String("demo-dev")}))
+	if aws.ToString(again.Cluster.ClusterArn) != arn || len(again.Cluster.Tags) != 1 {
+		t.Fatalf("second create returned %+v", again.Cluster)
+	}
+	_, err := e.ecs.CreateCluster(bg, &ecs.CreateClusterInput{ClusterName: aws.String("bad name!")})
+	wantCode(t, "bad name", err, "InvalidParameterException")
+
+	// Missing clusters are failures, not errors; by name or ARN; tags only when asked.
+	desc := must[*ecs.DescribeClustersOutput](t, "describe")(e.ecs.DescribeClusters(bg, &ecs.DescribeClustersInput{
+		Clusters: []string{"demo-dev", arn, "nope"}, Include: []ecstypes.ClusterField{ecstypes.ClusterFieldTags}}))
+	if len(desc.Clusters) != 2 || len(desc.Failures) != 1 || aws.ToString(desc.Failures[0].Reason) != "MISSING" ||
+		aws.ToString(desc.Failures[0].Arn) != "arn:aws:ecs:us-east-1:123456789012:cluster/nope" {
+		t.Fatalf("describe: %+v failures %+v", desc.Clusters, desc.Failures)
+	}
+	if got := desc.Clusters[0].Tags; len(got) != 1 || aws.ToString(got[0].Key) != "flaskops.io/owner" {
+		t.Fatalf("tags %+v", got)
+	}
+	desc = must[*ecs.DescribeClustersOutput](t, "describe")(e.ecs.DescribeClusters(bg, &ecs.DescribeClustersInput{Clusters: []string{"demo-dev"}}))
+	if len(desc.Clusters[0].Tags) != 0 {
+		t.Fatalf("tags without include: %+v", desc.Clusters[0].Tags)
+	}
+
+	// Tagging by ARN.
+	must[*ecs.TagResourceOutput](t, "tag")(e.ecs.TagResource(bg, &ecs.TagResourceInput{ResourceArn: aws.String(arn),
+		Tags: []ecstypes.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}}))
+	must[*ecs.UntagResourceOutput](t, "untag")(e.ecs.UntagResource(bg, &ecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{"flaskops.io/owner"}}))
+	tags := must[*ecs.ListTagsForResourceOutput](t, "list tags")(e.ecs.ListTagsForResource(bg, &ecs.ListTagsForResourceInput{ResourceArn: aws.String(arn)}))
+	if len(tags.Tags) != 1 || aws.ToString(tags.Tags[0].Key) != "env" {
+		t.Fatalf("tags after tag/untag: %+v", tags.Tags)
+	}
+	_, err = e.ecs.TagResource(bg, &ecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: []ecstypes.Tag{{Key: aws.String("aws:x"), Value: aws.String("1")}}})
+	wantCode(t, "aws: tag", err, "InvalidParameterException")
+	_, err = e.ecs.ListTagsForResource(bg, &ecs.ListTagsForResourceInput{ResourceArn: aws.String("arn:aws:ecs:us-east-1:123456789012:cluster/nope")})
+	wantCode(t, "tags of missing cluster", err, "ClusterNotFoundException")
+
+	// ListClusters pages.
+	e.cluster(t, "b")
+	e.cluster(t, "c")
+	var arns []string
+	p := ecs.NewListClustersPaginator(e.ecs, &ecs.ListClustersInput{MaxResults: aws.Int32(2)})
+	pages := 0
+	for p.HasMorePages() {
+		arns = append(arns, must[*ecs.ListClustersOutput](t, "list")(p.NextPage(bg)).ClusterArns...)
+		pages++
+	}
+	if len(arns) != 3 || pages != 2 {
+		t.Fatalf("listed %v in %d pages", arns, pages)
+	}
+
+	// Deleted: INACTIVE, still describable for a while, then MISSING; not live, not listed.
+	del := must[*ecs.DeleteClusterOutput](t, "delete")(e.ecs.DeleteCluster(bg, &ecs.DeleteClusterInput{Cluster: aws.String(arn)}))
+	if aws.ToString(del.Cluster.Status) != "INACTIVE" {
+		t.Fatalf("deleted status %s", aws.ToString(del.Cluster.Status))
+	}
+	_, err = e.ecs.DeleteCluster(bg, &ecs.DeleteClusterInput{Cluster: aws.String("demo-dev")})
+	wantCode(t, "delete twice", err, "ClusterNotFoundException")
+	desc = must[*ecs.DescribeClustersOutput](t, "describe")(e.ecs.DescribeClusters(bg, &ecs.DescribeClustersInput{Clusters: []string{"demo-dev"}}))
+	if len(desc.Clusters) != 1 || aws.ToString(desc.Clusters[0].Status) != "INACTIVE" {
+		t.Fatalf("describe deleted: %+v %+v", desc.Clusters, desc.Failures)
+	}
+	if got := e.live("ecs", "cluster"); len(got) != 2 {
+		t.Fatalf("live clusters %v", got)
+	}
+	e.clock.Advance(2 * time.Hour)
+	desc = must[*ecs.DescribeClustersOutput](t, "describe")(e.ecs.DescribeClusters(bg, &ecs.DescribeClustersInput{Clusters: []string{"demo-dev"}}))
+	if len(desc.Clusters) != 0 || len(desc.Failures) != 1 {
+		t.Fatalf("describe long-deleted: %+v", desc)
+	}
+	// Regions are separate.
+	other := ecs.NewFromConfig(e.cfg("eu-west-1"))
+	if l := must[*ecs.ListClustersOutput](t, "list eu")(other.ListClusters(bg, &ecs.ListClustersInput{})); len(l.ClusterArns) != 0 {
+		t.Fatalf("eu-west-1 clusters %v", l.ClusterArns)
+	}
+}
+
+func TestECSTaskDefinitions(t *testing.T) {
+	e := newECSEnv(t)
+	in := fargateTaskDef("demo-dev", "nginx:1.27")
+	in.Tags = []ecstypes.Tag{{Key: aws.String("stage"), Value: aws.String("ecs")}}
+	r1 := must[*ecs.RegisterTaskDefinitionOutput](t, "register")(e.ecs.RegisterTaskDefinition(bg, in))
+	td := r1.TaskDefinition
+	if aws.ToString(td.TaskDefinitionArn) != "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-dev:1" || td.Revision != 1 ||
+		td.Status != ecstypes.TaskDefinitionStatusActive || aws.ToString(td.Cpu) != "256" || td.NetworkMode != ecstypes.NetworkModeAwsvpc ||
+		!slices.Contains(td.Compatibilities, ecstypes.CompatibilityFargate) || len(r1.Tags) != 1 {
+		t.Fatalf("registered %+v tags %+v", td, r1.Tags)
+	}
+	cd := td.ContainerDefinitions[0]
+	if aws.ToString(cd.Name) != "app" || aws.ToInt32(cd.PortMappings[0].HostPort) != 5000 || !aws.ToBool(cd.Essential) ||
+		cd.LogConfiguration.LogDriver != ecstypes.LogDriverAwslogs || len(cd.Secrets) != 1 || len(cd.Environment) != 1 {
+		t.Fatalf("container %+v", cd)
+	}
+	must[*ecs.RegisterTaskDefinitionOutput](t, "register 2")(e.ecs.RegisterTaskDefinition(bg, fargateTaskDef("demo-dev", "nginx:1.28")))
+	must[*ecs.RegisterTaskDefinitionOutput](t, "other family")(e.ecs.RegisterTaskDefinition(bg, fargateTaskDef("other", "nginx:1.27")))
+
+	// Fargate validation, with AWS's codes and messages.
+	bad := fargateTaskDef("x", "nginx")
+	bad.NetworkMode = ecstypes.NetworkModeBridge
+	_, err := e.ecs.RegisterTaskDefinition(bg, bad)
+	wantCode(t, "bridge on fargate", err, "ClientException")
+	bad = fargateTaskDef("x", "nginx")
+	bad.Memory = aws.String("4096")
+	_, err = e.ecs.RegisterTaskDefinition(bg, bad)
+	wantCode(t, "256/4096", err, "ClientException")
+	if !strings.Contains(err.Error(), "No Fargate configuration exists for given values: 256 CPU, 4096 memory") {
+		t.Fatalf("message: %v", err)
+	}
+	bad = fargateTaskDef("x", "123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest")
+	bad.ExecutionRoleArn = nil
+	bad.ContainerDefinitions[0].LogConfiguration, bad.ContainerDefinitions[0].Secrets = nil, nil
+	_, err = e.ecs.RegisterTaskDefinition(bg, bad)
+	wantCode(t, "ECR without execution role", err, "ClientException")
+	bad = fargateTaskDef("x", "nginx")
+	bad.ContainerDefinitions[0].PortMappings[0].HostPort = aws.Int32(8080)
+	_, err = e.ecs.RegisterTaskDefinition(bg, bad)
+	wantCode(t, "awsvpc host port", err, "ClientException")
+	bad = fargateTaskDef("x", "nginx")
+	bad.ContainerDefinitions[0].Essential = aws.Bool(false)
+	_, err = e.ecs.RegisterTaskDefinition(bg, bad)
+	wantCode(t, "no essential container", err, "ClientException")
+	ok := fargateTaskDef("vcpu", "nginx")
+	ok.Cpu, ok.Memory = aws.String("1 vCPU"), aws.String("2 GB")
+	got := must[*ecs.RegisterTaskDefinitionOutput](t, "vCPU units")(e.ecs.RegisterTaskDefinition(bg, ok))
+	if aws.ToString(got.TaskDefinition.Cpu) != "1024" || aws.ToString(got.TaskDefinition.Memory) != "2048" {
+		t.Fatalf("units: %s/%s", aws.ToString(got.TaskDefinition.Cpu), aws.ToString(got.TaskDefinition.Memory))
+	}
+
+	// Describe by family (latest ACTIVE), family:revision and ARN; tags when asked.
+	for ref, rev := range map[string]int32{"demo-dev": 2, "demo-dev:1": 1, "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-dev:2": 2} {
+		d := must[*ecs.DescribeTaskDefinitionOutput](t, ref)(e.ecs.DescribeTaskDefinition(bg, &ecs.DescribeTaskDefinitionInput{
+			TaskDefinition: aws.String(ref), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}}))
+		if d.TaskDefinition.Revision != rev {
+			t.Fatalf("%s: revision %d, want %d", ref, d.TaskDefinition.Revision, rev)
+		}
+		if rev == 1 && len(d.Tags) != 1 {
+			t.Fatalf("%s: tags %+v", ref, d.Tags)
+		}
+	}
+	_, err = e.ecs.DescribeTaskDefinition(bg, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("demo-dev:9")})
+	wantCode(t, "missing revision", err, "ClientException")
+
+	// Deregistered: INACTIVE, describable by revision, no longer the family's latest; the
+	// next registration does not reuse its number.
+	dr := must[*ecs.DeregisterTaskDefinitionOutput](t, "deregister")(e.ecs.DeregisterTaskDefinition(bg, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String("demo-dev:2")}))
+	if dr.TaskDefinition.Status != ecstypes.TaskDefinitionStatusInactive || dr.TaskDefinition.DeregisteredAt == nil {
+		t.Fatalf("deregistered %+v", dr.TaskDefinition.Status)
+	}
+	d := must[*ecs.DescribeTaskDefinitionOutput](t, "family")(e.ecs.DescribeTaskDefinition(bg, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String("demo-dev")}))
+	if d.TaskDefinition.Revision != 1 {
+		t.Fatalf("family after deregister: revision %d", d.TaskDefinition.Revision)
+	}
+	r3 := must[*ecs.RegisterTaskDefinitionOutput](t, "register 3")(e.ecs.RegisterTaskDefinition(bg, fargateTaskDef("demo-dev", "nginx:1.29")))
+	if r3.TaskDefinition.Revision != 3 {
+		t.Fatalf("revision after deregister %d", r3.TaskDefinition.Revision)
+	}
+
+	// List: family filter, status, sort, pages.
+	var arns []string
+	p := ecs.NewListTaskDefinitionsPaginator(e.ecs, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String("demo-dev"), MaxResults: aws.Int32(1)})
+	for p.HasMorePages() {
+		arns = append(arns, must[*ecs.ListTaskDefinitionsOutput](t, "list")(p.NextPage(bg)).TaskDefinitionArns...)
+	}
+	if len(arns) != 2 || !strings.HasSuffix(arns[0], "demo-dev:1") || !strings.HasSuffix(arns[1], "demo-dev:3") {
+		t.Fatalf("listed %v", arns)
+	}
+	inactive := must[*ecs.ListTaskDefinitionsOutput](t, "list inactive")(e.ecs.ListTaskDefinitions(bg, &ecs.ListTaskDefinitionsInput{Status: ecstypes.TaskDefinitionStatusInactive}))
+	if len(inactive.TaskDefinitionArns) != 1 || !strings.HasSuffix(inactive.TaskDefinitionArns[0], "demo-dev:2") {
+		t.Fatalf("inactive %v", inactive.TaskDefinitionArns)
+	}
+	desc := must[*ecs.ListTaskDefinitionsOutput](t, "list desc")(e.ecs.ListTaskDefinitions(bg, &ecs.ListTaskDefinitionsInput{Sort: ecstypes.SortOrderDesc, MaxResults: aws.Int32(100)}))
+	if len(desc.TaskDefinitionArns) != 4 || !strings.HasSuffix(desc.TaskDefinitionArns[0], "vcpu:1") {
+		t.Fatalf("desc %v", desc.TaskDefinitionArns)
+	}
+
+	// Tags on task definitions by ARN.
+	tdARN := "arn:aws:ecs:us-east-1:123456789012:task-definition/demo-dev:3"
+	must[*ecs.TagResourceOutput](t, "tag td")(e.ecs.TagResource(bg, &ecs.TagResourceInput{ResourceArn: aws.String(tdARN), Tags: []ecstypes.Tag{{Key: aws.String("a"), Value: aws.String("b")}}}))
+	lt := must[*ecs.ListTagsForResourceOutput](t, "list td tags")(e.ecs.ListTagsForResource(bg, &ecs.ListTagsForResourceInput{ResourceArn: aws.String(tdARN)}))
+	if len(lt.Tags) != 1 {
+		t.Fatalf("td tags %+v", lt.Tags)
+	}
+	if got := e.live("ecs", "task-definition"); len(got) != 4 {
+		t.Fatalf("live task definitions %v", got)
+	}
+}
+
+// TestECSServiceScenario is the ECS stack's life: cluster, task definition and target group,
+// a service reaching steady state with its tasks registered as targets, the network it runs
+// in held by its tasks, a rolling update, and the teardown in the order AWS allows.
+func TestECSServiceScenario(t *testing.T) {
+	e := newECSEnv(t)
+	clusterARN := e.cluster(t, "demo-dev")
+	td1 := e.taskDef(t, "demo-dev", "nginx:1.27")
+	tg := must[*elbv2.CreateTargetGroupOutput](t, "target group")(e.elb.CreateTargetGroup(bg, &elbv2.CreateTargetGroupInput{
+		Name: aws.String("demo-dev"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(5000), VpcId: aws.String(e.vpc),
+		TargetType: elbtypes.TargetTypeEnumIp})).TargetGroups[0]
+	tgARN := aws.ToString(tg.TargetGroupArn)
+
+	in := e.serviceInput("demo-dev", "app", "demo-dev", 2)
+	in.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(tgARN), ContainerName: aws.String("app"), ContainerPort: aws.Int32(5000)}}
+	in.HealthCheckGracePeriodSeconds = aws.Int32(60)
+	in.ClientToken = aws.String("0123456789abcdef0123456789abcdef0123")
+	in.Tags = []ecstypes.Tag{{Key: aws.String("flaskops.io/stage"), Value: aws.String("ecs")}}
+	created := must[*ecs.CreateServiceOutput](t, "create service")(e.ecs.CreateService(bg, in)).Service
+	svcARN := aws.ToString(created.ServiceArn)
+	if svcARN != "arn:aws:ecs:us-east-1:123456789012:service/demo-dev/app" || aws.ToString(created.ClusterArn) != clusterARN ||
+		aws.ToString(created.TaskDefinition) != td1 || created.LaunchType != ecstypes.LaunchTypeFargate {
+		t.Fatalf("created %+v", created)
+	}
+	if len(created.Deployments) != 1 || aws.ToString(created.Deployments[0].Status) != "PRIMARY" ||
+		created.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateInProgress || created.PendingCount != 2 || created.RunningCount != 0 {
+		t.Fatalf("new deployment %+v pending %d running %d", created.Deployments, created.PendingCount, created.RunningCount)
+	}
+	// The same token and parameters return the same service; the same name with other
+	// parameters is not idempotent.
+	again := must[*ecs.CreateServiceOutput](t, "create again")(e.ecs.CreateService(bg, in)).Service
+	if aws.ToString(again.ServiceArn) != svcARN || aws.ToString(again.Deployments[0].Id) != aws.ToString(created.Deployments[0].Id) {
+		t.Fatalf("retry made %+v", again)
+	}
+	changed := e.serviceInput("demo-dev", "app", "demo-dev", 3)
+	_, err := e.ecs.CreateService(bg, changed)
+	wantCode(t, "same name, other parameters", err, "InvalidParameterException")
+	if !strings.Contains(err.Error(), "Creation of service was not idempotent") {
+		t.Fatalf("message: %v", err)
+	}
+
+	// Each task holds an ENI in one of the service's subnets with its security group.
+	enis := e.taskENIs(t)
+	if len(enis) != 2 || aws.ToString(enis[0].SubnetId) == aws.ToString(enis[1].SubnetId) ||
+		aws.ToString(enis[0].Groups[0].GroupId) != e.sg {
+		t.Fatalf("task ENIs %+v", enis)
+	}
+	if got := e.targets(t, tgARN); len(got) != 0 {
+		t.Fatalf("targets before tasks run: %v", got)
+	}
+
+	svc := e.waitRollout(t, "demo-dev", svcARN)
+	if svc.RunningCount != 2 || svc.PendingCount != 0 || svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateCompleted ||
+		aws.ToString(svc.Events[0].Message) != "(service app) has reached a steady state." {
+		t.Fatalf("steady: running %d rollout %s events %v", svc.RunningCount, svc.Deployments[0].RolloutState, aws.ToString(svc.Events[0].Message))
+	}
+	if elapsed := e.clock.Now().Sub(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)); elapsed < 60*time.Second {
+		t.Fatalf("steady after %v, want at least the steady-state latency", elapsed)
+	}
+	targets := e.targets(t, tgARN)
+	for _, ni := range enis {
+		if _, ok := targets[aws.ToString(ni.PrivateIpAddress)]; !ok {
+			t.Fatalf("task %s not a target: %v", aws.ToString(ni.PrivateIpAddress), targets)
+		}
+	}
+	tasks := must[*ecs.ListTasksOutput](t, "list tasks")(e.ecs.ListTasks(bg, &ecs.ListTasksInput{Cluster: aws.String("demo-dev"), ServiceName: aws.String("app")}))
+	dt := must[*ecs.DescribeTasksOutput](t, "describe tasks")(e.ecs.DescribeTasks(bg, &ecs.DescribeTasksInput{Cluster: aws.String("demo-dev"), Tasks: tasks.TaskArns}))
+	if len(dt.Tasks) != 2 || aws.ToString(dt.Tasks[0].LastStatus) != "RUNNING" || aws.ToString(dt.Tasks[0].Group) != "service:app" {
+		t.Fatalf("tasks %+v", dt.Tasks)
+	}
+	cl := must[*ecs.DescribeClustersOutput](t, "cluster counts")(e.ecs.DescribeClusters(bg, &ecs.DescribeClustersInput{Clusters: []string{"demo-dev"}})).Clusters[0]
+	if cl.RunningTasksCount != 2 || cl.ActiveServicesCount != 1 {
+		t.Fatalf("cluster counts %+v", cl)
+	}
+
+	// The network cannot go while tasks run, nor can the cluster.
+	_, err = e.ec2.DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(e.subnets[0])})
+	wantCode(t, "delete subnet under tasks", err, "DependencyViolation")
+	_, err = e.ec2.DeleteSecurityGroup(bg, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(e.sg)})
+	wantCode(t, "delete SG under tasks", err, "DependencyViolation")
+	_, err = e.ecs.DeleteCluster(bg, &ecs.DeleteClusterInput{Cluster: aws.String("demo-dev")})
+	wantCode(t, "delete cluster with service", err, "ClusterContainsServicesException")
+
+	// A new task definition makes a new PRIMARY deployment; the old one drains.
+	td2 := e.taskDef(t, "demo-dev", "nginx:1.28")
+	up := must[*ecs.UpdateServiceOutput](t, "update")(e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{
+		Cluster: aws.String("demo-dev"), Service: aws.String("app"), TaskDefinition: aws.String(td2)})).Service
+	if len(up.Deployments) != 2 || aws.ToString(up.Deployments[0].Status) != "PRIMARY" || aws.ToString(up.Deployments[1].Status) != "ACTIVE" ||
+		aws.ToString(up.Deployments[0].TaskDefinition) != td2 || up.Deployments[1].RunningCount != 2 {
+		t.Fatalf("rolling update deployments %+v", up.Deployments)
+	}
+	svc = e.waitRollout(t, "demo-dev", "app")
+	if len(svc.Deployments) != 1 || aws.ToString(svc.Deployments[0].TaskDefinition) != td2 || svc.RunningCount != 2 {
+		t.Fatalf("after update %+v", svc.Deployments)
+	}
+	if n := len(e.taskENIs(t)); n != 2 {
+		t.Fatalf("ENIs after the rollout: %d", n)
+	}
+
+	// Scale and tag while ACTIVE; ListServices.
+	must[*ecs.TagResourceOutput](t, "tag service")(e.ecs.TagResource(bg, &ecs.TagResourceInput{ResourceArn: aws.String(svcARN), Tags: []ecstypes.Tag{{Key: aws.String("x"), Value: aws.String("y")}}}))
+	withTags := must[*ecs.DescribeServicesOutput](t, "describe tags")(e.ecs.DescribeServices(bg, &ecs.DescribeServicesInput{
+		Cluster: aws.String("demo-dev"), Services: []string{"app"}, Include: []ecstypes.ServiceField{ecstypes.ServiceFieldTags}}))
+	if len(withTags.Services[0].Tags) != 2 {
+		t.Fatalf("service tags %+v", withTags.Services[0].Tags)
+	}
+	ls := must[*ecs.ListServicesOutput](t, "list services")(e.ecs.ListServices(bg, &ecs.ListServicesInput{Cluster: aws.String("demo-dev")}))
+	if len(ls.ServiceArns) != 1 || ls.ServiceArns[0] != svcARN {
+		t.Fatalf("services %v", ls.ServiceArns)
+	}
+
+	// Delete: a scaled service needs force; DRAINING holds the network until its tasks stop.
+	_, err = e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{Cluster: aws.String("demo-dev"), Service: aws.String("app")})
+	wantCode(t, "delete without force", err, "InvalidParameterException")
+	del := must[*ecs.DeleteServiceOutput](t, "delete service")(e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{
+		Cluster: aws.String("demo-dev"), Service: aws.String("app"), Force: aws.Bool(true)})).Service
+	if aws.ToString(del.Status) != "DRAINING" {
+		t.Fatalf("deleted service status %s", aws.ToString(del.Status))
+	}
+	_, err = e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String("demo-dev"), Service: aws.String("app"), DesiredCount: aws.Int32(1)})
+	wantCode(t, "update draining", err, "ServiceNotActiveException")
+	_, err = e.ec2.DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(e.subnets[0])})
+	wantCode(t, "delete subnet while draining", err, "DependencyViolation")
+	for ip, state := range e.targets(t, tgARN) {
+		if state != elbtypes.TargetHealthStateEnumDraining {
+			t.Fatalf("target %s is %s while the service drains", ip, state)
+		}
+	}
+	e.waitInactive(t, "demo-dev", "app")
+	if n := len(e.taskENIs(t)); n != 0 {
+		t.Fatalf("ENIs after draining: %d", n)
+	}
+	for _, sn := range e.subnets {
+		must[*ec2.DeleteSubnetOutput](t, "delete subnet")(e.ec2.DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(sn)}))
+	}
+	must[*ec2.DeleteSecurityGroupOutput](t, "delete sg")(e.ec2.DeleteSecurityGroup(bg, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(e.sg)}))
+	// INACTIVE: still describable, not listed, not live.
+	if got := e.service(t, "demo-dev", "app"); aws.ToString(got.Status) != "INACTIVE" {
+		t.Fatalf("status %s", aws.ToString(got.Status))
+	}
+	ls = must[*ecs.ListServicesOutput](t, "list services")(e.ecs.ListServices(bg, &ecs.ListServicesInput{Cluster: aws.String("demo-dev")}))
+	if len(ls.ServiceArns) != 0 {
+		t.Fatalf("listed after delete %v", ls.ServiceArns)
+	}
+	must[*ecs.DeleteClusterOutput](t, "delete cluster")(e.ecs.DeleteCluster(bg, &ecs.DeleteClusterInput{Cluster: aws.String("demo-dev")}))
+	for _, td := range []string{td1, td2} {
+		must[*ecs.DeregisterTaskDefinitionOutput](t, "deregister")(e.ecs.DeregisterTaskDefinition(bg, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(td)}))
+	}
+	must[*elbv2.DeleteTargetGroupOutput](t, "delete tg")(e.elb.DeleteTargetGroup(bg, &elbv2.DeleteTargetGroupInput{TargetGroupArn: aws.String(tgARN)}))
+	must[*ec2.DeleteVpcOutput](t, "delete vpc")(e.ec2.DeleteVpc(bg, &ec2.DeleteVpcInput{VpcId: aws.String(e.vpc)}))
+	if live := e.sim.ListLive(); len(live) != 0 {
+		t.Fatalf("inventory not empty: %+v", live)
+	}
+}
+
+// TestECSMissingECRImageFails: tasks whose image is not in the (simulated) ECR repository
+// fail with CannotPullContainerError, and the circuit breaker fails the deployment; with a
+// COMPLETED deployment before it, rollback restores that one.
+func TestECSMissingECRImageFails(t *testing.T) {
+	e := newECSEnv(t)
+	e.cluster(t, "demo-dev")
+	must[*ecr.CreateRepositoryOutput](t, "repo")(e.ecr.CreateRepository(bg, &ecr.CreateRepositoryInput{RepositoryName: aws.String("demo-dev")}))
+	image := "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo-dev:latest"
+	td := e.taskDef(t, "demo-dev", image)
+	must[*ecs.CreateServiceOutput](t, "create")(e.ecs.CreateService(bg, e.serviceInput("demo-dev", "app", td, 2)))
+
+	for range 20 {
+		e.clock.Advance(15 * time.Second)
+		if e.service(t, "demo-dev", "app").Deployments[0].RolloutState == ecstypes.DeploymentRolloutStateFailed {
+			break
+		}
+	}
+	svc := e.service(t, "demo-dev", "app")
+	d := svc.Deployments[0]
+	if d.RolloutState != ecstypes.DeploymentRolloutStateFailed || d.FailedTasks < 3 || len(svc.Deployments) != 1 ||
+		aws.ToString(d.RolloutStateReason) != "ECS deployment circuit breaker: tasks failed to start." {
+		t.Fatalf("deployment %+v (%s)", d, aws.ToString(d.RolloutStateReason))
+	}
+	stopped := must[*ecs.ListTasksOutput](t, "stopped tasks")(e.ecs.ListTasks(bg, &ecs.ListTasksInput{
+		Cluster: aws.String("demo-dev"), ServiceName: aws.String("app"), DesiredStatus: ecstypes.DesiredStatusStopped}))
+	dt := must[*ecs.DescribeTasksOutput](t, "describe")(e.ecs.DescribeTasks(bg, &ecs.DescribeTasksInput{Cluster: aws.String("demo-dev"), Tasks: stopped.TaskArns}))
+	if len(dt.Tasks) < 3 {
+		t.Fatalf("stopped tasks %d", len(dt.Tasks))
+	}
+	for _, task := range dt.Tasks {
+		if !strings.HasPrefix(aws.ToString(task.StoppedReason), "CannotPullContainerError: ") || task.StopCode != ecstypes.TaskStopCodeTaskFailedToStart ||
+			aws.ToString(task.LastStatus) != "STOPPED" {
+			t.Fatalf("task %s: %s %s", aws.ToString(task.LastStatus), task.StopCode, aws.ToString(task.StoppedReason))
+		}
+	}
+	if n := len(e.taskENIs(t)); n != 0 {
+		t.Fatalf("failed tasks left %d ENIs", n)
+	}
+	// A failed deployment launches nothing more.
+	e.clock.Advance(30 * time.Minute)
+	if got := e.service(t, "demo-dev", "app"); got.PendingCount != 0 || got.RunningCount != 0 || got.Deployments[0].FailedTasks != d.FailedTasks {
+		t.Fatalf("after failure: pending %d running %d failed %d", got.PendingCount, got.RunningCount, got.Deployments[0].FailedTasks)
+	}
+
+	// Pushing the image and forcing a new deployment succeeds.
+	must[*ecr.PutImageOutput](t, "push")(e.ecr.PutImage(bg, &ecr.PutImageInput{RepositoryName: aws.String("demo-dev"),
+		ImageManifest: aws.String(`{"schemaVersion":2}`), ImageTag: aws.String("latest")}))
+	must[*ecs.UpdateServiceOutput](t, "force")(e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String("demo-dev"), Service: aws.String("app"), ForceNewDeployment: true}))
+	good := e.waitRollout(t, "demo-dev", "app").Deployments[0]
+
+	// A new revision with a missing tag fails and rolls back to the COMPLETED deployment.
+	td2 := e.taskDef(t, "demo-dev", "123456789012.dkr.ecr.us-east-1.amazonaws.com/demo-dev:v2")
+	must[*ecs.UpdateServiceOutput](t, "update")(e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String("demo-dev"), Service: aws.String("app"), TaskDefinition: aws.String(td2)}))
+	svc = e.waitRollout(t, "demo-dev", "app")
+	if aws.ToString(svc.TaskDefinition) != td || aws.ToString(svc.Deployments[0].TaskDefinition) != td ||
+		svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateCompleted || len(svc.Deployments) != 1 {
+		t.Fatalf("after rollback: %s %+v", aws.ToString(svc.TaskDefinition), svc.Deployments)
+	}
+	var failed bool
+	for _, ev := range svc.Events {
+		failed = failed || strings.Contains(aws.ToString(ev.Message), "deployment failed: rolling back to deployment "+aws.ToString(good.Id))
+	}
+	if !failed || svc.RunningCount != 2 {
+		t.Fatalf("rollback events missing or running %d", svc.RunningCount)
+	}
+}
+
+func TestECSServiceValidation(t *testing.T) {
+	e := newECSEnv(t)
+	e.cluster(t, "c")
+	td := e.taskDef(t, "fam", "nginx:1.27")
+	tg := must[*elbv2.CreateTargetGroupOutput](t, "target group")(e.elb.CreateTargetGroup(bg, &elbv2.CreateTargetGroupInput{
+		Name: aws.String("tg"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(5000), VpcId: aws.String(e.vpc),
+		TargetType: elbtypes.TargetTypeEnumIp})).TargetGroups[0].TargetGroupArn
+
+	cases := map[string]struct {
+		mod  func(*ecs.CreateServiceInput)
+		code string
+	}{
+		"missing cluster":  {func(in *ecs.CreateServiceInput) { in.Cluster = aws.String("nope") }, "ClusterNotFoundException"},
+		"unknown task def": {func(in *ecs.CreateServiceInput) { in.TaskDefinition = aws.String("nope:1") }, "InvalidParameterException"},
+		"no network":       {func(in *ecs.CreateServiceInput) { in.NetworkConfiguration = nil }, "InvalidParameterException"},
+		"unknown subnet": {func(in *ecs.CreateServiceInput) {
+			in.NetworkConfiguration.AwsvpcConfiguration.Subnets = []string{"subnet-0000"}
+		}, "InvalidParameterException"},
+		"unknown SG": {func(in *ecs.CreateServiceInput) {
+			in.NetworkConfiguration.AwsvpcConfiguration.SecurityGroups = []string{"sg-0000"}
+		}, "InvalidParameterException"},
+		"no desired count": {func(in *ecs.CreateServiceInput) { in.DesiredCount = nil }, "InvalidParameterException"},
+		"grace without LB": {func(in *ecs.CreateServiceInput) { in.HealthCheckGracePeriodSeconds = aws.Int32(30) }, "InvalidParameterException"},
+		"LB unknown container": {func(in *ecs.CreateServiceInput) {
+			in.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: tg, ContainerName: aws.String("web"), ContainerPort: aws.Int32(5000)}}
+		}, "InvalidParameterException"},
+		"LB unknown port": {func(in *ecs.CreateServiceInput) {
+			in.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: tg, ContainerName: aws.String("app"), ContainerPort: aws.Int32(80)}}
+		}, "InvalidParameterException"},
+		"LB unknown target group": {func(in *ecs.CreateServiceInput) {
+			in.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: aws.String("arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/x/0123456789abcdef"),
+				ContainerName: aws.String("app"), ContainerPort: aws.Int32(5000)}}
+		}, "InvalidParameterException"},
+	}
+	for name, tc := range cases {
+		in := e.serviceInput("c", "s", td, 1)
+		tc.mod(in)
+		_, err := e.ecs.CreateService(bg, in)
+		wantCode(t, name, err, tc.code)
+	}
+	if got := e.live("ecs", "service"); len(got) != 0 {
+		t.Fatalf("failed creates left services %v", got)
+	}
+
+	// A clientToken reused with other parameters is refused.
+	in := e.serviceInput("c", "s1", td, 1)
+	in.ClientToken = aws.String("tok")
+	must[*ecs.CreateServiceOutput](t, "create")(e.ecs.CreateService(bg, in))
+	in2 := e.serviceInput("c", "s2", td, 1)
+	in2.ClientToken = aws.String("tok")
+	_, err := e.ecs.CreateService(bg, in2)
+	wantCode(t, "token reuse", err, "InvalidParameterException")
+
+	// Missing services are failures; ListServices pages.
+	for _, n := range []string{"s2", "s3", "s4"} {
+		must[*ecs.CreateServiceOutput](t, "create "+n)(e.ecs.CreateService(bg, e.serviceInput("c", n, td, 0)))
+	}
+	out := must[*ecs.DescribeServicesOutput](t, "describe")(e.ecs.DescribeServices(bg, &ecs.DescribeServicesInput{Cluster: aws.String("c"), Services: []string{"s1", "zz"}}))
+	if len(out.Services) != 1 || len(out.Failures) != 1 || aws.ToString(out.Failures[0].Reason) != "MISSING" ||
+		aws.ToString(out.Failures[0].Arn) != "arn:aws:ecs:us-east-1:123456789012:service/c/zz" {
+		t.Fatalf("describe %+v %+v", out.Services, out.Failures)
+	}
+	_, err = e.ecs.DescribeServices(bg, &ecs.DescribeServicesInput{Cluster: aws.String("nope"), Services: []string{"s1"}})
+	wantCode(t, "describe in missing cluster", err, "ClusterNotFoundException")
+	var arns []string
+	p := ecs.NewListServicesPaginator(e.ecs, &ecs.ListServicesInput{Cluster: aws.String("c"), MaxResults: aws.Int32(3)})
+	for p.HasMorePages() {
+		arns = append(arns, must[*ecs.ListServicesOutput](t, "list")(p.NextPage(bg)).ServiceArns...)
+	}
+	if len(arns) != 4 {
+		t.Fatalf("listed %v", arns)
+	}
+	// A service at desired count 0 deletes without force and goes INACTIVE at once.
+	del := must[*ecs.DeleteServiceOutput](t, "delete s4")(e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{Cluster: aws.String("c"), Service: aws.String("s4")}))
+	if s := aws.ToString(del.Service.Status); s != "INACTIVE" && s != "DRAINING" {
+		t.Fatalf("status %s", s)
+	}
+	_, err = e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{Cluster: aws.String("c"), Service: aws.String("nope")})
+	wantCode(t, "delete missing", err, "ServiceNotFoundException")
+	_, err = e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String("c"), Service: aws.String("s1"), TaskDefinition: aws.String("nope:3")})
+	wantCode(t, "update to missing td", err, "InvalidParameterException")
+
+	// Scaling changes the task count without a new deployment.
+	must[*ecs.UpdateServiceOutput](t, "scale")(e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String("c"), Service: aws.String("s2"), DesiredCount: aws.Int32(3)}))
+	e.waitStable(t, "c", "s2")
+	s2 := e.service(t, "c", "s2")
+	if s2.RunningCount != 3 || len(s2.Deployments) != 1 {
+		t.Fatalf("scaled: %d running, %d deployments", s2.RunningCount, len(s2.Deployments))
+	}
+	must[*ecs.UpdateServiceOutput](t, "scale in")(e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String("c"), Service: aws.String("s2"), DesiredCount: aws.Int32(1)}))
+	e.clock.Advance(time.Minute)
+	if got := e.live("ecs", "task"); len(got) != 2 { // s1's one and s2's one
+		t.Fatalf("tasks after scale-in %v", got)
+	}
+}
