@@ -31,6 +31,7 @@ type ecsService struct {
 	NextSubnet       int                        `json:"nextSubnet"`
 	Targets          map[string]string          `json:"targets,omitempty"` // target group ARN -> registered IPs
 	GoneAt           time.Time                  `json:"goneAt,omitempty"`  // an INACTIVE service is forgotten then
+	DrainUntil       time.Time                  `json:"drainUntil,omitempty"`
 }
 
 type ecsDeployment struct {
@@ -323,6 +324,10 @@ func (s *ecsState) validateLoadBalancers(c *Call, lbs []ecsLoadBalancer, td *ecs
 		if reg := s.targetRegistry(); reg != nil {
 			if _, _, ok := reg.TargetGroup(c.Region, lb.TargetGroupArn); !ok {
 				return ecsInvalid("Unable to find target group %s.", lb.TargetGroupArn)
+			}
+			if typ := s.targetType(c.Region, lb.TargetGroupArn); td.NetworkMode == "awsvpc" && typ != "" && typ != "ip" {
+				return ecsInvalid("The provided target group %s has target type %s, which is incompatible with the awsvpc network mode specified in the task definition.",
+					lb.TargetGroupArn, typ)
 			}
 		}
 	}
@@ -646,6 +651,7 @@ func (s *ecsState) deleteService(c *Call) (any, error) {
 			return nil, ecsInvalid("The service cannot be stopped while it is scaled above 0.")
 		}
 		svc.Status = "DRAINING"
+		svc.DrainUntil = c.Now.Add(c.Delay(LatencyECSTaskStop)) // DRAINING for a while even without tasks
 		svc.DesiredCount = 0
 		for _, d := range svc.Deployments {
 			d.DesiredCount, d.UpdatedAt = 0, c.Now

@@ -120,6 +120,9 @@ func (s *ecsState) nextEvent(r *ecsRegion, svc *ecsService, now time.Time) (time
 			consider(t.StopAt)
 		}
 	}
+	if svc.Status == "DRAINING" && svc.DrainUntil.After(svc.LastReconciled) {
+		consider(svc.DrainUntil)
+	}
 	for _, d := range svc.Deployments {
 		if d.Rollout == "IN_PROGRESS" && d.SteadyAt.After(svc.LastReconciled) {
 			consider(d.SteadyAt)
@@ -181,9 +184,28 @@ func (s *ecsState) stopped(region string, task *ecsTask, t time.Time, code, reas
 	}
 }
 
-func (s *ecsState) stopTask(task *ecsTask, t time.Time, reason string) {
+// stopTask starts stopping a task. Its interface's release is scheduled in EC2 as well, so
+// that the subnet frees up on time even if nobody reads ECS state in between.
+func (s *ecsState) stopTask(region string, task *ecsTask, t time.Time, reason string) {
 	task.State, task.StoppingAt, task.StopAt = "STOPPING", t, t.Add(s.sim.Delay(LatencyECSTaskStop))
 	task.StopCode, task.StoppedReason = "ServiceSchedulerInitiated", reason
+	if task.ENIID != "" {
+		s.ec2Region(region).releaseENIAt(task.ENIID, task.StopAt)
+	}
+}
+
+// targetType is the target type of an ELBv2 target group ("" when unknown).
+func (s *ecsState) targetType(region, arn string) string {
+	st, ok := s.sim.Service("elasticloadbalancing").State.(*elbv2State)
+	if !ok {
+		return ""
+	}
+	if r, ok := st.Regions[region]; ok {
+		if tg, ok := r.TargetGroups[arn]; ok {
+			return tg.TargetType
+		}
+	}
+	return ""
 }
 
 // pullError is the CannotPullContainerError of a task whose image is in this simulator's ECR
@@ -296,7 +318,7 @@ func (s *ecsState) reconcile(region string, r *ecsRegion, svc *ecsService, t tim
 		var stopped []string
 		for _, d := range svc.Deployments {
 			for _, task := range live[d.ID] {
-				s.stopTask(task, t, "Scaling activity initiated by (deployment "+d.ID+")")
+				s.stopTask(region, task, t, "Scaling activity initiated by (deployment "+d.ID+")")
 				stopped = append(stopped, "(task "+task.ID+")")
 				stopping++
 			}
@@ -304,7 +326,7 @@ func (s *ecsState) reconcile(region string, r *ecsRegion, svc *ecsService, t tim
 		if len(stopped) > 0 {
 			svc.event(t, "has stopped %d running tasks: %s.", len(stopped), strings.Join(stopped, " "))
 		}
-		if stopping == 0 {
+		if stopping == 0 && !t.Before(svc.DrainUntil) {
 			svc.Status = "INACTIVE"
 			svc.GoneAt = t.Add(s.sim.Delay(LatencyECSRetained))
 		}
@@ -344,7 +366,7 @@ func (s *ecsState) reconcile(region string, r *ecsRegion, svc *ecsService, t tim
 		})
 		var stopped []string
 		for _, task := range mine[:len(mine)-want] {
-			s.stopTask(task, t, "Scaling activity initiated by (deployment "+primary.ID+")")
+			s.stopTask(region, task, t, "Scaling activity initiated by (deployment "+primary.ID+")")
 			stopped = append(stopped, "(task "+task.ID+")")
 		}
 		svc.event(t, "has stopped %d running tasks: %s.", len(stopped), strings.Join(stopped, " "))
@@ -354,7 +376,7 @@ func (s *ecsState) reconcile(region string, r *ecsRegion, svc *ecsService, t tim
 		var stopped []string
 		for _, d := range svc.Deployments[1:] {
 			for _, task := range live[d.ID] {
-				s.stopTask(task, t, "Scaling activity initiated by (deployment "+primary.ID+")")
+				s.stopTask(region, task, t, "Scaling activity initiated by (deployment "+primary.ID+")")
 				stopped = append(stopped, "(task "+task.ID+")")
 			}
 		}

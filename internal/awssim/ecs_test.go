@@ -2,6 +2,8 @@ package awssim_test
 
 import (
 	"context"
+	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +17,6 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/flaskops/flask-operator/internal/awssim"
 )
@@ -182,18 +183,6 @@ func (e *ecsEnv) targets(t *testing.T, tg string) map[string]elbtypes.TargetHeal
 		m[aws.ToString(d.Target.Id)] = d.TargetHealth.State
 	}
 	return m
-}
-
-func apiMessage(err error) string {
-	if apiErr, ok := err.(smithy.APIError); ok {
-		return apiErr.ErrorMessage()
-	}
-	var apiErr smithy.APIError
-	if e, ok := err.(interface{ Unwrap() error }); ok && e.Unwrap() != nil {
-		return apiMessage(e.Unwrap())
-	}
-	_ = apiErr
-	return err.Error()
 }
 
 func TestECSClusterLifecycle(t *testing.T) {
@@ -520,13 +509,14 @@ func TestECSServiceScenario(t *testing.T) {
 			t.Fatalf("target %s is %s while the service drains", ip, state)
 		}
 	}
+	// Once the tasks have stopped the subnet frees up, even if nobody has read ECS since.
+	e.clock.Advance(31 * time.Second)
+	must[*ec2.DeleteSubnetOutput](t, "delete subnet after draining")(e.ec2.DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(e.subnets[0])}))
 	e.waitInactive(t, "demo-dev", "app")
 	if n := len(e.taskENIs(t)); n != 0 {
 		t.Fatalf("ENIs after draining: %d", n)
 	}
-	for _, sn := range e.subnets {
-		must[*ec2.DeleteSubnetOutput](t, "delete subnet")(e.ec2.DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(sn)}))
-	}
+	must[*ec2.DeleteSubnetOutput](t, "delete subnet")(e.ec2.DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(e.subnets[1])}))
 	must[*ec2.DeleteSecurityGroupOutput](t, "delete sg")(e.ec2.DeleteSecurityGroup(bg, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(e.sg)}))
 	// INACTIVE: still describable, not listed, not live.
 	if got := e.service(t, "demo-dev", "app"); aws.ToString(got.Status) != "INACTIVE" {
@@ -686,11 +676,25 @@ func TestECSServiceValidation(t *testing.T) {
 	if len(arns) != 4 {
 		t.Fatalf("listed %v", arns)
 	}
-	// A service at desired count 0 deletes without force and goes INACTIVE at once.
+	// A service at desired count 0 deletes without force: DRAINING, then INACTIVE.
 	del := must[*ecs.DeleteServiceOutput](t, "delete s4")(e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{Cluster: aws.String("c"), Service: aws.String("s4")}))
-	if s := aws.ToString(del.Service.Status); s != "INACTIVE" && s != "DRAINING" {
+	if s := aws.ToString(del.Service.Status); s != "DRAINING" {
 		t.Fatalf("status %s", s)
 	}
+	e.waitInactive(t, "c", "s4")
+	_, err = e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{Cluster: aws.String("c"), Service: aws.String("s4")})
+	wantCode(t, "delete inactive", err, "ServiceNotActiveException")
+	// The same name can be created again once the old service is INACTIVE.
+	must[*ecs.CreateServiceOutput](t, "recreate s4")(e.ecs.CreateService(bg, e.serviceInput("c", "s4", td, 0)))
+
+	// A target group of target type instance cannot front awsvpc tasks.
+	inst := must[*elbv2.CreateTargetGroupOutput](t, "instance tg")(e.elb.CreateTargetGroup(bg, &elbv2.CreateTargetGroupInput{
+		Name: aws.String("inst"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(5000), VpcId: aws.String(e.vpc),
+		TargetType: elbtypes.TargetTypeEnumInstance})).TargetGroups[0].TargetGroupArn
+	withInst := e.serviceInput("c", "s5", td, 1)
+	withInst.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: inst, ContainerName: aws.String("app"), ContainerPort: aws.Int32(5000)}}
+	_, err = e.ecs.CreateService(bg, withInst)
+	wantCode(t, "instance target group", err, "InvalidParameterException")
 	_, err = e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{Cluster: aws.String("c"), Service: aws.String("nope")})
 	wantCode(t, "delete missing", err, "ServiceNotFoundException")
 	_, err = e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String("c"), Service: aws.String("s1"), TaskDefinition: aws.String("nope:3")})
@@ -708,4 +712,32 @@ func TestECSServiceValidation(t *testing.T) {
 	if got := e.live("ecs", "task"); len(got) != 2 { // s1's one and s2's one
 		t.Fatalf("tasks after scale-in %v", got)
 	}
+}
+
+func TestECSStateSurvivesRestart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	e := newECSEnv(t, awssim.WithStateFile(path))
+	e.cluster(t, "demo-dev")
+	td := e.taskDef(t, "demo-dev", "nginx:1.27")
+	must[*ecs.CreateServiceOutput](t, "create")(e.ecs.CreateService(bg, e.serviceInput("demo-dev", "app", td, 2)))
+	before := e.sim.ListLive()
+
+	sim2, err := awssim.New(awssim.WithClock(e.clock), awssim.WithStateFile(path))
+	if err != nil {
+		t.Fatalf("restart: %v", err)
+	}
+	srv := httptest.NewServer(sim2)
+	defer srv.Close()
+	if after := sim2.ListLive(); len(after) != len(before) {
+		t.Fatalf("restart kept %d of %d resources", len(after), len(before))
+	}
+	e2 := &ecsEnv{svcEnv: &svcEnv{sim: sim2, clock: e.clock, url: srv.URL}}
+	e2.ecs = ecs.NewFromConfig(e2.cfg(ecsRegion))
+	svc := e2.waitRollout(t, "demo-dev", "app")
+	if svc.RunningCount != 2 || svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+		t.Fatalf("after restart: running %d, %s", svc.RunningCount, svc.Deployments[0].RolloutState)
+	}
+	// The restarted simulator's EC2 state still has the tasks' interfaces.
+	_, err = ec2.NewFromConfig(e2.cfg(ecsRegion)).DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(e.subnets[0])})
+	wantCode(t, "delete subnet after restart", err, "DependencyViolation")
 }
