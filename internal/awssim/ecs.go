@@ -291,8 +291,11 @@ func (r *ecsRegion) cluster(c *Call, ref string) (*ecsCluster, error) {
 		return nil, err
 	}
 	cl, ok := r.Clusters[name]
-	if !ok || cl.Status != "ACTIVE" {
+	if !ok {
 		return nil, ecsClusterNotFound()
+	}
+	if cl.Status != "ACTIVE" {
+		return nil, Errorf("ClusterNotFoundException", "The referenced cluster was inactive.")
 	}
 	return cl, nil
 }

@@ -682,6 +682,9 @@ func TestECSServiceValidation(t *testing.T) {
 		t.Fatalf("status %s", s)
 	}
 	e.waitInactive(t, "c", "s4")
+	if got := e.service(t, "c", "s4"); aws.ToString(got.Status) != "INACTIVE" {
+		t.Fatalf("s4 %s", aws.ToString(got.Status))
+	}
 	_, err = e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{Cluster: aws.String("c"), Service: aws.String("s4")})
 	wantCode(t, "delete inactive", err, "ServiceNotActiveException")
 	// The same name can be created again once the old service is INACTIVE.
@@ -740,4 +743,33 @@ func TestECSStateSurvivesRestart(t *testing.T) {
 	// The restarted simulator's EC2 state still has the tasks' interfaces.
 	_, err = ec2.NewFromConfig(e2.cfg(ecsRegion)).DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(e.subnets[0])})
 	wantCode(t, "delete subnet after restart", err, "DependencyViolation")
+}
+
+// TestECSAtTimeScaleZero: with every latency at zero a service is steady, and a deleted one
+// INACTIVE, on the next read; a missing image fails the deployment without looping.
+func TestECSAtTimeScaleZero(t *testing.T) {
+	e := newECSEnv(t, awssim.WithTimeScale(0))
+	e.cluster(t, "c")
+	td := e.taskDef(t, "fam", "nginx:1.27")
+	must[*ecs.CreateServiceOutput](t, "create")(e.ecs.CreateService(bg, e.serviceInput("c", "s", td, 2)))
+	svc := e.service(t, "c", "s")
+	if svc.RunningCount != 2 || svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+		t.Fatalf("running %d rollout %s", svc.RunningCount, svc.Deployments[0].RolloutState)
+	}
+	must[*ecs.DeleteServiceOutput](t, "delete")(e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{Cluster: aws.String("c"), Service: aws.String("s"), Force: aws.Bool(true)}))
+	if got := e.service(t, "c", "s"); aws.ToString(got.Status) != "INACTIVE" {
+		t.Fatalf("status after delete %s", aws.ToString(got.Status))
+	}
+	must[*ec2.DeleteSubnetOutput](t, "delete subnet")(e.ec2.DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(e.subnets[0])}))
+
+	bad := e.taskDef(t, "bad", "123456789012.dkr.ecr.us-east-1.amazonaws.com/none:latest")
+	in := e.serviceInput("c", "bad", bad, 1)
+	in.NetworkConfiguration.AwsvpcConfiguration.Subnets = e.subnets[1:]
+	must[*ecs.CreateServiceOutput](t, "create bad")(e.ecs.CreateService(bg, in))
+	for range 5 {
+		e.clock.Advance(time.Minute)
+	}
+	if d := e.service(t, "c", "bad").Deployments[0]; d.RolloutState != ecstypes.DeploymentRolloutStateFailed || d.FailedTasks != 3 {
+		t.Fatalf("bad image: %s after %d failures", d.RolloutState, d.FailedTasks)
+	}
 }
