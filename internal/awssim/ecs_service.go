@@ -325,9 +325,13 @@ func (s *ecsState) validateLoadBalancers(c *Call, lbs []ecsLoadBalancer, td *ecs
 			if _, _, ok := reg.TargetGroup(c.Region, lb.TargetGroupArn); !ok {
 				return ecsInvalid("Unable to find target group %s.", lb.TargetGroupArn)
 			}
-			if typ := s.targetType(c.Region, lb.TargetGroupArn); td.NetworkMode == "awsvpc" && typ != "" && typ != "ip" {
+			typ, fronted := s.targetGroupUse(c.Region, lb.TargetGroupArn)
+			if td.NetworkMode == "awsvpc" && typ != "" && typ != "ip" {
 				return ecsInvalid("The provided target group %s has target type %s, which is incompatible with the awsvpc network mode specified in the task definition.",
 					lb.TargetGroupArn, typ)
+			}
+			if !fronted {
+				return ecsInvalid("The target group with targetGroupArn %s does not have an associated load balancer.", lb.TargetGroupArn)
 			}
 		}
 	}

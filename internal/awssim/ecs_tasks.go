@@ -194,18 +194,23 @@ func (s *ecsState) stopTask(region string, task *ecsTask, t time.Time, reason st
 	}
 }
 
-// targetType is the target type of an ELBv2 target group ("" when unknown).
-func (s *ecsState) targetType(region, arn string) string {
+// targetGroupUse reads what ECS validates beyond ecsTargetRegistry from the ELBv2 state:
+// the target group's target type ("" when unknown) and whether a load balancer's listener
+// forwards to it (true when unknown).
+func (s *ecsState) targetGroupUse(region, arn string) (targetType string, fronted bool) {
 	st, ok := s.sim.Service("elasticloadbalancing").State.(*elbv2State)
 	if !ok {
-		return ""
+		return "", true
 	}
-	if r, ok := st.Regions[region]; ok {
-		if tg, ok := r.TargetGroups[arn]; ok {
-			return tg.TargetType
-		}
+	r, ok := st.Regions[region]
+	if !ok {
+		return "", true
 	}
-	return ""
+	tg, ok := r.TargetGroups[arn]
+	if !ok {
+		return "", true
+	}
+	return tg.TargetType, len(r.loadBalancersOf(arn)) > 0
 }
 
 // pullError is the CannotPullContainerError of a task whose image is in this simulator's ECR

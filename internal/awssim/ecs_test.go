@@ -54,6 +54,28 @@ func newECSEnv(t *testing.T, opts ...awssim.Option) *ecsEnv {
 	return e
 }
 
+// alb puts an internal load balancer in two subnets of its own with a listener forwarding
+// to the target group (ECS accepts only target groups behind a load balancer). It returns
+// the load balancer ARN and the subnets.
+func (e *ecsEnv) alb(t *testing.T, tg string) (string, []string) {
+	t.Helper()
+	var subnets []string
+	for i, az := range []string{"us-east-1a", "us-east-1b"} {
+		sn := must[*ec2.CreateSubnetOutput](t, "alb subnet")(e.ec2.CreateSubnet(bg, &ec2.CreateSubnetInput{
+			VpcId: aws.String(e.vpc), CidrBlock: aws.String([]string{"10.0.0.0/24", "10.0.1.0/24"}[i]), AvailabilityZone: aws.String(az)}))
+		subnets = append(subnets, aws.ToString(sn.Subnet.SubnetId))
+	}
+	lb := must[*elbv2.CreateLoadBalancerOutput](t, "alb")(e.elb.CreateLoadBalancer(bg, &elbv2.CreateLoadBalancerInput{
+		Name: aws.String("alb-" + lastPathPart(tg)[:8]), Subnets: subnets, Scheme: elbtypes.LoadBalancerSchemeEnumInternal}))
+	arn := aws.ToString(lb.LoadBalancers[0].LoadBalancerArn)
+	must[*elbv2.CreateListenerOutput](t, "listener")(e.elb.CreateListener(bg, &elbv2.CreateListenerInput{LoadBalancerArn: aws.String(arn),
+		Port: aws.Int32(80), Protocol: elbtypes.ProtocolEnumHttp,
+		DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}}}))
+	return arn, subnets
+}
+
+func lastPathPart(s string) string { return s[strings.LastIndex(s, "/")+1:] }
+
 func (e *ecsEnv) cluster(t *testing.T, name string) string {
 	t.Helper()
 	out := must[*ecs.CreateClusterOutput](t, "create cluster")(e.ecs.CreateCluster(bg, &ecs.CreateClusterInput{ClusterName: aws.String(name)}))
@@ -396,6 +418,11 @@ func TestECSServiceScenario(t *testing.T) {
 
 	in := e.serviceInput("demo-dev", "app", "demo-dev", 2)
 	in.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(tgARN), ContainerName: aws.String("app"), ContainerPort: aws.Int32(5000)}}
+	_, err := e.ecs.CreateService(bg, in)
+	wantCode(t, "target group without a load balancer", err, "InvalidParameterException")
+	albARN, albSubnets := e.alb(t, tgARN)
+
+	in.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: aws.String(tgARN), ContainerName: aws.String("app"), ContainerPort: aws.Int32(5000)}}
 	in.HealthCheckGracePeriodSeconds = aws.Int32(60)
 	in.ClientToken = aws.String("0123456789abcdef0123456789abcdef0123")
 	in.Tags = []ecstypes.Tag{{Key: aws.String("flaskops.io/stage"), Value: aws.String("ecs")}}
@@ -416,7 +443,7 @@ func TestECSServiceScenario(t *testing.T) {
 		t.Fatalf("retry made %+v", again)
 	}
 	changed := e.serviceInput("demo-dev", "app", "demo-dev", 3)
-	_, err := e.ecs.CreateService(bg, changed)
+	_, err = e.ecs.CreateService(bg, changed)
 	wantCode(t, "same name, other parameters", err, "InvalidParameterException")
 	if !strings.Contains(err.Error(), "Creation of service was not idempotent") {
 		t.Fatalf("message: %v", err)
@@ -529,6 +556,11 @@ func TestECSServiceScenario(t *testing.T) {
 	must[*ecs.DeleteClusterOutput](t, "delete cluster")(e.ecs.DeleteCluster(bg, &ecs.DeleteClusterInput{Cluster: aws.String("demo-dev")}))
 	for _, td := range []string{td1, td2} {
 		must[*ecs.DeregisterTaskDefinitionOutput](t, "deregister")(e.ecs.DeregisterTaskDefinition(bg, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(td)}))
+	}
+	must[*elbv2.DeleteLoadBalancerOutput](t, "delete alb")(e.elb.DeleteLoadBalancer(bg, &elbv2.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(albARN)}))
+	e.clock.Advance(2 * time.Minute) // the load balancer's interfaces linger
+	for _, sn := range albSubnets {
+		must[*ec2.DeleteSubnetOutput](t, "delete alb subnet")(e.ec2.DeleteSubnet(bg, &ec2.DeleteSubnetInput{SubnetId: aws.String(sn)}))
 	}
 	must[*elbv2.DeleteTargetGroupOutput](t, "delete tg")(e.elb.DeleteTargetGroup(bg, &elbv2.DeleteTargetGroupInput{TargetGroupArn: aws.String(tgARN)}))
 	must[*ec2.DeleteVpcOutput](t, "delete vpc")(e.ec2.DeleteVpc(bg, &ec2.DeleteVpcInput{VpcId: aws.String(e.vpc)}))
@@ -695,6 +727,7 @@ func TestECSServiceValidation(t *testing.T) {
 		Name: aws.String("inst"), Protocol: elbtypes.ProtocolEnumHttp, Port: aws.Int32(5000), VpcId: aws.String(e.vpc),
 		TargetType: elbtypes.TargetTypeEnumInstance})).TargetGroups[0].TargetGroupArn
 	withInst := e.serviceInput("c", "s5", td, 1)
+	e.alb(t, aws.ToString(inst))
 	withInst.LoadBalancers = []ecstypes.LoadBalancer{{TargetGroupArn: inst, ContainerName: aws.String("app"), ContainerPort: aws.Int32(5000)}}
 	_, err = e.ecs.CreateService(bg, withInst)
 	wantCode(t, "instance target group", err, "InvalidParameterException")
