@@ -164,8 +164,8 @@ func TestUnknownServiceErrorInTheCallersProtocol(t *testing.T) {
 		name, service, method, path, contentType, target, body string
 		wantRoot                                               string // XML root element, or "" for JSON
 	}{
-		{name: "JSON 1.1", service: "ecs", method: http.MethodPost, contentType: "application/x-amz-json-1.1",
-			target: "AmazonEC2ContainerServiceV20141113.ListClusters", body: "{}"},
+		{name: "JSON 1.1", service: "codebuild", method: http.MethodPost, contentType: "application/x-amz-json-1.1",
+			target: "CodeBuild_20161006.ListProjects", body: "{}"},
 		{name: "JSON 1.0", service: "dynamodb", method: http.MethodPost, contentType: "application/x-amz-json-1.0",
 			target: "DynamoDB_20120810.ListTables", body: "{}"},
 		{name: "awsquery", service: "cloudformation", method: http.MethodPost, contentType: "application/x-www-form-urlencoded",
