@@ -446,6 +446,30 @@ func (r *elbRegion) getLB(arn string) (*loadBalancer, error) {
 	return lb, nil
 }
 
+// byARNsOrNames picks the resources a Describe call names, by ARN (the key of all) or by
+// name, and lists the ones that do not exist: ELBv2 then refuses the whole call.
+func byARNsOrNames[T any](all map[string]T, arns, names []string, nameOf func(T) string) (list []T, missing []string) {
+	for _, a := range arns {
+		if v, ok := all[a]; ok {
+			list = append(list, v)
+		} else {
+			missing = append(missing, a)
+		}
+	}
+	for _, n := range names {
+		found := false
+		for _, v := range all {
+			if nameOf(v) == n {
+				list, found = append(list, v), true
+			}
+		}
+		if !found {
+			missing = append(missing, n)
+		}
+	}
+	return list, missing
+}
+
 func (s *elbv2State) describeLoadBalancers(c *Call) (any, error) {
 	r := s.region(c)
 	arns, names := c.Params.Strings("LoadBalancerArns"), c.Params.Strings("Names")
@@ -454,31 +478,9 @@ func (s *elbv2State) describeLoadBalancers(c *Call) (any, error) {
 	}
 	var list []*loadBalancer
 	switch {
-	case len(arns) > 0:
+	case len(arns) > 0 || len(names) > 0:
 		var missing []string
-		for _, a := range arns {
-			if lb, ok := r.LoadBalancers[a]; ok {
-				list = append(list, lb)
-			} else {
-				missing = append(missing, a)
-			}
-		}
-		if len(missing) > 0 {
-			return nil, Errorf("LoadBalancerNotFound", "Load balancers '%s' not found", javaList(missing))
-		}
-	case len(names) > 0:
-		var missing []string
-		for _, n := range names {
-			found := false
-			for _, lb := range r.LoadBalancers {
-				if lb.Name == n {
-					list, found = append(list, lb), true
-				}
-			}
-			if !found {
-				missing = append(missing, n)
-			}
-		}
+		list, missing = byARNsOrNames(r.LoadBalancers, arns, names, func(lb *loadBalancer) string { return lb.Name })
 		if len(missing) > 0 {
 			return nil, Errorf("LoadBalancerNotFound", "Load balancers '%s' not found", javaList(missing))
 		}

@@ -298,31 +298,9 @@ func (s *elbv2State) describeTargetGroups(c *Call) (any, error) {
 	}
 	var list []*targetGroup
 	switch {
-	case len(arns) > 0:
+	case len(arns) > 0 || len(names) > 0:
 		var missing []string
-		for _, a := range arns {
-			if tg, ok := r.TargetGroups[a]; ok {
-				list = append(list, tg)
-			} else {
-				missing = append(missing, a)
-			}
-		}
-		if len(missing) > 0 {
-			return nil, Errorf("TargetGroupNotFound", "Target groups '%s' not found", javaList(missing))
-		}
-	case len(names) > 0:
-		var missing []string
-		for _, n := range names {
-			found := false
-			for _, tg := range r.TargetGroups {
-				if tg.Name == n {
-					list, found = append(list, tg), true
-				}
-			}
-			if !found {
-				missing = append(missing, n)
-			}
-		}
+		list, missing = byARNsOrNames(r.TargetGroups, arns, names, func(tg *targetGroup) string { return tg.Name })
 		if len(missing) > 0 {
 			return nil, Errorf("TargetGroupNotFound", "Target groups '%s' not found", javaList(missing))
 		}
