@@ -98,7 +98,9 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 		}
 		outcomes = append(outcomes, outcome{stage: s, result: res, err: err})
 	}
-	return r.finish(ctx, fd, summarize(fd, outcomes, nil))
+	summary := summarize(fd, outcomes, nil)
+	recordTagKeys(fd)
+	return r.finish(ctx, fd, summary)
 }
 
 // finish decides, for a converge or a deletion pass, when to look again: retriable errors

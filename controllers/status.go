@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -210,4 +212,24 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// recordTagKeys updates status.tagKeys after a pass. Until every stage is ready the keys of
+// spec.tags are added (some resources carry them already); once all are ready, every
+// resource has been brought to spec.tags and the list becomes exactly its keys. Stages
+// remove the keys that are in the list but no longer in spec.tags.
+func recordTagKeys(fd *v1alpha1.FlaskDeployment) {
+	keys := map[string]bool{}
+	if !meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionReady) {
+		for _, k := range fd.Status.TagKeys {
+			keys[k] = true
+		}
+	}
+	for k := range fd.Spec.Tags {
+		keys[k] = true
+	}
+	fd.Status.TagKeys = nil
+	if len(keys) > 0 {
+		fd.Status.TagKeys = slices.Sorted(maps.Keys(keys))
+	}
 }

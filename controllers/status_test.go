@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -210,5 +211,35 @@ func TestNewlyStalledOnlyOnTransition(t *testing.T) {
 	}
 	if !summarize(&v1alpha1.FlaskDeployment{}, []outcome{terminal}, nil).newlyStalled {
 		t.Fatal("summarize must report the transition too")
+	}
+}
+
+func TestRecordTagKeys(t *testing.T) {
+	tests := []struct {
+		name  string
+		ready bool
+		was   []string
+		spec  map[string]string
+		want  []string
+	}{
+		{"ready: exactly the spec's keys", true, []string{"cost", "team"}, map[string]string{"team": "a"}, []string{"team"}},
+		{"not ready: removed keys are kept until every stage took them off", false, []string{"cost", "team"},
+			map[string]string{"team": "a", "env": "dev"}, []string{"cost", "env", "team"}},
+		{"no tags at all", true, []string{"cost"}, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fd := &v1alpha1.FlaskDeployment{}
+			fd.Spec.Tags, fd.Status.TagKeys = tt.spec, tt.was
+			status := metav1.ConditionFalse
+			if tt.ready {
+				status = metav1.ConditionTrue
+			}
+			fd.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: status, Reason: "Test"}}
+			recordTagKeys(fd)
+			if !slices.Equal(fd.Status.TagKeys, tt.want) {
+				t.Fatalf("tagKeys = %v, want %v", fd.Status.TagKeys, tt.want)
+			}
+		})
 	}
 }

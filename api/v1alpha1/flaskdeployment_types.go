@@ -136,6 +136,12 @@ type FlaskDeploymentStatus struct {
 	// "<stage>: <what>", e.g. "network: route 0.0.0.0/0 missing in rtb-0a1b".
 	// +optional
 	Drift []string `json:"drift,omitempty"`
+
+	// TagKeys are the spec.tags keys the operator has put on AWS resources. A key that
+	// leaves spec.tags is removed from every resource carrying it, then from this list
+	// once every stage is ready again.
+	// +optional
+	TagKeys []string `json:"tagKeys,omitempty"`
 }
 
 // DeployedRevision is the commit, image and task definition the service runs.

@@ -139,6 +139,14 @@ func (p *pass) checkParameterOwner(ctx context.Context, name string) error {
 			"SSM parameter %s is owned by %s (tag %s), not by this FlaskDeployment: remove that tag or the parameter if it is stale",
 			name, owner, cloud.TagOwner)
 	}
+	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && !p.observe {
+		if _, err := p.ssm.RemoveTagsFromResource(ctx, &ssm.RemoveTagsFromResourceInput{
+			ResourceType: ssmtypes.ResourceTypeForTaggingParameter, ResourceId: aws.String(name), TagKeys: removed,
+		}); err != nil {
+			return fmt.Errorf("remove tags %s from parameter %s: %w", strings.Join(removed, ", "), name, err)
+		}
+		log.FromContext(ctx).Info("Removed tags no longer in spec.tags", "parameter", name, "keys", removed)
+	}
 	missing := cloud.MissingTags(cloud.Tags(p.fd, Name, resourceParameter), have)
 	if len(missing) == 0 {
 		return nil

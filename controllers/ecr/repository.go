@@ -237,6 +237,12 @@ func (p *pass) checkRepositoryOwner(ctx context.Context, repo *ecrtypes.Reposito
 			"ECR repository %s already exists and is not owned by this FlaskDeployment (tag %s is %s, want %s); the operator never adopts a repository it did not create: set spec.repository.name to a free name, or, if this repository really belongs to %s, tag it %s=%s",
 			name, cloud.TagOwner, owner, cloud.Owner(p.fd), cloud.Owner(p.fd), cloud.TagOwner, cloud.Owner(p.fd))
 	}
+	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && !p.observe {
+		if _, err := p.ecr.UntagResource(ctx, &ecr.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: removed}); err != nil {
+			return fmt.Errorf("remove tags %s from repository %s: %w", strings.Join(removed, ", "), name, err)
+		}
+		log.FromContext(ctx).Info("Removed tags no longer in spec.tags", "repository", name, "keys", removed)
+	}
 	missing := cloud.MissingTags(cloud.Tags(p.fd, Name, resourceRepository), have)
 	if len(missing) == 0 {
 		return nil

@@ -651,3 +651,35 @@ func TestStageTreatsAnUnrecordedUntaggedRepositoryAsForeign(t *testing.T) {
 		t.Fatalf("an unrecorded, untagged repository was deleted: live %v", live)
 	}
 }
+
+// A key removed from spec.tags comes off the repository and the parameter.
+func TestStageRemovesTagsRemovedFromSpec(t *testing.T) {
+	e := newStageEnv(t)
+	fd := newFD()
+	fd.Spec.Tags["cost-center"] = "42"
+	e.reconcile(fd)
+	fd.Status.TagKeys = []string{"cost-center", "team"}
+
+	delete(fd.Spec.Tags, "cost-center")
+	if res := e.reconcile(fd); !res.Done {
+		t.Fatalf("result %+v", res)
+	}
+	checked := 0
+	for _, res := range e.sim.ListLive() {
+		if res.Tags[cloud.TagOwner] != cloud.Owner(fd) {
+			continue
+		}
+		checked++
+		if _, ok := res.Tags["cost-center"]; ok || res.Tags["team"] != "payments" {
+			t.Errorf("%s %s has tags %v, want team kept and cost-center removed", res.Type, res.ID, res.Tags)
+		}
+	}
+	if checked != 2 {
+		t.Fatalf("checked %d resources, want the repository and the parameter", checked)
+	}
+	for _, d := range fd.Status.Drift {
+		if strings.Contains(d, "cost-center") {
+			t.Errorf("a spec change was reported as drift: %s", d)
+		}
+	}
+}

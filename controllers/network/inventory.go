@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -242,8 +243,12 @@ func resourceOf(tags []ec2types.Tag) string {
 }
 
 // reconcileTags puts back the tags a resource should carry and does not (an ownership
-// tag removed, a Name changed, a spec tag added).
+// tag removed, a Name changed, a spec tag added), and takes off the ones the user removed
+// from spec.tags.
 func (p *pass) reconcileTags(ctx context.Context, kind, id, resource string, have []ec2types.Tag) error {
+	if err := p.removeTags(ctx, kind, id, cloud.FromEC2(have)); err != nil {
+		return err
+	}
 	missing := cloud.MissingTags(cloud.EC2Tags(p.fd, Name, resource), cloud.FromEC2(have))
 	if len(missing) == 0 {
 		return nil
@@ -260,5 +265,22 @@ func (p *pass) reconcileTags(ctx context.Context, kind, id, resource string, hav
 		return fmt.Errorf("tag %s %s: %w", kind, id, err)
 	}
 	p.drift(ctx, "tags %s restored on %s %s", strings.Join(keys, ", "), kind, id)
+	return nil
+}
+
+// removeTags deletes the user tags that left spec.tags: a spec change, not drift.
+func (p *pass) removeTags(ctx context.Context, kind, id string, have map[string]string) error {
+	removed := cloud.RemovedTags(p.fd, have)
+	if len(removed) == 0 || !p.mayWrite(false, "tags %s removed from spec.tags are still on %s %s", strings.Join(removed, ", "), kind, id) {
+		return nil
+	}
+	tags := make([]ec2types.Tag, 0, len(removed))
+	for _, k := range removed {
+		tags = append(tags, ec2types.Tag{Key: aws.String(k)})
+	}
+	if _, err := p.ec2.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: tags}); err != nil {
+		return fmt.Errorf("remove tags %s from %s %s: %w", strings.Join(removed, ", "), kind, id, err)
+	}
+	log.FromContext(ctx).Info("Removed tags no longer in spec.tags", "resource", id, "keys", removed)
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/network"
 	"github.com/flaskops/flask-operator/internal/awssim"
+	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -214,6 +215,24 @@ var _ = Describe("Network stage", func() {
 		Expect(a.counts()).To(Equal(seedCounts))
 		a.DeleteAndWait()
 		Expect(a.counts()).To(BeEmpty())
+	})
+
+	It("takes a key removed from spec.tags off every resource, and forgets it in status", func() {
+		a := newApp("", nil).create()
+		a.waitNetwork(v1alpha1.ReasonReady)
+		Eventually(func() []string { return a.Get().Status.TagKeys }).Should(Equal([]string{"environment", "owner", "project"}))
+
+		a.Update(func(fd *v1alpha1.FlaskDeployment) { delete(fd.Spec.Tags, "owner") })
+		Eventually(func(g Gomega) {
+			for _, res := range env.Sim.ListLive() {
+				if res.Tags[cloud.TagOwner] == cloud.Owner(a.FD) {
+					g.Expect(res.Tags).NotTo(HaveKey("owner"), "%s %s", res.Type, res.ID)
+					g.Expect(res.Tags).To(HaveKeyWithValue("project", "mane"), "%s %s", res.Type, res.ID)
+				}
+			}
+			g.Expect(a.Get().Status.TagKeys).To(Equal([]string{"environment", "project"}))
+		}).Should(Succeed())
+		a.DeleteAndWait()
 	})
 
 	It("with managementPolicy Observe reads and reports, and never writes", func() {

@@ -5,9 +5,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/network"
 	"github.com/flaskops/flask-operator/internal/awssim"
+	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
 func TestConvergeSeedTopologyAndDelete(t *testing.T) {
@@ -112,4 +117,40 @@ func equalCounts(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+// A key removed from spec.tags comes off every resource that carries it; a tag someone
+// else added is left alone.
+func TestTagRemovedFromSpecIsRemovedFromAWS(t *testing.T) {
+	ctx := context.Background()
+	r := newRig(t)
+	fd := newFD("team-a", "shop")
+	r.converge(fd)
+	fd.Status.TagKeys = []string{"environment", "owner", "project"}
+	if _, err := r.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{fd.Status.Network.VPCID},
+		Tags: []ec2types.Tag{{Key: aws.String("backup"), Value: aws.String("daily")}}}); err != nil {
+		t.Fatal(err)
+	}
+
+	delete(fd.Spec.Tags, "owner")
+	r.converge(fd)
+	carrying := 0
+	for _, res := range r.sim.ListLive() {
+		if res.Tags[cloud.TagOwner] != cloud.Owner(fd) {
+			continue
+		}
+		carrying++
+		if _, ok := res.Tags["owner"]; ok {
+			t.Errorf("%s %s still carries the tag removed from spec.tags: %v", res.Type, res.ID, res.Tags)
+		}
+		if res.Tags["project"] != "mane" {
+			t.Errorf("%s %s lost a tag still in spec.tags: %v", res.Type, res.ID, res.Tags)
+		}
+		if res.ID == fd.Status.Network.VPCID && res.Tags["backup"] != "daily" {
+			t.Errorf("the VPC lost a tag the operator never set: %v", res.Tags)
+		}
+	}
+	if carrying < 10 {
+		t.Fatalf("only %d resources of the object were checked", carrying)
+	}
 }

@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"sort"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
@@ -109,6 +110,22 @@ func MissingTags(want, have map[string]string) map[string]string {
 		}
 	}
 	return missing
+}
+
+// RemovedTags returns the keys of have that fd put on AWS as user tags (status.tagKeys)
+// and that spec.tags no longer has: what to take off a resource. The operator's own keys
+// and Name are never among them, whatever the user once wrote in spec.tags.
+func RemovedTags(fd *v1alpha1.FlaskDeployment, have map[string]string) []string {
+	var out []string
+	for _, k := range fd.Status.TagKeys {
+		_, inSpec := fd.Spec.Tags[k]
+		_, onResource := have[k]
+		if onResource && !inSpec && k != TagName && !strings.HasPrefix(k, ReservedTagPrefix) {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func sortedKeys(m map[string]string) []string {

@@ -1,6 +1,9 @@
 package cloud
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestTagsOwnershipWinsOverUserTags(t *testing.T) {
 	fd := fdNamed("dev", "shop")
@@ -31,5 +34,34 @@ func TestMissingTags(t *testing.T) {
 	got := MissingTags(map[string]string{"a": "1", "b": "2", "c": "3"}, map[string]string{"a": "1", "b": "x"})
 	if len(got) != 2 || got["b"] != "2" || got["c"] != "3" {
 		t.Fatalf("MissingTags = %v, want b=2 and c=3", got)
+	}
+}
+
+func TestRemovedTags(t *testing.T) {
+	tests := []struct {
+		name    string
+		tagKeys []string
+		spec    map[string]string
+		have    map[string]string
+		want    []string
+	}{
+		{"a key left spec.tags", []string{"cost", "team"}, map[string]string{"team": "a"},
+			map[string]string{"cost": "x", "team": "a"}, []string{"cost"}},
+		{"already gone from the resource", []string{"cost", "team"}, map[string]string{"team": "a"},
+			map[string]string{"team": "a"}, nil},
+		{"never applied by us: someone else's tag stays", []string{"team"}, map[string]string{"team": "a"},
+			map[string]string{"team": "a", "backup": "daily"}, nil},
+		{"Name and our own keys are never removed", []string{"Name", TagOwner}, nil,
+			map[string]string{"Name": "dev-shop-vpc", TagOwner: "dev/shop"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fd := fdNamed("dev", "shop")
+			fd.Spec.Tags, fd.Status.TagKeys = tt.spec, tt.tagKeys
+			got := RemovedTags(fd, tt.have)
+			if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("RemovedTags = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }
