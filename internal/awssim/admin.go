@@ -21,6 +21,7 @@ type faultRequest struct {
 //	POST /_awssim/faults     {"throttleRate":0.2,"errorRate":0.1,"latency":"100ms","only":["ec2"],
 //	                          "failNext":[{"op":"ec2:CreateVpc","code":"InternalError","count":2}]}
 //	POST /_awssim/save       write the state file now
+//	POST /_awssim/connections/approve  {"arn":"..."}: complete a CodeStar connection's handshake
 func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path[len(adminPrefix):]
 	switch {
@@ -52,6 +53,8 @@ func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
+	case path == "connections/approve" && r.Method == http.MethodPost:
+		s.serveApproveConnection(w, r)
 	default:
 		http.NotFound(w, r)
 	}
