@@ -14,8 +14,7 @@ func init() { register(newCodeStarConnections) }
 
 // codestarState is AWS CodeStar Connections state per region. Wire format: awsJson1_0,
 // X-Amz-Target CodeStar_connections_20191201.<Op>, member names as in the SDK's
-// service/codestarconnections serializers (PascalCase, tags as {Key, Value}). The simulator
-// answers with the JSON 1.1 content type, which the JSON 1.0 deserializers do not check.
+// service/codestarconnections serializers (PascalCase, tags as {Key, Value}).
 //
 // A connection is created PENDING: on AWS a person completes the provider handshake in the
 // console. Tests stand in for that person with Sim.ApproveConnection or
@@ -43,7 +42,7 @@ func newCodeStarConnections(sim *Sim) *Service {
 	s.Reset()
 	return &Service{
 		Name:         "codestar-connections",
-		Protocol:     JSON11,
+		Protocol:     JSON10,
 		TargetPrefix: "CodeStar_connections_20191201",
 		State:        s,
 		Ops: map[string]Op{

@@ -167,3 +167,23 @@ func TestCodeStarApproveEndpoint(t *testing.T) {
 		t.Fatalf("GET approve: HTTP %d, want 404", resp.StatusCode)
 	}
 }
+
+// CodeStar Connections is an awsJson1_0 service: its answers say so.
+func TestCodeStarAnswersInJSON10(t *testing.T) {
+	e := newSvcEnv(t)
+	req, err := http.NewRequest(http.MethodPost, e.url, strings.NewReader("{}"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/codestar-connections/aws4_request, SignedHeaders=host, Signature=0")
+	req.Header.Set("Content-Type", "application/x-amz-json-1.0")
+	req.Header.Set("X-Amz-Target", "CodeStar_connections_20191201.ListConnections")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/x-amz-json-1.0" {
+		t.Fatalf("status %d, Content-Type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}

@@ -98,7 +98,7 @@ func writeResult(w http.ResponseWriter, svc *Service, c *Call, out any) error {
 		body := fmt.Sprintf(`<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`,
 			c.Op, svc.XMLNS, c.Op, inner, c.Op, c.RequestID, c.Op)
 		writeXML(w, http.StatusOK, nil, []byte(body))
-	case JSON11:
+	case JSON10, JSON11:
 		if out == nil {
 			out = struct{}{}
 		}
@@ -106,7 +106,7 @@ func writeResult(w http.ResponseWriter, svc *Service, c *Call, out any) error {
 		if err != nil {
 			return fmt.Errorf("marshal %s response: %w", c.Op, err)
 		}
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("Content-Type", svc.Protocol.contentType())
 		w.Header().Set("X-Amzn-RequestId", c.RequestID)
 		_, _ = w.Write(b)
 	case RESTXML:
@@ -141,8 +141,8 @@ func writeError(w http.ResponseWriter, p Protocol, xmlns, requestID string, e *A
 		}
 		b, _ := xml.Marshal(queryErrorEnvelope{Xmlns: xmlns, Type: typ, Code: e.Code, Message: e.Message, RequestID: requestID})
 		writeXML(w, status, nil, b)
-	case JSON11:
-		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+	case JSON10, JSON11:
+		w.Header().Set("Content-Type", p.contentType())
 		w.Header().Set("X-Amzn-RequestId", requestID)
 		w.Header().Set("X-Amzn-ErrorType", e.Code)
 		w.WriteHeader(status)

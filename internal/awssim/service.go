@@ -17,9 +17,23 @@ const (
 	AWSQuery
 	// JSON11 is the awsJson1_1 protocol (ECR, ECS, SSM, Logs, CodeBuild, CodePipeline).
 	JSON11
+	// JSON10 is the awsJson1_0 protocol (CodeStar Connections): JSON 1.1 with another
+	// content type.
+	JSON10
 	// RESTXML is the REST protocol with XML bodies (S3).
 	RESTXML
 )
+
+// isJSON reports whether p is one of the awsJson protocols.
+func (p Protocol) isJSON() bool { return p == JSON10 || p == JSON11 }
+
+// contentType is the Content-Type of an awsJson protocol's responses.
+func (p Protocol) contentType() string {
+	if p == JSON10 {
+		return "application/x-amz-json-1.0"
+	}
+	return "application/x-amz-json-1.1"
+}
 
 // Op implements one API operation. It runs with the simulator lock held.
 type Op func(c *Call) (any, error)

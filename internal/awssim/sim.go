@@ -250,7 +250,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	fn, ok := svc.Ops[op]
 	if !ok {
 		code := "InvalidAction"
-		if svc.Protocol == JSON11 {
+		if svc.Protocol.isJSON() {
 			code = "UnknownOperationException"
 		}
 		writeError(w, svc.Protocol, svc.XMLNS, requestID, Errorf(code, "operation %q is not simulated by %s", op, svc.Name))
@@ -293,8 +293,10 @@ var restXMLServices = map[string]bool{"route53": true, "cloudfront": true}
 func protocolOf(r *http.Request, service, op string) Protocol {
 	contentType := r.Header.Get("Content-Type")
 	switch {
+	case strings.HasPrefix(contentType, "application/x-amz-json-1.0"):
+		return JSON10
 	case r.Header.Get("X-Amz-Target") != "" || strings.HasPrefix(contentType, "application/x-amz-json"):
-		return JSON11 // JSON 1.0 clients read the same X-Amzn-ErrorType and __type
+		return JSON11
 	case op != "":
 		return AWSQuery
 	case restXMLServices[service] || strings.Contains(contentType, "xml"):

@@ -164,8 +164,8 @@ func TestUnknownServiceErrorInTheCallersProtocol(t *testing.T) {
 		name, service, method, path, contentType, target, body string
 		wantRoot                                               string // XML root element, or "" for JSON
 	}{
-		{name: "JSON 1.1", service: "codebuild", method: http.MethodPost, contentType: "application/x-amz-json-1.1",
-			target: "CodeBuild_20161006.ListProjects", body: "{}"},
+		{name: "JSON 1.1", service: "kinesis", method: http.MethodPost, contentType: "application/x-amz-json-1.1",
+			target: "Kinesis_20131202.ListStreams", body: "{}"},
 		{name: "JSON 1.0", service: "dynamodb", method: http.MethodPost, contentType: "application/x-amz-json-1.0",
 			target: "DynamoDB_20120810.ListTables", body: "{}"},
 		{name: "awsquery", service: "cloudformation", method: http.MethodPost, contentType: "application/x-www-form-urlencoded",
@@ -200,6 +200,9 @@ func TestUnknownServiceErrorInTheCallersProtocol(t *testing.T) {
 				}
 				if err := json.Unmarshal(body, &doc); err != nil || doc.Type != "UnknownService" || resp.Header.Get("X-Amzn-ErrorType") != "UnknownService" {
 					t.Fatalf("JSON error: header %q body %s (%v)", resp.Header.Get("X-Amzn-ErrorType"), body, err)
+				}
+				if tc.contentType != "" && resp.Header.Get("Content-Type") != tc.contentType {
+					t.Fatalf("Content-Type %q, want the request's %q", resp.Header.Get("Content-Type"), tc.contentType)
 				}
 				return
 			}
