@@ -267,12 +267,8 @@ func (s *aasState) registerScalableTarget(c *Call) (any, error) {
 	if lo > hi {
 		return nil, aasInvalid("Minimum capacity cannot be greater than maximum capacity")
 	}
-	merged := maps.Clone(t.Tags)
-	if merged == nil {
-		merged = map[string]string{}
-	}
-	maps.Copy(merged, in.Tags)
-	if len(merged) > aasMaxTags {
+	merged, ok := mergeTags(t.Tags, in.Tags, aasMaxTags)
+	if !ok {
 		return nil, Errorf("TooManyTagsException", "A scalable target can have no more than %d tags.", aasMaxTags)
 	}
 	t.Min, t.Max = lo, hi
@@ -608,12 +604,8 @@ func (s *aasState) tagResource(c *Call) (any, error) {
 	if err := validateAASTags(in.Tags); err != nil {
 		return nil, err
 	}
-	merged := maps.Clone(t.Tags)
-	if merged == nil {
-		merged = map[string]string{}
-	}
-	maps.Copy(merged, in.Tags)
-	if len(merged) > aasMaxTags {
+	merged, ok := mergeTags(t.Tags, in.Tags, aasMaxTags)
+	if !ok {
 		return nil, Errorf("TooManyTagsException", "A scalable target can have no more than %d tags.", aasMaxTags)
 	}
 	t.Tags = merged

@@ -627,12 +627,8 @@ func (s *codepipelineState) tagResource(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	merged := maps.Clone(p.Tags)
-	if merged == nil {
-		merged = map[string]string{}
-	}
-	maps.Copy(merged, tags)
-	if len(merged) > 50 {
+	merged, ok := mergeTags(p.Tags, tags, 50)
+	if !ok {
 		return nil, Errorf("TooManyTagsException", "Tag limit exceeded: a resource can have at most 50 tags")
 	}
 	if len(merged) > 0 {

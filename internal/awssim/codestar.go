@@ -269,12 +269,8 @@ func (s *codestarState) tagResource(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	merged := maps.Clone(cn.Tags)
-	if merged == nil {
-		merged = map[string]string{}
-	}
-	maps.Copy(merged, tags)
-	if len(merged) > codestarMaxTags {
+	merged, ok := mergeTags(cn.Tags, tags, codestarMaxTags)
+	if !ok {
 		return nil, Errorf("LimitExceededException", "Tag limit exceeded: a resource can have at most %d tags.", codestarMaxTags)
 	}
 	if len(merged) > 0 {

@@ -713,12 +713,8 @@ func (s *ecrState) tagResource(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	merged := maps.Clone(repo.Tags)
-	if merged == nil {
-		merged = map[string]string{}
-	}
-	maps.Copy(merged, tags)
-	if len(merged) > 50 {
+	merged, ok := mergeTags(repo.Tags, tags, 50)
+	if !ok {
 		return nil, Errorf("TooManyTagsException", "A repository can have at most 50 tags")
 	}
 	repo.Tags = merged

@@ -342,12 +342,8 @@ func (s *logsState) tagResource(c *Call) (any, error) {
 	if err := validateLogsTags(in.Tags); err != nil {
 		return nil, err
 	}
-	merged := maps.Clone(g.Tags)
-	if merged == nil {
-		merged = map[string]string{}
-	}
-	maps.Copy(merged, in.Tags)
-	if len(merged) > logsMaxTags {
+	merged, ok := mergeTags(g.Tags, in.Tags, logsMaxTags)
+	if !ok {
 		return nil, Errorf("TooManyTagsException", "A resource can have no more than %d tags.", logsMaxTags)
 	}
 	g.Tags = merged

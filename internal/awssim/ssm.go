@@ -277,12 +277,8 @@ func (s *ssmState) addTagsToResource(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	merged := maps.Clone(p.Tags)
-	if merged == nil {
-		merged = map[string]string{}
-	}
-	maps.Copy(merged, tags)
-	if len(merged) > 50 {
+	merged, ok := mergeTags(p.Tags, tags, 50)
+	if !ok {
 		return nil, Errorf("TooManyTagsError", "The Targets parameter includes too many tags. Remove one or more tags and try the command again.")
 	}
 	p.Tags = merged

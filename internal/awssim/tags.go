@@ -124,6 +124,17 @@ func wildcard(p, s string) bool {
 	}
 }
 
+// mergeTags returns have with add applied, and false when that would exceed the service's
+// per-resource limit; the caller answers the limit in its service's own words.
+func mergeTags(have, add map[string]string, limit int) (map[string]string, bool) {
+	merged := maps.Clone(have)
+	if merged == nil {
+		merged = map[string]string{}
+	}
+	maps.Copy(merged, add)
+	return merged, len(merged) <= limit
+}
+
 func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
