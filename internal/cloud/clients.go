@@ -4,8 +4,13 @@ import (
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -40,6 +45,35 @@ func (c *Clients) ECR(region string) *ecr.Client {
 // SSM returns the SSM client for region.
 func (c *Clients) SSM(region string) *ssm.Client {
 	return cached(c, "ssm", region, func(cfg aws.Config) *ssm.Client { return ssm.NewFromConfig(cfg) })
+}
+
+// ELBv2 returns the Elastic Load Balancing v2 client for region.
+func (c *Clients) ELBv2(region string) *elasticloadbalancingv2.Client {
+	return cached(c, "elbv2", region, func(cfg aws.Config) *elasticloadbalancingv2.Client {
+		return elasticloadbalancingv2.NewFromConfig(cfg)
+	})
+}
+
+// ECS returns the ECS client for region.
+func (c *Clients) ECS(region string) *ecs.Client {
+	return cached(c, "ecs", region, func(cfg aws.Config) *ecs.Client { return ecs.NewFromConfig(cfg) })
+}
+
+// IAM returns the IAM client. IAM is global; region only picks the signing region.
+func (c *Clients) IAM(region string) *iam.Client {
+	return cached(c, "iam", region, func(cfg aws.Config) *iam.Client { return iam.NewFromConfig(cfg) })
+}
+
+// Logs returns the CloudWatch Logs client for region.
+func (c *Clients) Logs(region string) *cloudwatchlogs.Client {
+	return cached(c, "logs", region, func(cfg aws.Config) *cloudwatchlogs.Client { return cloudwatchlogs.NewFromConfig(cfg) })
+}
+
+// AutoScaling returns the Application Auto Scaling client for region.
+func (c *Clients) AutoScaling(region string) *applicationautoscaling.Client {
+	return cached(c, "applicationautoscaling", region, func(cfg aws.Config) *applicationautoscaling.Client {
+		return applicationautoscaling.NewFromConfig(cfg)
+	})
 }
 
 // STS returns the STS client for region.

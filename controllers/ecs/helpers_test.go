@@ -1,0 +1,167 @@
+package ecs_test
+
+import (
+	"context"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/uuid"
+	"k8s.io/client-go/tools/events"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/ecs"
+	"github.com/flaskops/flask-operator/controllers/network"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/awssim"
+	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/testenv"
+)
+
+const region = "us-east-1"
+
+// rig is one simulator on a manual clock, the ecs stage, and a network stage that builds
+// the VPC and subnets the service is placed in (tests may use both stages; the stages
+// never use each other).
+type rig struct {
+	t       testing.TB
+	sim     *awssim.Sim
+	clock   *awssim.ManualClock
+	clients *cloud.Clients
+	stage   *ecs.Stage
+	network *network.Stage
+	events  *events.FakeRecorder
+}
+
+func newRig(t testing.TB, opts ...awssim.Option) *rig {
+	t.Helper()
+	clock := awssim.NewManualClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	sim, err := awssim.New(append([]awssim.Option{awssim.WithClock(clock)}, opts...)...)
+	if err != nil {
+		t.Fatalf("new sim: %v", err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	clients := cloud.NewClients(aws.Config{
+		Region:           region,
+		BaseEndpoint:     aws.String(srv.URL),
+		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		RetryMaxAttempts: 1,
+	})
+	rec := events.NewFakeRecorder(1000)
+	return &rig{
+		t: t, sim: sim, clock: clock, clients: clients, events: rec,
+		stage:   ecs.New(func(r string) ecs.Clients { return stageClients(clients, r) }, rec),
+		network: network.New(func(r string) cloud.NetworkEC2 { return clients.EC2(r) }, rec),
+	}
+}
+
+// stageClients is what cmd/manager hands the stage: the real SDK clients of a region.
+func stageClients(c *cloud.Clients, region string) ecs.Clients {
+	return ecs.Clients{EC2: c.EC2(region), ELB: c.ELBv2(region), ECS: c.ECS(region), ECR: c.ECR(region),
+		IAM: c.IAM(region), Logs: c.Logs(region), AutoScaling: c.AutoScaling(region)}
+}
+
+// newFD is a FlaskDeployment running a public image (no pipeline), with the seed's tags.
+func newFD(ns, name string) *v1alpha1.FlaskDeployment {
+	two := int32(2)
+	cb := true
+	return &v1alpha1.FlaskDeployment{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID(uuid.NewUUID()), Generation: 1},
+		Spec: v1alpha1.FlaskDeploymentSpec{
+			Region: region,
+			Tags:   map[string]string{"project": "mane", "environment": "dev"},
+			Network: v1alpha1.NetworkSpec{
+				VPCCIDR:            "10.0.0.0/16",
+				PublicSubnetCIDRs:  []string{"10.0.1.0/24", "10.0.2.0/24"},
+				PrivateSubnetCIDRs: []string{"10.0.3.0/24", "10.0.4.0/24"},
+				NATGateways:        v1alpha1.NATGatewaySingle,
+			},
+			Service: v1alpha1.ServiceSpec{
+				Image: "public.ecr.aws/docker/library/python:3.12-slim", ContainerPort: 5000, CPU: 256, Memory: 512,
+				DesiredCount: &two, HealthCheckPath: "/", LogRetentionDays: 7,
+				Deployment:   v1alpha1.DeploymentSpec{MaximumPercent: 200, MinimumHealthyPercent: 50, CircuitBreaker: &cb},
+				LoadBalancer: v1alpha1.LoadBalancerSpec{Port: 80, IdleTimeoutSeconds: 60},
+			},
+			DeletionPolicy:   v1alpha1.DeletionPolicyDelete,
+			ManagementPolicy: v1alpha1.ManagementPolicyFull,
+		},
+		Status: v1alpha1.FlaskDeploymentStatus{Region: region},
+	}
+}
+
+// buildNetwork runs the network stage until its VPC, subnets and NAT gateway are ready.
+func (r *rig) buildNetwork(fd *v1alpha1.FlaskDeployment) {
+	r.t.Helper()
+	for range 30 {
+		res, err := r.network.Reconcile(context.Background(), fd)
+		if err != nil {
+			r.t.Fatalf("network: %v", err)
+		}
+		if res.Done {
+			return
+		}
+		r.clock.Advance(time.Minute)
+	}
+	r.t.Fatalf("network not ready after 30 passes")
+}
+
+// pass runs one Reconcile of the ecs stage the way the orchestrator does (checkpoints
+// accepted, the stage's condition set from the result).
+func (r *rig) pass(fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
+	ctx := stage.WithCheckpoint(context.Background(), func(context.Context) error { return nil })
+	res, err := r.stage.Reconcile(ctx, fd)
+	if err == nil {
+		testenv.RecordCondition(fd, v1alpha1.ConditionServiceReady, res)
+	}
+	return res, err
+}
+
+// converge runs passes until the stage is Done, moving the clock over AWS's delays.
+func (r *rig) converge(fd *v1alpha1.FlaskDeployment) stage.Result {
+	r.t.Helper()
+	for range 40 {
+		res, err := r.pass(fd)
+		if err != nil {
+			r.t.Fatalf("reconcile: %v", err)
+		}
+		if res.Done {
+			return res
+		}
+		r.clock.Advance(time.Minute)
+	}
+	r.t.Fatalf("service not ready after 40 passes: %+v", fd.Status.Conditions)
+	return stage.Result{}
+}
+
+// deleteAll runs Delete until Done, moving the clock over AWS's delays.
+func (r *rig) deleteAll(fd *v1alpha1.FlaskDeployment) {
+	r.t.Helper()
+	for range 40 {
+		res, err := r.stage.Delete(context.Background(), fd)
+		if err != nil {
+			r.t.Fatalf("delete: %v", err)
+		}
+		if res.Done {
+			return
+		}
+		r.clock.Advance(time.Minute)
+	}
+	r.t.Fatalf("service not deleted after 40 passes")
+}
+
+// owned lists "service/type" of the live resources carrying fd's owner tag and the ecs
+// stage's tag.
+func (r *rig) owned(fd *v1alpha1.FlaskDeployment) map[string]int {
+	out := map[string]int{}
+	for _, res := range r.sim.ListLive() {
+		if res.Tags[cloud.TagOwner] == cloud.Owner(fd) && res.Tags[cloud.TagStage] == ecs.Name {
+			out[res.Service+"/"+res.Type]++
+		}
+	}
+	return out
+}
