@@ -95,6 +95,9 @@ func IsAlreadyExists(err error) bool {
 func IsTerminal(err error) bool {
 	code := ErrorCode(err)
 	switch code {
+	case "CertificateNotFound", "InvalidConfigurationRequest", "TargetGroupAssociationLimit":
+		// ELBv2: a certificate, subnet or target group the spec leads to cannot be used.
+		return true
 	case "InvalidParameterValue", "InvalidParameterCombination", "InvalidParameter",
 		"InvalidParameterException", "InvalidParameterValueException", "ValidationError",
 		"ValidationException", "InvalidSubnet.Range", "InvalidSubnet.Conflict", "InvalidVpc.Range",

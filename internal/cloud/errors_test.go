@@ -25,6 +25,10 @@ func TestClassification(t *testing.T) {
 		{code: "InvalidParameterValue", terminal: true},
 		{code: "InvalidSubnet.Conflict", terminal: true},
 		{code: "UnauthorizedOperation", terminal: true},
+		{code: "TargetGroupNotFound", notFound: true},
+		{code: "ResourceInUse", dependency: true},
+		{code: "CertificateNotFound", terminal: true},
+		{code: "InvalidConfigurationRequest", terminal: true},
 		{code: "InternalError"},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,294 @@
+package ecs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+// The resource tags of the load balancer and its listener.
+const (
+	resourceLoadBalancer = "alb"
+	resourceListener     = "listener"
+)
+
+const idleTimeoutAttribute = "idle_timeout.timeout_seconds"
+
+// loadBalancerName is the load balancer's deterministic name (at most 32 characters).
+func (p *pass) loadBalancerName() string { return cloud.ShortName(p.fd, resourceLoadBalancer, 32) }
+
+// reconcileLoadBalancer finds or creates the internet-facing Application Load Balancer in
+// the public subnets, behind the load balancer's security group, and keeps its groups and
+// idle timeout as the spec says. A provisioning load balancer is a wait, but not a stop:
+// the target group and listener can be created meanwhile. Suspended, it is deleted (it is
+// billed by the hour) and its listener with it.
+func (p *pass) reconcileLoadBalancer(ctx context.Context) error {
+	st := &p.fd.Status.Service
+	name := p.loadBalancerName()
+	lb, err := p.findLoadBalancer(ctx, true)
+	if err != nil {
+		return err
+	}
+	if p.fd.Spec.Suspend {
+		return p.suspendLoadBalancer(ctx, lb)
+	}
+	if st.LoadBalancerARN != "" && (lb == nil || aws.ToString(lb.LoadBalancerArn) != st.LoadBalancerARN) {
+		if lb == nil {
+			p.drift(ctx, "load balancer %s no longer exists; creating a new one", st.LoadBalancerARN)
+		}
+		st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+	}
+	created := false
+	if lb == nil {
+		if !p.mayWrite(true, "load balancer %s", name) {
+			return nil
+		}
+		if lb, err = p.createLoadBalancer(ctx, name); err != nil {
+			return err
+		}
+		created = true
+	}
+	arn := aws.ToString(lb.LoadBalancerArn)
+	st.LoadBalancerARN, st.LoadBalancerDNS = arn, aws.ToString(lb.DNSName)
+	if !created {
+		if err := p.reconcileLoadBalancerSecurityGroups(ctx, lb); err != nil {
+			return err
+		}
+	}
+	if err := p.reconcileIdleTimeout(ctx, arn, created); err != nil {
+		return err
+	}
+	if state := loadBalancerState(lb); state != elbv2types.LoadBalancerStateEnumActive {
+		p.waitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval, "load balancer %s %s", name, state)
+	}
+	return nil
+}
+
+func loadBalancerState(lb *elbv2types.LoadBalancer) elbv2types.LoadBalancerStateEnum {
+	if lb.State == nil {
+		return ""
+	}
+	return lb.State.Code
+}
+
+// findLoadBalancer finds fd's load balancer: by the ARN in status, then by name. A load
+// balancer found by name must carry fd's owner tag; when it does not, forReconcile makes
+// that a terminal ownership conflict (it is never adopted), otherwise it is left alone
+// and not returned.
+func (p *pass) findLoadBalancer(ctx context.Context, forReconcile bool) (*elbv2types.LoadBalancer, error) {
+	if arn := p.fd.Status.Service.LoadBalancerARN; arn != "" {
+		lb, err := p.describeLoadBalancer(ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{arn}}, arn)
+		if err != nil || lb != nil {
+			return lb, err
+		}
+	}
+	name := p.loadBalancerName()
+	lb, err := p.describeLoadBalancer(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{name}}, name)
+	if err != nil || lb == nil {
+		return nil, err
+	}
+	arn := aws.ToString(lb.LoadBalancerArn)
+	owned, err := p.elbOwned(ctx, arn)
+	switch {
+	case err != nil:
+		return nil, err
+	case owned:
+		return lb, nil
+	case forReconcile:
+		return nil, stage.Terminalf(ReasonOwnershipConflict,
+			"load balancer %s (%s) exists but is not tagged %s=%s: it belongs to someone else and is never adopted; delete or rename it",
+			name, arn, cloud.TagOwner, cloud.Owner(p.fd))
+	}
+	return nil, nil
+}
+
+// describeLoadBalancer returns the one load balancer in answers to in, nil when AWS says
+// there is none.
+func (p *pass) describeLoadBalancer(ctx context.Context, in *elbv2.DescribeLoadBalancersInput, what string) (*elbv2types.LoadBalancer, error) {
+	out, err := p.ELB.DescribeLoadBalancers(ctx, in)
+	if err != nil {
+		if cloud.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("describe load balancer %s: %w", what, err)
+	}
+	if len(out.LoadBalancers) == 0 {
+		return nil, nil
+	}
+	return &out.LoadBalancers[0], nil
+}
+
+// elbOwned reports whether an ELBv2 resource carries fd's owner tag (ELBv2 lookups have
+// no tag filter, so the check is a DescribeTags).
+func (p *pass) elbOwned(ctx context.Context, arn string) (bool, error) {
+	out, err := p.ELB.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: []string{arn}})
+	if err != nil {
+		if cloud.IsNotFound(err) {
+			return false, nil
+		}
+		return false, fmt.Errorf("describe tags of %s: %w", arn, err)
+	}
+	for _, d := range out.TagDescriptions {
+		if aws.ToString(d.ResourceArn) == arn {
+			return cloud.IsOwned(cloud.FromELB(d.Tags), p.fd), nil
+		}
+	}
+	return false, nil
+}
+
+func (p *pass) createLoadBalancer(ctx context.Context, name string) (*elbv2types.LoadBalancer, error) {
+	st := &p.fd.Status.Service
+	var subnets []string
+	for _, s := range p.fd.Status.Network.PublicSubnets {
+		subnets = append(subnets, s.ID)
+	}
+	out, err := p.ELB.CreateLoadBalancer(ctx, &elbv2.CreateLoadBalancerInput{
+		Name:           aws.String(name),
+		Type:           elbv2types.LoadBalancerTypeEnumApplication,
+		Scheme:         elbv2types.LoadBalancerSchemeEnumInternetFacing,
+		IpAddressType:  elbv2types.IpAddressTypeIpv4,
+		Subnets:        subnets,
+		SecurityGroups: []string{st.LoadBalancerSecurityGroupID},
+		Tags:           cloud.ToELB(p.tags(resourceLoadBalancer)),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create load balancer %s: %w", name, err)
+	}
+	if len(out.LoadBalancers) == 0 {
+		return nil, fmt.Errorf("create load balancer %s: AWS answered without a load balancer", name)
+	}
+	lb := &out.LoadBalancers[0]
+	arn := aws.ToString(lb.LoadBalancerArn)
+	st.LoadBalancerARN, st.LoadBalancerDNS = arn, aws.ToString(lb.DNSName)
+	p.created(ctx, kindLoadBalancer, arn)
+	if err := p.checkpoint(ctx, "load balancer "+name); err != nil {
+		return nil, err
+	}
+	return lb, nil
+}
+
+// reconcileLoadBalancerSecurityGroups puts the load balancer back behind exactly its own
+// security group.
+func (p *pass) reconcileLoadBalancerSecurityGroups(ctx context.Context, lb *elbv2types.LoadBalancer) error {
+	arn, want := aws.ToString(lb.LoadBalancerArn), p.fd.Status.Service.LoadBalancerSecurityGroupID
+	if want == "" || slices.Equal(lb.SecurityGroups, []string{want}) {
+		return nil
+	}
+	have := strings.Join(lb.SecurityGroups, ", ")
+	if !p.mayWrite(false, "load balancer %s has security groups [%s], not %s", arn, have, want) {
+		return nil
+	}
+	if _, err := p.ELB.SetSecurityGroups(ctx, &elbv2.SetSecurityGroupsInput{
+		LoadBalancerArn: aws.String(arn), SecurityGroups: []string{want},
+	}); err != nil {
+		return fmt.Errorf("set security group %s on load balancer %s: %w", want, arn, err)
+	}
+	p.drift(ctx, "load balancer %s had security groups [%s]; set to %s", arn, have, want)
+	return nil
+}
+
+// reconcileIdleTimeout sets the idle timeout attribute to the spec's.
+func (p *pass) reconcileIdleTimeout(ctx context.Context, arn string, created bool) error {
+	want := strconv.Itoa(int(p.idleTimeout()))
+	out, err := p.ELB.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
+	if err != nil {
+		return fmt.Errorf("describe attributes of load balancer %s: %w", arn, err)
+	}
+	have := ""
+	for _, a := range out.Attributes {
+		if aws.ToString(a.Key) == idleTimeoutAttribute {
+			have = aws.ToString(a.Value)
+		}
+	}
+	if have == want || !(created || p.mayWrite(false, "load balancer %s has idle timeout %ss, not %ss", arn, have, want)) {
+		return nil
+	}
+	if _, err := p.ELB.ModifyLoadBalancerAttributes(ctx, &elbv2.ModifyLoadBalancerAttributesInput{
+		LoadBalancerArn: aws.String(arn),
+		Attributes:      []elbv2types.LoadBalancerAttribute{{Key: aws.String(idleTimeoutAttribute), Value: aws.String(want)}},
+	}); err != nil {
+		return fmt.Errorf("set idle timeout %ss on load balancer %s: %w", want, arn, err)
+	}
+	if !created {
+		p.drift(ctx, "load balancer %s had idle timeout %ss; set to %ss", arn, have, want)
+	}
+	return nil
+}
+
+// idleTimeout is the spec's idle timeout, AWS's default of 60 s when unset.
+func (p *pass) idleTimeout() int32 {
+	if t := p.fd.Spec.Service.LoadBalancer.IdleTimeoutSeconds; t > 0 {
+		return t
+	}
+	return 60
+}
+
+// suspendLoadBalancer deletes the load balancer of a suspended object; its listener goes
+// with it. The security groups and the target group are kept (they cost nothing).
+func (p *pass) suspendLoadBalancer(ctx context.Context, lb *elbv2types.LoadBalancer) error {
+	st := &p.fd.Status.Service
+	if lb != nil {
+		arn := aws.ToString(lb.LoadBalancerArn)
+		if !p.mayWrite(false, "load balancer %s exists while suspended", arn) {
+			return nil
+		}
+		if err := p.deleteLoadBalancerARN(ctx, arn); err != nil {
+			return err
+		}
+	}
+	st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+	return nil
+}
+
+func (p *pass) deleteLoadBalancerARN(ctx context.Context, arn string) error {
+	if _, err := p.ELB.DeleteLoadBalancer(ctx, &elbv2.DeleteLoadBalancerInput{LoadBalancerArn: aws.String(arn)}); err != nil {
+		if cloud.IsNotFound(err) {
+			return nil
+		}
+		return fmt.Errorf("delete load balancer %s: %w", arn, err)
+	}
+	p.deleted(ctx, kindLoadBalancer, arn)
+	return nil
+}
+
+// deleteLoadBalancer deletes fd's load balancer (with any listener left on it) and waits
+// until AWS no longer lists it. A load balancer of our name that is not ours is left alone.
+func (p *pass) deleteLoadBalancer(ctx context.Context) (bool, error) {
+	st := &p.fd.Status.Service
+	lb, err := p.findLoadBalancer(ctx, false)
+	if err != nil {
+		return false, err
+	}
+	if lb != nil {
+		arn := aws.ToString(lb.LoadBalancerArn)
+		if owned, err := p.elbOwned(ctx, arn); err != nil {
+			return false, err
+		} else if !owned {
+			return false, stage.Terminalf(ReasonOwnershipConflict,
+				"refusing to delete load balancer %s: it no longer carries the tag %s=%s; put the tag back to let the operator delete it, or delete it yourself",
+				arn, cloud.TagOwner, cloud.Owner(p.fd))
+		}
+		if err := p.deleteLoadBalancerARN(ctx, arn); err != nil {
+			return false, err
+		}
+		gone, err := p.describeLoadBalancer(ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{arn}}, arn)
+		if err != nil {
+			return false, err
+		}
+		if gone != nil {
+			p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "waiting for load balancer %s to be deleted", arn)
+			return false, nil
+		}
+	}
+	st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+	return true, nil
+}

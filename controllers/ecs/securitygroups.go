@@ -1,0 +1,327 @@
+package ecs
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+// The resource tags of the two security groups; their names are cloud.Name of the same.
+const (
+	resourceLoadBalancerSG = "alb-sg"
+	resourceServiceSG      = "service-sg"
+)
+
+// sgRule is one ingress rule with one peer (a CIDR or a security group), the way AWS
+// stores rules; an IpPermission with several peers is several rules.
+type sgRule struct {
+	protocol string
+	from, to int32
+	cidr     string
+	group    string
+}
+
+func (r sgRule) String() string {
+	peer := r.cidr
+	if r.group != "" {
+		peer = "security group " + r.group
+	}
+	if r.from == r.to {
+		return fmt.Sprintf("%s %d from %s", r.protocol, r.from, peer)
+	}
+	return fmt.Sprintf("%s %d-%d from %s", r.protocol, r.from, r.to, peer)
+}
+
+// permission is the rule as an IpPermission for Authorize/Revoke.
+func (r sgRule) permission() ec2types.IpPermission {
+	perm := ec2types.IpPermission{IpProtocol: aws.String(r.protocol)}
+	if r.protocol != "-1" {
+		perm.FromPort, perm.ToPort = aws.Int32(r.from), aws.Int32(r.to)
+	}
+	if r.group != "" {
+		perm.UserIdGroupPairs = []ec2types.UserIdGroupPair{{GroupId: aws.String(r.group)}}
+	} else {
+		perm.IpRanges = []ec2types.IpRange{{CidrIp: aws.String(r.cidr)}}
+	}
+	return perm
+}
+
+// ingressRules flattens a group's IpPermissions into per-peer rules.
+func ingressRules(perms []ec2types.IpPermission) []sgRule {
+	var out []sgRule
+	for _, p := range perms {
+		base := sgRule{protocol: aws.ToString(p.IpProtocol), from: aws.ToInt32(p.FromPort), to: aws.ToInt32(p.ToPort)}
+		for _, r := range p.IpRanges {
+			rule := base
+			rule.cidr = aws.ToString(r.CidrIp)
+			out = append(out, rule)
+		}
+		for _, g := range p.UserIdGroupPairs {
+			rule := base
+			rule.group = aws.ToString(g.GroupId)
+			out = append(out, rule)
+		}
+	}
+	return out
+}
+
+// loadBalancerIngress is what the load balancer's group admits: the listener port (HTTP,
+// or HTTPS with a certificate: spec port is the listener's port either way) from each
+// allowed CIDR, everyone when none is given.
+func (p *pass) loadBalancerIngress() []sgRule {
+	lb := p.fd.Spec.Service.LoadBalancer
+	cidrs := lb.AllowedCIDRs
+	if len(cidrs) == 0 {
+		cidrs = []string{"0.0.0.0/0"}
+	}
+	var out []sgRule
+	for _, c := range cidrs {
+		out = append(out, sgRule{protocol: "tcp", from: lb.Port, to: lb.Port, cidr: c})
+	}
+	return out
+}
+
+// serviceIngress is what the tasks' group admits: the container port from the load
+// balancer's group only.
+func (p *pass) serviceIngress(lbGroup string) []sgRule {
+	port := p.fd.Spec.Service.ContainerPort
+	return []sgRule{{protocol: "tcp", from: port, to: port, group: lbGroup}}
+}
+
+// reconcileSecurityGroups finds or creates the load balancer's and the tasks' security
+// groups in the network's VPC and keeps their ingress rules as the spec says.
+func (p *pass) reconcileSecurityGroups(ctx context.Context) error {
+	groups, err := p.describeOwnedSecurityGroups(ctx)
+	if err != nil {
+		return err
+	}
+	st := &p.fd.Status.Service
+	lbGroup, err := p.reconcileSecurityGroup(ctx, groups, &st.LoadBalancerSecurityGroupID, resourceLoadBalancerSG,
+		"load balancer of "+cloud.Owner(p.fd), p.loadBalancerIngress)
+	if err != nil || lbGroup == "" {
+		return err
+	}
+	_, err = p.reconcileSecurityGroup(ctx, groups, &st.ServiceSecurityGroupID, resourceServiceSG,
+		"tasks of "+cloud.Owner(p.fd)+": the load balancer only", func() []sgRule { return p.serviceIngress(lbGroup) })
+	return err
+}
+
+// describeOwnedSecurityGroups lists the stage's groups of fd: one call for both.
+func (p *pass) describeOwnedSecurityGroups(ctx context.Context) ([]ec2types.SecurityGroup, error) {
+	var groups []ec2types.SecurityGroup
+	pages := ec2.NewDescribeSecurityGroupsPaginator(p.EC2, &ec2.DescribeSecurityGroupsInput{
+		Filters: cloud.OwnerFilters(p.fd, Name, ""),
+	})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("describe security groups of %s: %w", cloud.Owner(p.fd), err)
+		}
+		groups = append(groups, out.SecurityGroups...)
+	}
+	return groups, nil
+}
+
+// findSecurityGroup picks the group with the ID in status, else the one tagged with the
+// resource. Two tagged groups are a conflict the user has to resolve.
+func (p *pass) findSecurityGroup(groups []ec2types.SecurityGroup, statusID, resource string) (*ec2types.SecurityGroup, error) {
+	var found []*ec2types.SecurityGroup
+	var ids []string
+	for i := range groups {
+		if statusID != "" && aws.ToString(groups[i].GroupId) == statusID {
+			return &groups[i], nil
+		}
+		if cloud.FromEC2(groups[i].Tags)[cloud.TagResource] == resource {
+			found = append(found, &groups[i])
+			ids = append(ids, aws.ToString(groups[i].GroupId))
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, nil
+	case 1:
+		return found[0], nil
+	}
+	return nil, stage.Terminalf(ReasonOwnershipConflict,
+		"%d security groups are tagged %s=%s and %s=%s: %s; delete the extra ones so that exactly one is left",
+		len(found), cloud.TagOwner, cloud.Owner(p.fd), cloud.TagResource, resource, strings.Join(ids, ", "))
+}
+
+// reconcileSecurityGroup converges one group and returns its ID ("" under Observe when
+// it does not exist). *statusID is updated and checkpointed on create.
+func (p *pass) reconcileSecurityGroup(ctx context.Context, groups []ec2types.SecurityGroup, statusID *string,
+	resource, description string, want func() []sgRule) (string, error) {
+	sg, err := p.findSecurityGroup(groups, *statusID, resource)
+	if err != nil {
+		return "", err
+	}
+	created := false
+	if sg == nil {
+		if *statusID != "" {
+			p.drift(ctx, "security group %s no longer exists; creating a new one", *statusID)
+			*statusID = ""
+		}
+		if !p.mayWrite(true, "security group %s", cloud.Name(p.fd, resource)) {
+			return "", nil
+		}
+		if sg, err = p.createSecurityGroup(ctx, statusID, resource, description); err != nil {
+			return "", err
+		}
+		created = true
+	}
+	id := aws.ToString(sg.GroupId)
+	*statusID = id
+	if vpc := aws.ToString(sg.VpcId); vpc != p.fd.Status.Network.VPCID {
+		return "", stage.Terminalf(ReasonOwnershipConflict,
+			"security group %s is in VPC %s, not in the network's VPC %s; delete it to let the operator create one there",
+			id, vpc, p.fd.Status.Network.VPCID)
+	}
+	return id, p.reconcileIngress(ctx, id, ingressRules(sg.IpPermissions), want(), created)
+}
+
+func (p *pass) createSecurityGroup(ctx context.Context, statusID *string, resource, description string) (*ec2types.SecurityGroup, error) {
+	name, vpc := cloud.Name(p.fd, resource), p.fd.Status.Network.VPCID
+	out, err := p.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
+		GroupName:         aws.String(name),
+		Description:       aws.String(description),
+		VpcId:             aws.String(vpc),
+		TagSpecifications: cloud.EC2TagSpec(ec2types.ResourceTypeSecurityGroup, cloud.EC2Tags(p.fd, Name, resource)),
+	}, ec2RetryThrottledOnly)
+	if err != nil {
+		if cloud.IsAlreadyExists(err) {
+			// Not found by our tags, so not ours.
+			return nil, stage.Terminal(ReasonOwnershipConflict, fmt.Errorf(
+				"create security group %s in VPC %s: a group of that name without the tag %s=%s exists; delete or rename it: %w",
+				name, vpc, cloud.TagOwner, cloud.Owner(p.fd), err))
+		}
+		return nil, fmt.Errorf("create security group %s in VPC %s: %w", name, vpc, err)
+	}
+	id := aws.ToString(out.GroupId)
+	*statusID = id
+	p.created(ctx, kindSecurityGroup, id)
+	if err := p.checkpoint(ctx, "security group "+id); err != nil {
+		return nil, err
+	}
+	return &ec2types.SecurityGroup{GroupId: out.GroupId, VpcId: aws.String(vpc), Tags: out.Tags}, nil
+}
+
+// reconcileIngress adds the missing rules and revokes the unexpected ones. On a group
+// just created, adding its rules is part of the set-up, not a repair.
+func (p *pass) reconcileIngress(ctx context.Context, id string, have, want []sgRule, created bool) error {
+	var missing, extra []sgRule
+	for _, r := range want {
+		if !slices.Contains(have, r) {
+			missing = append(missing, r)
+		}
+	}
+	for _, r := range have {
+		if !slices.Contains(want, r) {
+			extra = append(extra, r)
+		}
+	}
+	if len(missing) > 0 && (created || p.mayWrite(false, "security group %s lacks ingress %s", id, rulesString(missing))) {
+		if _, err := p.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
+			GroupId: aws.String(id), IpPermissions: permissions(missing),
+		}); err != nil && !cloud.IsAlreadyExists(err) {
+			return fmt.Errorf("authorize ingress %s on security group %s: %w", rulesString(missing), id, err)
+		}
+		if !created {
+			p.drift(ctx, "security group %s lacked ingress %s; added", id, rulesString(missing))
+		}
+	}
+	if len(extra) > 0 && p.mayWrite(false, "security group %s has unexpected ingress %s", id, rulesString(extra)) {
+		if err := p.revokeIngress(ctx, id, extra); err != nil {
+			return err
+		}
+		p.drift(ctx, "security group %s had unexpected ingress %s; revoked", id, rulesString(extra))
+	}
+	return nil
+}
+
+func (p *pass) revokeIngress(ctx context.Context, id string, rules []sgRule) error {
+	if _, err := p.EC2.RevokeSecurityGroupIngress(ctx, &ec2.RevokeSecurityGroupIngressInput{
+		GroupId: aws.String(id), IpPermissions: permissions(rules),
+	}); err != nil && !cloud.IsNotFound(err) {
+		return fmt.Errorf("revoke ingress %s on security group %s: %w", rulesString(rules), id, err)
+	}
+	return nil
+}
+
+func permissions(rules []sgRule) []ec2types.IpPermission {
+	out := make([]ec2types.IpPermission, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, r.permission())
+	}
+	return out
+}
+
+func rulesString(rules []sgRule) string {
+	s := make([]string, 0, len(rules))
+	for _, r := range rules {
+		s = append(s, r.String())
+	}
+	return strings.Join(s, ", ")
+}
+
+// deleteSecurityGroups deletes the stage's groups of fd. The rules that reference one of
+// them go first, so neither group holds the other; a group still attached to interfaces
+// (a deleted load balancer's linger for a minute or so) is a wait.
+func (p *pass) deleteSecurityGroups(ctx context.Context) (bool, error) {
+	groups, err := p.describeOwnedSecurityGroups(ctx)
+	if err != nil {
+		return false, err
+	}
+	ours := map[string]bool{}
+	for _, g := range groups {
+		ours[aws.ToString(g.GroupId)] = true
+	}
+	for _, g := range groups {
+		var refs []sgRule
+		for _, r := range ingressRules(g.IpPermissions) {
+			if ours[r.group] {
+				refs = append(refs, r)
+			}
+		}
+		if len(refs) > 0 {
+			if err := p.revokeIngress(ctx, aws.ToString(g.GroupId), refs); err != nil {
+				return false, err
+			}
+		}
+	}
+	done := true
+	for _, g := range groups {
+		id := aws.ToString(g.GroupId)
+		if _, err := p.EC2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)}); err != nil {
+			switch {
+			case cloud.IsNotFound(err):
+				continue
+			case cloud.IsDependencyViolation(err):
+				p.waitFor(ReasonWaitingForDeletion, deletePollInterval,
+					"security group %s is still attached to network interfaces (a deleted load balancer's or task's release theirs within minutes)", id)
+				done = false
+				continue
+			default:
+				return false, fmt.Errorf("delete security group %s: %w", id, err)
+			}
+		}
+		p.deleted(ctx, kindSecurityGroup, id)
+	}
+	if done {
+		st := &p.fd.Status.Service
+		st.LoadBalancerSecurityGroupID, st.ServiceSecurityGroupID = "", ""
+	}
+	return done, nil
+}
+
+// ec2RetryThrottledOnly is the option of CreateSecurityGroup, which takes no ClientToken: the
+// SDK retries it only when throttled, never after a failure that may have come after AWS
+// acted (the next pass finds that group by its tags).
+func ec2RetryThrottledOnly(o *ec2.Options) { o.Retryer = cloud.RetryThrottledOnly(o.Retryer) }

@@ -1,0 +1,187 @@
+package ecs
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+const (
+	resourceTargetGroup = "tg"
+	healthCheckMatcher  = "200"
+)
+
+// ReasonImmutableField: the spec asks for a change AWS cannot make in place.
+// (Belongs with the other reasons in stage.go.)
+const ReasonImmutableField = "ImmutableField"
+
+// targetGroupName is the target group's deterministic name (at most 32 characters).
+func (p *pass) targetGroupName() string { return cloud.ShortName(p.fd, resourceTargetGroup, 32) }
+
+// healthCheckPath is the spec's health check path, "/" when unset.
+func (p *pass) healthCheckPath() string {
+	if path := p.fd.Spec.Service.HealthCheckPath; path != "" {
+		return path
+	}
+	return "/"
+}
+
+// reconcileTargetGroup finds or creates the IP target group the tasks register in (HTTP on
+// the container port, in the network's VPC) and keeps its health check as the spec says.
+// It is kept while suspended.
+func (p *pass) reconcileTargetGroup(ctx context.Context) error {
+	st := &p.fd.Status.Service
+	name := p.targetGroupName()
+	tg, err := p.findTargetGroup(ctx, true)
+	if err != nil {
+		return err
+	}
+	if st.TargetGroupARN != "" && (tg == nil || aws.ToString(tg.TargetGroupArn) != st.TargetGroupARN) {
+		if tg == nil {
+			p.drift(ctx, "target group %s no longer exists; creating a new one", st.TargetGroupARN)
+		}
+		st.TargetGroupARN = ""
+	}
+	if tg == nil {
+		if !p.mayWrite(true, "target group %s", name) {
+			return nil
+		}
+		return p.createTargetGroup(ctx, name)
+	}
+	arn := aws.ToString(tg.TargetGroupArn)
+	st.TargetGroupARN = arn
+	port, vpc := p.fd.Spec.Service.ContainerPort, p.fd.Status.Network.VPCID
+	if aws.ToInt32(tg.Port) != port || aws.ToString(tg.VpcId) != vpc || tg.Protocol != elbv2types.ProtocolEnumHttp || tg.TargetType != elbv2types.TargetTypeEnumIp {
+		return stage.Terminalf(ReasonImmutableField,
+			"target group %s is %s:%d (%s targets) in VPC %s, the spec asks for HTTP:%d (ip targets) in VPC %s: AWS cannot change that in place; delete the target group's service and listener, or set containerPort back",
+			arn, tg.Protocol, aws.ToInt32(tg.Port), tg.TargetType, aws.ToString(tg.VpcId), port, vpc)
+	}
+	havePath, haveMatcher := aws.ToString(tg.HealthCheckPath), ""
+	if tg.Matcher != nil {
+		haveMatcher = aws.ToString(tg.Matcher.HttpCode)
+	}
+	wantPath := p.healthCheckPath()
+	if havePath == wantPath && haveMatcher == healthCheckMatcher {
+		return nil
+	}
+	if !p.mayWrite(false, "target group %s checks health at %s expecting %s, not at %s expecting %s", arn, havePath, haveMatcher, wantPath, healthCheckMatcher) {
+		return nil
+	}
+	if _, err := p.ELB.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{
+		TargetGroupArn:  aws.String(arn),
+		HealthCheckPath: aws.String(wantPath),
+		Matcher:         &elbv2types.Matcher{HttpCode: aws.String(healthCheckMatcher)},
+	}); err != nil {
+		return fmt.Errorf("set health check of target group %s: %w", arn, err)
+	}
+	p.drift(ctx, "target group %s checked health at %s expecting %s; set to %s expecting %s", arn, havePath, haveMatcher, wantPath, healthCheckMatcher)
+	return nil
+}
+
+// findTargetGroup finds fd's target group: by the ARN in status, then by name with an
+// owner check, as findLoadBalancer does.
+func (p *pass) findTargetGroup(ctx context.Context, forReconcile bool) (*elbv2types.TargetGroup, error) {
+	if arn := p.fd.Status.Service.TargetGroupARN; arn != "" {
+		tg, err := p.describeTargetGroup(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}}, arn)
+		if err != nil || tg != nil {
+			return tg, err
+		}
+	}
+	name := p.targetGroupName()
+	tg, err := p.describeTargetGroup(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{name}}, name)
+	if err != nil || tg == nil {
+		return nil, err
+	}
+	arn := aws.ToString(tg.TargetGroupArn)
+	owned, err := p.elbOwned(ctx, arn)
+	switch {
+	case err != nil:
+		return nil, err
+	case owned:
+		return tg, nil
+	case forReconcile:
+		return nil, stage.Terminalf(ReasonOwnershipConflict,
+			"target group %s (%s) exists but is not tagged %s=%s: it belongs to someone else and is never adopted; delete or rename it",
+			name, arn, cloud.TagOwner, cloud.Owner(p.fd))
+	}
+	return nil, nil
+}
+
+func (p *pass) describeTargetGroup(ctx context.Context, in *elbv2.DescribeTargetGroupsInput, what string) (*elbv2types.TargetGroup, error) {
+	out, err := p.ELB.DescribeTargetGroups(ctx, in)
+	if err != nil {
+		if cloud.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("describe target group %s: %w", what, err)
+	}
+	if len(out.TargetGroups) == 0 {
+		return nil, nil
+	}
+	return &out.TargetGroups[0], nil
+}
+
+func (p *pass) createTargetGroup(ctx context.Context, name string) error {
+	st := &p.fd.Status.Service
+	out, err := p.ELB.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
+		Name:                aws.String(name),
+		Protocol:            elbv2types.ProtocolEnumHttp,
+		Port:                aws.Int32(p.fd.Spec.Service.ContainerPort),
+		VpcId:               aws.String(p.fd.Status.Network.VPCID),
+		TargetType:          elbv2types.TargetTypeEnumIp,
+		HealthCheckProtocol: elbv2types.ProtocolEnumHttp,
+		HealthCheckPath:     aws.String(p.healthCheckPath()),
+		Matcher:             &elbv2types.Matcher{HttpCode: aws.String(healthCheckMatcher)},
+		Tags:                cloud.ToELB(p.tags(resourceTargetGroup)),
+	})
+	if err != nil {
+		return fmt.Errorf("create target group %s: %w", name, err)
+	}
+	if len(out.TargetGroups) == 0 {
+		return fmt.Errorf("create target group %s: AWS answered without a target group", name)
+	}
+	arn := aws.ToString(out.TargetGroups[0].TargetGroupArn)
+	st.TargetGroupARN = arn
+	p.created(ctx, kindTargetGroup, arn)
+	return p.checkpoint(ctx, "target group "+name)
+}
+
+// deleteTargetGroup deletes fd's target group. A listener still forwarding to it
+// (ResourceInUse) is a wait.
+func (p *pass) deleteTargetGroup(ctx context.Context) (bool, error) {
+	st := &p.fd.Status.Service
+	tg, err := p.findTargetGroup(ctx, false)
+	if err != nil {
+		return false, err
+	}
+	if tg != nil {
+		arn := aws.ToString(tg.TargetGroupArn)
+		if owned, err := p.elbOwned(ctx, arn); err != nil {
+			return false, err
+		} else if !owned {
+			return false, stage.Terminalf(ReasonOwnershipConflict,
+				"refusing to delete target group %s: it no longer carries the tag %s=%s; put the tag back to let the operator delete it, or delete it yourself",
+				arn, cloud.TagOwner, cloud.Owner(p.fd))
+		}
+		if _, err := p.ELB.DeleteTargetGroup(ctx, &elbv2.DeleteTargetGroupInput{TargetGroupArn: aws.String(arn)}); err != nil {
+			switch {
+			case cloud.IsNotFound(err):
+			case cloud.IsDependencyViolation(err):
+				p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "target group %s is still in use by a listener", arn)
+				return false, nil
+			default:
+				return false, fmt.Errorf("delete target group %s: %w", arn, err)
+			}
+		} else {
+			p.deleted(ctx, kindTargetGroup, arn)
+		}
+	}
+	st.TargetGroupARN = ""
+	return true, nil
+}
