@@ -233,11 +233,18 @@ func (p *pass) idleTimeout() int32 {
 }
 
 // suspendLoadBalancer deletes the load balancer of a suspended object; its listener goes
-// with it. The security groups and the target group are kept (they cost nothing).
+// with it. The security groups and the target group are kept (they cost nothing). While
+// the service still runs tasks the load balancer is kept: ECS refuses to update (scale
+// down) a service whose target group has no load balancer.
 func (p *pass) suspendLoadBalancer(ctx context.Context, lb *elbv2types.LoadBalancer) error {
 	st := &p.fd.Status.Service
 	if lb != nil {
 		arn := aws.ToString(lb.LoadBalancerArn)
+		if st.ServiceARN != "" && st.RunningCount > 0 {
+			p.waitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval,
+				"load balancer %s kept until the service has scaled to zero (%d task(s) running)", aws.ToString(lb.LoadBalancerName), st.RunningCount)
+			return nil
+		}
 		if !p.mayWrite(false, "load balancer %s exists while suspended", arn) {
 			return nil
 		}
