@@ -47,13 +47,26 @@ var notFoundCodes = map[string]bool{
 	"PipelineNotFoundException":          true,
 	"PipelineExecutionNotFoundException": true,
 	"ConnectionNotFoundException":        true,
+	"ServiceNotActiveException":          true, // ECS: the service is INACTIVE (deleted)
+	"ObjectNotFoundException":            true, // Application Auto Scaling
 }
 
 // IsNotFound reports whether AWS said the resource does not exist. EC2 spells these
 // "Invalid<Thing>ID.NotFound"; the other services have their own names.
 func IsNotFound(err error) bool {
 	code := ErrorCode(err)
-	return notFoundCodes[code] || (strings.HasSuffix(code, ".NotFound") && strings.HasPrefix(code, "Invalid"))
+	return notFoundCodes[code] || (strings.HasSuffix(code, ".NotFound") && strings.HasPrefix(code, "Invalid")) ||
+		isECSTaskDefinitionMissing(err)
+}
+
+// isECSTaskDefinitionMissing reports ECS's answer for a task definition that does not
+// exist: it has no code of its own, only a ClientException with this message.
+func isECSTaskDefinitionMissing(err error) bool {
+	if ErrorCode(err) != "ClientException" {
+		return false
+	}
+	msg := ErrorMessage(err)
+	return strings.Contains(msg, "Unable to describe task definition") || strings.Contains(msg, "task definition does not exist")
 }
 
 // IsDependencyViolation reports whether AWS refused a delete because something still uses
@@ -61,7 +74,8 @@ func IsNotFound(err error) bool {
 func IsDependencyViolation(err error) bool {
 	switch ErrorCode(err) {
 	case "DependencyViolation", "ResourceInUse", "ResourceInUseException", "InvalidIPAddress.InUse",
-		"DeleteConflict", "BucketNotEmpty", "RepositoryNotEmptyException":
+		"DeleteConflict", "BucketNotEmpty", "RepositoryNotEmptyException",
+		"ClusterContainsServicesException", "ClusterContainsTasksException":
 		return true
 	}
 	return false
@@ -106,8 +120,10 @@ func IsTerminal(err error) bool {
 		"AddressLimitExceeded", "VpcLimitExceeded", "SubnetLimitExceeded", "NatGatewayLimitExceeded",
 		"InternetGatewayLimitExceeded", "RouteTableLimitExceeded", "SecurityGroupLimitExceeded",
 		"LimitExceededException", "LimitExceeded", "InvalidTagException", "TooManyTagsException",
-		"InvalidAvailabilityZone", "KmsException", "BucketAlreadyExists":
+		"InvalidAvailabilityZone", "KmsException", "BucketAlreadyExists", "MalformedPolicyDocument":
 		return true
+	case "ClientException": // ECS's code for a request it refused as invalid
+		return !isECSTaskDefinitionMissing(err)
 	}
 	return false
 }

@@ -25,6 +25,13 @@ func TestClassification(t *testing.T) {
 		{code: "InvalidParameterValue", terminal: true},
 		{code: "InvalidSubnet.Conflict", terminal: true},
 		{code: "UnauthorizedOperation", terminal: true},
+		{code: "ServiceNotActiveException", notFound: true},
+		{code: "ObjectNotFoundException", notFound: true},
+		{code: "ClusterNotFoundException", notFound: true},
+		{code: "NoSuchEntity", notFound: true},
+		{code: "ClusterContainsServicesException", dependency: true},
+		{code: "ClientException", terminal: true},
+		{code: "MalformedPolicyDocument", terminal: true},
 		{code: "TargetGroupNotFound", notFound: true},
 		{code: "ResourceInUse", dependency: true},
 		{code: "CertificateNotFound", terminal: true},
@@ -53,6 +60,15 @@ func TestClassification(t *testing.T) {
 	}
 	if !IsIdempotencyMismatch(&smithy.GenericAPIError{Code: "IdempotentParameterMismatch"}) || !IsNotAttached(&smithy.GenericAPIError{Code: "Gateway.NotAttached"}) {
 		t.Fatal("IsIdempotencyMismatch and IsNotAttached must match their codes")
+	}
+	missingTD := &smithy.GenericAPIError{Code: "ClientException", Message: "Unable to describe task definition."}
+	if !IsNotFound(missingTD) || IsTerminal(missingTD) {
+		t.Fatal("ECS's ClientException for a missing task definition must be not found, not terminal")
+	}
+	for _, code := range []string{"EntityAlreadyExists", "ResourceAlreadyExistsException"} {
+		if !IsAlreadyExists(&smithy.GenericAPIError{Code: code}) {
+			t.Fatalf("IsAlreadyExists(%s) = false", code)
+		}
 	}
 	if IsNotFound(errors.New("plain")) || ErrorCode(errors.New("plain")) != "" {
 		t.Fatal("a non-AWS error must not classify")

@@ -1,0 +1,344 @@
+package ecs
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+const (
+	resourceExecutionRole = "execution-role"
+	// executionRolePath keeps the operator's roles apart in the IAM console and in ListRoles.
+	executionRolePath = "/flaskops/"
+	// executionPolicyARN lets ECS pull from ECR and write to CloudWatch Logs for the tasks.
+	executionPolicyARN = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+	// secretsPolicyName is the inline policy that lets ECS read spec.service.secrets.
+	secretsPolicyName = "flaskops-secrets"
+)
+
+// executionRoleName is the IAM name of fd's task execution role (IAM allows 64 characters).
+func executionRoleName(p *pass) string { return cloud.ShortName(p.fd, "exec", 64) }
+
+// trustPolicy lets ECS tasks assume the role, and nothing else.
+const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+
+type policyDocument struct {
+	Version   string            `json:"Version"`
+	Statement []policyStatement `json:"Statement"`
+}
+
+type policyStatement struct {
+	Effect   string   `json:"Effect"`
+	Action   []string `json:"Action"`
+	Resource []string `json:"Resource"`
+}
+
+// secretsPolicy is the inline policy for spec.service.secrets: read exactly the named SSM
+// parameters and Secrets Manager secrets (the seed's stacks granted `*`). "" when there are
+// no secrets.
+func (p *pass) secretsPolicy() string {
+	var ssm, sm []string
+	for _, s := range p.fd.Spec.Service.Secrets {
+		if strings.HasPrefix(secretService(s.ValueFrom), "secretsmanager") {
+			sm = append(sm, secretResource(s.ValueFrom))
+		} else {
+			ssm = append(ssm, s.ValueFrom)
+		}
+	}
+	doc := policyDocument{Version: "2012-10-17"}
+	if len(ssm) > 0 {
+		slices.Sort(ssm)
+		doc.Statement = append(doc.Statement, policyStatement{Effect: "Allow", Action: []string{"ssm:GetParameters"}, Resource: slices.Compact(ssm)})
+	}
+	if len(sm) > 0 {
+		slices.Sort(sm)
+		doc.Statement = append(doc.Statement, policyStatement{Effect: "Allow", Action: []string{"secretsmanager:GetSecretValue"}, Resource: slices.Compact(sm)})
+	}
+	if len(doc.Statement) == 0 {
+		return ""
+	}
+	b, _ := json.Marshal(doc)
+	return string(b)
+}
+
+// secretService is the service part of an ARN: arn:aws:<service>:...
+func secretService(arn string) string {
+	parts := strings.SplitN(arn, ":", 4)
+	if len(parts) < 3 {
+		return ""
+	}
+	return parts[2]
+}
+
+// secretResource is the secret's ARN in a Secrets Manager valueFrom, which may name a JSON
+// key, version stage and version ID after it (arn:aws:secretsmanager:r:a:secret:n-AbCdEf:key::):
+// IAM matches the secret's ARN, the first seven fields.
+func secretResource(valueFrom string) string {
+	parts := strings.Split(valueFrom, ":")
+	if len(parts) > 7 {
+		return strings.Join(parts[:7], ":")
+	}
+	return valueFrom
+}
+
+// samePolicy compares two policy documents as JSON values; IAM returns them URL-encoded
+// and may reformat them.
+func samePolicy(have, want string) bool {
+	if decoded, err := url.QueryUnescape(have); err == nil {
+		have = decoded
+	}
+	var a, b any
+	if json.Unmarshal([]byte(have), &a) != nil || json.Unmarshal([]byte(want), &b) != nil {
+		return false
+	}
+	return reflect.DeepEqual(a, b)
+}
+
+// reconcileExecutionRole finds (by its deterministic name plus the owner tag) or creates the
+// role ECS uses to pull the image, write logs and read the secrets, and repairs its trust
+// policy, managed policy, secrets policy and tags.
+func (p *pass) reconcileExecutionRole(ctx context.Context) error {
+	name := executionRoleName(p)
+	st := &p.fd.Status.Service
+	role, err := p.findRole(ctx, name)
+	if err != nil {
+		return err
+	}
+	created := false
+	if role == nil {
+		if st.ExecutionRoleARN != "" {
+			p.drift(ctx, "task execution role %s was deleted; creating it again", name)
+			st.ExecutionRoleARN = ""
+		}
+		if !p.mayWrite(true, "task execution role %s", name) {
+			return nil
+		}
+		if role, err = p.createRole(ctx, name); err != nil {
+			return err
+		}
+		created = true
+	} else if err := p.checkRoleOwner(ctx, role); err != nil {
+		return err
+	}
+	st.ExecutionRoleARN = aws.ToString(role.Arn)
+	if !created && !samePolicy(aws.ToString(role.AssumeRolePolicyDocument), trustPolicy) &&
+		p.mayWrite(false, "trust policy of role %s differs", name) {
+		if _, err := p.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
+			RoleName: aws.String(name), PolicyDocument: aws.String(trustPolicy),
+		}); err != nil {
+			return fmt.Errorf("restore trust policy of role %s: %w", name, err)
+		}
+		p.drift(ctx, "trust policy of role %s was changed; restored (ecs-tasks.amazonaws.com only)", name)
+	}
+	if err := p.reconcileManagedPolicy(ctx, name, created); err != nil {
+		return err
+	}
+	return p.reconcileSecretsPolicy(ctx, name, created)
+}
+
+// findRole gets the role; nil when it does not exist.
+func (p *pass) findRole(ctx context.Context, name string) (*iamtypes.Role, error) {
+	out, err := p.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
+	if cloud.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get role %s: %w", name, err)
+	}
+	return out.Role, nil
+}
+
+func (p *pass) createRole(ctx context.Context, name string) (*iamtypes.Role, error) {
+	out, err := p.IAM.CreateRole(ctx, &iam.CreateRoleInput{
+		RoleName:                 aws.String(name),
+		Path:                     aws.String(executionRolePath),
+		AssumeRolePolicyDocument: aws.String(trustPolicy),
+		Description:              aws.String("ECS task execution role of FlaskDeployment " + cloud.Owner(p.fd)),
+		Tags:                     cloud.ToIAM(p.tags(resourceExecutionRole)),
+	})
+	if cloud.IsAlreadyExists(err) {
+		// Created since we looked: check it as found.
+		role, ferr := p.findRole(ctx, name)
+		if ferr != nil || role == nil {
+			return nil, fmt.Errorf("get role %s after EntityAlreadyExists: %w", name, ferr)
+		}
+		return role, p.checkRoleOwner(ctx, role)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("create role %s: %w", name, err)
+	}
+	arn := aws.ToString(out.Role.Arn)
+	p.fd.Status.Service.ExecutionRoleARN = arn
+	p.created(ctx, kindExecutionRole, arn)
+	if err := p.checkpoint(ctx, "role "+name); err != nil {
+		return nil, err
+	}
+	return out.Role, nil
+}
+
+// checkRoleOwner refuses a role of our name that is not ours (never adopted), and puts
+// back tags that were removed from one status records as ours.
+func (p *pass) checkRoleOwner(ctx context.Context, role *iamtypes.Role) error {
+	name, arn := aws.ToString(role.RoleName), aws.ToString(role.Arn)
+	have := cloud.FromIAM(role.Tags)
+	recorded := p.fd.Status.Service.ExecutionRoleARN == arn
+	if !cloud.IsOwned(have, p.fd) && !recorded {
+		if p.observe {
+			p.drifts = append(p.drifts, fmt.Sprintf("%s: role %s does not carry this object's %s tag", Name, name, cloud.TagOwner))
+			return nil
+		}
+		return stage.Terminalf(ReasonOwnershipConflict,
+			"IAM role %s already exists and is not owned by this FlaskDeployment (tag %s is %q, want %q); the operator never adopts a role it did not create: delete or rename that role, or tag it %s=%s if it really belongs here",
+			name, cloud.TagOwner, have[cloud.TagOwner], cloud.Owner(p.fd), cloud.TagOwner, cloud.Owner(p.fd))
+	}
+	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.mayWrite(false, "role %s has tags %s no longer in spec.tags", name, removed) {
+		if _, err := p.IAM.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: removed}); err != nil {
+			return fmt.Errorf("remove tags %s from role %s: %w", strings.Join(removed, ", "), name, err)
+		}
+	}
+	if missing := cloud.MissingTags(p.tags(resourceExecutionRole), have); len(missing) > 0 &&
+		p.mayWrite(false, "role %s tags differ from the spec", name) {
+		if _, err := p.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: cloud.ToIAM(missing)}); err != nil {
+			return fmt.Errorf("tag role %s: %w", name, err)
+		}
+		p.repair(ctx, "UpdatedTags", "tags %s of role %s set", strings.Join(keys(missing), ", "), name)
+	}
+	return nil
+}
+
+// reconcileManagedPolicy attaches AmazonECSTaskExecutionRolePolicy when it is missing.
+func (p *pass) reconcileManagedPolicy(ctx context.Context, name string, created bool) error {
+	if !created {
+		pages := iam.NewListAttachedRolePoliciesPaginator(p.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+		for pages.HasMorePages() {
+			out, err := pages.NextPage(ctx)
+			if err != nil {
+				return fmt.Errorf("list policies attached to role %s: %w", name, err)
+			}
+			for _, pol := range out.AttachedPolicies {
+				if aws.ToString(pol.PolicyArn) == executionPolicyARN {
+					return nil
+				}
+			}
+		}
+		if !p.mayWrite(false, "policy %s is detached from role %s", executionPolicyARN, name) {
+			return nil
+		}
+	}
+	if _, err := p.IAM.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{
+		RoleName: aws.String(name), PolicyArn: aws.String(executionPolicyARN),
+	}); err != nil {
+		return fmt.Errorf("attach policy %s to role %s: %w", executionPolicyARN, name, err)
+	}
+	if !created {
+		p.drift(ctx, "policy AmazonECSTaskExecutionRolePolicy was detached from role %s; attached again", name)
+	}
+	return nil
+}
+
+// reconcileSecretsPolicy puts, repairs or removes the inline policy for the secrets.
+func (p *pass) reconcileSecretsPolicy(ctx context.Context, name string, created bool) error {
+	want := p.secretsPolicy()
+	have := ""
+	if !created {
+		out, err := p.IAM.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(secretsPolicyName)})
+		switch {
+		case cloud.IsNotFound(err):
+		case err != nil:
+			return fmt.Errorf("get policy %s of role %s: %w", secretsPolicyName, name, err)
+		default:
+			have = aws.ToString(out.PolicyDocument)
+		}
+	}
+	switch {
+	case want == "" && have == "":
+		return nil
+	case want == "":
+		if !p.mayWrite(false, "role %s has a secrets policy but spec.service.secrets is empty", name) {
+			return nil
+		}
+		if _, err := p.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(secretsPolicyName)}); err != nil && !cloud.IsNotFound(err) {
+			return fmt.Errorf("delete policy %s of role %s: %w", secretsPolicyName, name, err)
+		}
+		p.repair(ctx, "UpdatedExecutionRole", "secrets policy removed from role %s", name)
+		return nil
+	case have != "" && samePolicy(have, want):
+		return nil
+	}
+	if have != "" && !p.mayWrite(false, "secrets policy of role %s differs from spec.service.secrets", name) {
+		return nil
+	}
+	if _, err := p.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
+		RoleName: aws.String(name), PolicyName: aws.String(secretsPolicyName), PolicyDocument: aws.String(want),
+	}); err != nil {
+		return fmt.Errorf("put policy %s on role %s: %w", secretsPolicyName, name, err)
+	}
+	if !created {
+		p.repair(ctx, "UpdatedExecutionRole", "secrets policy of role %s set to spec.service.secrets", name)
+	}
+	return nil
+}
+
+// deleteExecutionRole detaches the managed policies, deletes the inline ones, then the
+// role, if it carries fd's owner tag.
+func (p *pass) deleteExecutionRole(ctx context.Context) (bool, error) {
+	name := executionRoleName(p)
+	role, err := p.findRole(ctx, name)
+	if err != nil {
+		return false, err
+	}
+	if role == nil || !cloud.IsOwned(cloud.FromIAM(role.Tags), p.fd) {
+		p.fd.Status.Service.ExecutionRoleARN = ""
+		return true, nil
+	}
+	attached := iam.NewListAttachedRolePoliciesPaginator(p.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for attached.HasMorePages() {
+		out, err := attached.NextPage(ctx)
+		if err != nil {
+			return false, fmt.Errorf("list policies attached to role %s: %w", name, err)
+		}
+		for _, pol := range out.AttachedPolicies {
+			if _, err := p.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: pol.PolicyArn}); err != nil && !cloud.IsNotFound(err) {
+				return false, fmt.Errorf("detach policy %s from role %s: %w", aws.ToString(pol.PolicyArn), name, err)
+			}
+		}
+	}
+	inline := iam.NewListRolePoliciesPaginator(p.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	for inline.HasMorePages() {
+		out, err := inline.NextPage(ctx)
+		if err != nil {
+			return false, fmt.Errorf("list inline policies of role %s: %w", name, err)
+		}
+		for _, pol := range out.PolicyNames {
+			if _, err := p.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pol)}); err != nil && !cloud.IsNotFound(err) {
+				return false, fmt.Errorf("delete policy %s of role %s: %w", pol, name, err)
+			}
+		}
+	}
+	if _, err := p.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil {
+		switch {
+		case cloud.IsNotFound(err):
+		case cloud.IsDependencyViolation(err):
+			// A policy attached since we listed: the next pass detaches it.
+			p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "role %s still has policies", name)
+			return false, nil
+		default:
+			return false, fmt.Errorf("delete role %s: %w", name, err)
+		}
+	} else {
+		p.deleted(ctx, kindExecutionRole, aws.ToString(role.Arn))
+	}
+	p.fd.Status.Service.ExecutionRoleARN = ""
+	return true, nil
+}

@@ -1,0 +1,385 @@
+package ecs
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+// ContainerName is the name of the task definition's one container. The CI/CD stage hands
+// it to the build as CONTAINER_NAME, which the buildspec writes into imagedefinitions.json:
+// the pipeline's ECS deploy action replaces the image of the container of that name. (The
+// seed's stacks disagreed on it: the build's CONTAINER_NAME was unused and wrong.)
+const ContainerName = "app"
+
+const (
+	resourceTaskDefinition = "task-definition"
+	// latestTag is the tag the pipeline's build pushes next to the commit tag.
+	latestTag = "latest"
+	// logStreamPrefix names the containers' log streams ecs/app/<task ID>, as in the seed.
+	logStreamPrefix = "ecs"
+)
+
+func familyName(fd *v1alpha1.FlaskDeployment) string { return ecsName(fd, "app") }
+
+// taskSpec is the part of a task definition the stage sets: two revisions with the same
+// taskSpec are the same to us, whatever else AWS filled in.
+type taskSpec struct {
+	Fargate       bool
+	CPU, Memory   string
+	ExecutionRole string
+	Image         string
+	Port          int32
+	Env           []ecstypes.KeyValuePair
+	Secrets       []ecstypes.Secret
+	LogOptions    map[string]string
+}
+
+// wantedTaskSpec is the task definition the spec asks for with image.
+func (p *pass) wantedTaskSpec(image string, env []ecstypes.KeyValuePair) taskSpec {
+	spec := p.fd.Spec.Service
+	var secrets []ecstypes.Secret
+	for _, s := range spec.Secrets {
+		secrets = append(secrets, ecstypes.Secret{Name: aws.String(s.Name), ValueFrom: aws.String(s.ValueFrom)})
+	}
+	slices.SortFunc(secrets, func(a, b ecstypes.Secret) int { return strings.Compare(*a.Name, *b.Name) })
+	return taskSpec{
+		Fargate: true, CPU: strconv.Itoa(int(orDefault(spec.CPU, 256))), Memory: strconv.Itoa(int(orDefault(spec.Memory, 512))),
+		ExecutionRole: p.fd.Status.Service.ExecutionRoleARN, Image: image, Port: containerPort(p.fd),
+		Env: env, Secrets: secrets,
+		LogOptions: map[string]string{
+			"awslogs-group":         p.fd.Status.Service.LogGroupName,
+			"awslogs-region":        stage.Region(p.fd),
+			"awslogs-stream-prefix": logStreamPrefix,
+		},
+	}
+}
+
+func orDefault(v, def int32) int32 {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func containerPort(fd *v1alpha1.FlaskDeployment) int32 {
+	return orDefault(fd.Spec.Service.ContainerPort, 5000)
+}
+
+// environment is spec.service.env as ECS takes it: literal values only. ECS has no
+// counterpart to Kubernetes' valueFrom (secretKeyRef, configMapKeyRef, fieldRef), so such
+// an entry is refused; secrets belong in spec.service.secrets.
+func (p *pass) environment() ([]ecstypes.KeyValuePair, error) {
+	var env []ecstypes.KeyValuePair
+	for i, e := range p.fd.Spec.Service.Env {
+		if e.ValueFrom != nil {
+			return nil, stage.Terminalf(v1alpha1.ReasonInvalidSpec,
+				"spec.service.env[%d] (%s) uses valueFrom, which ECS cannot resolve: give a literal value, or put the value in SSM Parameter Store or Secrets Manager and list its ARN in spec.service.secrets",
+				i, e.Name)
+		}
+		env = append(env, ecstypes.KeyValuePair{Name: aws.String(e.Name), Value: aws.String(e.Value)})
+	}
+	slices.SortFunc(env, func(a, b ecstypes.KeyValuePair) int { return strings.Compare(*a.Name, *b.Name) })
+	return env, nil
+}
+
+// specOf reads back the taskSpec of a registered task definition; false when it has no
+// container named ContainerName.
+func specOf(td *ecstypes.TaskDefinition) (taskSpec, bool) {
+	i := slices.IndexFunc(td.ContainerDefinitions, func(c ecstypes.ContainerDefinition) bool {
+		return aws.ToString(c.Name) == ContainerName
+	})
+	if i < 0 {
+		return taskSpec{}, false
+	}
+	c := td.ContainerDefinitions[i]
+	s := taskSpec{
+		Fargate: td.NetworkMode == ecstypes.NetworkModeAwsvpc && slices.Contains(td.RequiresCompatibilities, ecstypes.CompatibilityFargate),
+		CPU:     aws.ToString(td.Cpu), Memory: aws.ToString(td.Memory), ExecutionRole: aws.ToString(td.ExecutionRoleArn),
+		Image: aws.ToString(c.Image),
+	}
+	if len(c.PortMappings) == 1 && c.PortMappings[0].Protocol != ecstypes.TransportProtocolUdp {
+		s.Port = aws.ToInt32(c.PortMappings[0].ContainerPort)
+	}
+	for _, e := range c.Environment {
+		s.Env = append(s.Env, ecstypes.KeyValuePair{Name: e.Name, Value: e.Value})
+	}
+	slices.SortFunc(s.Env, func(a, b ecstypes.KeyValuePair) int {
+		return strings.Compare(aws.ToString(a.Name), aws.ToString(b.Name))
+	})
+	for _, e := range c.Secrets {
+		s.Secrets = append(s.Secrets, ecstypes.Secret{Name: e.Name, ValueFrom: e.ValueFrom})
+	}
+	slices.SortFunc(s.Secrets, func(a, b ecstypes.Secret) int { return strings.Compare(aws.ToString(a.Name), aws.ToString(b.Name)) })
+	if lc := c.LogConfiguration; lc != nil && lc.LogDriver == ecstypes.LogDriverAwslogs {
+		s.LogOptions = lc.Options
+	}
+	return s, true
+}
+
+func (s taskSpec) equal(o taskSpec) bool {
+	norm := func(t taskSpec) taskSpec {
+		if len(t.Env) == 0 {
+			t.Env = nil
+		}
+		if len(t.Secrets) == 0 {
+			t.Secrets = nil
+		}
+		return t
+	}
+	a, b := norm(s), norm(o)
+	if len(a.Env) != len(b.Env) || len(a.Secrets) != len(b.Secrets) {
+		return false
+	}
+	for i := range a.Env {
+		if aws.ToString(a.Env[i].Name) != aws.ToString(b.Env[i].Name) || aws.ToString(a.Env[i].Value) != aws.ToString(b.Env[i].Value) {
+			return false
+		}
+	}
+	for i := range a.Secrets {
+		if aws.ToString(a.Secrets[i].Name) != aws.ToString(b.Secrets[i].Name) || aws.ToString(a.Secrets[i].ValueFrom) != aws.ToString(b.Secrets[i].ValueFrom) {
+			return false
+		}
+	}
+	a.Env, b.Env, a.Secrets, b.Secrets = nil, nil, nil, nil
+	return reflect.DeepEqual(a, b)
+}
+
+// reconcileTaskDefinition registers a new revision of the family when the wanted task
+// definition differs from the one the service runs (or, before there is a service, the
+// one status records), and records the revision to run in status.
+func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
+	st := &p.fd.Status.Service
+	if st.ExecutionRoleARN == "" || st.LogGroupName == "" {
+		p.stop = true // Observe: nothing to build a task definition on
+		return nil
+	}
+	env, err := p.environment()
+	if err != nil {
+		return err
+	}
+	candidates, err := p.currentTaskDefinitions(ctx)
+	if err != nil {
+		return err
+	}
+	var running *ecstypes.TaskDefinition
+	if len(candidates) > 0 {
+		running = candidates[0]
+	}
+	image, err := p.image(ctx, running)
+	if err != nil {
+		return err
+	}
+	if image == "" {
+		p.stop = true
+		return nil
+	}
+	want := p.wantedTaskSpec(image, env)
+	for _, td := range candidates {
+		if have, ok := specOf(td); ok && have.equal(want) {
+			st.TaskDefinitionARN = aws.ToString(td.TaskDefinitionArn)
+			return nil
+		}
+	}
+	if !p.mayWrite(true, "task definition %s with image %s", familyName(p.fd), image) {
+		p.stop = true
+		return nil
+	}
+	return p.registerTaskDefinition(ctx, want)
+}
+
+// currentTaskDefinitions are the revisions the wanted one is compared with, in order: the
+// one the service runs, the one status records (the last one registered), and the family's
+// latest ACTIVE revision if it is ours (registered just before a crash lost its ARN).
+func (p *pass) currentTaskDefinitions(ctx context.Context) ([]*ecstypes.TaskDefinition, error) {
+	var refs []string
+	svc, err := p.findService(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if svc != nil {
+		refs = append(refs, aws.ToString(svc.TaskDefinition))
+	}
+	refs = append(refs, p.fd.Status.Service.TaskDefinitionARN, familyName(p.fd))
+	var out []*ecstypes.TaskDefinition
+	seen := map[string]bool{}
+	for i, ref := range refs {
+		if ref == "" {
+			continue
+		}
+		td, tags, err := p.describeTaskDefinition(ctx, ref)
+		if err != nil {
+			return nil, err
+		}
+		if td == nil || seen[aws.ToString(td.TaskDefinitionArn)] {
+			continue
+		}
+		if i == len(refs)-1 && !cloud.IsOwned(tags, p.fd) {
+			continue // a family of our name that someone else registered: never reused
+		}
+		seen[aws.ToString(td.TaskDefinitionArn)] = true
+		out = append(out, td)
+	}
+	return out, nil
+}
+
+// describeTaskDefinition describes a revision (or a family's latest ACTIVE one) with its
+// tags; nil when it does not exist.
+func (p *pass) describeTaskDefinition(ctx context.Context, ref string) (*ecstypes.TaskDefinition, map[string]string, error) {
+	out, err := p.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
+		TaskDefinition: aws.String(ref), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags},
+	})
+	if cloud.IsNotFound(err) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("describe task definition %s: %w", ref, err)
+	}
+	return out.TaskDefinition, cloud.FromECS(out.Tags), nil
+}
+
+// image is the image to run, by the rule in the package comment: spec.service.image; else
+// the image the service runs now (the pipeline deployed it: not drift); else the image the
+// repository's latest tag points to, pinned; else "" after noting the wait.
+func (p *pass) image(ctx context.Context, running *ecstypes.TaskDefinition) (string, error) {
+	if img := p.fd.Spec.Service.Image; img != "" {
+		return img, nil
+	}
+	if running != nil {
+		if s, ok := specOf(running); ok && s.Image != "" {
+			return s.Image, nil
+		}
+	}
+	repo := p.fd.Status.Repository
+	if repo.Name == "" || repo.URI == "" {
+		p.waitFor(ReasonWaitingForImage, imagePollInterval, "waiting for an image: spec.service.image is empty and the repository does not exist yet")
+		return "", nil
+	}
+	img, err := p.latestImage(ctx, repo.Name, repo.URI)
+	if err != nil || img != "" {
+		return img, err
+	}
+	p.waitFor(ReasonWaitingForImage, imagePollInterval, "waiting for an image: the pipeline has not pushed one to %s yet", repo.URI)
+	return "", nil
+}
+
+// latestImage is the image the repository's latest tag points to, pinned so that the task
+// definition keeps naming that image when latest moves on: by its other tag when it has
+// exactly one (the commit tag the pipeline's build pushes with latest, readable and the
+// form the pipeline's own deploys write), else by digest. "" when latest does not exist.
+func (p *pass) latestImage(ctx context.Context, repo, uri string) (string, error) {
+	out, err := p.ECR.DescribeImages(ctx, &ecr.DescribeImagesInput{
+		RepositoryName: aws.String(repo), ImageIds: []ecrtypes.ImageIdentifier{{ImageTag: aws.String(latestTag)}},
+	})
+	if cloud.IsNotFound(err) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("describe image %s:%s: %w", repo, latestTag, err)
+	}
+	if len(out.ImageDetails) == 0 {
+		return "", nil
+	}
+	d := out.ImageDetails[0]
+	var others []string
+	for _, t := range d.ImageTags {
+		if t != latestTag {
+			others = append(others, t)
+		}
+	}
+	if len(others) == 1 {
+		return uri + ":" + others[0], nil
+	}
+	if digest := aws.ToString(d.ImageDigest); digest != "" {
+		return uri + "@" + digest, nil
+	}
+	return uri + ":" + latestTag, nil
+}
+
+func (p *pass) registerTaskDefinition(ctx context.Context, want taskSpec) error {
+	family := familyName(p.fd)
+	out, err := p.ECS.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
+		Family:                  aws.String(family),
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
+		NetworkMode:             ecstypes.NetworkModeAwsvpc,
+		Cpu:                     aws.String(want.CPU),
+		Memory:                  aws.String(want.Memory),
+		ExecutionRoleArn:        aws.String(want.ExecutionRole),
+		ContainerDefinitions: []ecstypes.ContainerDefinition{{
+			Name:         aws.String(ContainerName),
+			Image:        aws.String(want.Image),
+			Essential:    aws.Bool(true),
+			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(want.Port), Protocol: ecstypes.TransportProtocolTcp}},
+			Environment:  want.Env,
+			Secrets:      want.Secrets,
+			LogConfiguration: &ecstypes.LogConfiguration{
+				LogDriver: ecstypes.LogDriverAwslogs, Options: want.LogOptions,
+			},
+		}},
+		Tags: cloud.ToECS(p.tags(resourceTaskDefinition)),
+	})
+	if err != nil {
+		return fmt.Errorf("register task definition %s with image %s: %w", family, want.Image, err)
+	}
+	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
+	p.fd.Status.Service.TaskDefinitionARN = arn
+	p.created(ctx, kindTaskDefinition, arn)
+	return p.checkpoint(ctx, "task definition "+revision(arn))
+}
+
+// revision is family:revision of a task definition ARN.
+func revision(arn string) string {
+	return arn[strings.LastIndex(arn, "/")+1:]
+}
+
+// deleteTaskDefinitions deregisters every ACTIVE revision of the family that carries fd's
+// owner tag (AWS keeps INACTIVE revisions describable; they cost nothing).
+func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
+	family := familyName(p.fd)
+	pages := ecs.NewListTaskDefinitionsPaginator(p.ECS, &ecs.ListTaskDefinitionsInput{
+		FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive,
+	})
+	var arns []string
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return false, fmt.Errorf("list task definitions of family %s: %w", family, err)
+		}
+		arns = append(arns, out.TaskDefinitionArns...)
+	}
+	for _, arn := range arns {
+		// ListTaskDefinitions matches the family prefix: skip longer family names.
+		if !strings.HasPrefix(revision(arn), family+":") {
+			continue
+		}
+		td, tags, err := p.describeTaskDefinition(ctx, arn)
+		if err != nil {
+			return false, err
+		}
+		if td == nil || !cloud.IsOwned(tags, p.fd) {
+			continue
+		}
+		if _, err := p.ECS.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)}); err != nil {
+			if cloud.IsNotFound(err) {
+				continue
+			}
+			return false, fmt.Errorf("deregister task definition %s: %w", revision(arn), err)
+		}
+		p.deleted(ctx, kindTaskDefinition, arn)
+	}
+	p.fd.Status.Service.TaskDefinitionARN = ""
+	return true, nil
+}
