@@ -26,8 +26,8 @@ func (namedStage) Delete(context.Context, *v1alpha1.FlaskDeployment) (stage.Resu
 }
 
 var (
-	network = namedStage{"network", v1alpha1.ConditionNetworkReady}
-	ecr     = namedStage{"ecr", v1alpha1.ConditionRepositoryReady}
+	networkStage = namedStage{"network", v1alpha1.ConditionNetworkReady}
+	ecrStage     = namedStage{"ecr", v1alpha1.ConditionRepositoryReady}
 )
 
 func TestSummarize(t *testing.T) {
@@ -45,14 +45,14 @@ func TestSummarize(t *testing.T) {
 	}{
 		{
 			name:      "all ready",
-			outcomes:  []outcome{{stage: network, result: ready}, {stage: ecr, result: ready}},
+			outcomes:  []outcome{{stage: networkStage, result: ready}, {stage: ecrStage, result: ready}},
 			wantReady: metav1.ConditionTrue, wantReason: v1alpha1.ReasonReady, wantObservedGen: true,
 		},
 		{
 			name: "waiting stages requeue at the soonest interval",
 			outcomes: []outcome{
-				{stage: network, result: stage.Waiting("WaitingForNATGateway", 15*time.Second, "nat pending")},
-				{stage: ecr, result: stage.Waiting("Creating", 5*time.Second, "creating")},
+				{stage: networkStage, result: stage.Waiting("WaitingForNATGateway", 15*time.Second, "nat pending")},
+				{stage: ecrStage, result: stage.Waiting("Creating", 5*time.Second, "creating")},
 			},
 			wantReady: metav1.ConditionFalse, wantReason: "WaitingForNATGateway", wantReconcile: true,
 			wantRequeue: 5 * time.Second, wantObservedGen: true,
@@ -60,16 +60,16 @@ func TestSummarize(t *testing.T) {
 		{
 			name: "retriable error: Unknown, and observedGeneration is not advanced",
 			outcomes: []outcome{
-				{stage: network, err: errors.New("throttled")},
-				{stage: ecr, result: ready},
+				{stage: networkStage, err: errors.New("throttled")},
+				{stage: ecrStage, result: ready},
 			},
 			wantReady: metav1.ConditionUnknown, wantReason: v1alpha1.ReasonRetrying, wantReconcile: true, wantRetriable: true,
 		},
 		{
 			name: "terminal error stalls",
 			outcomes: []outcome{
-				{stage: network, err: stage.Terminalf(v1alpha1.ReasonAWSValidationError, "bad CIDR")},
-				{stage: ecr, result: ready},
+				{stage: networkStage, err: stage.Terminalf(v1alpha1.ReasonAWSValidationError, "bad CIDR")},
+				{stage: ecrStage, result: ready},
 			},
 			wantReady: metav1.ConditionFalse, wantReason: v1alpha1.ReasonAWSValidationError, wantStalled: true, wantObservedGen: true,
 		},
@@ -98,7 +98,7 @@ func TestSummarize(t *testing.T) {
 			if got := fd.Status.ObservedGeneration == 3; got != tt.wantObservedGen {
 				t.Errorf("observedGeneration = %d, want advanced=%v", fd.Status.ObservedGeneration, tt.wantObservedGen)
 			}
-			for _, st := range []namedStage{network, ecr} {
+			for _, st := range []namedStage{networkStage, ecrStage} {
 				if meta.FindStatusCondition(fd.Status.Conditions, st.condition) == nil {
 					t.Errorf("no %s condition", st.condition)
 				}
@@ -146,22 +146,22 @@ func TestSummarizeDelete(t *testing.T) {
 	}{
 		{
 			name:        "still deleting: polled at the stage's interval",
-			o:           outcome{stage: network, result: stage.Waiting("WaitingForNATGateway", 15*time.Second, "nat deleting")},
+			o:           outcome{stage: networkStage, result: stage.Waiting("WaitingForNATGateway", 15*time.Second, "nat deleting")},
 			wantBlocked: "WaitingForNATGateway", wantRequeue: 15 * time.Second, wantObservedGen: true,
 		},
 		{
 			name:        "still deleting without an interval: polled anyway",
-			o:           outcome{stage: network},
+			o:           outcome{stage: networkStage},
 			wantBlocked: v1alpha1.ReasonDeleting, wantRequeue: 5 * time.Second, wantObservedGen: true,
 		},
 		{
 			name:        "retriable error: observedGeneration is not advanced",
-			o:           outcome{stage: network, err: errors.New("throttled")},
+			o:           outcome{stage: networkStage, err: errors.New("throttled")},
 			wantBlocked: v1alpha1.ReasonRetrying, wantRetriable: true,
 		},
 		{
 			name:        "terminal error stalls",
-			o:           outcome{stage: network, err: stage.Terminalf(v1alpha1.ReasonAccessDenied, "UnauthorizedOperation")},
+			o:           outcome{stage: networkStage, err: stage.Terminalf(v1alpha1.ReasonAccessDenied, "UnauthorizedOperation")},
 			wantBlocked: v1alpha1.ReasonAccessDenied, wantStalled: true, wantObservedGen: true,
 		},
 	}
@@ -170,7 +170,7 @@ func TestSummarizeDelete(t *testing.T) {
 			fd := &v1alpha1.FlaskDeployment{}
 			fd.Generation = 3
 			fd.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionRepositoryReady, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonReady}}
-			s := summarizeDelete(fd, tt.o, []stage.Stage{ecr})
+			s := summarizeDelete(fd, tt.o, []stage.Stage{ecrStage})
 			if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionDeletionBlocked); c == nil || c.Reason != tt.wantBlocked {
 				t.Errorf("DeletionBlocked = %+v, want reason %s", c, tt.wantBlocked)
 			}
@@ -202,7 +202,7 @@ func TestSummarizeDelete(t *testing.T) {
 // The Warning event is sent on the transition to Stalled, not on every recheck.
 func TestNewlyStalledOnlyOnTransition(t *testing.T) {
 	fd := &v1alpha1.FlaskDeployment{}
-	terminal := outcome{stage: network, err: stage.Terminalf(v1alpha1.ReasonAccessDenied, "UnauthorizedOperation")}
+	terminal := outcome{stage: networkStage, err: stage.Terminalf(v1alpha1.ReasonAccessDenied, "UnauthorizedOperation")}
 	if !summarizeDelete(fd, terminal, nil).newlyStalled {
 		t.Fatal("the first stalled pass must be reported as newly stalled")
 	}

@@ -57,6 +57,21 @@ name=$(kubectl get -f "$sample" -o jsonpath='{.metadata.name}')
 ns=$(kubectl get -f "$sample" -o jsonpath='{.metadata.namespace}')
 ns=${ns:-default}
 
+image=$(kubectl get -f "$sample" -o jsonpath='{.spec.service.image}')
+if [ -z "$image" ]; then
+	# The sample's pipeline owns the image, and the CI/CD stage is not written yet: the demo
+	# plays the pipeline's part and pushes an image to the repository the operator made.
+	step "Waiting for the ECR repository, then pushing an image to it as the pipeline would"
+	kubectl -n "$ns" wait "flaskdeployment/$name" --for=condition=RepositoryReady --timeout=180s
+	kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.status.conditions[?(@.type=="ServiceReady")].message}{"\n"}' | sed 's/^/    ServiceReady: /'
+	repo=$(kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.status.repository.name}')
+	curl -sf "$AWS_ENDPOINT_URL/" -H 'Content-Type: application/x-amz-json-1.1' \
+		-H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.PutImage' \
+		-H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDDEMO/20260101/$AWS_REGION/ecr/aws4_request, SignedHeaders=host, Signature=0" \
+		-d "{\"repositoryName\":\"$repo\",\"imageTag\":\"latest\",\"imageManifest\":\"{\\\"schemaVersion\\\":2,\\\"demo\\\":\\\"$(date +%s)\\\"}\"}" >/dev/null
+	echo "    pushed $repo:latest"
+fi
+
 step "Waiting for FlaskDeployment $ns/$name to become Ready"
 if ! kubectl -n "$ns" wait "flaskdeployment/$name" --for=condition=Ready --timeout=180s; then
 	kubectl -n "$ns" get "flaskdeployment/$name" -o yaml
@@ -65,6 +80,9 @@ if ! kubectl -n "$ns" wait "flaskdeployment/$name" --for=condition=Ready --timeo
 fi
 kubectl -n "$ns" get flaskdeployments
 kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{range .status.conditions[*]}{.type}={.status} ({.reason}) {.message}{"\n"}{end}' | sed 's/^/    /'
+url=$(kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.status.url}')
+[ -n "$url" ] || { echo "Ready without a URL"; exit 1; }
+echo "    the app answers at $url (a name in the simulator; nothing listens there)"
 
 step "Reading the operator's metrics as Prometheus would: HTTPS, a ServiceAccount token the API server authorizes"
 kubectl apply -f config/rbac/metrics_reader_role.yaml >/dev/null

@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -19,9 +18,6 @@ import (
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers"
-	"github.com/flaskops/flask-operator/controllers/ecr"
-	"github.com/flaskops/flask-operator/controllers/network"
-	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
@@ -87,7 +83,7 @@ func main() {
 	r := &controllers.FlaskDeploymentReconciler{
 		Client:          mgr.GetClient(),
 		Recorder:        rec,
-		Stages:          stages(clients, rec),
+		Stages:          controllers.Stages(clients, rec),
 		DefaultRegion:   clients.DefaultRegion(),
 		ResyncPeriod:    resyncPeriod,
 		MaxRequeueAfter: maxRequeueAfter,
@@ -109,18 +105,6 @@ func main() {
 	if err := mgr.Start(ctrl.SetupSignalHandler()); err != nil {
 		log.Error(err, "Manager stopped")
 		os.Exit(1)
-	}
-}
-
-// stages are the stages the operator runs, in creation order. The ECS and CI/CD stages
-// are not written yet.
-func stages(clients *cloud.Clients, rec events.EventRecorder) []stage.Stage {
-	return []stage.Stage{
-		network.New(func(region string) cloud.NetworkEC2 { return clients.EC2(region) }, rec),
-		ecr.New(
-			func(region string) cloud.ECRAPI { return clients.ECR(region) },
-			func(region string) cloud.SSMAPI { return clients.SSM(region) },
-			rec),
 	}
 }
 

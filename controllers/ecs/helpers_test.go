@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/events"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers"
 	"github.com/flaskops/flask-operator/controllers/ecs"
 	"github.com/flaskops/flask-operator/controllers/network"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -55,15 +56,9 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	rec := events.NewFakeRecorder(1000)
 	return &rig{
 		t: t, sim: sim, clock: clock, clients: clients, events: rec,
-		stage:   ecs.New(func(r string) ecs.Clients { return stageClients(clients, r) }, rec),
+		stage:   ecs.New(func(r string) ecs.Clients { return controllers.ECSClients(clients, r) }, rec),
 		network: network.New(func(r string) cloud.NetworkEC2 { return clients.EC2(r) }, rec),
 	}
-}
-
-// stageClients is what cmd/manager hands the stage: the real SDK clients of a region.
-func stageClients(c *cloud.Clients, region string) ecs.Clients {
-	return ecs.Clients{EC2: c.EC2(region), ELB: c.ELBv2(region), ECS: c.ECS(region), ECR: c.ECR(region),
-		IAM: c.IAM(region), Logs: c.Logs(region), AutoScaling: c.AutoScaling(region)}
 }
 
 // newFD is a FlaskDeployment running a public image (no pipeline), with the seed's tags.

@@ -3,16 +3,20 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
 const sample = "config/samples/deploy_v1alpha1_flaskdeployment.yaml"
@@ -27,8 +31,16 @@ const (
 	pollKubernetes = 250 * time.Millisecond
 )
 
-// fdManifest is a FlaskDeployment with the defaults but for a name and some spec lines.
+// fixedImage is the image of the specs that have no pipeline: one outside ECR, which the
+// simulated ECS always pulls.
+const fixedImage = "public.ecr.aws/docker/library/python:3.12-slim"
+
+// fdManifest is a FlaskDeployment with the defaults but for a name, a fixed image (unless
+// specLines set the service) and some spec lines.
 func fdManifest(name, specLines string) string {
+	if !strings.Contains(specLines, "  service:") {
+		specLines = "  service:\n    image: " + fixedImage + "\n" + specLines
+	}
 	return fmt.Sprintf(`apiVersion: deploy.flaskops.io/v1alpha1
 kind: FlaskDeployment
 metadata:
@@ -37,6 +49,16 @@ spec:
   tags:
     project: %s
 %s`, name, name, specLines)
+}
+
+// pushImage pushes an image tagged latest to repo, as the pipeline's build would.
+func pushImage(repo string) {
+	GinkgoHelper()
+	_, err := ecr.NewFromConfig(testenv.SimConfig(suite.endpoint)).PutImage(context.Background(), &ecr.PutImageInput{
+		RepositoryName: aws.String(repo), ImageTag: aws.String("latest"),
+		ImageManifest: aws.String(fmt.Sprintf(`{"schemaVersion":2,"repository":%q}`, repo)),
+	})
+	Expect(err).NotTo(HaveOccurred())
 }
 
 // getFD is `kubectl get fd -o json`, decoded.
@@ -61,18 +83,28 @@ func deleteFD(ns, name string) {
 	Expect(err).NotTo(HaveOccurred(), "status: %s", must(kubectl("get", "fd", name, "-n", ns, "-o", "jsonpath={.status}")))
 }
 
-// expectedSeed is what the seed's network (two zones, one NAT gateway) and repository are
-// in AWS, for one FlaskDeployment: the public route table and one private route table per
-// NAT gateway are the operator's; the VPC's main route table comes with the VPC.
+// expectedSeed is what the seed's network (two zones, one NAT gateway), repository and
+// service are in AWS, for one FlaskDeployment: the public route table and one private
+// route table per NAT gateway are the operator's; the VPC's main route table comes with
+// the VPC.
 var expectedSeed = map[string]int{
-	"ec2:vpc":              1,
-	"ec2:subnet":           4,
-	"ec2:internet-gateway": 1,
-	"ec2:elastic-ip":       1,
-	"ec2:natgateway":       1,
-	"ec2:route-table":      2,
-	"ecr:repository":       1,
-	"ssm:parameter":        1,
+	"ec2:vpc":                           1,
+	"ec2:subnet":                        4,
+	"ec2:internet-gateway":              1,
+	"ec2:elastic-ip":                    1,
+	"ec2:natgateway":                    1,
+	"ec2:route-table":                   2,
+	"ecr:repository":                    1,
+	"ssm:parameter":                     1,
+	"iam:role":                          1,
+	"logs:log-group":                    1,
+	"ec2:security-group":                2,
+	"elasticloadbalancing:loadbalancer": 1,
+	"elasticloadbalancing:targetgroup":  1,
+	"elasticloadbalancing:listener":     1,
+	"ecs:cluster":                       1,
+	"ecs:task-definition":               1,
+	"ecs:service":                       1,
 }
 
 // expectExactlyOneSeed proves there is exactly one of everything for ns/name, and that
@@ -101,16 +133,22 @@ func expectExactlyOneSeed(ns, name string) {
 	Expect(ids).To(HaveKey(net.PrivateRouteTables[0].ID))
 	Expect(ids).To(HaveKey(fd.Status.Repository.Name))
 	Expect(ids).To(HaveKey(fd.Status.Repository.ParameterName))
+	svc := fd.Status.Service
+	for _, id := range []string{svc.LoadBalancerARN, svc.TargetGroupARN, svc.ListenerARN, svc.LoadBalancerSecurityGroupID, svc.ServiceSecurityGroupID} {
+		Expect(ids).To(HaveKey(id))
+	}
+	Expect(fd.Status.URL).To(Equal("http://" + svc.LoadBalancerDNS))
 }
 
 // expectOnlySeed proves the simulator holds one seed deployment and nothing else: the
 // owned resources, plus what AWS itself adds (the VPC's main route table and default
-// security group, the NAT gateway's network interface). An untagged duplicate would show
-// here even where the owner tag filter cannot see it.
+// security group; the network interfaces of the NAT gateway, of the load balancer in each
+// public subnet and of each task; the two tasks). An untagged duplicate would show here
+// even where the owner tag filter cannot see it.
 func expectOnlySeed(ns, name string) {
 	GinkgoHelper()
 	expectExactlyOneSeed(ns, name)
-	want := map[string]int{"ec2:security-group": 1, "ec2:network-interface": 1}
+	want := map[string]int{"ec2:security-group": 1, "ec2:network-interface": 1 + 2 + 2, "ecs:task": 2}
 	for k, v := range expectedSeed {
 		want[k] += v
 	}
@@ -163,13 +201,19 @@ var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 		Expect(inventory()).To(BeEmpty(), "an earlier spec leaked")
 
 		kubectlOK("apply", "-n", ns, "-f", filepath.Join(suite.root, sample))
+		By("waiting for an image: the sample's pipeline owns it")
+		kubectlOK("wait", "fd/mane", "-n", ns, "--for=condition=RepositoryReady", "--timeout="+readyTimeout)
+		Eventually(func() string {
+			return must(kubectl("get", "fd", "mane", "-n", ns, "-o", `jsonpath={.status.conditions[?(@.type=="ServiceReady")].reason}`))
+		}).WithTimeout(eventualLong).WithPolling(pollKubernetes).Should(Equal("WaitingForImage"))
+		pushImage(getFD(ns, "mane").Status.Repository.Name)
 		waitReady(ns, "mane")
 
 		By("kubectl get fd shows the printer columns")
 		table := kubectlOK("get", "fd", "-n", ns)
 		header := strings.Fields(strings.SplitN(table, "\n", 2)[0])
 		Expect(header).To(Equal([]string{"NAME", "READY", "URL", "AGE", "MESSAGE"}))
-		Expect(table).To(MatchRegexp(`(?m)^mane\s+True\s`))
+		Expect(table).To(MatchRegexp(`(?m)^mane\s+True\s+http://\S+\.elb\.amazonaws\.com\s`))
 
 		By("status holds the VPC, subnet, NAT gateway and route table IDs and the repository URI")
 		fd := getFD(ns, "mane")
@@ -187,7 +231,7 @@ var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 		Expect(net.PrivateRouteTables).NotTo(BeEmpty())
 		Expect(net.PrivateRouteTables[0].ID).To(HavePrefix("rtb-"))
 		Expect(fd.Status.Repository.URI).To(MatchRegexp(`^\d{12}\.dkr\.ecr\.us-east-1\.amazonaws\.com/.+`))
-		for _, cond := range []string{"Ready", "NetworkReady", "RepositoryReady"} {
+		for _, cond := range []string{"Ready", "NetworkReady", "RepositoryReady", "ServiceReady"} {
 			Expect(fd.Status.Conditions).To(ContainElement(And(
 				HaveField("Type", cond), HaveField("Status", BeEquivalentTo("True")))), cond)
 		}
@@ -217,6 +261,10 @@ var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 			{"ec2:CreateRouteTable", 1},
 			{"ecr:CreateRepository", 1},
 			{"ssm:PutParameter", 1},
+			{"iam:CreateRole", 1},
+			{"elasticloadbalancing:CreateLoadBalancer", 1},
+			{"ecs:RegisterTaskDefinition", 1},
+			{"ecs:CreateService", 1},
 		} {
 			killAt(base, t)
 		}
@@ -228,6 +276,8 @@ var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 		base = calls()
 		kubectlOK("delete", "fd", "shop", "-n", ns, "--wait=false")
 		for _, t := range []trigger{
+			{"ecs:DeleteService", 1},
+			{"elasticloadbalancing:DeleteLoadBalancer", 1},
 			{"ssm:DeleteParameter", 1},
 			{"ecr:DeleteRepository", 1},
 			{"ec2:DeleteNatGateway", 1},

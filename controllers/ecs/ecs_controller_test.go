@@ -1,0 +1,98 @@
+package ecs_test
+
+import (
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/testenv"
+)
+
+// newObject is a FlaskDeployment with the API's defaults and mutate applied, in a
+// namespace of its own.
+func newObject(mutate func(*v1alpha1.FlaskDeployment)) *testenv.Object {
+	ns, err := env.Namespace(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns}}
+	fd.Spec.Tags = map[string]string{"project": "mane"}
+	if mutate != nil {
+		mutate(fd)
+	}
+	return env.Object(ctx, fd)
+}
+
+// ownedLive counts the simulator's live resources of the object, by service and type.
+func ownedLive(fd *v1alpha1.FlaskDeployment) map[string]int {
+	out := map[string]int{}
+	for _, r := range env.Sim.ListLive() {
+		if r.Tags[cloud.TagOwner] == cloud.Owner(fd) {
+			out[r.Service+"/"+r.Type]++
+		}
+	}
+	return out
+}
+
+func expectReadyWithURL(o *testenv.Object) *v1alpha1.FlaskDeployment {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		c := o.Condition(v1alpha1.ConditionReady)
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "%s: %s", c.Reason, c.Message)
+	}).Should(Succeed())
+	fd := o.Get()
+	Expect(fd.Status.Service.LoadBalancerDNS).NotTo(BeEmpty())
+	Expect(fd.Status.URL).To(Equal("http://" + fd.Status.Service.LoadBalancerDNS))
+	Expect(fd.Status.Service.RunningCount).To(Equal(int32(2)))
+	return fd
+}
+
+var _ = Describe("ECS stage through the reconciler", func() {
+	It("runs a fixed image behind the load balancer: Ready with a URL; deleted to nothing", func() {
+		o := newObject(func(fd *v1alpha1.FlaskDeployment) {
+			fd.Spec.Service.Image = "public.ecr.aws/docker/library/python:3.12-slim"
+		})
+		o.Create()
+		fd := expectReadyWithURL(o)
+		Expect(fd.Status.DeployedRevision).NotTo(BeNil())
+		Expect(fd.Status.DeployedRevision.Image).To(Equal("public.ecr.aws/docker/library/python:3.12-slim"))
+		Expect(ownedLive(fd)).To(Equal(map[string]int{
+			"ec2/vpc": 1, "ec2/subnet": 4, "ec2/internet-gateway": 1, "ec2/elastic-ip": 1, "ec2/natgateway": 1, "ec2/route-table": 2,
+			"ecr/repository": 1, "ssm/parameter": 1,
+			"iam/role": 1, "logs/log-group": 1, "ec2/security-group": 2, "elasticloadbalancing/loadbalancer": 1,
+			"elasticloadbalancing/targetgroup": 1, "elasticloadbalancing/listener": 1,
+			"ecs/cluster": 1, "ecs/task-definition": 1, "ecs/service": 1,
+		}), "exactly one of each resource, all tagged as this object's")
+
+		o.DeleteAndWait()
+		Eventually(env.Sim.ListLive).Should(BeEmpty())
+	})
+
+	It("with the pipeline owning the image, waits for one and then runs what was pushed", func() {
+		o := newObject(nil)
+		o.Create()
+		Eventually(func(g Gomega) {
+			c := o.Condition(v1alpha1.ConditionServiceReady)
+			g.Expect(c.Reason).To(Equal("WaitingForImage"), c.Message)
+		}).Should(Succeed())
+		Expect(o.Condition(v1alpha1.ConditionReady).Status).NotTo(Equal(metav1.ConditionTrue))
+
+		By("pushing an image as the pipeline would")
+		repo := o.Get().Status.Repository
+		_, err := env.Clients.ECR(testenv.Region).PutImage(ctx, &awsecr.PutImageInput{
+			RepositoryName: aws.String(repo.Name), ImageTag: aws.String("latest"),
+			ImageManifest: aws.String(fmt.Sprintf(`{"schemaVersion":2,"app":%q}`, repo.Name)),
+		})
+		Expect(err).NotTo(HaveOccurred())
+		fd := expectReadyWithURL(o)
+		Expect(fd.Status.DeployedRevision.Image).To(HavePrefix(repo.URI))
+
+		o.DeleteAndWait()
+		Eventually(env.Sim.ListLive).Should(BeEmpty())
+	})
+})
