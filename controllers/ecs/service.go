@@ -143,9 +143,21 @@ func (p *pass) reconcileService(ctx context.Context) error {
 	return p.followRollout(ctx, svc)
 }
 
-// findService describes the service in fd's cluster with its tags; nil when it does not
-// exist or is INACTIVE (deleted). A DRAINING service is returned.
+// findService describes the service in fd's cluster with its tags, once per pass; nil when
+// it does not exist or is INACTIVE (deleted). A DRAINING service is returned.
 func (p *pass) findService(ctx context.Context) (*ecstypes.Service, error) {
+	if p.serviceRead {
+		return p.service, nil
+	}
+	svc, err := p.describeService(ctx)
+	if err != nil {
+		return nil, err
+	}
+	p.service, p.serviceRead = svc, true
+	return svc, nil
+}
+
+func (p *pass) describeService(ctx context.Context) (*ecstypes.Service, error) {
 	name, cluster := svcName(p.fd), clusterName(p.fd)
 	out, err := p.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{
 		Cluster: aws.String(cluster), Services: []string{name}, Include: []ecstypes.ServiceField{ecstypes.ServiceFieldTags},

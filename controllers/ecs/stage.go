@@ -24,6 +24,7 @@ import (
 	"strings"
 	"time"
 
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
@@ -46,6 +47,8 @@ const (
 	ReasonDeploymentFailed       = "DeploymentFailed"
 	ReasonWaitingForDeletion     = "WaitingForDeletion"
 	ReasonOwnershipConflict      = "OwnershipConflict"
+	// ReasonImmutableField: the spec asks for a change AWS cannot make in place.
+	ReasonImmutableField = "ImmutableField"
 )
 
 // Requeue intervals.
@@ -167,6 +170,11 @@ type pass struct {
 	drifts   []string // this pass's status.drift entries
 	repaired []string // drift repaired in this pass, for one event
 	stop     bool     // a later step cannot run yet (no image, Observe without a resource)
+
+	// service is the ECS service as read once in this pass (nil: none), shared by the task
+	// definition step (the running image) and the service step.
+	service     *ecstypes.Service
+	serviceRead bool
 }
 
 type wait struct {

@@ -17,10 +17,6 @@ const (
 	healthCheckMatcher  = "200"
 )
 
-// ReasonImmutableField: the spec asks for a change AWS cannot make in place.
-// (Belongs with the other reasons in stage.go.)
-const ReasonImmutableField = "ImmutableField"
-
 // targetGroupName is the target group's deterministic name (at most 32 characters).
 func (p *pass) targetGroupName() string { return cloud.ShortName(p.fd, resourceTargetGroup, 32) }
 
