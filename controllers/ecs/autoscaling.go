@@ -43,7 +43,7 @@ func (p *pass) reconcileAutoscaling(ctx context.Context) error {
 	}
 	if target == nil || aws.ToInt32(target.MinCapacity) != as.MinCount || aws.ToInt32(target.MaxCapacity) != as.MaxCount {
 		what := fmt.Sprintf("scalable target %s with %d..%d tasks", id, as.MinCount, as.MaxCount)
-		if !p.mayWrite(target == nil, "%s", what) {
+		if !p.MayWrite(target == nil, "%s", what) {
 			return nil
 		}
 		out, err := p.AutoScaling.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
@@ -55,7 +55,7 @@ func (p *pass) reconcileAutoscaling(ctx context.Context) error {
 			return fmt.Errorf("register scalable target %s: %w", id, err)
 		}
 		if target == nil {
-			p.created(ctx, kindScalableTarget, id)
+			p.Created(ctx, kindScalableTarget, id)
 		} else {
 			p.repair(ctx, "UpdatedScalableTarget", "scalable target %s had %d..%d tasks; set to %d..%d",
 				id, aws.ToInt32(target.MinCapacity), aws.ToInt32(target.MaxCapacity), as.MinCount, as.MaxCount)
@@ -93,7 +93,7 @@ func (p *pass) reconcileScalableTargetTags(ctx context.Context, id, arn string) 
 		return fmt.Errorf("list tags of scalable target %s: %w", id, err)
 	}
 	missing := cloud.MissingTags(p.tags(resourceScalableTarget), out.Tags)
-	if len(missing) == 0 || !p.mayWrite(false, "scalable target %s tags differ from the spec", id) {
+	if len(missing) == 0 || !p.MayWrite(false, "scalable target %s tags differ from the spec", id) {
 		return nil
 	}
 	if _, err := p.AutoScaling.TagResource(ctx, &applicationautoscaling.TagResourceInput{ResourceARN: aws.String(arn), Tags: missing}); err != nil {
@@ -123,7 +123,7 @@ func (p *pass) reconcileScalingPolicy(ctx context.Context, id string) error {
 			return nil
 		}
 	}
-	if !p.mayWrite(have == nil, "scaling policy %s of %s at %.0f%% CPU", scalingPolicyName, id, target) {
+	if !p.MayWrite(have == nil, "scaling policy %s of %s at %.0f%% CPU", scalingPolicyName, id, target) {
 		return nil
 	}
 	if _, err := p.AutoScaling.PutScalingPolicy(ctx, &applicationautoscaling.PutScalingPolicyInput{
@@ -162,7 +162,7 @@ func (p *pass) removeScalableTarget(ctx context.Context, reconciling bool) (bool
 	if !cloud.IsOwned(tags.Tags, p.fd) {
 		return true, nil
 	}
-	if reconciling && !p.mayWrite(false, "scalable target %s exists but spec.service.autoscaling is unset", id) {
+	if reconciling && !p.MayWrite(false, "scalable target %s exists but spec.service.autoscaling is unset", id) {
 		return true, nil
 	}
 	if _, err := p.AutoScaling.DeregisterScalableTarget(ctx, &applicationautoscaling.DeregisterScalableTargetInput{
@@ -171,7 +171,7 @@ func (p *pass) removeScalableTarget(ctx context.Context, reconciling bool) (bool
 	}); err != nil && !cloud.IsNotFound(err) {
 		return false, fmt.Errorf("deregister scalable target %s: %w", id, err)
 	}
-	p.deleted(ctx, kindScalableTarget, id)
+	p.Deleted(ctx, kindScalableTarget, id)
 	return true, nil
 }
 

@@ -45,10 +45,10 @@ func (p *pass) reconcileCluster(ctx context.Context) error {
 	}
 	if cl == nil {
 		if st.ClusterARN != "" {
-			p.drift(ctx, "ECS cluster %s was deleted; creating it again", name)
+			p.Drift(ctx, "ECS cluster %s was deleted; creating it again", name)
 			st.ClusterARN, st.ServiceARN = "", ""
 		}
-		if !p.mayWrite(true, "ECS cluster %s", name) {
+		if !p.MayWrite(true, "ECS cluster %s", name) {
 			p.stop = true
 			return nil
 		}
@@ -64,8 +64,8 @@ func (p *pass) reconcileCluster(ctx context.Context) error {
 			return p.checkClusterOwner(ctx, out.Cluster)
 		}
 		st.ClusterARN = aws.ToString(out.Cluster.ClusterArn)
-		p.created(ctx, kindCluster, st.ClusterARN)
-		return p.checkpoint(ctx, "ECS cluster "+name)
+		p.Created(ctx, kindCluster, st.ClusterARN)
+		return stage.CheckpointCreated(ctx, "ECS cluster "+name)
 	}
 	if err := p.checkClusterOwner(ctx, cl); err != nil {
 		return err
@@ -100,8 +100,8 @@ func (p *pass) checkClusterOwner(ctx context.Context, cl *ecstypes.Cluster) erro
 	name, arn := aws.ToString(cl.ClusterName), aws.ToString(cl.ClusterArn)
 	have := cloud.FromECS(cl.Tags)
 	if !cloud.IsOwned(have, p.fd) && p.fd.Status.Service.ClusterARN != arn {
-		if p.observe {
-			p.drifts = append(p.drifts, fmt.Sprintf("%s: ECS cluster %s does not carry this object's %s tag", Name, name, cloud.TagOwner))
+		if p.Observing() {
+			p.MayWrite(false, "ECS cluster %s does not carry this object's %s tag", name, cloud.TagOwner)
 			return nil
 		}
 		return stage.Terminalf(ReasonOwnershipConflict,
@@ -114,12 +114,12 @@ func (p *pass) checkClusterOwner(ctx context.Context, cl *ecstypes.Cluster) erro
 // reconcileECSTags takes tags that left spec.tags off an ECS resource and puts back the
 // ones that differ.
 func (p *pass) reconcileECSTags(ctx context.Context, what, arn, resource string, have map[string]string) error {
-	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.mayWrite(false, "%s %s has tags %s no longer in spec.tags", what, arn, removed) {
+	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.MayWrite(false, "%s %s has tags %s no longer in spec.tags", what, arn, removed) {
 		if _, err := p.ECS.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: removed}); err != nil {
 			return fmt.Errorf("remove tags %s from %s %s: %w", strings.Join(removed, ", "), what, arn, err)
 		}
 	}
-	if missing := cloud.MissingTags(p.tags(resource), have); len(missing) > 0 && p.mayWrite(false, "%s %s tags differ from the spec", what, arn) {
+	if missing := cloud.MissingTags(p.tags(resource), have); len(missing) > 0 && p.MayWrite(false, "%s %s tags differ from the spec", what, arn) {
 		if _, err := p.ECS.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: cloud.ToECS(missing)}); err != nil {
 			return fmt.Errorf("tag %s %s: %w", what, arn, err)
 		}
@@ -141,13 +141,13 @@ func (p *pass) deleteCluster(ctx context.Context) (bool, error) {
 			switch {
 			case cloud.IsNotFound(err):
 			case cloud.IsDependencyViolation(err):
-				p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "ECS cluster %s still has services or tasks stopping", name)
+				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "ECS cluster %s still has services or tasks stopping", name)
 				return false, nil
 			default:
 				return false, fmt.Errorf("delete ECS cluster %s: %w", name, err)
 			}
 		} else {
-			p.deleted(ctx, kindCluster, aws.ToString(cl.ClusterArn))
+			p.Deleted(ctx, kindCluster, aws.ToString(cl.ClusterArn))
 		}
 	}
 	p.fd.Status.Service.ClusterARN = ""
@@ -164,11 +164,11 @@ func (p *pass) specChanged() bool {
 // repair records a setting put back to the spec: a change (an event) when the spec changed
 // since the last pass, drift when AWS did.
 func (p *pass) repair(ctx context.Context, reason, format string, args ...any) {
-	if p.specChanged() && p.converged {
+	if p.specChanged() && p.Converged() {
 		p.changed(ctx, reason, format, args...)
 		return
 	}
-	p.drift(ctx, format, args...)
+	p.Drift(ctx, format, args...)
 }
 
 func keys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

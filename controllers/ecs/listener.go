@@ -8,6 +8,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
@@ -62,10 +63,10 @@ func (p *pass) reconcileListener(ctx context.Context) error {
 	}
 	if l == nil {
 		if st.ListenerARN != "" {
-			p.drift(ctx, "listener %s no longer exists; creating a new one", st.ListenerARN)
+			p.Drift(ctx, "listener %s no longer exists; creating a new one", st.ListenerARN)
 			st.ListenerARN = ""
 		}
-		if !p.mayWrite(true, "%s listener on port %d", want.protocol, want.port) {
+		if !p.MayWrite(true, "%s listener on port %d", want.protocol, want.port) {
 			return nil
 		}
 		return p.createListener(ctx, want)
@@ -73,7 +74,7 @@ func (p *pass) reconcileListener(ctx context.Context) error {
 	arn := aws.ToString(l.ListenerArn)
 	st.ListenerARN = arn
 	diff := listenerDiff(l, want, st.TargetGroupARN)
-	if diff == "" || !p.mayWrite(false, "listener %s %s", arn, diff) {
+	if diff == "" || !p.MayWrite(false, "listener %s %s", arn, diff) {
 		return nil
 	}
 	if _, err := p.ELB.ModifyListener(ctx, &elbv2.ModifyListenerInput{
@@ -85,7 +86,7 @@ func (p *pass) reconcileListener(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("modify listener %s: %w", arn, err)
 	}
-	p.drift(ctx, "listener %s %s; set to %s:%d forwarding to target group %s", arn, diff, want.protocol, want.port, st.TargetGroupARN)
+	p.Drift(ctx, "listener %s %s; set to %s:%d forwarding to target group %s", arn, diff, want.protocol, want.port, st.TargetGroupARN)
 	return nil
 }
 
@@ -178,8 +179,8 @@ func (p *pass) createListener(ctx context.Context, want wantListener) error {
 	}
 	arn := aws.ToString(out.Listeners[0].ListenerArn)
 	st.ListenerARN = arn
-	p.created(ctx, kindListener, arn)
-	return p.checkpoint(ctx, "listener "+arn)
+	p.Created(ctx, kindListener, arn)
+	return stage.CheckpointCreated(ctx, "listener "+arn)
 }
 
 // deleteListener deletes the listeners of fd's load balancer that carry fd's owner tag, so
@@ -212,7 +213,7 @@ func (p *pass) deleteListener(ctx context.Context) (bool, error) {
 			}
 			return false, fmt.Errorf("delete listener %s: %w", arn, err)
 		}
-		p.deleted(ctx, kindListener, arn)
+		p.Deleted(ctx, kindListener, arn)
 	}
 	st.ListenerARN = ""
 	return true, nil

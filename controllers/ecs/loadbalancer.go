@@ -43,13 +43,13 @@ func (p *pass) reconcileLoadBalancer(ctx context.Context) error {
 	}
 	if st.LoadBalancerARN != "" && (lb == nil || aws.ToString(lb.LoadBalancerArn) != st.LoadBalancerARN) {
 		if lb == nil {
-			p.drift(ctx, "load balancer %s no longer exists; creating a new one", st.LoadBalancerARN)
+			p.Drift(ctx, "load balancer %s no longer exists; creating a new one", st.LoadBalancerARN)
 		}
 		st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
 	}
 	created := false
 	if lb == nil {
-		if !p.mayWrite(true, "load balancer %s", name) {
+		if !p.MayWrite(true, "load balancer %s", name) {
 			return nil
 		}
 		if lb, err = p.createLoadBalancer(ctx, name); err != nil {
@@ -68,7 +68,7 @@ func (p *pass) reconcileLoadBalancer(ctx context.Context) error {
 		return err
 	}
 	if state := loadBalancerState(lb); state != elbv2types.LoadBalancerStateEnumActive {
-		p.waitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval, "load balancer %s %s", name, state)
+		p.WaitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval, "load balancer %s %s", name, state)
 	}
 	return nil
 }
@@ -169,8 +169,8 @@ func (p *pass) createLoadBalancer(ctx context.Context, name string) (*elbv2types
 	lb := &out.LoadBalancers[0]
 	arn := aws.ToString(lb.LoadBalancerArn)
 	st.LoadBalancerARN, st.LoadBalancerDNS = arn, aws.ToString(lb.DNSName)
-	p.created(ctx, kindLoadBalancer, arn)
-	if err := p.checkpoint(ctx, "load balancer "+name); err != nil {
+	p.Created(ctx, kindLoadBalancer, arn)
+	if err := stage.CheckpointCreated(ctx, "load balancer "+name); err != nil {
 		return nil, err
 	}
 	return lb, nil
@@ -184,7 +184,7 @@ func (p *pass) reconcileLoadBalancerSecurityGroups(ctx context.Context, lb *elbv
 		return nil
 	}
 	have := strings.Join(lb.SecurityGroups, ", ")
-	if !p.mayWrite(false, "load balancer %s has security groups [%s], not %s", arn, have, want) {
+	if !p.MayWrite(false, "load balancer %s has security groups [%s], not %s", arn, have, want) {
 		return nil
 	}
 	if _, err := p.ELB.SetSecurityGroups(ctx, &elbv2.SetSecurityGroupsInput{
@@ -192,7 +192,7 @@ func (p *pass) reconcileLoadBalancerSecurityGroups(ctx context.Context, lb *elbv
 	}); err != nil {
 		return fmt.Errorf("set security group %s on load balancer %s: %w", want, arn, err)
 	}
-	p.drift(ctx, "load balancer %s had security groups [%s]; set to %s", arn, have, want)
+	p.Drift(ctx, "load balancer %s had security groups [%s]; set to %s", arn, have, want)
 	return nil
 }
 
@@ -209,7 +209,7 @@ func (p *pass) reconcileIdleTimeout(ctx context.Context, arn string, created boo
 			have = aws.ToString(a.Value)
 		}
 	}
-	if have == want || !(created || p.mayWrite(false, "load balancer %s has idle timeout %ss, not %ss", arn, have, want)) {
+	if have == want || !(created || p.MayWrite(false, "load balancer %s has idle timeout %ss, not %ss", arn, have, want)) {
 		return nil
 	}
 	if _, err := p.ELB.ModifyLoadBalancerAttributes(ctx, &elbv2.ModifyLoadBalancerAttributesInput{
@@ -219,7 +219,7 @@ func (p *pass) reconcileIdleTimeout(ctx context.Context, arn string, created boo
 		return fmt.Errorf("set idle timeout %ss on load balancer %s: %w", want, arn, err)
 	}
 	if !created {
-		p.drift(ctx, "load balancer %s had idle timeout %ss; set to %ss", arn, have, want)
+		p.Drift(ctx, "load balancer %s had idle timeout %ss; set to %ss", arn, have, want)
 	}
 	return nil
 }
@@ -241,11 +241,11 @@ func (p *pass) suspendLoadBalancer(ctx context.Context, lb *elbv2types.LoadBalan
 	if lb != nil {
 		arn := aws.ToString(lb.LoadBalancerArn)
 		if st.ServiceARN != "" && st.RunningCount > 0 {
-			p.waitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval,
+			p.WaitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval,
 				"load balancer %s kept until the service has scaled to zero (%d task(s) running)", aws.ToString(lb.LoadBalancerName), st.RunningCount)
 			return nil
 		}
-		if !p.mayWrite(false, "load balancer %s exists while suspended", arn) {
+		if !p.MayWrite(false, "load balancer %s exists while suspended", arn) {
 			return nil
 		}
 		if err := p.deleteLoadBalancerARN(ctx, arn); err != nil {
@@ -263,7 +263,7 @@ func (p *pass) deleteLoadBalancerARN(ctx context.Context, arn string) error {
 		}
 		return fmt.Errorf("delete load balancer %s: %w", arn, err)
 	}
-	p.deleted(ctx, kindLoadBalancer, arn)
+	p.Deleted(ctx, kindLoadBalancer, arn)
 	return nil
 }
 
@@ -292,7 +292,7 @@ func (p *pass) deleteLoadBalancer(ctx context.Context) (bool, error) {
 			return false, err
 		}
 		if gone != nil {
-			p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "waiting for load balancer %s to be deleted", arn)
+			p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "waiting for load balancer %s to be deleted", arn)
 			return false, nil
 		}
 	}

@@ -41,10 +41,10 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 	}
 	if group == nil {
 		if st.LogGroupName != "" {
-			p.drift(ctx, "log group %s was deleted; creating it again", name)
+			p.Drift(ctx, "log group %s was deleted; creating it again", name)
 			st.LogGroupName = ""
 		}
-		if !p.mayWrite(true, "log group %s", name) {
+		if !p.MayWrite(true, "log group %s", name) {
 			return nil
 		}
 		if group, err = p.createLogGroup(ctx, name); err != nil {
@@ -56,13 +56,13 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 	st.LogGroupName = name
 	want := p.logRetentionDays()
 	if have := aws.ToInt32(group.RetentionInDays); have != want &&
-		p.mayWrite(false, "log group %s keeps logs %d days, spec says %d", name, have, want) {
+		p.MayWrite(false, "log group %s keeps logs %d days, spec says %d", name, have, want) {
 		if _, err := p.Logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{
 			LogGroupName: aws.String(name), RetentionInDays: aws.Int32(want),
 		}); err != nil {
 			return fmt.Errorf("set retention of log group %s: %w", name, err)
 		}
-		if group.RetentionInDays != nil || p.converged {
+		if group.RetentionInDays != nil || p.Converged() {
 			p.repair(ctx, "UpdatedLogGroup", "retention of log group %s was %d days; set to %d", name, have, want)
 		}
 	}
@@ -108,8 +108,8 @@ func (p *pass) createLogGroup(ctx context.Context, name string) (*logstypes.LogG
 		return group, p.checkLogGroupOwner(ctx, group)
 	}
 	p.fd.Status.Service.LogGroupName = name
-	p.created(ctx, kindLogGroup, name)
-	return group, p.checkpoint(ctx, "log group "+name)
+	p.Created(ctx, kindLogGroup, name)
+	return group, stage.CheckpointCreated(ctx, "log group "+name)
 }
 
 // logGroupARN is the ARN the tagging operations take: without DescribeLogGroups' ":*".
@@ -130,21 +130,21 @@ func (p *pass) checkLogGroupOwner(ctx context.Context, g *logstypes.LogGroup) er
 	}
 	have := out.Tags
 	if !cloud.IsOwned(have, p.fd) && p.fd.Status.Service.LogGroupName != name {
-		if p.observe {
-			p.drifts = append(p.drifts, fmt.Sprintf("%s: log group %s does not carry this object's %s tag", Name, name, cloud.TagOwner))
+		if p.Observing() {
+			p.MayWrite(false, "log group %s does not carry this object's %s tag", name, cloud.TagOwner)
 			return nil
 		}
 		return stage.Terminalf(ReasonOwnershipConflict,
 			"log group %s already exists and is not owned by this FlaskDeployment (tag %s is %q, want %q); the operator never adopts a log group it did not create: delete that log group, or tag it %s=%s if it really belongs here",
 			name, cloud.TagOwner, have[cloud.TagOwner], cloud.Owner(p.fd), cloud.TagOwner, cloud.Owner(p.fd))
 	}
-	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.mayWrite(false, "log group %s has tags %s no longer in spec.tags", name, removed) {
+	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.MayWrite(false, "log group %s has tags %s no longer in spec.tags", name, removed) {
 		if _, err := p.Logs.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: removed}); err != nil {
 			return fmt.Errorf("remove tags %s from log group %s: %w", strings.Join(removed, ", "), name, err)
 		}
 	}
 	if missing := cloud.MissingTags(p.tags(resourceLogGroup), have); len(missing) > 0 &&
-		p.mayWrite(false, "log group %s tags differ from the spec", name) {
+		p.MayWrite(false, "log group %s tags differ from the spec", name) {
 		if _, err := p.Logs.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(arn), Tags: missing}); err != nil {
 			return fmt.Errorf("tag log group %s: %w", name, err)
 		}
@@ -169,7 +169,7 @@ func (p *pass) deleteLogGroup(ctx context.Context) (bool, error) {
 			if _, err := p.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(name)}); err != nil && !cloud.IsNotFound(err) {
 				return false, fmt.Errorf("delete log group %s: %w", name, err)
 			}
-			p.deleted(ctx, kindLogGroup, name)
+			p.Deleted(ctx, kindLogGroup, name)
 		}
 	}
 	p.fd.Status.Service.LogGroupName = ""

@@ -118,10 +118,10 @@ func (p *pass) reconcileExecutionRole(ctx context.Context) error {
 	created := false
 	if role == nil {
 		if st.ExecutionRoleARN != "" {
-			p.drift(ctx, "task execution role %s was deleted; creating it again", name)
+			p.Drift(ctx, "task execution role %s was deleted; creating it again", name)
 			st.ExecutionRoleARN = ""
 		}
-		if !p.mayWrite(true, "task execution role %s", name) {
+		if !p.MayWrite(true, "task execution role %s", name) {
 			return nil
 		}
 		if role, err = p.createRole(ctx, name); err != nil {
@@ -133,13 +133,13 @@ func (p *pass) reconcileExecutionRole(ctx context.Context) error {
 	}
 	st.ExecutionRoleARN = aws.ToString(role.Arn)
 	if !created && !samePolicy(aws.ToString(role.AssumeRolePolicyDocument), trustPolicy) &&
-		p.mayWrite(false, "trust policy of role %s differs", name) {
+		p.MayWrite(false, "trust policy of role %s differs", name) {
 		if _, err := p.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
 			RoleName: aws.String(name), PolicyDocument: aws.String(trustPolicy),
 		}); err != nil {
 			return fmt.Errorf("restore trust policy of role %s: %w", name, err)
 		}
-		p.drift(ctx, "trust policy of role %s was changed; restored (ecs-tasks.amazonaws.com only)", name)
+		p.Drift(ctx, "trust policy of role %s was changed; restored (ecs-tasks.amazonaws.com only)", name)
 	}
 	if err := p.reconcileManagedPolicy(ctx, name, created); err != nil {
 		return err
@@ -180,8 +180,8 @@ func (p *pass) createRole(ctx context.Context, name string) (*iamtypes.Role, err
 	}
 	arn := aws.ToString(out.Role.Arn)
 	p.fd.Status.Service.ExecutionRoleARN = arn
-	p.created(ctx, kindExecutionRole, arn)
-	if err := p.checkpoint(ctx, "role "+name); err != nil {
+	p.Created(ctx, kindExecutionRole, arn)
+	if err := stage.CheckpointCreated(ctx, "role "+name); err != nil {
 		return nil, err
 	}
 	return out.Role, nil
@@ -194,21 +194,21 @@ func (p *pass) checkRoleOwner(ctx context.Context, role *iamtypes.Role) error {
 	have := cloud.FromIAM(role.Tags)
 	recorded := p.fd.Status.Service.ExecutionRoleARN == arn
 	if !cloud.IsOwned(have, p.fd) && !recorded {
-		if p.observe {
-			p.drifts = append(p.drifts, fmt.Sprintf("%s: role %s does not carry this object's %s tag", Name, name, cloud.TagOwner))
+		if p.Observing() {
+			p.MayWrite(false, "role %s does not carry this object's %s tag", name, cloud.TagOwner)
 			return nil
 		}
 		return stage.Terminalf(ReasonOwnershipConflict,
 			"IAM role %s already exists and is not owned by this FlaskDeployment (tag %s is %q, want %q); the operator never adopts a role it did not create: delete or rename that role, or tag it %s=%s if it really belongs here",
 			name, cloud.TagOwner, have[cloud.TagOwner], cloud.Owner(p.fd), cloud.TagOwner, cloud.Owner(p.fd))
 	}
-	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.mayWrite(false, "role %s has tags %s no longer in spec.tags", name, removed) {
+	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.MayWrite(false, "role %s has tags %s no longer in spec.tags", name, removed) {
 		if _, err := p.IAM.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: removed}); err != nil {
 			return fmt.Errorf("remove tags %s from role %s: %w", strings.Join(removed, ", "), name, err)
 		}
 	}
 	if missing := cloud.MissingTags(p.tags(resourceExecutionRole), have); len(missing) > 0 &&
-		p.mayWrite(false, "role %s tags differ from the spec", name) {
+		p.MayWrite(false, "role %s tags differ from the spec", name) {
 		if _, err := p.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: cloud.ToIAM(missing)}); err != nil {
 			return fmt.Errorf("tag role %s: %w", name, err)
 		}
@@ -232,7 +232,7 @@ func (p *pass) reconcileManagedPolicy(ctx context.Context, name string, created 
 				}
 			}
 		}
-		if !p.mayWrite(false, "policy %s is detached from role %s", executionPolicyARN, name) {
+		if !p.MayWrite(false, "policy %s is detached from role %s", executionPolicyARN, name) {
 			return nil
 		}
 	}
@@ -242,7 +242,7 @@ func (p *pass) reconcileManagedPolicy(ctx context.Context, name string, created 
 		return fmt.Errorf("attach policy %s to role %s: %w", executionPolicyARN, name, err)
 	}
 	if !created {
-		p.drift(ctx, "policy AmazonECSTaskExecutionRolePolicy was detached from role %s; attached again", name)
+		p.Drift(ctx, "policy AmazonECSTaskExecutionRolePolicy was detached from role %s; attached again", name)
 	}
 	return nil
 }
@@ -265,7 +265,7 @@ func (p *pass) reconcileSecretsPolicy(ctx context.Context, name string, created 
 	case want == "" && have == "":
 		return nil
 	case want == "":
-		if !p.mayWrite(false, "role %s has a secrets policy but spec.service.secrets is empty", name) {
+		if !p.MayWrite(false, "role %s has a secrets policy but spec.service.secrets is empty", name) {
 			return nil
 		}
 		if _, err := p.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(secretsPolicyName)}); err != nil && !cloud.IsNotFound(err) {
@@ -276,7 +276,7 @@ func (p *pass) reconcileSecretsPolicy(ctx context.Context, name string, created 
 	case have != "" && samePolicy(have, want):
 		return nil
 	}
-	if have != "" && !p.mayWrite(false, "secrets policy of role %s differs from spec.service.secrets", name) {
+	if have != "" && !p.MayWrite(false, "secrets policy of role %s differs from spec.service.secrets", name) {
 		return nil
 	}
 	if _, err := p.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{
@@ -331,13 +331,13 @@ func (p *pass) deleteExecutionRole(ctx context.Context) (bool, error) {
 		case cloud.IsNotFound(err):
 		case cloud.IsDependencyViolation(err):
 			// A policy attached since we listed: the next pass detaches it.
-			p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "role %s still has policies", name)
+			p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "role %s still has policies", name)
 			return false, nil
 		default:
 			return false, fmt.Errorf("delete role %s: %w", name, err)
 		}
 	} else {
-		p.deleted(ctx, kindExecutionRole, aws.ToString(role.Arn))
+		p.Deleted(ctx, kindExecutionRole, aws.ToString(role.Arn))
 	}
 	p.fd.Status.Service.ExecutionRoleARN = ""
 	return true, nil

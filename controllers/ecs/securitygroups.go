@@ -166,10 +166,10 @@ func (p *pass) reconcileSecurityGroup(ctx context.Context, groups []ec2types.Sec
 	created := false
 	if sg == nil {
 		if *statusID != "" {
-			p.drift(ctx, "security group %s no longer exists; creating a new one", *statusID)
+			p.Drift(ctx, "security group %s no longer exists; creating a new one", *statusID)
 			*statusID = ""
 		}
-		if !p.mayWrite(true, "security group %s", cloud.Name(p.fd, resource)) {
+		if !p.MayWrite(true, "security group %s", cloud.Name(p.fd, resource)) {
 			return "", nil
 		}
 		if sg, err = p.createSecurityGroup(ctx, statusID, resource, description); err != nil {
@@ -206,8 +206,8 @@ func (p *pass) createSecurityGroup(ctx context.Context, statusID *string, resour
 	}
 	id := aws.ToString(out.GroupId)
 	*statusID = id
-	p.created(ctx, kindSecurityGroup, id)
-	if err := p.checkpoint(ctx, "security group "+id); err != nil {
+	p.Created(ctx, kindSecurityGroup, id)
+	if err := stage.CheckpointCreated(ctx, "security group "+id); err != nil {
 		return nil, err
 	}
 	return &ec2types.SecurityGroup{GroupId: out.GroupId, VpcId: aws.String(vpc), Tags: out.Tags}, nil
@@ -227,21 +227,21 @@ func (p *pass) reconcileIngress(ctx context.Context, id string, have, want []sgR
 			extra = append(extra, r)
 		}
 	}
-	if len(missing) > 0 && (created || p.mayWrite(false, "security group %s lacks ingress %s", id, rulesString(missing))) {
+	if len(missing) > 0 && (created || p.MayWrite(false, "security group %s lacks ingress %s", id, rulesString(missing))) {
 		if _, err := p.EC2.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{
 			GroupId: aws.String(id), IpPermissions: permissions(missing),
 		}); err != nil && !cloud.IsAlreadyExists(err) {
 			return fmt.Errorf("authorize ingress %s on security group %s: %w", rulesString(missing), id, err)
 		}
 		if !created {
-			p.drift(ctx, "security group %s lacked ingress %s; added", id, rulesString(missing))
+			p.Drift(ctx, "security group %s lacked ingress %s; added", id, rulesString(missing))
 		}
 	}
-	if len(extra) > 0 && p.mayWrite(false, "security group %s has unexpected ingress %s", id, rulesString(extra)) {
+	if len(extra) > 0 && p.MayWrite(false, "security group %s has unexpected ingress %s", id, rulesString(extra)) {
 		if err := p.revokeIngress(ctx, id, extra); err != nil {
 			return err
 		}
-		p.drift(ctx, "security group %s had unexpected ingress %s; revoked", id, rulesString(extra))
+		p.Drift(ctx, "security group %s had unexpected ingress %s; revoked", id, rulesString(extra))
 	}
 	return nil
 }
@@ -304,7 +304,7 @@ func (p *pass) deleteSecurityGroups(ctx context.Context) (bool, error) {
 			case cloud.IsNotFound(err):
 				continue
 			case cloud.IsDependencyViolation(err):
-				p.waitFor(ReasonWaitingForDeletion, deletePollInterval,
+				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval,
 					"security group %s is still attached to network interfaces (a deleted load balancer's or task's release theirs within minutes)", id)
 				done = false
 				continue
@@ -312,7 +312,7 @@ func (p *pass) deleteSecurityGroups(ctx context.Context) (bool, error) {
 				return false, fmt.Errorf("delete security group %s: %w", id, err)
 			}
 		}
-		p.deleted(ctx, kindSecurityGroup, id)
+		p.Deleted(ctx, kindSecurityGroup, id)
 	}
 	if done {
 		st := &p.fd.Status.Service

@@ -102,28 +102,28 @@ func (p *pass) reconcileService(ctx context.Context) error {
 	}
 	if svc != nil && aws.ToString(svc.Status) == "DRAINING" {
 		if st.ServiceARN != "" {
-			p.drift(ctx, "service %s was deleted outside the operator; it is created again once drained", name)
+			p.Drift(ctx, "service %s was deleted outside the operator; it is created again once drained", name)
 			st.ServiceARN, st.RunningCount = "", 0
 		}
-		p.waitFor(ReasonWaitingForDeployment, deploymentPollInterval, "service %s is draining after a delete; waiting to create it again", name)
+		p.WaitFor(ReasonWaitingForDeployment, deploymentPollInterval, "service %s is draining after a delete; waiting to create it again", name)
 		p.stop = true
 		return nil
 	}
 	if svc == nil {
 		if st.ServiceARN != "" {
-			p.drift(ctx, "service %s was deleted; creating it again", name)
+			p.Drift(ctx, "service %s was deleted; creating it again", name)
 			st.ServiceARN, st.RunningCount = "", 0
 		}
 		if p.fd.Spec.Suspend {
 			return nil // nothing to run
 		}
 		if st.ListenerARN == "" || st.TargetGroupARN == "" || st.ServiceSecurityGroupID == "" {
-			p.waitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval,
+			p.WaitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval,
 				"waiting for the load balancer's listener, target group and the tasks' security group before creating service %s", name)
 			p.stop = true
 			return nil
 		}
-		if !p.mayWrite(true, "ECS service %s", name) {
+		if !p.MayWrite(true, "ECS service %s", name) {
 			p.stop = true
 			return nil
 		}
@@ -222,8 +222,8 @@ func (p *pass) createService(ctx context.Context, name string) (*ecstypes.Servic
 			continue
 		}
 		st.ServiceARN = aws.ToString(svc.ServiceArn)
-		p.created(ctx, kindService, st.ServiceARN)
-		return svc, p.checkpoint(ctx, "service "+name)
+		p.Created(ctx, kindService, st.ServiceARN)
+		return svc, stage.CheckpointCreated(ctx, "service "+name)
 	}
 	return nil, fmt.Errorf("create service %s: AWS keeps answering with a deleted service for fresh client tokens", name)
 }
@@ -272,7 +272,7 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	if !update {
 		return svc, nil
 	}
-	if !p.mayWrite(false, "service %s: %s", name, strings.Join(notes, "; ")) {
+	if !p.MayWrite(false, "service %s: %s", name, strings.Join(notes, "; ")) {
 		return svc, nil
 	}
 	out, err := p.ECS.UpdateService(ctx, in)
@@ -351,7 +351,7 @@ func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 		}
 	}
 	if primary == nil {
-		p.waitFor(ReasonWaitingForDeployment, deploymentPollInterval, "service %s has no deployment yet", aws.ToString(svc.ServiceName))
+		p.WaitFor(ReasonWaitingForDeployment, deploymentPollInterval, "service %s has no deployment yet", aws.ToString(svc.ServiceName))
 		return nil
 	}
 	td := aws.ToString(primary.TaskDefinition)
@@ -361,11 +361,11 @@ func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 	case td != want && rollingBack(primary):
 		return p.deploymentFailed(ctx, svc, want, revision(td))
 	case primary.RolloutState == ecstypes.DeploymentRolloutStateInProgress:
-		p.waitFor(ReasonWaitingForDeployment, deploymentPollInterval, "deployment of %s in progress: %d/%d tasks running",
+		p.WaitFor(ReasonWaitingForDeployment, deploymentPollInterval, "deployment of %s in progress: %d/%d tasks running",
 			revision(td), primary.RunningCount, primary.DesiredCount)
 		return nil
 	case svc.RunningCount != svc.DesiredCount || len(svc.Deployments) > 1:
-		p.waitFor(ReasonWaitingForDeployment, deploymentPollInterval, "service %s: %d/%d tasks running",
+		p.WaitFor(ReasonWaitingForDeployment, deploymentPollInterval, "service %s: %d/%d tasks running",
 			aws.ToString(svc.ServiceName), svc.RunningCount, svc.DesiredCount)
 		return nil
 	}
@@ -536,8 +536,8 @@ func (p *pass) deleteService(ctx context.Context) (bool, error) {
 			}
 			return false, fmt.Errorf("delete service %s: %w", name, err)
 		}
-		p.deleted(ctx, kindService, arn)
+		p.Deleted(ctx, kindService, arn)
 	}
-	p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "service %s draining: %d task(s) still running", name, svc.RunningCount+svc.PendingCount)
+	p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "service %s draining: %d task(s) still running", name, svc.RunningCount+svc.PendingCount)
 	return false, nil
 }

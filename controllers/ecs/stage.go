@@ -26,7 +26,6 @@ import (
 
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -95,9 +94,9 @@ func (s *Stage) Condition() string { return v1alpha1.ConditionServiceReady }
 // provisioning load balancer or a rolling deployment is a Waiting result.
 func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
 	p := s.newPass(fd)
-	defer p.finish()
+	defer p.ReportRepairs()
 	if !p.networkReady() {
-		p.waitFor(ReasonWaitingForNetwork, networkPollInterval, "waiting for the network's VPC and subnets")
+		p.WaitFor(ReasonWaitingForNetwork, networkPollInterval, "waiting for the network's VPC and subnets")
 		return p.result(), nil
 	}
 	for _, step := range []func(context.Context) error{
@@ -158,18 +157,10 @@ func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage
 // pass is the state of one Reconcile or Delete.
 type pass struct {
 	*Stage
+	*stage.Journal
 	Clients
-	fd      *v1alpha1.FlaskDeployment
-	observe bool
-	// converged says the service was ready before this pass. Until then a difference is an
-	// interrupted set-up being finished, not drift.
-	converged bool
-
-	waits    []wait
-	missing  []string // Observe: what does not exist and would be created
-	drifts   []string // this pass's status.drift entries
-	repaired []string // drift repaired in this pass, for one event
-	stop     bool     // a later step cannot run yet (no image, Observe without a resource)
+	fd   *v1alpha1.FlaskDeployment
+	stop bool // a later step cannot run yet (no image, Observe without a resource)
 
 	// service is the ECS service as read once in this pass (nil: none), shared by the task
 	// definition step (the running image) and the service step.
@@ -177,18 +168,12 @@ type pass struct {
 	serviceRead bool
 }
 
-type wait struct {
-	reason, message string
-	after           time.Duration
-}
-
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	return &pass{
-		Stage:     s,
-		Clients:   s.clients(stage.Region(fd)),
-		fd:        fd,
-		observe:   fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
-		converged: meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionServiceReady),
+		Stage:   s,
+		Journal: stage.NewJournal(s, fd, s.recorder),
+		Clients: s.clients(stage.Region(fd)),
+		fd:      fd,
 	}
 }
 
@@ -201,22 +186,7 @@ func (p *pass) networkReady() bool {
 
 // result turns what the pass found into the stage's Result.
 func (p *pass) result() stage.Result {
-	if len(p.waits) > 0 {
-		msgs := make([]string, 0, len(p.waits))
-		after := p.waits[0].after
-		for _, w := range p.waits {
-			msgs = append(msgs, w.message)
-			after = min(after, w.after)
-		}
-		return stage.Waiting(p.waits[0].reason, after, "%s", strings.Join(msgs, "; "))
-	}
-	if p.observe {
-		if len(p.missing) > 0 {
-			return stage.Waiting(v1alpha1.ReasonObserved, observeInterval,
-				"managementPolicy Observe: missing %s", strings.Join(p.missing, ", "))
-		}
-		r := stage.Ready(fmt.Sprintf("managementPolicy Observe: service %s found", p.fd.Status.Service.ServiceARN))
-		r.Reason = v1alpha1.ReasonObserved
+	if r, ok := p.Unfinished(observeInterval, "service "+p.fd.Status.Service.ServiceARN+" found"); ok {
 		return r
 	}
 	st := p.fd.Status.Service
@@ -232,89 +202,19 @@ func serviceName(arn string) string {
 	return arn[strings.LastIndex(arn, "/")+1:]
 }
 
-// waitFor records something the pass is waiting for; the first one names the reason.
-func (p *pass) waitFor(reason string, after time.Duration, format string, args ...any) {
-	p.waits = append(p.waits, wait{reason: reason, after: after, message: fmt.Sprintf(format, args...)})
-}
-
-// mayWrite reports whether the pass may change AWS. Under Observe it notes what it would
-// have done instead: "would create" things as missing, repairs as drift.
-func (p *pass) mayWrite(create bool, format string, args ...any) bool {
-	if !p.observe {
-		return true
-	}
-	what := fmt.Sprintf(format, args...)
-	if create {
-		p.missing = append(p.missing, what)
-	} else {
-		p.drifts = append(p.drifts, Name+": "+what+" (not repaired: managementPolicy Observe)")
-	}
-	return false
-}
-
-// drift notes one repaired difference between AWS and the spec. Before the stage was
-// ever ready, it is the end of an interrupted set-up and only logged.
-func (p *pass) drift(ctx context.Context, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	if !p.converged {
-		log.FromContext(ctx).Info("Finished an interrupted set-up", "change", msg)
-		return
-	}
-	p.drifts = append(p.drifts, Name+": "+msg)
-	p.repaired = append(p.repaired, msg)
-	log.FromContext(ctx).Info("Repaired drift", "drift", msg)
-}
-
-// finish replaces this stage's status.drift entries with this pass's and sends one event
-// for its repairs: the events API folds events of one reason about one object into a
-// series, so one event per repair would lose all but the first note.
-func (p *pass) finish() {
-	kept := p.fd.Status.Drift[:0:0]
-	for _, d := range p.fd.Status.Drift {
-		if !strings.HasPrefix(d, Name+": ") {
-			kept = append(kept, d)
-		}
-	}
-	p.fd.Status.Drift = append(kept, p.drifts...)
-	if len(p.fd.Status.Drift) == 0 {
-		p.fd.Status.Drift = nil
-	}
-	if len(p.repaired) > 0 {
-		p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "RepairedDrift", "Repair", "Repaired drift: %s", strings.Join(p.repaired, "; "))
-	}
-}
-
-// kind is a type of AWS resource the stage creates and deletes.
-type kind struct {
-	name   string // in log messages and event notes: "load balancer"
-	reason string // suffix of the event reasons: CreatedLoadBalancer, DeletedLoadBalancer
-	idKey  string // log key of the resource's ID or ARN
-}
-
+// The kinds of AWS resource the stage creates and deletes.
 var (
-	kindExecutionRole  = kind{name: "task execution role", reason: "ExecutionRole", idKey: "roleARN"}
-	kindLogGroup       = kind{name: "log group", reason: "LogGroup", idKey: "logGroup"}
-	kindSecurityGroup  = kind{name: "security group", reason: "SecurityGroup", idKey: "securityGroupID"}
-	kindLoadBalancer   = kind{name: "load balancer", reason: "LoadBalancer", idKey: "loadBalancerARN"}
-	kindTargetGroup    = kind{name: "target group", reason: "TargetGroup", idKey: "targetGroupARN"}
-	kindListener       = kind{name: "listener", reason: "Listener", idKey: "listenerARN"}
-	kindCluster        = kind{name: "ECS cluster", reason: "Cluster", idKey: "clusterARN"}
-	kindTaskDefinition = kind{name: "task definition", reason: "TaskDefinition", idKey: "taskDefinitionARN"}
-	kindService        = kind{name: "ECS service", reason: "Service", idKey: "serviceARN"}
-	kindScalableTarget = kind{name: "scalable target", reason: "ScalableTarget", idKey: "resourceID"}
+	kindExecutionRole  = stage.Kind{Name: "task execution role", Reason: "ExecutionRole", IDKey: "roleARN"}
+	kindLogGroup       = stage.Kind{Name: "log group", Reason: "LogGroup", IDKey: "logGroup"}
+	kindSecurityGroup  = stage.Kind{Name: "security group", Reason: "SecurityGroup", IDKey: "securityGroupID"}
+	kindLoadBalancer   = stage.Kind{Name: "load balancer", Reason: "LoadBalancer", IDKey: "loadBalancerARN"}
+	kindTargetGroup    = stage.Kind{Name: "target group", Reason: "TargetGroup", IDKey: "targetGroupARN"}
+	kindListener       = stage.Kind{Name: "listener", Reason: "Listener", IDKey: "listenerARN"}
+	kindCluster        = stage.Kind{Name: "ECS cluster", Reason: "Cluster", IDKey: "clusterARN"}
+	kindTaskDefinition = stage.Kind{Name: "task definition", Reason: "TaskDefinition", IDKey: "taskDefinitionARN"}
+	kindService        = stage.Kind{Name: "ECS service", Reason: "Service", IDKey: "serviceARN"}
+	kindScalableTarget = stage.Kind{Name: "scalable target", Reason: "ScalableTarget", IDKey: "resourceID"}
 )
-
-// created records the creation of an AWS resource: a log line and an event.
-func (p *pass) created(ctx context.Context, k kind, id string) {
-	log.FromContext(ctx).Info("Created "+k.name, k.idKey, id)
-	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Created"+k.reason, "Create", "Created %s %s", k.name, id)
-}
-
-// deleted records the deletion of an AWS resource.
-func (p *pass) deleted(ctx context.Context, k kind, id string) {
-	log.FromContext(ctx).Info("Deleted "+k.name, k.idKey, id)
-	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Deleted"+k.reason, "Delete", "Deleted %s %s", k.name, id)
-}
 
 // changed records a change to a resource that is neither a create, a delete nor a drift
 // repair (a new task definition revision rolled out, a desired count the spec changed).
@@ -322,14 +222,6 @@ func (p *pass) changed(ctx context.Context, reason, format string, args ...any) 
 	msg := fmt.Sprintf(format, args...)
 	log.FromContext(ctx).Info(msg)
 	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, reason, "Update", "%s", msg)
-}
-
-// checkpoint persists status now, before anything depends on the ID just written.
-func (p *pass) checkpoint(ctx context.Context, what string) error {
-	if err := stage.Checkpoint(ctx); err != nil {
-		return fmt.Errorf("save status after creating %s: %w", what, err)
-	}
-	return nil
 }
 
 // tags is the full tag set of one of the stage's resources.

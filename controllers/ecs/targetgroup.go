@@ -40,12 +40,12 @@ func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 	}
 	if st.TargetGroupARN != "" && (tg == nil || aws.ToString(tg.TargetGroupArn) != st.TargetGroupARN) {
 		if tg == nil {
-			p.drift(ctx, "target group %s no longer exists; creating a new one", st.TargetGroupARN)
+			p.Drift(ctx, "target group %s no longer exists; creating a new one", st.TargetGroupARN)
 		}
 		st.TargetGroupARN = ""
 	}
 	if tg == nil {
-		if !p.mayWrite(true, "target group %s", name) {
+		if !p.MayWrite(true, "target group %s", name) {
 			return nil
 		}
 		return p.createTargetGroup(ctx, name)
@@ -66,7 +66,7 @@ func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 	if havePath == wantPath && haveMatcher == healthCheckMatcher {
 		return nil
 	}
-	if !p.mayWrite(false, "target group %s checks health at %s expecting %s, not at %s expecting %s", arn, havePath, haveMatcher, wantPath, healthCheckMatcher) {
+	if !p.MayWrite(false, "target group %s checks health at %s expecting %s, not at %s expecting %s", arn, havePath, haveMatcher, wantPath, healthCheckMatcher) {
 		return nil
 	}
 	if _, err := p.ELB.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{
@@ -76,7 +76,7 @@ func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("set health check of target group %s: %w", arn, err)
 	}
-	p.drift(ctx, "target group %s checked health at %s expecting %s; set to %s expecting %s", arn, havePath, haveMatcher, wantPath, healthCheckMatcher)
+	p.Drift(ctx, "target group %s checked health at %s expecting %s; set to %s expecting %s", arn, havePath, haveMatcher, wantPath, healthCheckMatcher)
 	return nil
 }
 
@@ -144,8 +144,8 @@ func (p *pass) createTargetGroup(ctx context.Context, name string) error {
 	}
 	arn := aws.ToString(out.TargetGroups[0].TargetGroupArn)
 	st.TargetGroupARN = arn
-	p.created(ctx, kindTargetGroup, arn)
-	return p.checkpoint(ctx, "target group "+name)
+	p.Created(ctx, kindTargetGroup, arn)
+	return stage.CheckpointCreated(ctx, "target group "+name)
 }
 
 // deleteTargetGroup deletes fd's target group. A listener still forwarding to it
@@ -169,13 +169,13 @@ func (p *pass) deleteTargetGroup(ctx context.Context) (bool, error) {
 			switch {
 			case cloud.IsNotFound(err):
 			case cloud.IsDependencyViolation(err):
-				p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "target group %s is still in use by a listener", arn)
+				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "target group %s is still in use by a listener", arn)
 				return false, nil
 			default:
 				return false, fmt.Errorf("delete target group %s: %w", arn, err)
 			}
 		} else {
-			p.deleted(ctx, kindTargetGroup, arn)
+			p.Deleted(ctx, kindTargetGroup, arn)
 		}
 	}
 	st.TargetGroupARN = ""

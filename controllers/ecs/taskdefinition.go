@@ -194,7 +194,7 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 			return nil
 		}
 	}
-	if !p.mayWrite(true, "task definition %s with image %s", familyName(p.fd), image) {
+	if !p.MayWrite(true, "task definition %s with image %s", familyName(p.fd), image) {
 		p.stop = true
 		return nil
 	}
@@ -265,14 +265,14 @@ func (p *pass) image(ctx context.Context, running *ecstypes.TaskDefinition) (str
 	}
 	repo := p.fd.Status.Repository
 	if repo.Name == "" || repo.URI == "" {
-		p.waitFor(ReasonWaitingForImage, imagePollInterval, "waiting for an image: spec.service.image is empty and the repository does not exist yet")
+		p.WaitFor(ReasonWaitingForImage, imagePollInterval, "waiting for an image: spec.service.image is empty and the repository does not exist yet")
 		return "", nil
 	}
 	img, err := p.latestImage(ctx, repo.Name, repo.URI)
 	if err != nil || img != "" {
 		return img, err
 	}
-	p.waitFor(ReasonWaitingForImage, imagePollInterval, "waiting for an image: the pipeline has not pushed one to %s yet", repo.URI)
+	p.WaitFor(ReasonWaitingForImage, imagePollInterval, "waiting for an image: the pipeline has not pushed one to %s yet", repo.URI)
 	return "", nil
 }
 
@@ -336,8 +336,8 @@ func (p *pass) registerTaskDefinition(ctx context.Context, want taskSpec) error 
 	}
 	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
 	p.fd.Status.Service.TaskDefinitionARN = arn
-	p.created(ctx, kindTaskDefinition, arn)
-	return p.checkpoint(ctx, "task definition "+revision(arn))
+	p.Created(ctx, kindTaskDefinition, arn)
+	return stage.CheckpointCreated(ctx, "task definition "+revision(arn))
 }
 
 // revision is family:revision of a task definition ARN.
@@ -378,7 +378,7 @@ func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
 			}
 			return false, fmt.Errorf("deregister task definition %s: %w", revision(arn), err)
 		}
-		p.deleted(ctx, kindTaskDefinition, arn)
+		p.Deleted(ctx, kindTaskDefinition, arn)
 	}
 	p.fd.Status.Service.TaskDefinitionARN = ""
 	return true, nil

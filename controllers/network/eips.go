@@ -9,6 +9,7 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
@@ -26,11 +27,11 @@ func (p *pass) reconcileEIPs(ctx context.Context) error {
 		}
 		if addr == nil {
 			if entry.AllocationID != "" {
-				p.drift(ctx, "Elastic IP %s for the NAT gateway in %s no longer exists; allocating a new one", entry.AllocationID, az)
+				p.Drift(ctx, "Elastic IP %s for the NAT gateway in %s no longer exists; allocating a new one", entry.AllocationID, az)
 				entry.AllocationID = ""
 				st.NATGateways = setNAT(st.NATGateways, p.azs, entry)
 			}
-			if !p.mayWrite(true, "Elastic IP for the NAT gateway in %s", az) {
+			if !p.MayWrite(true, "Elastic IP for the NAT gateway in %s", az) {
 				continue
 			}
 			if _, err := p.allocateEIP(ctx, az); err != nil {
@@ -62,7 +63,7 @@ func (p *pass) allocateEIP(ctx context.Context, az string) (string, error) {
 	entry.AllocationID = id
 	st.NATGateways = setNAT(st.NATGateways, p.azs, entry)
 	p.created(ctx, kindElasticIP, id)
-	if err := p.checkpoint(ctx, "Elastic IP "+id); err != nil {
+	if err := stage.CheckpointCreated(ctx, "Elastic IP "+id); err != nil {
 		return "", err
 	}
 	p.inv.addresses = append(p.inv.addresses, ec2types.Address{
@@ -93,11 +94,11 @@ func (p *pass) pruneEIPs(ctx context.Context) error {
 // releaseEIP releases one Elastic IP; false while a NAT gateway still holds it.
 func (p *pass) releaseEIP(ctx context.Context, a ec2types.Address, why string) (bool, error) {
 	id := aws.ToString(a.AllocationId)
-	if !p.mayWrite(false, "Elastic IP %s is %s", id, why) {
+	if !p.MayWrite(false, "Elastic IP %s is %s", id, why) {
 		return false, nil
 	}
 	if a.AssociationId != nil || a.NetworkInterfaceId != nil {
-		p.waitFor(ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
+		p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
 		return false, nil
 	}
 	if _, err := p.ec2.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: aws.String(id)}); err != nil {
@@ -105,12 +106,12 @@ func (p *pass) releaseEIP(ctx context.Context, a ec2types.Address, why string) (
 		case cloud.IsNotFound(err):
 			return true, nil
 		case cloud.IsDependencyViolation(err) || cloud.IsAddressInUse(err):
-			p.waitFor(ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
+			p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
 			return false, nil
 		}
 		return false, fmt.Errorf("release Elastic IP %s: %w", id, err)
 	}
-	p.deleted(ctx, kindElasticIP, id)
+	p.Deleted(ctx, kindElasticIP, id)
 	return true, nil
 }
 

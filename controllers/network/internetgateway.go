@@ -25,10 +25,10 @@ func (p *pass) reconcileInternetGateway(ctx context.Context) error {
 	created := false
 	if igw == nil {
 		if st.InternetGatewayID != "" {
-			p.drift(ctx, "internet gateway %s no longer exists; creating a new one", st.InternetGatewayID)
+			p.Drift(ctx, "internet gateway %s no longer exists; creating a new one", st.InternetGatewayID)
 			st.InternetGatewayID = ""
 		}
-		if !p.mayWrite(true, "internet gateway") {
+		if !p.MayWrite(true, "internet gateway") {
 			return nil
 		}
 		if igw, err = p.createInternetGateway(ctx); err != nil {
@@ -51,7 +51,7 @@ func (p *pass) reconcileInternetGateway(ctx context.Context) error {
 		return stage.Terminalf(ReasonOwnershipConflict,
 			"internet gateway %s is attached to VPC %s, not to this object's VPC %s; detach it", id, attachedTo, st.VPCID)
 	}
-	if !created && !p.mayWrite(false, "internet gateway %s is detached from VPC %s", id, st.VPCID) {
+	if !created && !p.MayWrite(false, "internet gateway %s is detached from VPC %s", id, st.VPCID) {
 		return nil
 	}
 	if _, err := p.ec2.AttachInternetGateway(ctx, &ec2.AttachInternetGatewayInput{
@@ -64,7 +64,7 @@ func (p *pass) reconcileInternetGateway(ctx context.Context) error {
 		return fmt.Errorf("attach internet gateway %s to VPC %s: %w", id, st.VPCID, err)
 	}
 	igw.Attachments = []ec2types.InternetGatewayAttachment{{VpcId: aws.String(st.VPCID), State: ec2types.AttachmentStatusAttached}}
-	if created || !p.drift(ctx, "internet gateway %s was detached from VPC %s; re-attached", id, st.VPCID) {
+	if created || !p.Drift(ctx, "internet gateway %s was detached from VPC %s; re-attached", id, st.VPCID) {
 		p.changed(ctx, "AttachedInternetGateway", "Attach", "Attached internet gateway", fmt.Sprintf("%s to VPC %s", id, st.VPCID),
 			"internetGatewayID", id, "vpcID", st.VPCID)
 	}
@@ -81,7 +81,7 @@ func (p *pass) createInternetGateway(ctx context.Context) (*ec2types.InternetGat
 	id := aws.ToString(out.InternetGateway.InternetGatewayId)
 	p.fd.Status.Network.InternetGatewayID = id
 	p.created(ctx, kindInternetGateway, id)
-	if err := p.checkpoint(ctx, "internet gateway "+id); err != nil {
+	if err := stage.CheckpointCreated(ctx, "internet gateway "+id); err != nil {
 		return nil, err
 	}
 	p.inv.igws = append(p.inv.igws, *out.InternetGateway)
@@ -114,7 +114,7 @@ func (p *pass) deleteInternetGateway(ctx context.Context) (bool, error) {
 					"internetGatewayID", id, "vpcID", vpc)
 			case cloud.IsNotFound(err), cloud.IsNotAttached(err):
 			case cloud.IsDependencyViolation(err):
-				p.waitFor(ReasonWaitingForDeletion, deletePollInterval,
+				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval,
 					"internet gateway %s cannot be detached yet: public addresses are still mapped in VPC %s", id, vpc)
 				return false, nil
 			default:
@@ -126,13 +126,13 @@ func (p *pass) deleteInternetGateway(ctx context.Context) (bool, error) {
 			case cloud.IsNotFound(err):
 				continue
 			case cloud.IsDependencyViolation(err):
-				p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "internet gateway %s is still in use", id)
+				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "internet gateway %s is still in use", id)
 				return false, nil
 			default:
 				return false, fmt.Errorf("delete internet gateway %s: %w", id, err)
 			}
 		}
-		p.deleted(ctx, kindInternetGateway, id)
+		p.Deleted(ctx, kindInternetGateway, id)
 	}
 	p.fd.Status.Network.InternetGatewayID = ""
 	return true, nil

@@ -258,20 +258,20 @@ func (p *pass) reconcileTags(ctx context.Context, kind, id, resource string, hav
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if !p.mayWrite(false, "tags %s missing on %s %s", strings.Join(keys, ", "), kind, id) {
+	if !p.MayWrite(false, "tags %s missing on %s %s", strings.Join(keys, ", "), kind, id) {
 		return nil
 	}
 	if _, err := p.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: cloud.ToEC2(missing)}); err != nil {
 		return fmt.Errorf("tag %s %s: %w", kind, id, err)
 	}
-	p.drift(ctx, "tags %s restored on %s %s", strings.Join(keys, ", "), kind, id)
+	p.Drift(ctx, "tags %s restored on %s %s", strings.Join(keys, ", "), kind, id)
 	return nil
 }
 
 // removeTags deletes the user tags that left spec.tags: a spec change, not drift.
 func (p *pass) removeTags(ctx context.Context, kind, id string, have map[string]string) error {
 	removed := cloud.RemovedTags(p.fd, have)
-	if len(removed) == 0 || !p.mayWrite(false, "tags %s removed from spec.tags are still on %s %s", strings.Join(removed, ", "), kind, id) {
+	if len(removed) == 0 || !p.MayWrite(false, "tags %s removed from spec.tags are still on %s %s", strings.Join(removed, ", "), kind, id) {
 		return nil
 	}
 	tags := make([]ec2types.Tag, 0, len(removed))

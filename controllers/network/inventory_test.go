@@ -52,17 +52,3 @@ func TestFind(t *testing.T) {
 		}
 	}
 }
-
-func TestClearDrift(t *testing.T) {
-	fd := &v1alpha1.FlaskDeployment{}
-	fd.Status.Drift = []string{"network: a", "ecr: b", "network: c"}
-	clearDrift(fd)
-	if len(fd.Status.Drift) != 1 || fd.Status.Drift[0] != "ecr: b" {
-		t.Fatalf("%v", fd.Status.Drift)
-	}
-	fd.Status.Drift = []string{"network: a"}
-	clearDrift(fd)
-	if fd.Status.Drift != nil {
-		t.Fatalf("%v", fd.Status.Drift)
-	}
-}

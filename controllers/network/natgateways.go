@@ -56,7 +56,7 @@ func (p *pass) reconcileNATGateways(ctx context.Context) error {
 		created := false
 		if ngw == nil {
 			if entry.ID != "" {
-				p.drift(ctx, "NAT gateway %s in %s no longer exists; creating a new one", entry.ID, az)
+				p.Drift(ctx, "NAT gateway %s in %s no longer exists; creating a new one", entry.ID, az)
 				entry.ID, entry.State = "", ""
 				st.NATGateways = setNAT(st.NATGateways, p.azs, entry)
 				st.CreateAttempt++ // the old ClientToken would hand back the deleted gateway
@@ -65,11 +65,11 @@ func (p *pass) reconcileNATGateways(ctx context.Context) error {
 			if subnet == "" || entry.AllocationID == "" {
 				continue // Observe without them; a Full pass has created both by now
 			}
-			if !p.mayWrite(true, "NAT gateway in %s", az) {
+			if !p.MayWrite(true, "NAT gateway in %s", az) {
 				continue
 			}
 			if p.eipInUse(entry.AllocationID) {
-				p.waitFor(ReasonWaitingForNATGateway, natPollInterval,
+				p.WaitFor(ReasonWaitingForNATGateway, natPollInterval,
 					"Elastic IP %s is still held by a deleted NAT gateway", entry.AllocationID)
 				continue
 			}
@@ -87,7 +87,7 @@ func (p *pass) reconcileNATGateways(ctx context.Context) error {
 			}
 		}
 		if ngw.State != ec2types.NatGatewayStateAvailable {
-			p.waitFor(ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s %s", id, ngw.State)
+			p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s %s", id, ngw.State)
 		}
 	}
 	return nil
@@ -121,7 +121,7 @@ func (p *pass) createNATGateway(ctx context.Context, az, subnet, allocation stri
 			ID: id, AvailabilityZone: az, AllocationID: allocation, State: string(ngw.State),
 		})
 		p.created(ctx, kindNATGateway, id)
-		if err := p.checkpoint(ctx, "NAT gateway "+id); err != nil {
+		if err := stage.CheckpointCreated(ctx, "NAT gateway "+id); err != nil {
 			return nil, err
 		}
 		p.inv.nats = append(p.inv.nats, *ngw)
@@ -157,7 +157,7 @@ func (p *pass) pruneNATGateways(ctx context.Context) error {
 	st := &p.fd.Status.Network
 	var kept []v1alpha1.NATGatewayStatus
 	for _, n := range st.NATGateways {
-		if want[natResource(n.AvailabilityZone)] || p.observe {
+		if want[natResource(n.AvailabilityZone)] || p.Observing() {
 			kept = append(kept, n)
 		}
 	}
@@ -166,15 +166,15 @@ func (p *pass) pruneNATGateways(ctx context.Context) error {
 		id := aws.ToString(n.NatGatewayId)
 		switch {
 		case n.State == ec2types.NatGatewayStateDeleting && !want[resourceOf(n.Tags)]:
-			p.waitFor(ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s deleting", id)
+			p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s deleting", id)
 		case liveNAT(n) && !want[resourceOf(n.Tags)]:
-			if !p.mayWrite(false, "NAT gateway %s is not in the spec", id) {
+			if !p.MayWrite(false, "NAT gateway %s is not in the spec", id) {
 				continue
 			}
 			if err := p.deleteNATGateway(ctx, id); err != nil {
 				return err
 			}
-			p.waitFor(ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s deleting", id)
+			p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s deleting", id)
 		}
 	}
 	return nil
@@ -187,7 +187,7 @@ func (p *pass) deleteNATGateway(ctx context.Context, id string) error {
 		}
 		return fmt.Errorf("delete NAT gateway %s: %w", id, err)
 	}
-	p.deleted(ctx, kindNATGateway, id)
+	p.Deleted(ctx, kindNATGateway, id)
 	return nil
 }
 
@@ -199,13 +199,13 @@ func (p *pass) deleteNATGateways(ctx context.Context) (bool, error) {
 		switch {
 		case goneNAT(n):
 		case n.State == ec2types.NatGatewayStateDeleting:
-			p.waitFor(ReasonWaitingForDeletion, natPollInterval, "waiting for NAT gateway %s to be deleted (deleting)", id)
+			p.WaitFor(ReasonWaitingForDeletion, natPollInterval, "waiting for NAT gateway %s to be deleted (deleting)", id)
 			done = false
 		default:
 			if err := p.deleteNATGateway(ctx, id); err != nil {
 				return false, err
 			}
-			p.waitFor(ReasonWaitingForDeletion, natPollInterval, "waiting for NAT gateway %s to be deleted (deleting)", id)
+			p.WaitFor(ReasonWaitingForDeletion, natPollInterval, "waiting for NAT gateway %s to be deleted (deleting)", id)
 			done = false
 		}
 	}

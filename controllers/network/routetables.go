@@ -117,10 +117,10 @@ func (p *pass) reconcileRouteTable(ctx context.Context, resource, statusID strin
 		return id, p.reconcileTags(ctx, "route table", id, resource, rt.Tags)
 	}
 	if statusID != "" {
-		p.drift(ctx, "route table %s (%s) no longer exists; creating a new one", statusID, resource)
+		p.Drift(ctx, "route table %s (%s) no longer exists; creating a new one", statusID, resource)
 		p.fd.Status.Network.CreateAttempt++ // the old ClientToken would hand back the deleted table
 	}
-	if !p.mayWrite(true, "route table %s", resource) {
+	if !p.MayWrite(true, "route table %s", resource) {
 		return "", nil
 	}
 	vpc := p.fd.Status.Network.VPCID
@@ -154,7 +154,7 @@ func (p *pass) reconcileRouteTable(ctx context.Context, resource, statusID strin
 			v1alpha1.RouteTableStatus{ID: id, AvailabilityZone: az})
 	}
 	p.created(ctx, kindRouteTable, id)
-	if err := p.checkpoint(ctx, "route table "+id); err != nil {
+	if err := stage.CheckpointCreated(ctx, "route table "+id); err != nil {
 		return "", err
 	}
 	p.inv.routeTables = append(p.inv.routeTables, *out.RouteTable)
@@ -206,7 +206,7 @@ func (p *pass) reconcileDefaultRoute(ctx context.Context, rtID string, target ro
 	fresh = fresh || p.fresh[rtID]
 	switch {
 	case create:
-		if !fresh && !p.mayWrite(false, "route %s missing in route table %s", defaultRoute, rtID) {
+		if !fresh && !p.MayWrite(false, "route %s missing in route table %s", defaultRoute, rtID) {
 			return nil
 		}
 		_, err := p.ec2.CreateRoute(ctx, &ec2.CreateRouteInput{
@@ -216,7 +216,7 @@ func (p *pass) reconcileDefaultRoute(ctx context.Context, rtID string, target ro
 		if err != nil && !cloud.IsAlreadyExists(err) {
 			return fmt.Errorf("create route %s to %s in route table %s: %w", defaultRoute, target, rtID, err)
 		}
-		if fresh || !p.drift(ctx, "route %s was missing in route table %s; added, to %s", defaultRoute, rtID, target) {
+		if fresh || !p.Drift(ctx, "route %s was missing in route table %s; added, to %s", defaultRoute, rtID, target) {
 			p.changed(ctx, "CreatedRoute", "Create", "Created route", fmt.Sprintf("%s to %s in route table %s", defaultRoute, target, rtID),
 				"routeTableID", rtID, "destination", defaultRoute, "target", target.String())
 		}
@@ -228,7 +228,7 @@ func (p *pass) reconcileDefaultRoute(ctx context.Context, rtID string, target ro
 		if cur.State == ec2types.RouteStateBlackhole {
 			was += " (blackhole)"
 		}
-		if !fresh && !p.mayWrite(false, "route %s in route table %s goes to %s, not %s", defaultRoute, rtID, was, target) {
+		if !fresh && !p.MayWrite(false, "route %s in route table %s goes to %s, not %s", defaultRoute, rtID, was, target) {
 			return nil
 		}
 		if _, err := p.ec2.ReplaceRoute(ctx, &ec2.ReplaceRouteInput{
@@ -237,7 +237,7 @@ func (p *pass) reconcileDefaultRoute(ctx context.Context, rtID string, target ro
 		}); err != nil {
 			return fmt.Errorf("replace route %s in route table %s with one to %s: %w", defaultRoute, rtID, target, err)
 		}
-		if fresh || !p.drift(ctx, "route %s in route table %s went to %s; pointed back to %s", defaultRoute, rtID, was, target) {
+		if fresh || !p.Drift(ctx, "route %s in route table %s went to %s; pointed back to %s", defaultRoute, rtID, was, target) {
 			p.changed(ctx, "ReplacedRoute", "Replace", "Replaced route", fmt.Sprintf("%s in route table %s, now to %s (was %s)", defaultRoute, rtID, target, was),
 				"routeTableID", rtID, "destination", defaultRoute, "target", target.String(), "previousTarget", was)
 		}
@@ -259,7 +259,7 @@ func (p *pass) removeDefaultRoute(ctx context.Context, rtID string) error {
 		return nil
 	}
 	target := routeTargetOf(*cur)
-	if !p.mayWrite(false, "route %s in route table %s goes to %s; the spec asks for none", defaultRoute, rtID, target) {
+	if !p.MayWrite(false, "route %s in route table %s goes to %s; the spec asks for none", defaultRoute, rtID, target) {
 		return nil
 	}
 	if _, err := p.ec2.DeleteRoute(ctx, &ec2.DeleteRouteInput{
@@ -269,7 +269,7 @@ func (p *pass) removeDefaultRoute(ctx context.Context, rtID string) error {
 	}
 	// A route to a NAT gateway of ours that is going (suspend, natGateways None) is not drift.
 	ours := slices.ContainsFunc(owned(p.fd, p.inv.nats, natTags), func(n ec2types.NatGateway) bool { return natID(n) == target })
-	if ours || !p.drift(ctx, "route %s in route table %s went to %s; removed, the spec asks for none", defaultRoute, rtID, target) {
+	if ours || !p.Drift(ctx, "route %s in route table %s went to %s; removed, the spec asks for none", defaultRoute, rtID, target) {
 		p.changed(ctx, "DeletedRoute", "Delete", "Deleted route", fmt.Sprintf("%s to %s from route table %s", defaultRoute, target, rtID),
 			"routeTableID", rtID, "destination", defaultRoute, "target", target)
 	}
@@ -287,10 +287,10 @@ func (p *pass) reconcileAssociations(ctx context.Context, rtID string, subnets [
 		}
 		fresh := p.fresh[rtID] || p.fresh[sn]
 		other, assoc := p.ownAssociation(sn)
-		if !fresh && other == "" && !p.mayWrite(false, "subnet %s is not associated with route table %s", sn, rtID) {
+		if !fresh && other == "" && !p.MayWrite(false, "subnet %s is not associated with route table %s", sn, rtID) {
 			continue
 		}
-		if p.observe {
+		if p.Observing() {
 			continue
 		}
 		if other == "" {
@@ -328,7 +328,7 @@ func (p *pass) reconcileAssociations(ctx context.Context, rtID string, subnets [
 		})
 		// Moving a subnet off a table the spec no longer asks for is not drift either.
 		moved := other != "" && !p.wantedRouteTable(other)
-		if fresh || moved || !p.drift(ctx, "subnet %s was not associated with route table %s; associated", sn, rtID) {
+		if fresh || moved || !p.Drift(ctx, "subnet %s was not associated with route table %s; associated", sn, rtID) {
 			detail := fmt.Sprintf("%s with subnet %s", rtID, sn)
 			if other != "" {
 				detail += " (moved from route table " + other + ")"
@@ -435,7 +435,7 @@ func (p *pass) pruneRouteTables(ctx context.Context) error {
 			continue
 		}
 		id := aws.ToString(rt.RouteTableId)
-		if !p.mayWrite(false, "route table %s is not in the spec", id) {
+		if !p.MayWrite(false, "route table %s is not in the spec", id) {
 			continue
 		}
 		if _, err := p.deleteRouteTable(ctx, id); err != nil {
@@ -455,13 +455,13 @@ func (p *pass) deleteRouteTable(ctx context.Context, id string) (bool, error) {
 		switch {
 		case cloud.IsNotFound(err):
 		case cloud.IsDependencyViolation(err):
-			p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "route table %s is still in use", id)
+			p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "route table %s is still in use", id)
 			return false, nil
 		default:
 			return false, fmt.Errorf("delete route table %s: %w", id, err)
 		}
 	} else {
-		p.deleted(ctx, kindRouteTable, id)
+		p.Deleted(ctx, kindRouteTable, id)
 	}
 	p.inv.routeTables = slices.DeleteFunc(p.inv.routeTables, func(r ec2types.RouteTable) bool {
 		return aws.ToString(r.RouteTableId) == id

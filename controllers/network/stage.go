@@ -24,12 +24,10 @@ package network
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -80,12 +78,11 @@ func (s *Stage) Condition() string { return v1alpha1.ConditionNetworkReady }
 // Reconcile converges the network toward fd.Spec.Network. It never waits on AWS: a pending
 // NAT gateway is a Waiting result.
 func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
-	clearDrift(fd)
 	if fd.Spec.Network.Existing != nil {
 		return s.reconcileExisting(ctx, fd)
 	}
 	p := s.newPass(fd)
-	defer p.reportRepairs()
+	defer p.ReportRepairs()
 	if err := p.reconcileAvailabilityZones(ctx); err != nil {
 		return stage.Result{}, err
 	}
@@ -155,43 +152,29 @@ func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage
 // pass is waiting for.
 type pass struct {
 	*Stage
-	ec2     cloud.NetworkEC2
-	fd      *v1alpha1.FlaskDeployment
-	observe bool
-	azs     []string
-	inv     inventory
+	*stage.Journal
+	ec2 cloud.NetworkEC2
+	fd  *v1alpha1.FlaskDeployment
+	azs []string
+	inv inventory
 
 	// natWasAvailable remembers which NAT gateways status called available before this
 	// pass, to tell a repaired route from a first one.
 	natWasAvailable map[string]bool
 	// fresh holds the IDs created in this pass: setting them up is not a drift repair.
 	fresh map[string]bool
-	// converged says the network was ready before this pass. Until then a difference is
-	// an interrupted set-up being finished (a crash between a create and its follow-up
-	// call), not drift.
-	converged bool
-
-	waits    []wait
-	missing  []string // Observe: what does not exist and would be created
-	repaired []string // drift repaired in this pass
-	stop     bool     // a later step cannot run (Observe without a VPC)
-}
-
-type wait struct {
-	reason, message string
-	after           time.Duration
+	stop  bool // a later step cannot run (Observe without a VPC)
 }
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	p := &pass{
 		Stage:           s,
+		Journal:         stage.NewJournal(s, fd, s.recorder),
 		ec2:             s.ec2(stage.Region(fd)),
 		fd:              fd,
-		observe:         fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
 		azs:             fd.Status.Network.AvailabilityZones,
 		natWasAvailable: map[string]bool{},
 		fresh:           map[string]bool{},
-		converged:       meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionNetworkReady),
 	}
 	for _, n := range fd.Status.Network.NATGateways {
 		if n.State == "available" {
@@ -203,22 +186,7 @@ func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 
 // result turns what the pass found into the stage's Result.
 func (p *pass) result() stage.Result {
-	if len(p.waits) > 0 {
-		msgs := make([]string, 0, len(p.waits))
-		after := p.waits[0].after
-		for _, w := range p.waits {
-			msgs = append(msgs, w.message)
-			after = min(after, w.after)
-		}
-		return stage.Waiting(p.waits[0].reason, after, "%s", strings.Join(msgs, "; "))
-	}
-	if p.observe {
-		if len(p.missing) > 0 {
-			return stage.Waiting(v1alpha1.ReasonObserved, observeInterval,
-				"managementPolicy Observe: missing %s", strings.Join(p.missing, ", "))
-		}
-		r := stage.Ready(fmt.Sprintf("managementPolicy Observe: VPC %s found", p.fd.Status.Network.VPCID))
-		r.Reason = v1alpha1.ReasonObserved
+	if r, ok := p.Unfinished(observeInterval, "VPC "+p.fd.Status.Network.VPCID+" found"); ok {
 		return r
 	}
 	st := p.fd.Status.Network
@@ -230,108 +198,30 @@ func (p *pass) result() stage.Result {
 		st.VPCID, len(st.PublicSubnets), len(st.PrivateSubnets), len(st.NATGateways)))
 }
 
-// waitFor records something the pass is waiting for; the first one names the reason.
-func (p *pass) waitFor(reason string, after time.Duration, format string, args ...any) {
-	p.waits = append(p.waits, wait{reason: reason, after: after, message: fmt.Sprintf(format, args...)})
-}
-
-// mayWrite reports whether the pass may change AWS. Under Observe it notes what it would
-// have done instead: "would create" things as missing, repairs as drift.
-func (p *pass) mayWrite(create bool, format string, args ...any) bool {
-	if !p.observe {
-		return true
-	}
-	what := fmt.Sprintf(format, args...)
-	if create {
-		p.missing = append(p.missing, what)
-	} else {
-		p.fd.Status.Drift = append(p.fd.Status.Drift, Name+": "+what+" (not repaired: managementPolicy Observe)")
-	}
-	return false
-}
-
-// drift notes one repaired difference between AWS and the spec. It reports whether the
-// change went into the pass's RepairedDrift event; false means it finished an interrupted
-// set-up, which the caller reports like any other set-up.
-func (p *pass) drift(ctx context.Context, format string, args ...any) bool {
-	msg := fmt.Sprintf(format, args...)
-	if !p.converged {
-		log.FromContext(ctx).Info("Finished an interrupted set-up", "change", msg)
-		return false
-	}
-	p.fd.Status.Drift = append(p.fd.Status.Drift, Name+": "+msg)
-	p.repaired = append(p.repaired, msg)
-	log.FromContext(ctx).Info("Repaired drift", "drift", msg)
-	return true
-}
-
-// reportRepairs sends one event for all the repairs of a pass: the events API folds
-// events of one reason about one object into a series, so one event per repair would
-// lose all but the first note.
-func (p *pass) reportRepairs() {
-	if len(p.repaired) > 0 {
-		p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "RepairedDrift", "Repair", "Repaired drift: %s", strings.Join(p.repaired, "; "))
-	}
-}
-
-// kind is a type of AWS resource the stage creates and deletes.
-type kind struct {
-	name   string // in log messages and event notes: "NAT gateway"
-	reason string // suffix of the event reasons: CreatedNATGateway, DeletedNATGateway
-	idKey  string // log key of the resource's ID
-}
-
+// The kinds of AWS resource the stage creates and deletes.
 var (
-	kindVPC             = kind{name: "VPC", reason: "VPC", idKey: "vpcID"}
-	kindSubnet          = kind{name: "subnet", reason: "Subnet", idKey: "subnetID"}
-	kindInternetGateway = kind{name: "internet gateway", reason: "InternetGateway", idKey: "internetGatewayID"}
-	kindElasticIP       = kind{name: "Elastic IP", reason: "ElasticIP", idKey: "allocationID"}
-	kindNATGateway      = kind{name: "NAT gateway", reason: "NATGateway", idKey: "natGatewayID"}
-	kindRouteTable      = kind{name: "route table", reason: "RouteTable", idKey: "routeTableID"}
+	kindVPC             = stage.Kind{Name: "VPC", Reason: "VPC", IDKey: "vpcID"}
+	kindSubnet          = stage.Kind{Name: "subnet", Reason: "Subnet", IDKey: "subnetID"}
+	kindInternetGateway = stage.Kind{Name: "internet gateway", Reason: "InternetGateway", IDKey: "internetGatewayID"}
+	kindElasticIP       = stage.Kind{Name: "Elastic IP", Reason: "ElasticIP", IDKey: "allocationID"}
+	kindNATGateway      = stage.Kind{Name: "NAT gateway", Reason: "NATGateway", IDKey: "natGatewayID"}
+	kindRouteTable      = stage.Kind{Name: "route table", Reason: "RouteTable", IDKey: "routeTableID"}
 )
 
-// created records the creation of an AWS resource: a log line and an event.
-func (p *pass) created(ctx context.Context, k kind, id string) {
+// created records the creation of an AWS resource: a log line and an event. Setting it up
+// later in the pass is not a drift repair.
+func (p *pass) created(ctx context.Context, k stage.Kind, id string) {
 	p.fresh[id] = true
-	log.FromContext(ctx).Info("Created "+k.name, k.idKey, id)
-	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Created"+k.reason, "Create", "Created %s %s", k.name, id)
-}
-
-// deleted records the deletion of an AWS resource.
-func (p *pass) deleted(ctx context.Context, k kind, id string) {
-	log.FromContext(ctx).Info("Deleted "+k.name, k.idKey, id)
-	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, "Deleted"+k.reason, "Delete", "Deleted %s %s", k.name, id)
+	p.Created(ctx, k, id)
 }
 
 // changed records a change to AWS that is not a resource of its own (a route, a route
 // table association, the internet gateway attachment): a log line with msg and an event
-// whose note is msg followed by detail. Drift repairs are not passed here: reportRepairs
+// whose note is msg followed by detail. Drift repairs are not passed here: ReportRepairs
 // sends them in one event already.
 func (p *pass) changed(ctx context.Context, reason, action, msg, detail string, keysAndValues ...any) {
 	log.FromContext(ctx).Info(msg, keysAndValues...)
 	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, reason, action, "%s %s", msg, detail)
-}
-
-// checkpoint persists status now, before anything depends on the ID just written.
-func (p *pass) checkpoint(ctx context.Context, what string) error {
-	if err := stage.Checkpoint(ctx); err != nil {
-		return fmt.Errorf("save status after creating %s: %w", what, err)
-	}
-	return nil
-}
-
-// clearDrift drops the network entries of the last pass; this pass adds what it finds.
-func clearDrift(fd *v1alpha1.FlaskDeployment) {
-	kept := fd.Status.Drift[:0]
-	for _, d := range fd.Status.Drift {
-		if !strings.HasPrefix(d, Name+": ") {
-			kept = append(kept, d)
-		}
-	}
-	if len(kept) == 0 {
-		kept = nil
-	}
-	fd.Status.Drift = kept
 }
 
 // retryThrottledOnly is the option of the creates that take no ClientToken (CreateVpc,

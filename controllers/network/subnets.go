@@ -54,10 +54,10 @@ func (p *pass) reconcileSubnet(ctx context.Context, t tier, az, cidr string) err
 	created := false
 	if sn == nil {
 		if statusID != "" {
-			p.drift(ctx, "%s subnet %s in %s no longer exists; creating a new one", t, statusID, az)
+			p.Drift(ctx, "%s subnet %s in %s no longer exists; creating a new one", t, statusID, az)
 			*list = setSubnet(*list, p.azs, v1alpha1.SubnetStatus{AvailabilityZone: az})
 		}
-		if !p.mayWrite(true, "%s subnet in %s", t, az) {
+		if !p.MayWrite(true, "%s subnet in %s", t, az) {
 			return nil
 		}
 		if sn, err = p.createSubnet(ctx, t, az, cidr, list); err != nil {
@@ -84,7 +84,7 @@ func (p *pass) reconcileSubnet(ctx context.Context, t tier, az, cidr string) err
 	}
 	wantPublicIP := t == tierPublic
 	if aws.ToBool(sn.MapPublicIpOnLaunch) != wantPublicIP &&
-		(created || p.mayWrite(false, "map-public-IP-on-launch of subnet %s is %t", id, !wantPublicIP)) {
+		(created || p.MayWrite(false, "map-public-IP-on-launch of subnet %s is %t", id, !wantPublicIP)) {
 		if _, err := p.ec2.ModifySubnetAttribute(ctx, &ec2.ModifySubnetAttributeInput{
 			SubnetId: aws.String(id), MapPublicIpOnLaunch: &ec2types.AttributeBooleanValue{Value: aws.Bool(wantPublicIP)},
 		}); err != nil {
@@ -92,7 +92,7 @@ func (p *pass) reconcileSubnet(ctx context.Context, t tier, az, cidr string) err
 		}
 		sn.MapPublicIpOnLaunch = aws.Bool(wantPublicIP)
 		if !created {
-			p.drift(ctx, "map-public-IP-on-launch of subnet %s was %t; set to %t", id, !wantPublicIP, wantPublicIP)
+			p.Drift(ctx, "map-public-IP-on-launch of subnet %s was %t; set to %t", id, !wantPublicIP, wantPublicIP)
 		}
 	}
 	return nil
@@ -112,9 +112,9 @@ func (p *pass) createSubnet(ctx context.Context, t tier, az, cidr string, list *
 	id := aws.ToString(out.Subnet.SubnetId)
 	*list = setSubnet(*list, p.azs, v1alpha1.SubnetStatus{ID: id, AvailabilityZone: az, CIDR: cidr})
 	k := kindSubnet
-	k.name = string(t) + " subnet"
+	k.Name = string(t) + " subnet"
 	p.created(ctx, k, id)
-	if err := p.checkpoint(ctx, "subnet "+id); err != nil {
+	if err := stage.CheckpointCreated(ctx, "subnet "+id); err != nil {
 		return nil, err
 	}
 	p.inv.subnets = append(p.inv.subnets, *out.Subnet)
@@ -160,14 +160,14 @@ func (p *pass) deleteSubnets(ctx context.Context) (bool, error) {
 			switch {
 			case cloud.IsNotFound(err):
 			case cloud.IsDependencyViolation(err):
-				p.waitFor(ReasonWaitingForDeletion, deletePollInterval, "subnet %s still has network interfaces", id)
+				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "subnet %s still has network interfaces", id)
 				done = false
 				continue
 			default:
 				return false, fmt.Errorf("delete subnet %s: %w", id, err)
 			}
 		} else {
-			p.deleted(ctx, kindSubnet, id)
+			p.Deleted(ctx, kindSubnet, id)
 		}
 		st := &p.fd.Status.Network
 		st.PublicSubnets = slices.DeleteFunc(st.PublicSubnets, func(s v1alpha1.SubnetStatus) bool { return s.ID == id })

@@ -91,11 +91,11 @@ func (p *pass) reconcileVPC(ctx context.Context) error {
 	created := false
 	if vpc == nil {
 		if st.VPCID != "" {
-			p.drift(ctx, "VPC %s no longer exists; creating a new one", st.VPCID)
+			p.Drift(ctx, "VPC %s no longer exists; creating a new one", st.VPCID)
 			p.fd.Status.Network = v1alpha1.NetworkStatus{AvailabilityZones: p.azs, CreateAttempt: st.CreateAttempt + 1}
 			st = &p.fd.Status.Network
 		}
-		if !p.mayWrite(true, "VPC") {
+		if !p.MayWrite(true, "VPC") {
 			p.stop = true
 			return nil
 		}
@@ -130,7 +130,7 @@ func (p *pass) createVPC(ctx context.Context) (*ec2types.Vpc, error) {
 	id := aws.ToString(out.Vpc.VpcId)
 	p.fd.Status.Network.VPCID = id
 	p.created(ctx, kindVPC, id)
-	if err := p.checkpoint(ctx, "VPC "+id); err != nil {
+	if err := stage.CheckpointCreated(ctx, "VPC "+id); err != nil {
 		return nil, err
 	}
 	p.inv.vpcs = append(p.inv.vpcs, *out.Vpc)
@@ -150,22 +150,22 @@ func (p *pass) reconcileVPCAttributes(ctx context.Context, id string, created bo
 			return err
 		}
 	}
-	if !support && p.mayWrite(false, "DNS support is off on VPC %s", id) {
+	if !support && p.MayWrite(false, "DNS support is off on VPC %s", id) {
 		if _, err := p.ec2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{
 			VpcId: aws.String(id), EnableDnsSupport: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
 		}); err != nil {
 			return fmt.Errorf("enable DNS support on VPC %s: %w", id, err)
 		}
-		p.drift(ctx, "DNS support was off on VPC %s; turned on", id)
+		p.Drift(ctx, "DNS support was off on VPC %s; turned on", id)
 	}
-	if !hostnames && (created || p.mayWrite(false, "DNS hostnames are off on VPC %s", id)) {
+	if !hostnames && (created || p.MayWrite(false, "DNS hostnames are off on VPC %s", id)) {
 		if _, err := p.ec2.ModifyVpcAttribute(ctx, &ec2.ModifyVpcAttributeInput{
 			VpcId: aws.String(id), EnableDnsHostnames: &ec2types.AttributeBooleanValue{Value: aws.Bool(true)},
 		}); err != nil {
 			return fmt.Errorf("enable DNS hostnames on VPC %s: %w", id, err)
 		}
 		if !created {
-			p.drift(ctx, "DNS hostnames were off on VPC %s; turned on", id)
+			p.Drift(ctx, "DNS hostnames were off on VPC %s; turned on", id)
 		}
 	}
 	return nil
@@ -201,14 +201,14 @@ func (p *pass) deleteVPC(ctx context.Context) (bool, error) {
 			case cloud.IsNotFound(err):
 				continue
 			case cloud.IsDependencyViolation(err):
-				p.waitFor(ReasonWaitingForDeletion, deletePollInterval,
+				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval,
 					"VPC %s still has dependencies (network interfaces, security groups or subnets not created by this stage)", id)
 				return false, nil
 			default:
 				return false, fmt.Errorf("delete VPC %s: %w", id, err)
 			}
 		}
-		p.deleted(ctx, kindVPC, id)
+		p.Deleted(ctx, kindVPC, id)
 	}
 	p.fd.Status.Network.VPCID = ""
 	return true, nil

@@ -1,6 +1,9 @@
 package stage
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 type checkpointKey struct{}
 
@@ -19,6 +22,15 @@ func WithCheckpoint(ctx context.Context, fn CheckpointFunc) context.Context {
 func Checkpoint(ctx context.Context) error {
 	if fn, ok := ctx.Value(checkpointKey{}).(CheckpointFunc); ok {
 		return fn(ctx)
+	}
+	return nil
+}
+
+// CheckpointCreated persists the status right after a stage created what and wrote its ID:
+// nothing may depend on the ID before it is saved.
+func CheckpointCreated(ctx context.Context, what string) error {
+	if err := Checkpoint(ctx); err != nil {
+		return fmt.Errorf("save status after creating %s: %w", what, err)
 	}
 	return nil
 }
