@@ -146,7 +146,7 @@ func TestComputeConvergesAndDeletes(t *testing.T) {
 		aws.ToString(td.Cpu) != "256" || aws.ToString(td.Memory) != "512" || aws.ToString(td.ExecutionRoleArn) != st.ExecutionRoleARN {
 		t.Errorf("task definition %+v", td)
 	}
-	if len(td.ContainerDefinitions) != 1 || aws.ToString(c.Name) != ecsstage.ContainerName || ecsstage.ContainerName != "app" ||
+	if len(td.ContainerDefinitions) != 1 || aws.ToString(c.Name) != cloud.ContainerName || cloud.ContainerName != "app" ||
 		aws.ToString(c.Image) != fd.Spec.Service.Image || !aws.ToBool(c.Essential) ||
 		len(c.PortMappings) != 1 || aws.ToInt32(c.PortMappings[0].ContainerPort) != 5000 || c.PortMappings[0].Protocol != ecstypes.TransportProtocolTcp {
 		t.Errorf("container %+v", c)

@@ -72,7 +72,7 @@ func (p *pass) networkConfiguration() *ecstypes.NetworkConfiguration {
 func (p *pass) loadBalancers() []ecstypes.LoadBalancer {
 	return []ecstypes.LoadBalancer{{
 		TargetGroupArn: aws.String(p.fd.Status.Service.TargetGroupARN),
-		ContainerName:  aws.String(ContainerName),
+		ContainerName:  aws.String(cloud.ContainerName),
 		ContainerPort:  aws.Int32(containerPort(p.fd)),
 	}}
 }

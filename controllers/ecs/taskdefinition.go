@@ -19,12 +19,6 @@ import (
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
-// ContainerName is the name of the task definition's one container. The CI/CD stage hands
-// it to the build as CONTAINER_NAME, which the buildspec writes into imagedefinitions.json:
-// the pipeline's ECS deploy action replaces the image of the container of that name. (The
-// seed's stacks disagreed on it: the build's CONTAINER_NAME was unused and wrong.)
-const ContainerName = "app"
-
 const (
 	resourceTaskDefinition = "task-definition"
 	// latestTag is the tag the pipeline's build pushes next to the commit tag.
@@ -97,10 +91,10 @@ func (p *pass) environment() ([]ecstypes.KeyValuePair, error) {
 }
 
 // specOf reads back the taskSpec of a registered task definition; false when it has no
-// container named ContainerName.
+// container named cloud.ContainerName.
 func specOf(td *ecstypes.TaskDefinition) (taskSpec, bool) {
 	i := slices.IndexFunc(td.ContainerDefinitions, func(c ecstypes.ContainerDefinition) bool {
-		return aws.ToString(c.Name) == ContainerName
+		return aws.ToString(c.Name) == cloud.ContainerName
 	})
 	if i < 0 {
 		return taskSpec{}, false
@@ -319,7 +313,7 @@ func (p *pass) registerTaskDefinition(ctx context.Context, want taskSpec) error 
 		Memory:                  aws.String(want.Memory),
 		ExecutionRoleArn:        aws.String(want.ExecutionRole),
 		ContainerDefinitions: []ecstypes.ContainerDefinition{{
-			Name:         aws.String(ContainerName),
+			Name:         aws.String(cloud.ContainerName),
 			Image:        aws.String(want.Image),
 			Essential:    aws.Bool(true),
 			PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(want.Port), Protocol: ecstypes.TransportProtocolTcp}},

@@ -8,6 +8,12 @@ import (
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 )
 
+// ContainerName is the name of the one container of a FlaskDeployment's task definition.
+// The ecs stage names it; the CI/CD stage hands it to the build as CONTAINER_NAME, which
+// the buildspec writes into imagedefinitions.json, so that the pipeline's ECS deploy
+// replaces the image of that container. (The seed's stacks disagreed on it.)
+const ContainerName = "app"
+
 // Name is the AWS name of one of fd's resources: <namespace>-<name>-<suffix>.
 func Name(fd *v1alpha1.FlaskDeployment, suffix string) string {
 	return fd.Namespace + "-" + fd.Name + "-" + suffix
