@@ -80,33 +80,41 @@ func loadBalancerState(lb *elbv2types.LoadBalancer) elbv2types.LoadBalancerState
 	return lb.State.Code
 }
 
-// findLoadBalancer finds fd's load balancer: by the ARN in status, then by name. A load
-// balancer found by name must carry fd's owner tag; when it does not, forReconcile makes
-// that a terminal ownership conflict (it is never adopted), otherwise it is left alone
-// and not returned.
+// findLoadBalancer finds fd's load balancer, as findELBv2 does.
 func (p *pass) findLoadBalancer(ctx context.Context, forReconcile bool) (*elbv2types.LoadBalancer, error) {
-	if arn := p.fd.Status.Service.LoadBalancerARN; arn != "" {
-		lb, err := p.describeLoadBalancer(ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{arn}}, arn)
-		if err != nil || lb != nil {
-			return lb, err
+	return findELBv2(ctx, p, "load balancer", p.fd.Status.Service.LoadBalancerARN, p.loadBalancerName(), forReconcile,
+		func(arns, names []string) (*elbv2types.LoadBalancer, error) {
+			return p.describeLoadBalancer(ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: arns, Names: names}, strings.Join(append(arns, names...), ","))
+		},
+		func(lb *elbv2types.LoadBalancer) string { return aws.ToString(lb.LoadBalancerArn) })
+}
+
+// findELBv2 finds one of fd's ELBv2 resources: by the ARN in status, then by name. One found
+// by name must carry fd's owner tag; when it does not, forReconcile makes that a terminal
+// ownership conflict (it is never adopted), otherwise it is left alone and not returned.
+func findELBv2[T any](ctx context.Context, p *pass, what, statusARN, name string, forReconcile bool,
+	describe func(arns, names []string) (*T, error), arnOf func(*T) string) (*T, error) {
+	if statusARN != "" {
+		v, err := describe([]string{statusARN}, nil)
+		if err != nil || v != nil {
+			return v, err
 		}
 	}
-	name := p.loadBalancerName()
-	lb, err := p.describeLoadBalancer(ctx, &elbv2.DescribeLoadBalancersInput{Names: []string{name}}, name)
-	if err != nil || lb == nil {
+	v, err := describe(nil, []string{name})
+	if err != nil || v == nil {
 		return nil, err
 	}
-	arn := aws.ToString(lb.LoadBalancerArn)
+	arn := arnOf(v)
 	owned, err := p.elbOwned(ctx, arn)
 	switch {
 	case err != nil:
 		return nil, err
 	case owned:
-		return lb, nil
+		return v, nil
 	case forReconcile:
 		return nil, stage.Terminalf(ReasonOwnershipConflict,
-			"load balancer %s (%s) exists but is not tagged %s=%s: it belongs to someone else and is never adopted; delete or rename it",
-			name, arn, cloud.TagOwner, cloud.Owner(p.fd))
+			"%s %s (%s) exists but is not tagged %s=%s: it belongs to someone else and is never adopted; delete or rename it",
+			what, name, arn, cloud.TagOwner, cloud.Owner(p.fd))
 	}
 	return nil, nil
 }

@@ -3,6 +3,7 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -80,33 +81,13 @@ func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 	return nil
 }
 
-// findTargetGroup finds fd's target group: by the ARN in status, then by name with an
-// owner check, as findLoadBalancer does.
+// findTargetGroup finds fd's target group, as findELBv2 does.
 func (p *pass) findTargetGroup(ctx context.Context, forReconcile bool) (*elbv2types.TargetGroup, error) {
-	if arn := p.fd.Status.Service.TargetGroupARN; arn != "" {
-		tg, err := p.describeTargetGroup(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}}, arn)
-		if err != nil || tg != nil {
-			return tg, err
-		}
-	}
-	name := p.targetGroupName()
-	tg, err := p.describeTargetGroup(ctx, &elbv2.DescribeTargetGroupsInput{Names: []string{name}}, name)
-	if err != nil || tg == nil {
-		return nil, err
-	}
-	arn := aws.ToString(tg.TargetGroupArn)
-	owned, err := p.elbOwned(ctx, arn)
-	switch {
-	case err != nil:
-		return nil, err
-	case owned:
-		return tg, nil
-	case forReconcile:
-		return nil, stage.Terminalf(ReasonOwnershipConflict,
-			"target group %s (%s) exists but is not tagged %s=%s: it belongs to someone else and is never adopted; delete or rename it",
-			name, arn, cloud.TagOwner, cloud.Owner(p.fd))
-	}
-	return nil, nil
+	return findELBv2(ctx, p, "target group", p.fd.Status.Service.TargetGroupARN, p.targetGroupName(), forReconcile,
+		func(arns, names []string) (*elbv2types.TargetGroup, error) {
+			return p.describeTargetGroup(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: arns, Names: names}, strings.Join(append(arns, names...), ","))
+		},
+		func(tg *elbv2types.TargetGroup) string { return aws.ToString(tg.TargetGroupArn) })
 }
 
 func (p *pass) describeTargetGroup(ctx context.Context, in *elbv2.DescribeTargetGroupsInput, what string) (*elbv2types.TargetGroup, error) {
