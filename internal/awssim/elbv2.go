@@ -586,20 +586,29 @@ func (s *elbv2State) modifyLoadBalancerAttributes(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := modifyAttributes(c, lb.Attributes, lbAttributeRanges); err != nil {
+		return nil, err
+	}
+	return attributesResult{attributesXML(lb.Attributes)}, nil
+}
+
+// modifyAttributes applies the call's Attributes to have, all or none: one invalid
+// attribute refuses the whole call, as ELBv2 does.
+func modifyAttributes(c *Call, have map[string]string, ranges map[string][2]int) error {
 	attrs := c.Params.List("Attributes")
 	if len(attrs) == 0 {
-		return nil, Errorf("ValidationError", "At least one attribute must be specified")
+		return Errorf("ValidationError", "At least one attribute must be specified")
 	}
 	changes := map[string]string{}
 	for _, a := range attrs {
 		k, v := a.String("Key"), a.String("Value")
-		if err := checkAttribute(lb.Attributes, k, v, lbAttributeRanges); err != nil {
-			return nil, err
+		if err := checkAttribute(have, k, v, ranges); err != nil {
+			return err
 		}
 		changes[k] = v
 	}
-	maps.Copy(lb.Attributes, changes)
-	return attributesResult{attributesXML(lb.Attributes)}, nil
+	maps.Copy(have, changes)
+	return nil
 }
 
 // setSecurityGroups replaces the load balancer's groups, on its interfaces too.

@@ -373,19 +373,9 @@ func (s *elbv2State) modifyTargetGroupAttributes(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	attrs := c.Params.List("Attributes")
-	if len(attrs) == 0 {
-		return nil, Errorf("ValidationError", "At least one attribute must be specified")
+	if err := modifyAttributes(c, tg.Attributes, tgAttributeRanges); err != nil {
+		return nil, err
 	}
-	changes := map[string]string{}
-	for _, a := range attrs {
-		k, v := a.String("Key"), a.String("Value")
-		if err := checkAttribute(tg.Attributes, k, v, tgAttributeRanges); err != nil {
-			return nil, err
-		}
-		changes[k] = v
-	}
-	maps.Copy(tg.Attributes, changes)
 	return attributesResult{attributesXML(tg.Attributes)}, nil
 }
 
