@@ -275,6 +275,18 @@ func (p *pass) deleteLoadBalancerARN(ctx context.Context, arn string) error {
 	return nil
 }
 
+// checkDeletable refuses to delete an ELBv2 resource that status names but that no longer
+// carries fd's owner tag: only what is provably ours is deleted.
+func (p *pass) checkDeletable(ctx context.Context, what, arn string) error {
+	owned, err := p.elbOwned(ctx, arn)
+	if err != nil || owned {
+		return err
+	}
+	return stage.Terminalf(ReasonOwnershipConflict,
+		"refusing to delete %s %s: it no longer carries the tag %s=%s; put the tag back to let the operator delete it, or delete it yourself",
+		what, arn, cloud.TagOwner, cloud.Owner(p.fd))
+}
+
 // deleteLoadBalancer deletes fd's load balancer (with any listener left on it) and waits
 // until AWS no longer lists it. A load balancer of our name that is not ours is left alone.
 func (p *pass) deleteLoadBalancer(ctx context.Context) (bool, error) {
@@ -285,12 +297,8 @@ func (p *pass) deleteLoadBalancer(ctx context.Context) (bool, error) {
 	}
 	if lb != nil {
 		arn := aws.ToString(lb.LoadBalancerArn)
-		if owned, err := p.elbOwned(ctx, arn); err != nil {
+		if err := p.checkDeletable(ctx, "load balancer", arn); err != nil {
 			return false, err
-		} else if !owned {
-			return false, stage.Terminalf(ReasonOwnershipConflict,
-				"refusing to delete load balancer %s: it no longer carries the tag %s=%s; put the tag back to let the operator delete it, or delete it yourself",
-				arn, cloud.TagOwner, cloud.Owner(p.fd))
 		}
 		if err := p.deleteLoadBalancerARN(ctx, arn); err != nil {
 			return false, err

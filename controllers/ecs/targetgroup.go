@@ -139,12 +139,8 @@ func (p *pass) deleteTargetGroup(ctx context.Context) (bool, error) {
 	}
 	if tg != nil {
 		arn := aws.ToString(tg.TargetGroupArn)
-		if owned, err := p.elbOwned(ctx, arn); err != nil {
+		if err := p.checkDeletable(ctx, "target group", arn); err != nil {
 			return false, err
-		} else if !owned {
-			return false, stage.Terminalf(ReasonOwnershipConflict,
-				"refusing to delete target group %s: it no longer carries the tag %s=%s; put the tag back to let the operator delete it, or delete it yourself",
-				arn, cloud.TagOwner, cloud.Owner(p.fd))
 		}
 		if _, err := p.ELB.DeleteTargetGroup(ctx, &elbv2.DeleteTargetGroupInput{TargetGroupArn: aws.String(arn)}); err != nil {
 			switch {
