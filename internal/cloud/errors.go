@@ -2,6 +2,7 @@ package cloud
 
 import (
 	"errors"
+	"net"
 	"strings"
 
 	"github.com/aws/smithy-go"
@@ -104,37 +105,95 @@ func IsAlreadyExists(err error) bool {
 	return false
 }
 
-// IsTerminal reports whether retrying cannot help: AWS refused the request as invalid,
-// over a limit, or forbidden. The stage reports Stalled until the spec changes.
+// terminalCodes are AWS's answers that no retry of the same request can change: the request
+// is invalid, names something the spec leads to that does not exist or cannot be used, or
+// is over an account quota. IsTerminal also matches the codes that follow a pattern.
+var terminalCodes = map[string]bool{
+	// Any service: the request itself was refused as invalid.
+	"ValidationError": true, "ValidationException": true, "InvalidRequest": true, "MissingParameter": true,
+	"UnsupportedOperation": true, "IdempotentParameterMismatch": true, "InvalidInput": true,
+	"InvalidInputException": true, "InvalidArgument": true, "InvalidTagException": true,
+	"InvalidTagParameterException": true, "InvalidTagsException": true, "InvalidArnException": true,
+	// EC2: address ranges, zones, and an account or region not enabled.
+	"InvalidSubnet.Range": true, "InvalidSubnet.Conflict": true, "InvalidVpc.Range": true,
+	"InvalidAvailabilityZone": true, "OptInRequired": true, "Blocked": true,
+	// ELBv2: a subnet, security group, certificate or policy the spec leads to cannot be used.
+	"SubnetNotFound": true, "InvalidSubnet": true, "InvalidSecurityGroup": true, "InvalidScheme": true,
+	"CertificateNotFound": true, "InvalidConfigurationRequest": true, "TargetGroupAssociationLimit": true,
+	"SSLPolicyNotFound": true, "ALPNPolicyNotFound": true, "IncompatibleProtocols": true,
+	"UnsupportedProtocol": true, "OperationNotPermitted": true, "AvailabilityZoneNotSupported": true,
+	"DuplicateTagKeys": true, "InvalidTarget": true, "InvalidLoadBalancerAction": true,
+	// IAM.
+	"MalformedPolicyDocument": true, "PolicyNotAttachable": true, "UnmodifiableEntity": true,
+	// ECS.
+	"PlatformUnknownException": true, "PlatformTaskDefinitionIncompatibilityException": true,
+	"UnsupportedFeatureException": true, "BlockedException": true,
+	// ECR and SSM: a key or parameter the spec names is unusable.
+	"KmsException": true, "InvalidKeyId": true, "ParameterPatternMismatchException": true,
+	"HierarchyTypeMismatchException": true, "UnsupportedParameterType": true,
+	// S3: the bucket name is invalid or taken by another account, or the region is wrong.
+	"InvalidBucketName": true, "BucketAlreadyExists": true, "InvalidLocationConstraint": true,
+	"IllegalLocationConstraintException": true,
+	// CodeBuild and CodePipeline.
+	"AccountSuspendedException": true, "InvalidStructureException": true,
+	"InvalidActionDeclarationException": true, "InvalidStageDeclarationException": true,
+	"InvalidBlockerDeclarationException": true,
+}
+
+// retriableLookalikes match a terminal pattern but pass with time: SSM's TooManyUpdates is a
+// concurrent update of the same parameter, and CodePipeline's limit is on executions in
+// flight, which finish.
+var retriableLookalikes = map[string]bool{
+	"TooManyUpdates": true, "ConcurrentPipelineExecutionsLimitExceededException": true,
+}
+
+// IsTerminal reports whether retrying cannot help: AWS refused the request as invalid, over
+// a quota, or forbidden, or the service endpoint does not exist (IsUnresolvableEndpoint).
+// The stage reports Stalled until the spec or the account changes. Throttling is never
+// terminal, though RequestLimitExceeded looks like a quota.
 func IsTerminal(err error) bool {
+	if IsThrottled(err) {
+		return false
+	}
+	if IsAccessDenied(err) || IsUnresolvableEndpoint(err) {
+		return true
+	}
 	code := ErrorCode(err)
-	switch code {
-	case "CertificateNotFound", "InvalidConfigurationRequest", "TargetGroupAssociationLimit":
-		// ELBv2: a certificate, subnet or target group the spec leads to cannot be used.
-		return true
-	case "InvalidParameterValue", "InvalidParameterCombination", "InvalidParameter",
-		"InvalidParameterException", "InvalidParameterValueException", "ValidationError",
-		"ValidationException", "InvalidSubnet.Range", "InvalidSubnet.Conflict", "InvalidVpc.Range",
-		"InvalidRequest", "MissingParameter", "UnsupportedOperation", "IdempotentParameterMismatch",
-		"InvalidClientTokenId", "AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-		"AddressLimitExceeded", "VpcLimitExceeded", "SubnetLimitExceeded", "NatGatewayLimitExceeded",
-		"InternetGatewayLimitExceeded", "RouteTableLimitExceeded", "SecurityGroupLimitExceeded",
-		"LimitExceededException", "LimitExceeded", "InvalidTagException", "TooManyTagsException",
-		"InvalidAvailabilityZone", "KmsException", "BucketAlreadyExists", "MalformedPolicyDocument":
-		return true
-	case "ClientException": // ECS's code for a request it refused as invalid
+	switch {
+	case code == "":
+		return false
+	case code == "ClientException": // ECS's code for a request it refused as invalid
 		return !isECSTaskDefinitionMissing(err)
+	case terminalCodes[code]:
+		return true
+	case retriableLookalikes[code]:
+		return false
+	}
+	// EC2's InvalidParameterValue and kin (also the JSON services' InvalidParameterException),
+	// EC2's malformed IDs, every service's quotas (VpcLimitExceeded, LimitExceeded,
+	// LimitExceededException, AccountLimitExceededException, ...) and ELBv2's, S3's and the
+	// JSON services' count quotas (TooManyLoadBalancers, TooManyBuckets, TooManyTagsException).
+	return strings.HasPrefix(code, "InvalidParameter") || strings.HasSuffix(code, ".Malformed") ||
+		strings.HasSuffix(code, "LimitExceeded") || strings.HasSuffix(code, "LimitExceededException") ||
+		strings.HasPrefix(code, "TooMany")
+}
+
+// IsAccessDenied reports whether AWS refused the caller's permissions or credentials.
+func IsAccessDenied(err error) bool {
+	switch ErrorCode(err) {
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "AuthFailure",
+		"InvalidClientTokenId", "UnrecognizedClientException", "InvalidAccessKeyId", "SignatureDoesNotMatch":
+		return true
 	}
 	return false
 }
 
-// IsAccessDenied reports whether AWS refused the caller's permissions.
-func IsAccessDenied(err error) bool {
-	switch ErrorCode(err) {
-	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation":
-		return true
-	}
-	return false
+// IsUnresolvableEndpoint reports whether the service endpoint's host name does not exist
+// (DNS "no such host"), as for a region AWS does not have: the SDK does not retry it and
+// neither should we. A DNS timeout or a resolver failure is not this; that may pass.
+func IsUnresolvableEndpoint(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound
 }
 
 // IsAddressInUse reports whether ReleaseAddress was refused because the Elastic IP is still
