@@ -41,6 +41,9 @@ type FlaskDeploymentReconciler struct {
 	// Tests and the local demo run the simulator on a fast clock, where AWS's real polling
 	// intervals are too long.
 	MaxRequeueAfter time.Duration
+	// ReconcileTimeout bounds one pass's AWS work (zero: no bound), so that a hung AWS call
+	// cannot hold a worker; the status is still patched with what the pass learned.
+	ReconcileTimeout time.Duration
 }
 
 // +kubebuilder:rbac:groups=deploy.flaskops.io,resources=flaskdeployments,verbs=get;list;watch;update;patch
@@ -70,12 +73,18 @@ func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	status := newStatusWriter(r.Client, fd)
 	ctx = stage.WithCheckpoint(ctx, func(ctx context.Context) error { return status.patch(ctx, fd) })
 
+	work := ctx
+	if r.ReconcileTimeout > 0 {
+		var cancel context.CancelFunc
+		work, cancel = context.WithTimeout(ctx, r.ReconcileTimeout)
+		defer cancel()
+	}
 	var result ctrl.Result
 	var err error
 	if fd.DeletionTimestamp.IsZero() {
-		result, err = r.reconcileNormal(ctx, fd)
+		result, err = r.reconcileNormal(work, fd)
 	} else {
-		result, err = r.reconcileDelete(ctx, fd)
+		result, err = r.reconcileDelete(work, fd)
 	}
 	if fd.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(fd, Finalizer) {
 		if perr := status.patch(ctx, fd); perr != nil {

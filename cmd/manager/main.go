@@ -3,6 +3,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"flag"
 	"os"
 	"time"
@@ -30,30 +31,36 @@ func init() {
 
 func main() {
 	var (
-		metricsAddr     string
-		secureMetrics   bool
-		probeAddr       string
-		leaderElect     bool
-		defaultRegion   string
-		resyncPeriod    time.Duration
-		maxConcurrent   int
-		maxRequeueAfter time.Duration
+		metricsAddr      string
+		secureMetrics    bool
+		probeAddr        string
+		leaderElect      bool
+		defaultRegion    string
+		resyncPeriod     time.Duration
+		maxConcurrent    int
+		maxRequeueAfter  time.Duration
+		reconcileTimeout time.Duration
+		awsHTTPTimeout   time.Duration
+		enableHTTP2      bool
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, only to callers the API server authorizes for /metrics.")
+	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 too; off by default against HTTP/2 Stream Cancellation and Rapid Reset.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the health probe endpoint binds to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Enable leader election, so that only one manager reconciles at a time.")
 	flag.StringVar(&defaultRegion, "default-region", "", "AWS region for FlaskDeployments that name none (default: the SDK's, e.g. AWS_REGION).")
 	flag.DurationVar(&resyncPeriod, "resync-period", 10*time.Minute, "How often a Ready FlaskDeployment is re-read from AWS to repair drift.")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 2, "How many FlaskDeployments are reconciled at once.")
 	flag.DurationVar(&maxRequeueAfter, "max-requeue-after", 0, "Cap on the wait before AWS is polled again (0: the stages' own intervals). For simulators on a fast clock.")
+	flag.DurationVar(&reconcileTimeout, "reconcile-timeout", 5*time.Minute, "Longest one reconcile pass may take before its AWS calls are cancelled (0: no limit).")
+	flag.DurationVar(&awsHTTPTimeout, "aws-http-timeout", cloud.DefaultHTTPTimeout, "Longest one AWS HTTP request may take, per attempt.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&opts)))
 	log := ctrl.Log.WithName("setup")
 
-	cfg, err := cloud.LoadConfig(context.Background(), defaultRegion)
+	cfg, err := cloud.LoadConfig(context.Background(), defaultRegion, awsHTTPTimeout)
 	if err != nil {
 		log.Error(err, "Cannot start without AWS configuration")
 		os.Exit(1)
@@ -61,13 +68,9 @@ func main() {
 	clients := cloud.NewClients(cfg)
 	log.Info("Loaded AWS configuration", "region", cfg.Region, "endpoint", endpoint(cfg.BaseEndpoint))
 
-	metrics := metricsserver.Options{BindAddress: metricsAddr, SecureServing: secureMetrics}
-	if secureMetrics {
-		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
-	}
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
-		Metrics:                metrics,
+		Metrics:                metricsOptions(metricsAddr, secureMetrics, enableHTTP2),
 		HealthProbeBindAddress: probeAddr,
 		LeaderElection:         leaderElect,
 		LeaderElectionID:       "flask-operator.flaskops.io",
@@ -81,12 +84,13 @@ func main() {
 	}
 	rec := mgr.GetEventRecorder("flaskdeployment-controller")
 	r := &controllers.FlaskDeploymentReconciler{
-		Client:          mgr.GetClient(),
-		Recorder:        rec,
-		Stages:          controllers.Stages(clients, rec),
-		DefaultRegion:   clients.DefaultRegion(),
-		ResyncPeriod:    resyncPeriod,
-		MaxRequeueAfter: maxRequeueAfter,
+		Client:           mgr.GetClient(),
+		Recorder:         rec,
+		Stages:           controllers.Stages(clients, rec),
+		DefaultRegion:    clients.DefaultRegion(),
+		ResyncPeriod:     resyncPeriod,
+		MaxRequeueAfter:  maxRequeueAfter,
+		ReconcileTimeout: reconcileTimeout,
 	}
 	if err := r.SetupWithManager(mgr, maxConcurrent); err != nil {
 		log.Error(err, "Cannot set up controller", "controller", "FlaskDeployment")
@@ -106,6 +110,21 @@ func main() {
 		log.Error(err, "Manager stopped")
 		os.Exit(1)
 	}
+}
+
+// metricsOptions serves metrics over HTTPS to callers the API server authorizes, or over
+// plain HTTP. HTTP/2 is off unless enabled: it exposes the server to the HTTP/2 Stream
+// Cancellation and Rapid Reset attacks (GHSA-qppj-fm5r-hxr3, GHSA-4374-p667-p6c8), and
+// metrics scrapes gain nothing from it.
+func metricsOptions(addr string, secure, enableHTTP2 bool) metricsserver.Options {
+	opts := metricsserver.Options{BindAddress: addr, SecureServing: secure}
+	if secure {
+		opts.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	if !enableHTTP2 {
+		opts.TLSOpts = append(opts.TLSOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
+	}
+	return opts
 }
 
 func endpoint(base *string) string {
