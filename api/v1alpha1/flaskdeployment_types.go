@@ -30,12 +30,14 @@ const (
 // repository, Fargate service behind a load balancer, and the pipeline that builds it.
 //
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.region) || size(oldSelf.region) == 0 || (has(self.region) && self.region == oldSelf.region)",message="is immutable once set: AWS resources cannot move between regions; create a new FlaskDeployment for another region",fieldPath=".region"
+// +kubebuilder:validation:XValidation:rule="!has(self.region) || size(self.region) == 0 || !has(self.network) || !has(self.network.availabilityZones) || self.network.availabilityZones.all(z, z.startsWith(self.region) && (size(z) == size(self.region) + 1 || z.charAt(size(self.region)) == '-'))",message="every availability zone must be in spec.region, e.g. us-east-1a or us-east-1b for us-east-1",fieldPath=".network.availabilityZones"
+// +kubebuilder:validation:XValidation:rule="!has(self.region) || size(self.region) == 0 || !has(self.service) || !has(self.service.loadBalancer) || !has(self.service.loadBalancer.certificateARN) || size(self.service.loadBalancer.certificateARN.split(':')) != 6 || self.service.loadBalancer.certificateARN.split(':')[3] == self.region",message="must be a certificate in spec.region: a load balancer can only use an ACM certificate from its own region",fieldPath=".service.loadBalancer.certificateARN"
 type FlaskDeploymentSpec struct {
 	// Region is the AWS region everything is created in, e.g. eu-west-1. Defaults to the
 	// operator's configured region. Immutable once set: AWS resources cannot move regions.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^[a-z]{2}(-[a-z]+)+-[0-9]+$`
+	// +kubebuilder:validation:Pattern=`^[a-z]{2,4}(-gov|-iso[a-z]?)?(-[a-z]+){1,2}-[0-9]{1,2}$`
 	Region string `json:"region,omitempty"`
 
 	// Tags are added to every AWS resource the operator creates, within AWS's limits: at
@@ -47,8 +49,8 @@ type FlaskDeploymentSpec struct {
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('flaskops.io/'))",message="keys under the flaskops.io/ prefix are reserved for the operator's ownership tags"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.lowerAscii().startsWith('aws:'))",message="keys under the aws: prefix are reserved by AWS"
 	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() >= 1 && k.size() <= 128)",message="keys must be 1 to 128 characters long (AWS tag limit)"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, self[k].size() <= 256)",message="values must be at most 256 characters long (AWS tag limit)"
-	Tags map[string]string `json:"tags,omitempty"`
+	// +kubebuilder:validation:XValidation:rule=`self.all(k, k.matches('^[\\pL\\pZ\\pN_.:/=+@-]*$'))`,message="keys may hold only letters, digits, spaces and _ . : / = + - @ (AWS tag charset)"
+	Tags map[string]TagValue `json:"tags,omitempty"`
 
 	// Network is the VPC the app runs in: created by the operator from CIDRs (the
 	// defaults give the seed's 10.0.0.0/16 with two public and two private /24s in the
@@ -86,6 +88,13 @@ type FlaskDeploymentSpec struct {
 	// +kubebuilder:default=false
 	Suspend bool `json:"suspend,omitempty"`
 }
+
+// TagValue is the value of a user tag, within AWS's limits. It is an alias so that the
+// spec's tags stay a map[string]string for Go while the CRD schema bounds each value,
+// which is what lets the API server's CEL cost estimate admit the rules on tags.
+// +kubebuilder:validation:MaxLength=256
+// +kubebuilder:validation:XValidation:rule=`self.matches('^[\\pL\\pZ\\pN_.:/=+@-]*$')`,message="tag values may hold only letters, digits, spaces and _ . : / = + - @ (AWS tag charset)"
+type TagValue = string
 
 // FlaskDeploymentStatus is what the operator last found in AWS.
 type FlaskDeploymentStatus struct {

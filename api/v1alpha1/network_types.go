@@ -50,13 +50,14 @@ type NetworkSpec struct {
 	VPCCIDR string `json:"vpcCIDR,omitempty"`
 
 	// AvailabilityZones are the zones the subnets are spread over, one public and one
-	// private subnet in each, in the order of the subnet CIDR lists. At least two, no
-	// repeats. When empty, the operator uses the region's first two zones, and then
+	// private subnet in each, in the order of the subnet CIDR lists: zone names (such as
+	// us-east-1a) of spec.region, at least two, no repeats. When empty, the operator uses the region's first two zones, and then
 	// exactly two public and two private subnet CIDRs are needed. Immutable once set:
 	// subnets cannot move between zones. Must be empty when existing is set.
 	// +optional
 	// +kubebuilder:validation:MaxItems=6
 	// +kubebuilder:validation:items:MaxLength=32
+	// +kubebuilder:validation:items:Pattern=`^[a-z]{2,4}(-[a-z0-9]+)+[a-z]$`
 	AvailabilityZones []string `json:"availabilityZones,omitempty"`
 
 	// PublicSubnetCIDRs are the public subnets' IPv4 CIDRs, one per availability zone in
@@ -68,6 +69,7 @@ type NetworkSpec struct {
 	// +kubebuilder:validation:items:MaxLength=18
 	// +kubebuilder:validation:XValidation:rule="self.all(s, isCIDR(s) && cidr(s).ip().family() == 4)",message="every entry must be an IPv4 CIDR such as 10.0.1.0/24"
 	// +kubebuilder:validation:XValidation:rule="self.all(s, !isCIDR(s) || (cidr(s).prefixLength() >= 16 && cidr(s).prefixLength() <= 28))",message="every subnet prefix length must be between /16 and /28, the subnet sizes AWS allows"
+	// +kubebuilder:validation:XValidation:rule="self.all(s, !isCIDR(s) || string(cidr(s).masked()) == s)",message="every subnet CIDR must be a network address with no host bits set, e.g. 10.0.1.0/24 rather than 10.0.1.5/24"
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="is immutable: AWS cannot change a subnet's CIDR block, and replacing a subnet would move everything running in it; create a new FlaskDeployment for a different layout"
 	PublicSubnetCIDRs []string `json:"publicSubnetCIDRs,omitempty"`
 
@@ -80,6 +82,7 @@ type NetworkSpec struct {
 	// +kubebuilder:validation:items:MaxLength=18
 	// +kubebuilder:validation:XValidation:rule="self.all(s, isCIDR(s) && cidr(s).ip().family() == 4)",message="every entry must be an IPv4 CIDR such as 10.0.3.0/24"
 	// +kubebuilder:validation:XValidation:rule="self.all(s, !isCIDR(s) || (cidr(s).prefixLength() >= 16 && cidr(s).prefixLength() <= 28))",message="every subnet prefix length must be between /16 and /28, the subnet sizes AWS allows"
+	// +kubebuilder:validation:XValidation:rule="self.all(s, !isCIDR(s) || string(cidr(s).masked()) == s)",message="every subnet CIDR must be a network address with no host bits set, e.g. 10.0.1.0/24 rather than 10.0.1.5/24"
 	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="is immutable: AWS cannot change a subnet's CIDR block, and replacing a subnet would move everything running in it; create a new FlaskDeployment for a different layout"
 	PrivateSubnetCIDRs []string `json:"privateSubnetCIDRs,omitempty"`
 

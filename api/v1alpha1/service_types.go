@@ -6,12 +6,15 @@ import corev1 "k8s.io/api/core/v1"
 //
 // +kubebuilder:validation:XValidation:rule="!has(self.cpu) || !has(self.memory) || (self.cpu == 256 ? self.memory in [512, 1024, 2048] : self.cpu == 512 ? (self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) : self.cpu == 1024 ? (self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) : self.cpu == 2048 ? (self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) : self.cpu == 4096 ? (self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) : self.cpu == 8192 ? (self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) : self.cpu == 16384 ? (self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0) : false)",message="cpu and memory must be a valid Fargate pair: cpu 256 takes 512, 1024 or 2048 MiB; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (steps of 1024); 8192 takes 16384-61440 (steps of 4096); 16384 takes 32768-122880 (steps of 8192)",fieldPath=".memory"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.desiredCount) || (self.desiredCount >= self.autoscaling.minCount && self.desiredCount <= self.autoscaling.maxCount)",message="must be within autoscaling minCount..maxCount (desiredCount defaults to 2 when not given)",fieldPath=".desiredCount"
+// +kubebuilder:validation:XValidation:rule="!has(self.env) || !has(self.secrets) || self.secrets.all(s, self.env.all(e, e.name != s.name))",message="must not name a variable that env also sets: the container gets each variable once",fieldPath=".secrets"
 type ServiceSpec struct {
-	// Image is the container image to run. Empty means the pipeline owns the image (the
-	// operator keeps whatever the pipeline last deployed) or, without a pipeline, the
-	// repository's latest image.
+	// Image is the container image to run, as ECS takes it: [registry/]repository[:tag]
+	// [@sha256:digest], repository path in lower case, at most 255 characters. Empty means
+	// the pipeline owns the image (the operator keeps whatever the pipeline last deployed)
+	// or, without a pipeline, the repository's latest image.
 	// +optional
-	// +kubebuilder:validation:MaxLength=1024
+	// +kubebuilder:validation:MaxLength=255
+	// +kubebuilder:validation:XValidation:rule=`self == '' || self.matches('^(([a-zA-Z0-9-]+([.][a-zA-Z0-9-]+)+(:[0-9]+)?|[a-zA-Z0-9-]+:[0-9]+|localhost)/)?[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*(/[a-z0-9]+(([._]|__|-+)[a-z0-9]+)*)*(:[a-zA-Z0-9_][a-zA-Z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$')`,message="must be an image reference such as nginx:1.27 or 123456789012.dkr.ecr.us-east-1.amazonaws.com/web@sha256:<64 hex digits>: [registry/]repository[:tag][@sha256:digest], with the repository path in lower case"
 	Image string `json:"image,omitempty"`
 
 	// ContainerPort is the port the Flask app listens on.
@@ -50,13 +53,21 @@ type ServiceSpec struct {
 	// +kubebuilder:validation:Pattern=`^/`
 	HealthCheckPath string `json:"healthCheckPath,omitempty"`
 
-	// Env are plain environment variables for the container.
+	// Env are plain environment variables for the container: literal values only, each
+	// name once. ECS cannot resolve valueFrom; values from SSM Parameter Store or Secrets
+	// Manager go in secrets.
 	// +optional
+	// +listType=map
+	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=100
+	// +kubebuilder:validation:items:XValidation:rule="!has(self.valueFrom)",message="valueFrom is not supported: ECS cannot resolve Kubernetes references; put the value in SSM Parameter Store or Secrets Manager and list its ARN in spec.service.secrets"
 	Env []corev1.EnvVar `json:"env,omitempty"`
 
-	// Secrets are environment variables read from SSM parameters or Secrets Manager.
+	// Secrets are environment variables read from SSM parameters or Secrets Manager, each
+	// name once and none that env also sets.
 	// +optional
+	// +listType=map
+	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=100
 	Secrets []SecretEnvVar `json:"secrets,omitempty"`
 
@@ -86,9 +97,14 @@ type SecretEnvVar struct {
 	// Name of the environment variable.
 	// +kubebuilder:validation:MaxLength=255
 	Name string `json:"name"`
-	// ValueFrom is the ARN of the SSM parameter or Secrets Manager secret.
+	// ValueFrom is the full ARN of one Secrets Manager secret
+	// (arn:aws:secretsmanager:<region>:<account>:secret:<name>, optionally followed by
+	// :<json-key>:<version-stage>:<version-id> as ECS takes it) or of one SSM parameter
+	// (arn:aws:ssm:<region>:<account>:parameter/<name>). The execution role is granted
+	// exactly these, so wildcards are refused.
 	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:(ssm|secretsmanager):`
+	// +kubebuilder:validation:XValidation:rule="!self.contains('*') && !self.contains('?')",message="must name one secret or parameter: wildcards (* and ?) would grant the task access to others"
+	// +kubebuilder:validation:XValidation:rule=`self.contains('*') || self.contains('?') || self.matches('^arn:aws(-[a-z]+)*:secretsmanager:[a-z]{2,4}(-[a-z]+)+-[0-9]+:[0-9]{12}:secret:[a-zA-Z0-9/_+=.@-]+(:[^:]*:[^:]*:[^:]*)?$') || self.matches('^arn:aws(-[a-z]+)*:ssm:[a-z]{2,4}(-[a-z]+)+-[0-9]+:[0-9]{12}:parameter/[a-zA-Z0-9_.-][a-zA-Z0-9_./-]*$')`,message="must be the full ARN of a Secrets Manager secret (arn:aws:secretsmanager:<region>:<12-digit account>:secret:<name>) or of an SSM parameter (arn:aws:ssm:<region>:<12-digit account>:parameter/<name>)"
 	ValueFrom string `json:"valueFrom"`
 }
 
@@ -120,10 +136,12 @@ type LoadBalancerSpec struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
-	// CertificateARN is an ACM certificate; with it the listener speaks HTTPS.
+	// CertificateARN is an ACM certificate in spec.region,
+	// arn:aws:acm:<region>:<12-digit account>:certificate/<id>; with it the listener
+	// speaks HTTPS.
 	// +optional
-	// +kubebuilder:validation:MaxLength=2048
-	// +kubebuilder:validation:Pattern=`^arn:aws[a-z-]*:acm:`
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule=`self == '' || self.matches('^arn:aws(-[a-z]+)*:acm:[a-z]{2,4}(-[a-z]+)+-[0-9]+:[0-9]{12}:certificate/[a-zA-Z0-9-]+$')`,message="must be an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<id>"
 	CertificateARN string `json:"certificateARN,omitempty"`
 	// IdleTimeoutSeconds is the connection idle timeout.
 	// +optional

@@ -58,6 +58,15 @@ func expectInvalid(err error, want ...string) {
 	}
 }
 
+// tags returns a spec with n distinct tags.
+func tags(n int) string {
+	kv := make([]string, n)
+	for i := range kv {
+		kv[i] = fmt.Sprintf("k%d: v", i)
+	}
+	return "tags: {" + strings.Join(kv, ", ") + "}"
+}
+
 // A valid pipeline block, for specs that are otherwise about something else.
 const connectionARN = "arn:aws:codestar-connections:us-east-1:123456789012:connection/0a1b2c3d"
 
@@ -140,6 +149,29 @@ pipeline: {source: {owner: sachin, repo: mane, connectionARN: ` + connectionARN 
 		Expect(p.ArtifactRetentionDays).To(Equal(int32(90)))
 	})
 
+	DescribeTable("accepts what AWS accepts",
+		func(specYAML string) {
+			Expect(k8sClient.Create(ctx, fromYAML(specYAML), client.FieldValidation("Strict"))).To(Succeed())
+		},
+		Entry("images with a registry port, a digest, or both a tag and a digest", `service: {image: "localhost:5000/team/web:v1.2_rc-3@sha256:`+strings.Repeat("0a", 32)+`"}`),
+		Entry("an ECR image by digest", `service: {image: "123456789012.dkr.ecr.us-east-1.amazonaws.com/mane/web@sha256:`+strings.Repeat("f", 64)+`"}`),
+		Entry("an image whose path has separators", `service: {image: "ghcr.io/acme/web__api/v2.worker-x:latest"}`),
+		Entry("secrets from a parameter path, a secret's JSON key and another partition", `
+service:
+  env: [{name: MODE, value: prod}]
+  secrets:
+  - {name: DB_URL, valueFrom: "arn:aws:ssm:us-east-1:123456789012:parameter/mane/prod/db_url"}
+  - {name: DB_USER, valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:mane/db-AbCdEf:username::"}
+  - {name: GOV, valueFrom: "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:gov+key=1@x"}`),
+		Entry("a certificate in the spec's region", `{region: eu-west-1, service: {loadBalancer: {certificateARN: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789"}}}`),
+		Entry("regions of the other partitions", `region: cn-northwest-1`),
+		Entry("an ISO region", `region: us-isob-east-1`),
+		Entry("a sovereign-cloud region", `region: eusc-de-east-1`),
+		Entry("a Local Zone in the spec's region", `{region: us-west-2, network: {availabilityZones: [us-west-2a, us-west-2-lax-1a]}}`),
+		Entry("40 tags with Unicode letters, spaces and the allowed symbols", strings.TrimSuffix(tags(38), "}")+
+			`, "Kostenstelle Zürich": "Büro 7", "app.kubernetes.io/part-of": "web:api/v2=+-@ _."}`),
+	)
+
 	DescribeTable("refuses an invalid spec at admission, naming the field and the reason",
 		func(specYAML, field, reason string) {
 			expectInvalid(k8sClient.Create(ctx, fromYAML(specYAML)), field, reason)
@@ -168,6 +200,10 @@ pipeline: {source: {owner: sachin, repo: mane, connectionARN: ` + connectionARN 
 			"spec.network.publicSubnetCIDRs", "public subnet CIDRs must not overlap"),
 		Entry("two overlapping private subnets", `network: {privateSubnetCIDRs: ["10.0.4.0/23", "10.0.5.0/24"]}`,
 			"spec.network.privateSubnetCIDRs", "must not overlap"),
+		Entry("public subnet CIDR with host bits", `network: {publicSubnetCIDRs: ["10.0.1.5/24", "10.0.2.0/24"]}`,
+			"spec.network.publicSubnetCIDRs", "no host bits set"),
+		Entry("private subnet CIDR with host bits", `network: {privateSubnetCIDRs: ["10.0.3.0/24", "10.0.4.1/24"]}`,
+			"spec.network.privateSubnetCIDRs", "no host bits set"),
 		// network: availability zones
 		Entry("a single availability zone", `network: {availabilityZones: [us-east-1a], publicSubnetCIDRs: ["10.0.1.0/24"], privateSubnetCIDRs: ["10.0.3.0/24"]}`,
 			"spec.network.availabilityZones", "at least two availability zones"),
@@ -179,6 +215,12 @@ pipeline: {source: {owner: sachin, repo: mane, connectionARN: ` + connectionARN 
 			"spec.network.privateSubnetCIDRs", "two when availabilityZones is empty"),
 		Entry("no private subnet at all", `network: {privateSubnetCIDRs: []}`,
 			"spec.network.privateSubnetCIDRs", "exactly one private subnet CIDR per availability zone"),
+		Entry("zones of another region", `{region: us-east-1, network: {availabilityZones: [us-west-2a, us-west-2b]}}`,
+			"spec.network.availabilityZones", "must be in spec.region"),
+		Entry("a zone whose name only starts like the region", `{region: us-east-1, network: {availabilityZones: [us-east-1a, us-east-12a]}}`,
+			"spec.network.availabilityZones", "must be in spec.region"),
+		Entry("zone IDs instead of zone names", `network: {availabilityZones: [use1-az1, use1-az2]}`,
+			"spec.network.availabilityZones[0]", "should match"),
 		// network: existing
 		Entry("existing network with a VPC CIDR", `network: {vpcCIDR: "10.9.0.0/16", existing: {vpcID: vpc-0a1b, publicSubnetIDs: [subnet-01, subnet-03], privateSubnetIDs: [subnet-02]}}`,
 			"spec.network.vpcCIDR", "when existing is set"),
@@ -219,6 +261,49 @@ pipeline: {source: {owner: sachin, repo: mane, connectionARN: ` + connectionARN 
 			"spec.service.desiredCount", "within autoscaling minCount..maxCount"),
 		Entry("allowed CIDR that is not a CIDR", `service: {loadBalancer: {allowedCIDRs: ["0.0.0.0"]}}`,
 			"spec.service.loadBalancer.allowedCIDRs", "must be an IPv4 CIDR"),
+		// service: certificate
+		Entry("a certificate ARN with a short account", `service: {loadBalancer: {certificateARN: "arn:aws:acm:us-east-1:1234:certificate/0a1b"}}`,
+			"spec.service.loadBalancer.certificateARN", "must be an ACM certificate ARN"),
+		Entry("an IAM server certificate instead of ACM", `service: {loadBalancer: {certificateARN: "arn:aws:iam::123456789012:server-certificate/web"}}`,
+			"spec.service.loadBalancer.certificateARN", "must be an ACM certificate ARN"),
+		Entry("a certificate ARN without the certificate", `service: {loadBalancer: {certificateARN: "arn:aws:acm:us-east-1:123456789012:"}}`,
+			"spec.service.loadBalancer.certificateARN", "must be an ACM certificate ARN"),
+		Entry("a certificate of another region", `{region: us-east-1, service: {loadBalancer: {certificateARN: "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b"}}}`,
+			"spec.service.loadBalancer.certificateARN", "must be a certificate in spec.region"),
+		// service: secrets and environment
+		Entry("a Secrets Manager wildcard", `service: {secrets: [{name: DB, valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-*"}]}`,
+			"spec.service.secrets[0].valueFrom", "wildcards (* and ?)"),
+		Entry("an SSM parameter wildcard", `service: {secrets: [{name: DB, valueFrom: "arn:aws:ssm:us-east-1:123456789012:parameter/app/db?"}]}`,
+			"spec.service.secrets[0].valueFrom", "wildcards (* and ?)"),
+		Entry("a parameter name instead of its ARN", `service: {secrets: [{name: DB, valueFrom: /app/db-url}]}`,
+			"spec.service.secrets[0].valueFrom", "must be the full ARN"),
+		Entry("an ARN of another service", `service: {secrets: [{name: DB, valueFrom: "arn:aws:s3:::bucket/db-url"}]}`,
+			"spec.service.secrets[0].valueFrom", "must be the full ARN"),
+		Entry("an SSM ARN without the account", `service: {secrets: [{name: DB, valueFrom: "arn:aws:ssm:us-east-1::parameter/app/db-url"}]}`,
+			"spec.service.secrets[0].valueFrom", "must be the full ARN"),
+		Entry("a Secrets Manager ARN without the secret", `service: {secrets: [{name: DB, valueFrom: "arn:aws:secretsmanager:us-east-1:123456789012:secret:"}]}`,
+			"spec.service.secrets[0].valueFrom", "must be the full ARN"),
+		Entry("the same variable twice in env", `service: {env: [{name: MODE, value: a}, {name: MODE, value: b}]}`,
+			"spec.service.env[1]", "Duplicate value"),
+		Entry("the same secret twice", `service: {secrets: [{name: DB, valueFrom: "arn:aws:ssm:us-east-1:123456789012:parameter/a"}, {name: DB, valueFrom: "arn:aws:ssm:us-east-1:123456789012:parameter/b"}]}`,
+			"spec.service.secrets[1]", "Duplicate value"),
+		Entry("a secret named like a plain variable", `service: {env: [{name: DB, value: x}], secrets: [{name: DB, valueFrom: "arn:aws:ssm:us-east-1:123456789012:parameter/db"}]}`,
+			"spec.service.secrets", "must not name a variable that env also sets"),
+		Entry("an env value from a Kubernetes Secret", `service: {env: [{name: DB, valueFrom: {secretKeyRef: {name: db, key: url}}}]}`,
+			"spec.service.env[0]", "valueFrom is not supported"),
+		Entry("an env value from a field", `service: {env: [{name: POD, valueFrom: {fieldRef: {fieldPath: metadata.name}}}]}`,
+			"spec.service.env[0]", "list its ARN in spec.service.secrets"),
+		// service: image
+		Entry("an image over 255 characters", `service: {image: "`+strings.Repeat("a", 250)+`:1.2.3"}`,
+			"spec.service.image", "Too long"),
+		Entry("an image with an upper-case repository", `service: {image: "ghcr.io/Acme/web:1.0"}`,
+			"spec.service.image", "must be an image reference"),
+		Entry("an image with a short digest", `service: {image: "nginx@sha256:0a1b"}`,
+			"spec.service.image", "must be an image reference"),
+		Entry("an image with an empty tag", `service: {image: "nginx:"}`,
+			"spec.service.image", "must be an image reference"),
+		Entry("an image with a space", `service: {image: "nginx 1.27"}`,
+			"spec.service.image", "must be an image reference"),
 		// pipeline: GitHub authentication
 		Entry("both a connection and a token Secret", `pipeline: {source: {owner: o, repo: r, connectionARN: `+connectionARN+`, oauthTokenSecretRef: {name: gh, key: token}}}`,
 			"spec.pipeline.source", "exactly one of connectionARN"),
@@ -234,8 +319,18 @@ pipeline: {source: {owner: sachin, repo: mane, connectionARN: ` + connectionARN 
 		Entry("a tag key over 128 characters", `tags: {`+strings.Repeat("k", 129)+`: v}`,
 			"spec.tags", "1 to 128 characters"),
 		Entry("a tag value over 256 characters", `tags: {k: `+strings.Repeat("v", 257)+`}`,
-			"spec.tags", "at most 256 characters"),
+			"spec.tags.k", "Too long"),
+		Entry("a tag key outside AWS's charset", `tags: {"team!": web}`,
+			"spec.tags", "keys may hold only letters, digits, spaces"),
+		Entry("a tag value outside AWS's charset", `tags: {team: "web;api"}`,
+			"spec.tags[team]", "tag values may hold only letters, digits, spaces"),
+		Entry("more than 40 tags", tags(41),
+			"spec.tags", "must have at most 40 items"),
 		Entry("a region that is not one", `region: mars`,
+			"spec.region", "should match"),
+		Entry("a region with a zone letter", `region: us-east-1a`,
+			"spec.region", "should match"),
+		Entry("an upper-case region", `region: US-EAST-1`,
 			"spec.region", "should match"),
 		Entry("a KMS key with AES256 encryption", `repository: {encryption: AES256, kmsKey: alias/ecr}`,
 			"spec.repository.kmsKey", "only be set when encryption is KMS"),
