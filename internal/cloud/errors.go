@@ -105,9 +105,11 @@ func IsAlreadyExists(err error) bool {
 	return false
 }
 
-// terminalCodes are AWS's answers that no retry of the same request can change: the request
-// is invalid, names something the spec leads to that does not exist or cannot be used, or
-// is over an account quota. IsTerminal also matches the codes that follow a pattern.
+// terminalCodes says, per AWS error code, whether retrying the same request can change the
+// answer: true where the request is invalid, names something the spec leads to that does
+// not exist or cannot be used, or is over an account quota; false for the few codes that
+// look like a terminal pattern of IsTerminal but pass with time. Codes not listed here
+// follow those patterns.
 var terminalCodes = map[string]bool{
 	// Any service: the request itself was refused as invalid.
 	"ValidationError": true, "ValidationException": true, "InvalidRequest": true, "MissingParameter": true,
@@ -138,13 +140,9 @@ var terminalCodes = map[string]bool{
 	"AccountSuspendedException": true, "InvalidStructureException": true,
 	"InvalidActionDeclarationException": true, "InvalidStageDeclarationException": true,
 	"InvalidBlockerDeclarationException": true,
-}
-
-// retriableLookalikes match a terminal pattern but pass with time: SSM's TooManyUpdates is a
-// concurrent update of the same parameter, and CodePipeline's limit is on executions in
-// flight, which finish.
-var retriableLookalikes = map[string]bool{
-	"TooManyUpdates": true, "ConcurrentPipelineExecutionsLimitExceededException": true,
+	// Look-alikes that pass: SSM's TooManyUpdates is a concurrent update of the same
+	// parameter; CodePipeline's limit is on executions in flight, which finish.
+	"TooManyUpdates": false, "ConcurrentPipelineExecutionsLimitExceededException": false,
 }
 
 // IsTerminal reports whether retrying cannot help: AWS refused the request as invalid, over
@@ -159,15 +157,11 @@ func IsTerminal(err error) bool {
 		return true
 	}
 	code := ErrorCode(err)
-	switch {
-	case code == "":
-		return false
-	case code == "ClientException": // ECS's code for a request it refused as invalid
+	if code == "ClientException" { // ECS's code for a request it refused as invalid
 		return !isECSTaskDefinitionMissing(err)
-	case terminalCodes[code]:
-		return true
-	case retriableLookalikes[code]:
-		return false
+	}
+	if terminal, listed := terminalCodes[code]; listed {
+		return terminal
 	}
 	// EC2's InvalidParameterValue and kin (also the JSON services' InvalidParameterException),
 	// EC2's malformed IDs, every service's quotas (VpcLimitExceeded, LimitExceeded,
