@@ -20,7 +20,7 @@ import (
 var (
 	elbNameRE      = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$`)
 	iamNameRE      = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	iamPathRE      = regexp.MustCompile(`^(/|/[\x21-\x7e]+/)$`)
+	iamPathRE      = regexp.MustCompile(`^(/|/[\x21-\x7f]+/)$`)
 	ec2GroupTextRE = regexp.MustCompile(`^[a-zA-Z0-9 ._\-:/()#,@\[\]+=&;{}!$*]*$`)
 	ecrNameRE      = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
 	logGroupNameRE = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]+$`)
@@ -67,11 +67,11 @@ func checkPolicyName(name string) error {
 	return nil
 }
 
-// checkRolePath validates an IAM path: 1-512 characters, "/" alone or printable ASCII between
-// two slashes.
+// checkRolePath validates an IAM path: 1-512 characters, "/" alone or ASCII from "!" to DEL
+// between two slashes.
 func checkRolePath(path string) error {
 	if len(path) < 1 || len(path) > 512 || !iamPathRE.MatchString(path) {
-		return iamValidation(path, "path", `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F) and have length between 1 and 512`)
+		return iamValidation(path, "path", `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007F]+\u002F) and have length between 1 and 512`)
 	}
 	return nil
 }

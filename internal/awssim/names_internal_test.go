@@ -40,7 +40,7 @@ func TestNameRules(t *testing.T) {
 			[]string{"a", "a+b=c,d.e@f-g_h", long(64)},
 			[]string{"", long(65), "a b", "a/b", "a:b"}, "ValidationError"},
 		{"role path", checkRolePath,
-			[]string{"/", "/flaskops/", "/a/b/", "/" + long(510) + "/"},
+			[]string{"/", "/flaskops/", "/a/b/", "/a~\x7fb/", "/" + long(510) + "/"},
 			[]string{"", "a", "/a", "a/", "/a b/", "/" + long(511) + "/"}, "ValidationError"},
 		{"policy name", checkPolicyName,
 			[]string{"a", long(128)},
