@@ -48,6 +48,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	pageSize := fs.Int("page-size", awssim.DefaultPageSize, "default page size of paginated operations")
 	throttle := fs.Float64("throttle-rate", 0, "share of calls answered with a throttling error")
 	errRate := fs.Float64("error-rate", 0, "share of calls answered with a 5xx InternalError")
+	dropRate := fs.Float64("drop-rate", 0, "share of mutating calls that run and then close the connection without an answer")
 	latency := fs.Duration("latency", 0, "latency added to every call")
 	failNext := fs.String("fail-next", "", "comma-separated OP=CODE:N rules, e.g. ec2:CreateVpc=InternalError:2")
 	if err := fs.Parse(args); err != nil {
@@ -65,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("start simulator: %w", err)
 	}
-	sim.SetFaults(awssim.Faults{ThrottleRate: *throttle, ErrorRate: *errRate, Latency: awssim.Duration(*latency)})
+	sim.SetFaults(awssim.Faults{ThrottleRate: *throttle, ErrorRate: *errRate, DropRate: *dropRate, Latency: awssim.Duration(*latency)})
 	if err := applyFailNext(sim, *failNext); err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"--page-size", "x"},
 		{"--no-such-flag"},
 		{"--fail-next", "CreateVpc"},
+		{"--drop-rate", "often"},
 		{"--addr", "127.0.0.1:0", "extra"},
 	} {
 		ctx, cancel := context.WithCancel(context.Background())
@@ -60,7 +61,7 @@ func TestRunPrintsExportsAndServes(t *testing.T) {
 	out, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--region", "eu-west-1", "--time-scale", "0", "--state", state}, w, io.Discard)
+		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--region", "eu-west-1", "--time-scale", "0", "--state", state, "--drop-rate", "1"}, w, io.Discard)
 		w.Close()
 	}()
 
@@ -96,6 +97,12 @@ func TestRunPrintsExportsAndServes(t *testing.T) {
 	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	if err != nil || aws.ToString(id.Account) != awssim.Account {
 		t.Fatalf("GetCallerIdentity through the exports: %+v, %v", id, err)
+	}
+	// --drop-rate 1 drops the answer of every write (and of none of the reads above).
+	_, err = sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), RoleSessionName: aws.String("s")},
+		func(o *sts.Options) { o.RetryMaxAttempts = 1 })
+	if err == nil || !strings.Contains(err.Error(), "EOF") {
+		t.Fatalf("AssumeRole at --drop-rate 1: %v, want the connection closed without an answer", err)
 	}
 
 	// The state file is written on the way out.

@@ -10,7 +10,8 @@ const adminPrefix = "/_awssim/"
 // faultRequest is the body of POST /_awssim/faults.
 type faultRequest struct {
 	Faults
-	FailNext []failRule `json:"failNext,omitempty"`
+	FailNext       []failRule `json:"failNext,omitempty"`
+	DropAnswerNext []dropRule `json:"dropAnswerNext,omitempty"`
 }
 
 // serveAdmin exposes the test controls over HTTP:
@@ -18,8 +19,9 @@ type faultRequest struct {
 //	GET  /_awssim/inventory  live resources (JSON list)
 //	GET  /_awssim/calls      call counters
 //	POST /_awssim/reset      empty all state
-//	POST /_awssim/faults     {"throttleRate":0.2,"errorRate":0.1,"latency":"100ms","only":["ec2"],
-//	                          "failNext":[{"op":"ec2:CreateVpc","code":"InternalError","count":2}]}
+//	POST /_awssim/faults     {"throttleRate":0.2,"errorRate":0.1,"dropRate":0.05,"latency":"100ms","only":["ec2"],
+//	                          "failNext":[{"op":"ec2:CreateVpc","code":"InternalError","count":2}],
+//	                          "dropAnswerNext":[{"op":"ecs:CreateService","count":1}]}
 //	POST /_awssim/save       write the state file now
 //	POST /_awssim/connections/approve  {"arn":"..."}: complete a CodeStar connection's handshake
 func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -45,6 +47,9 @@ func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.SetFaults(req.Faults)
 		for _, f := range req.FailNext {
 			s.FailNext(f.Op, f.Code, f.Count)
+		}
+		for _, d := range req.DropAnswerNext {
+			s.DropAnswerNext(d.Op, d.Count)
 		}
 		w.WriteHeader(http.StatusNoContent)
 	case path == "save" && r.Method == http.MethodPost:

@@ -202,18 +202,6 @@ func (ref aasTargetRef) key() string {
 
 func (s *aasState) ecs() *ecsState { return s.sim.Service("ecs").State.(*ecsState) }
 
-func validateAASTags(tags map[string]string) error {
-	for k, v := range tags {
-		if k == "" || len(k) > 128 || len(v) > 256 {
-			return aasInvalid("Invalid tag: a key must be 1-128 characters and a value at most 256 characters.")
-		}
-		if strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return aasInvalid("Tag keys starting with 'aws:' are reserved for AWS use.")
-		}
-	}
-	return nil
-}
-
 // aasTargetARN is a scalable target ARN: "scalable-target/" and 36 hex digits.
 func aasTargetARN(region string) string {
 	b := make([]byte, 18)
@@ -242,7 +230,7 @@ func (s *aasState) registerScalableTarget(c *Call) (any, error) {
 			return nil, aasInvalid("1 validation error detected: Value '%d' at '%s' failed to satisfy constraint: Member must have value greater than or equal to 0", *v, name)
 		}
 	}
-	if err := validateAASTags(in.Tags); err != nil {
+	if err := checkTags("application-autoscaling", in.Tags); err != nil {
 		return nil, err
 	}
 	r := s.region(c)
@@ -601,7 +589,7 @@ func (s *aasState) tagResource(c *Call) (any, error) {
 	if len(in.Tags) == 0 {
 		return nil, aasInvalid("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
-	if err := validateAASTags(in.Tags); err != nil {
+	if err := checkTags("application-autoscaling", in.Tags); err != nil {
 		return nil, err
 	}
 	merged, ok := mergeTags(t.Tags, in.Tags, aasMaxTags)

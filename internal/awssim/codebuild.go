@@ -3,7 +3,6 @@ package awssim
 import (
 	"cmp"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -183,8 +182,6 @@ func cbProjectNotFound(region, name string) *APIError {
 	return Errorf("ResourceNotFoundException", "Project cannot be found: %s", cbProjectARN(region, name))
 }
 
-var cbNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9\-_]{1,254}$`)
-
 var (
 	cbSourceTypes    = []string{"CODECOMMIT", "CODEPIPELINE", "GITHUB", "GITLAB", "GITLAB_SELF_MANAGED", "S3", "BITBUCKET", "GITHUB_ENTERPRISE", "NO_SOURCE"}
 	cbArtifactsTypes = []string{"CODEPIPELINE", "S3", "NO_ARTIFACTS"}
@@ -335,18 +332,12 @@ func (s *codebuildState) serviceRole(c *Call, ref string) (string, error) {
 }
 
 func cbTagMap(tags []cbTag) (map[string]string, error) {
-	if len(tags) > 50 {
-		return nil, cbValidation("Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to 50")
-	}
 	out := map[string]string{}
 	for _, t := range tags {
-		if t.Key == "" || len(t.Key) > 127 || len(t.Value) > 255 {
-			return nil, cbValidation("Value '%s' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 127, and the value at most 255", t.Key)
-		}
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return nil, cbInvalid("Invalid tag key: the aws: prefix is reserved")
-		}
 		out[t.Key] = t.Value
+	}
+	if err := checkTags("codebuild", out); err != nil {
+		return nil, err
 	}
 	if len(out) == 0 {
 		return nil, nil
@@ -405,8 +396,8 @@ func (s *codebuildState) createProject(c *Call) (any, error) {
 	if err := c.DecodeJSON(&in); err != nil {
 		return nil, err
 	}
-	if !cbNameRE.MatchString(in.Name) {
-		return nil, cbValidation("Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [A-Za-z0-9][A-Za-z0-9\\-_]{1,254}", in.Name)
+	if err := checkProjectName(in.Name); err != nil {
+		return nil, err
 	}
 	for _, req := range []struct {
 		field   string

@@ -3,7 +3,6 @@ package awssim
 import (
 	"encoding/json"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -179,8 +178,6 @@ func cpActionDecl(format string, args ...any) *APIError {
 func cpPipelineNotFound(name string) *APIError {
 	return Errorf("PipelineNotFoundException", "Account '%s' does not have a pipeline with name '%s'", Account, name)
 }
-
-var cpNameRE = regexp.MustCompile(`^[A-Za-z0-9.@\-_]{1,100}$`)
 
 // cpActionType describes an action type the simulator runs: its required and optional
 // configuration and how many input and output artifacts it takes.
@@ -408,20 +405,11 @@ type cpTag struct {
 }
 
 func cpTagMap(tags []cpTag) (map[string]string, error) {
-	if len(tags) > 50 {
-		return nil, Errorf("TooManyTagsException", "Tag limit exceeded: a resource can have at most 50 tags")
-	}
 	out := map[string]string{}
 	for _, t := range tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, Errorf("InvalidTagsException", "Invalid tag: a key must be 1-128 characters and a value at most 256 characters")
-		}
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return nil, Errorf("InvalidTagsException", "Tag keys starting with 'aws:' are reserved for AWS use")
-		}
 		out[t.Key] = t.Value
 	}
-	return out, nil
+	return out, checkTags("codepipeline", out)
 }
 
 func cpTagList(tags map[string]string) []cpTag {

@@ -97,18 +97,9 @@ func codestarValidation(format string, args ...any) *APIError {
 func codestarTagMap(tags []codestarTag) (map[string]string, error) {
 	out := map[string]string{}
 	for _, t := range tags {
-		if len(t.Key) < 1 || len(t.Key) > 128 {
-			return nil, codestarValidation("1 validation error detected: Value '%s' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128", t.Key)
-		}
-		if len(t.Value) > 256 {
-			return nil, codestarValidation("1 validation error detected: Value '%s' at 'tags.member.value' failed to satisfy constraint: Member must have length less than or equal to 256", t.Value)
-		}
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return nil, codestarValidation("Tag keys cannot start with the reserved prefix 'aws:'.")
-		}
 		out[t.Key] = t.Value
 	}
-	return out, nil
+	return out, checkTags("codestar-connections", out)
 }
 
 func codestarTagList(tags map[string]string) []codestarTag {
@@ -138,8 +129,8 @@ func (s *codestarState) createConnection(c *Call) (any, error) {
 	if err := c.DecodeJSON(&in); err != nil {
 		return nil, err
 	}
-	if len(in.ConnectionName) < 1 || len(in.ConnectionName) > 32 {
-		return nil, codestarValidation("1 validation error detected: Value '%s' at 'connectionName' failed to satisfy constraint: Member must have length between 1 and 32", in.ConnectionName)
+	if err := checkConnectionName(in.ConnectionName); err != nil {
+		return nil, err
 	}
 	if in.HostArn != "" {
 		// Hosts (GitHub Enterprise Server, GitLab self-managed) are not simulated.
@@ -154,9 +145,6 @@ func (s *codestarState) createConnection(c *Call) (any, error) {
 	}
 	if in.ProviderType == "GitHubEnterpriseServer" || in.ProviderType == "GitLabSelfManaged" {
 		return nil, codestarValidation("A connection to %s requires a HostArn.", in.ProviderType)
-	}
-	if len(in.Tags) > codestarMaxTags {
-		return nil, Errorf("LimitExceededException", "Tag limit exceeded: a resource can have at most %d tags.", codestarMaxTags)
 	}
 	tags, err := codestarTagMap(in.Tags)
 	if err != nil {

@@ -57,6 +57,8 @@
 // state is "available" and a NAT gateway interface type "nat_gateway", although the SDK enums
 // say "attached" and "natGateway"; releasing an EIP a NAT gateway still holds is AuthFailure.
 //
-// Test controls: SetFaults (throttling share, 5xx share, added latency), FailNext, Calls,
-// ListLive, Reset, Save. The same controls are served under /_awssim/ (see admin.go).
+// Test controls: SetFaults (throttling share, 5xx share, share of writes whose answer is
+// dropped, added latency), FailNext, DropAnswerNext (applied, then the connection closes
+// without an answer), Calls, ListLive, Reset, Save. The same controls are served under
+// /_awssim/ (see admin.go). Name and tag rules of created resources live in names.go.
 package awssim

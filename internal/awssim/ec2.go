@@ -185,7 +185,7 @@ func tagSet(tags map[string]string) []ec2Tag {
 }
 
 // tagSpecs returns the tags of TagSpecification entries for resourceType. A specification
-// for another type is an error, as on AWS.
+// for another type is an error, as on AWS, and so is a tag checkTags refuses.
 func tagSpecs(p *Params, resourceType string) (map[string]string, error) {
 	tags := map[string]string{}
 	for _, spec := range p.List("TagSpecification") {
@@ -194,7 +194,7 @@ func tagSpecs(p *Params, resourceType string) (map[string]string, error) {
 		}
 		maps.Copy(tags, spec.Map("Tag", "Key", "Value"))
 	}
-	return tags, nil
+	return tags, checkTags("ec2", tags)
 }
 
 // ec2Return is the body of operations that answer <return>true</return>.

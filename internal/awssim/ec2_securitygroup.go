@@ -122,6 +122,9 @@ func (s *ec2State) createSecurityGroup(c *Call) (any, error) {
 	if name == "" || desc == "" {
 		return nil, Errorf("MissingParameter", "The request must contain the parameters GroupName and GroupDescription")
 	}
+	if err := checkGroupName(name, desc); err != nil {
+		return nil, err
+	}
 	if c.Params.String("VpcId") == "" {
 		return nil, Errorf("VPCIdNotSpecified", "No default VPC for this user")
 	}

@@ -40,9 +40,15 @@ func (s *ec2State) createTags(c *Call) (any, error) {
 	if len(ids) == 0 || len(tags) == 0 {
 		return nil, Errorf("MissingParameter", "The request must contain the parameters resourceIdSet and tagSet")
 	}
+	if err := checkTags("ec2", tags); err != nil {
+		return nil, err
+	}
 	for _, id := range ids {
 		if err := r.exists(id); err != nil {
 			return nil, err
+		}
+		if _, ok := mergeTags(r.Tags.Get(id), tags, tagRules["ec2"].maxTags); !ok {
+			return nil, tagRules["ec2"].refuse(tagsTooMany, "", "")
 		}
 	}
 	for _, id := range ids {

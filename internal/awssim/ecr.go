@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -145,8 +144,6 @@ type ecrRepoRef struct {
 	RepositoryName string `json:"repositoryName"`
 }
 
-var ecrNameRE = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-
 func ecrInvalid(format string, args ...any) *APIError {
 	return Errorf("InvalidParameterException", format, args...)
 }
@@ -174,15 +171,9 @@ func (s *ecrState) lookup(c *Call, ref ecrRepoRef) (*ecrRepository, error) {
 func ecrTagMap(tags []ecrTag) (map[string]string, error) {
 	out := map[string]string{}
 	for _, t := range tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, Errorf("InvalidTagParameterException", "Invalid parameter at 'tags' failed to satisfy constraint: 'tag key must be 1-128 characters and value at most 256'")
-		}
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return nil, Errorf("InvalidTagParameterException", "The 'aws:' prefix is reserved for AWS use")
-		}
 		out[t.Key] = t.Value
 	}
-	return out, nil
+	return out, checkTags("ecr", out)
 }
 
 func ecrMutability(v string) (string, error) {
@@ -207,8 +198,8 @@ func (s *ecrState) createRepository(c *Call) (any, error) {
 		return nil, err
 	}
 	name := in.RepositoryName
-	if len(name) < 2 || len(name) > 256 || !ecrNameRE.MatchString(name) {
-		return nil, ecrInvalid("Invalid parameter at 'repositoryName' failed to satisfy constraint: 'must satisfy regular expression '(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*' and length 2-256'")
+	if err := checkRepositoryName(name); err != nil {
+		return nil, err
 	}
 	mut, err := ecrMutability(in.ImageTagMutability)
 	if err != nil {
@@ -231,9 +222,6 @@ func (s *ecrState) createRepository(c *Call) (any, error) {
 	tags, err := ecrTagMap(in.Tags)
 	if err != nil {
 		return nil, err
-	}
-	if len(tags) > 50 {
-		return nil, Errorf("TooManyTagsException", "A repository can have at most 50 tags")
 	}
 	r := s.region(c)
 	if in.RegistryID != "" && in.RegistryID != Account {

@@ -196,20 +196,11 @@ func ecsClientErr(format string, args ...any) *APIError {
 func ecsClusterNotFound() *APIError { return Errorf("ClusterNotFoundException", "Cluster not found.") }
 
 func ecsTagMap(tags []ecsTag) (map[string]string, error) {
-	if len(tags) > 50 {
-		return nil, ecsInvalid("Too many tags have been specified. A resource can have at most 50 tags.")
-	}
 	out := map[string]string{}
 	for _, t := range tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 {
-			return nil, ecsInvalid("Invalid tag: a key must be 1-128 characters and a value at most 256 characters.")
-		}
-		if strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return nil, ecsInvalid("Tag keys beginning with 'aws:' are reserved for system use.")
-		}
 		out[t.Key] = t.Value
 	}
-	return out, nil
+	return out, checkTags("ecs", out)
 }
 
 func ecsTagList(tags map[string]string) []ecsTag {
@@ -372,8 +363,8 @@ func (s *ecsState) createCluster(c *Call) (any, error) {
 	if name == "" {
 		name = "default"
 	}
-	if len(name) > 255 || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
-		return nil, ecsInvalid("Cluster name can only contain letters, numbers, hyphens and underscores, up to 255 characters.")
+	if err := checkECSName("Cluster", name); err != nil {
+		return nil, err
 	}
 	for _, st := range in.Settings {
 		if st.Name != "containerInsights" {

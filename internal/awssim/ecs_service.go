@@ -356,9 +356,8 @@ func (s *ecsState) createService(c *Call) (any, error) {
 	if err := c.DecodeJSON(&in); err != nil {
 		return nil, err
 	}
-	if in.ServiceName == "" || len(in.ServiceName) > 255 ||
-		strings.Trim(in.ServiceName, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != "" {
-		return nil, ecsInvalid("Service name can only contain letters, numbers, hyphens and underscores, up to 255 characters.")
+	if err := checkECSName("Service", in.ServiceName); err != nil {
+		return nil, err
 	}
 	if len(in.ClientToken) > 36 {
 		return nil, ecsInvalid("clientToken can be at most 36 characters.")

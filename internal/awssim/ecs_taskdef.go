@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,8 +59,6 @@ func (td *ecsTaskDef) containers() []ecsContainerDef {
 	_ = json.Unmarshal(b, &out)
 	return out
 }
-
-var ecsFamilyRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,255}$`)
 
 // fargateMemory lists the memory sizes (MiB) Fargate offers for each task CPU size.
 func fargateMemory(cpu int) []int {
@@ -131,8 +128,8 @@ func (s *ecsState) registerTaskDefinition(c *Call) (any, error) {
 	if err := c.DecodeJSON(&in); err != nil {
 		return nil, err
 	}
-	if !ecsFamilyRE.MatchString(in.Family) {
-		return nil, ecsClientErr("Family contains invalid characters or is too long: up to 255 letters (uppercase and lowercase), numbers, hyphens, and underscores are allowed.")
+	if err := checkFamily(in.Family); err != nil {
+		return nil, err
 	}
 	if len(in.ContainerDefinitions) == 0 {
 		return nil, ecsClientErr("Container list cannot be empty.")

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"math/rand/v2"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -244,25 +243,7 @@ func (s *elbv2State) lbXML(r *elbRegion, lb *loadBalancer, now time.Time) loadBa
 	return out
 }
 
-var elbNameRE = regexp.MustCompile(`^[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?$`)
-
-// checkName validates a load balancer or target group name (what: "Load balancer" or
-// "Target group").
-func checkName(what, name string) error {
-	switch {
-	case name == "":
-		return Errorf("ValidationError", "%s name cannot be empty", what)
-	case len(name) > 32:
-		return Errorf("ValidationError", "%s name '%s' cannot be longer than '32' characters", what, name)
-	case !elbNameRE.MatchString(name):
-		return Errorf("ValidationError", "%s name '%s' can only contain characters that are alphanumeric characters or hyphens(-) and must not begin or end with a hyphen", what, name)
-	case what == "Load balancer" && strings.HasPrefix(name, "internal-"):
-		return Errorf("ValidationError", "Load balancer name '%s' cannot begin with 'internal-'", name)
-	}
-	return nil
-}
-
-// elbTags reads a Tags.member.N list, refusing duplicate keys and more than 50 tags.
+// elbTags reads a Tags.member.N list, refusing duplicate keys and what checkTags refuses.
 func elbTags(p *Params) (map[string]string, error) {
 	items := p.List("Tags")
 	tags := map[string]string{}
@@ -276,10 +257,7 @@ func elbTags(p *Params) (map[string]string, error) {
 		}
 		tags[k] = t.String("Value")
 	}
-	if len(tags) > 50 {
-		return nil, Errorf("TooManyTags", "The quota for the number of tags that can be assigned to a resource has been reached")
-	}
-	return tags, nil
+	return tags, checkTags("elasticloadbalancing", tags)
 }
 
 // lbGroups resolves and checks security groups for a load balancer in vpcID. No groups
@@ -310,7 +288,7 @@ func lbGroups(ec2r *ec2Region, vpcID string, ids []string) ([]string, error) {
 func (s *elbv2State) createLoadBalancer(c *Call) (any, error) {
 	r, p := s.region(c), c.Params
 	name := p.String("Name")
-	if err := checkName("Load balancer", name); err != nil {
+	if err := checkELBv2Name("Load balancer", name); err != nil {
 		return nil, err
 	}
 	typ := p.String("Type")

@@ -218,7 +218,7 @@ func readHealthCheck(p *Params, hc *healthCheck) error {
 func (s *elbv2State) createTargetGroup(c *Call) (any, error) {
 	r, p := s.region(c), c.Params
 	name := p.String("Name")
-	if err := checkName("Target group", name); err != nil {
+	if err := checkELBv2Name("Target group", name); err != nil {
 		return nil, err
 	}
 	targetType := p.String("TargetType")

@@ -6,13 +6,17 @@ import (
 	"time"
 )
 
-// Faults are injected on a share of calls, before the operation runs.
+// Faults are injected on a share of calls: throttling and errors before the operation runs,
+// dropped answers after it ran.
 type Faults struct {
 	// ThrottleRate is the share (0..1) of calls rejected as throttled:
 	// RequestLimitExceeded (EC2), Throttling (awsquery), ThrottlingException (JSON), SlowDown (S3).
 	ThrottleRate float64 `json:"throttleRate,omitempty"`
 	// ErrorRate is the share of calls failed with a 5xx InternalError.
 	ErrorRate float64 `json:"errorRate,omitempty"`
+	// DropRate is the share of mutating calls whose answer is dropped after they ran (see
+	// DropAnswerNext).
+	DropRate float64 `json:"dropRate,omitempty"`
 	// Latency is added to every call (real time, not simulated).
 	Latency Duration `json:"latency,omitempty"`
 	// Only limits the faults to these services ("ec2") or operations ("ec2:CreateVpc");
@@ -53,6 +57,56 @@ func (s *Sim) FailNext(op, code string, n int) {
 	if n > 0 {
 		s.failNext = append(s.failNext, failRule{Op: op, Code: code, Count: n})
 	}
+}
+
+type dropRule struct {
+	Op    string `json:"op"` // "CreateVpc" or "ec2:CreateVpc"
+	Count int    `json:"count"`
+}
+
+// DropAnswerNext makes the next n calls of op ("CreateVpc" or "ec2:CreateVpc") run and then
+// close the connection without an answer, as when the connection drops after AWS did the
+// work: the state holds whatever the call did, and the caller cannot tell whether it did
+// anything. The SDK sees a transport error (EOF) and, as it classes that as a connection
+// error, retries the call with its standard retryer: a create without a client token then
+// runs twice.
+func (s *Sim) DropAnswerNext(op string, n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n > 0 {
+		s.dropNext = append(s.dropNext, dropRule{Op: op, Count: n})
+	}
+}
+
+// answerDropped decides, after op ran, whether its answer is dropped. Called with s.mu held.
+func (s *Sim) answerDropped(svc *Service, op string) bool {
+	key := svc.Name + ":" + op
+	for i := range s.dropNext {
+		r := &s.dropNext[i]
+		if r.Op == op || r.Op == key {
+			if r.Count--; r.Count <= 0 {
+				s.dropNext = append(s.dropNext[:i], s.dropNext[i+1:]...)
+			}
+			return true
+		}
+	}
+	f := s.faults
+	if f.DropRate <= 0 || !mutating(op) || (len(f.Only) > 0 && !scoped(f.Only, svc.Name, key)) {
+		return false
+	}
+	return s.rnd.Float64() < f.DropRate
+}
+
+// dropAnswer closes the caller's connection without a response.
+func dropAnswer(w http.ResponseWriter) {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	// No connection to take over (HTTP/2): net/http aborts the response instead.
+	panic(http.ErrAbortHandler)
 }
 
 // injectedFault decides whether this call fails before running. Called with s.mu held.

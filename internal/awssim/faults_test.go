@@ -2,21 +2,26 @@ package awssim_test
 
 import (
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/flaskops/flask-operator/internal/awssim"
 )
@@ -158,5 +163,116 @@ func TestAdminSaveWritesTheStateFile(t *testing.T) {
 	}
 	if !slices.ContainsFunc(restarted.ListLive(), func(r awssim.Resource) bool { return r.ID == vpcID }) {
 		t.Fatalf("saved state lacks VPC %s: %+v", vpcID, restarted.ListLive())
+	}
+}
+
+// expectDropped fails unless err is the transport error of an answer that never came: no
+// API error, a failed send (no HTTP status), the connection closed (EOF).
+func expectDropped(t *testing.T, err error) {
+	t.Helper()
+	var apiErr smithy.APIError
+	var sendErr *smithyhttp.RequestSendError
+	var re *awshttp.ResponseError
+	if err == nil || errors.As(err, &apiErr) || !errors.As(err, &sendErr) ||
+		(errors.As(err, &re) && re.HTTPStatusCode() != 0) || !strings.Contains(err.Error(), "EOF") {
+		t.Fatalf("error %v, want a dropped connection (EOF) without an answer", err)
+	}
+}
+
+func TestDropAnswerNextAppliesTheCallAndDropsItsAnswer(t *testing.T) {
+	e := newEnv(t)
+	e.sim.DropAnswerNext("ec2:CreateVpc", 1)
+	_, err := e.ec2.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	expectDropped(t, err)
+	if got := countType(e, "vpc"); got != 1 {
+		t.Fatalf("%d VPCs live after the dropped answer, want 1 (the call was applied)", got)
+	}
+	e.vpc(t, "10.1.0.0/16") // the rule is used up: the next call is answered
+	if got := countType(e, "vpc"); got != 2 {
+		t.Fatalf("%d VPCs live, want 2", got)
+	}
+}
+
+// TestDroppedAnswerIsRetriedBySDK documents what the SDK's standard retryer does with a
+// dropped answer: it retries (a connection error), so the caller's create meets its own
+// resource.
+func TestDroppedAnswerIsRetriedBySDK(t *testing.T) {
+	e := newEnv(t)
+	cfg := e.cfg.Copy()
+	cfg.RetryMaxAttempts = 0
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) { o.Backoff = retry.BackoffDelayerFunc(noBackoff) })
+	}
+	repos := ecr.NewFromConfig(cfg)
+	e.sim.DropAnswerNext("CreateRepository", 1)
+	_, err := repos.CreateRepository(ctx(), &ecr.CreateRepositoryInput{RepositoryName: aws.String("app")})
+	expectCode(t, err, "RepositoryAlreadyExistsException")
+	if got := e.sim.CallCount("ecr", "CreateRepository"); got != 2 {
+		t.Fatalf("%d CreateRepository calls, want 2 (the dropped one and the SDK's retry)", got)
+	}
+	if got := countType(e, "repository"); got != 1 {
+		t.Fatalf("%d repositories live, want 1", got)
+	}
+}
+
+func noBackoff(int, error) (time.Duration, error) { return 0, nil }
+
+// droppedCalls makes n CreateSecurityGroup calls at the given drop rate and returns the
+// indexes of the dropped ones, checking each dropped call was applied all the same.
+func droppedCalls(t *testing.T, rate float64, n int, seed uint64) []int {
+	t.Helper()
+	e := newEnv(t, awssim.WithRandSource(rand.NewPCG(seed, seed)))
+	vpcID := e.vpc(t, "10.0.0.0/16")
+	e.sim.SetFaults(awssim.Faults{DropRate: rate})
+	var dropped []int
+	for i := range n {
+		_, err := e.ec2.CreateSecurityGroup(ctx(), &ec2.CreateSecurityGroupInput{
+			GroupName: aws.String(fmt.Sprintf("g%d", i)), Description: aws.String("d"), VpcId: aws.String(vpcID)})
+		if err != nil {
+			expectDropped(t, err)
+			dropped = append(dropped, i)
+		}
+		if _, err := e.ec2.DescribeVpcs(ctx(), &ec2.DescribeVpcsInput{}); err != nil {
+			t.Fatalf("read %d at drop rate %v: %v (reads are never dropped)", i, rate, err)
+		}
+	}
+	if got := countType(e, "security-group"); got != n+1 { // the VPC's default group too
+		t.Fatalf("rate %v: %d security groups live, want %d (dropped answers are applied)", rate, got, n+1)
+	}
+	return dropped
+}
+
+func TestDropRateDropsAShareOfWrites(t *testing.T) {
+	for _, tc := range []struct {
+		rate     float64
+		min, max int // of 100 calls
+	}{
+		{0, 0, 0},
+		{0.3, 10, 50},
+		{1, 100, 100},
+	} {
+		first := droppedCalls(t, tc.rate, 100, 3)
+		if len(first) < tc.min || len(first) > tc.max {
+			t.Fatalf("rate %v: %d of 100 answers dropped, want %d..%d", tc.rate, len(first), tc.min, tc.max)
+		}
+		if again := droppedCalls(t, tc.rate, 100, 3); !slices.Equal(first, again) {
+			t.Fatalf("rate %v: the same seed dropped different calls: %v then %v", tc.rate, first, again)
+		}
+	}
+}
+
+func TestAdminDropAnswerNext(t *testing.T) {
+	e := newEnv(t)
+	post(t, e.url+"/_awssim/faults", `{"dropAnswerNext":[{"op":"ec2:CreateVpc","count":3}]}`)
+	for range 2 {
+		_, err := e.ec2.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+		expectDropped(t, err)
+	}
+	if got := countType(e, "vpc"); got != 2 {
+		t.Fatalf("%d VPCs live, want 2", got)
+	}
+	post(t, e.url+"/_awssim/reset", "") // forgets the third drop
+	if _, err := e.ec2.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")}); err != nil {
+		t.Fatalf("after reset: %v", err)
 	}
 }

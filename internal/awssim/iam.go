@@ -135,12 +135,7 @@ func iamValidation(value, field, constraint string) *APIError {
 	return Errorf("ValidationError", "1 validation error detected: Value '%s' at '%s' failed to satisfy constraint: %s", value, field, constraint)
 }
 
-var (
-	iamNameRE      = regexp.MustCompile(`^[\w+=,.@-]+$`)
-	iamPathRE      = regexp.MustCompile(`^(/|/[\x21-\x7e]+/)$`)
-	iamPolicyARNRE = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy(/|/[\x21-\x7e]+/)([\w+=,.@-]+)$`)
-	iamTagKeyRE    = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
-)
+var iamPolicyARNRE = regexp.MustCompile(`^arn:aws:iam::(aws|\d{12}):policy(/|/[\x21-\x7e]+/)([\w+=,.@-]+)$`)
 
 func iamNoSuchRole(name string) *APIError {
 	return Errorf("NoSuchEntity", "The role with name %s cannot be found.", name).WithStatus(404)
@@ -236,28 +231,19 @@ func (s *iamState) trustPolicy(c *Call, field string) (string, error) {
 }
 
 // iamTags reads a Tags.member.N list. IAM tag keys are case-insensitive, so two keys that
-// differ only in case are duplicates.
+// differ only in case are duplicates; the rest is checkTags's.
 func iamTags(p *Params, path string) (map[string]string, error) {
 	out := map[string]string{}
 	seen := map[string]bool{}
 	for _, n := range p.List(path) {
 		k, v := n.String("Key"), n.String("Value")
-		if len(k) < 1 || len(k) > 128 || !iamTagKeyRE.MatchString(k) {
-			return nil, iamValidation(k, "tags.member.key", `Member must satisfy regular expression pattern: [\p{L}\p{Z}\p{N}_.:/=+\-@]+`)
-		}
-		if len(v) > 256 {
-			return nil, iamValidation(v, "tags.member.value", "Member must have length less than or equal to 256")
-		}
-		if strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return nil, Errorf("InvalidInput", "Tag keys starting with 'aws:' are reserved for internal AWS use")
-		}
 		if seen[strings.ToLower(k)] {
 			return nil, Errorf("InvalidInput", "Duplicate tag keys found. Please note that Tag keys are case insensitive.")
 		}
 		seen[strings.ToLower(k)] = true
 		out[k] = v
 	}
-	return out, nil
+	return out, checkTags("iam", out)
 }
 
 // mergeTags sets tags on a role, replacing any key that differs only in case.
@@ -288,15 +274,15 @@ func newRoleID() string {
 
 func (s *iamState) createRole(c *Call) (any, error) {
 	name := c.Params.String("RoleName")
-	if len(name) < 1 || len(name) > 64 || !iamNameRE.MatchString(name) {
-		return nil, iamValidation(name, "roleName", `Member must satisfy regular expression pattern: [\w+=,.@-]+ and have length between 1 and 64`)
+	if err := checkRoleName(name); err != nil {
+		return nil, err
 	}
 	path := c.Params.String("Path")
 	if path == "" {
 		path = "/"
 	}
-	if len(path) > 512 || !iamPathRE.MatchString(path) {
-		return nil, iamValidation(path, "path", `Member must satisfy regular expression pattern: (\u002F)|(\u002F[\u0021-\u007E]+\u002F)`)
+	if err := checkRolePath(path); err != nil {
+		return nil, err
 	}
 	desc := c.Params.String("Description")
 	if len(desc) > 1000 {
@@ -512,10 +498,7 @@ func (s *iamState) listAttachedRolePolicies(c *Call) (any, error) {
 // policyName reads and validates the PolicyName parameter of inline policy operations.
 func policyName(c *Call) (string, error) {
 	name := c.Params.String("PolicyName")
-	if len(name) < 1 || len(name) > 128 || !iamNameRE.MatchString(name) {
-		return "", iamValidation(name, "policyName", `Member must satisfy regular expression pattern: [\w+=,.@-]+ and have length between 1 and 128`)
-	}
-	return name, nil
+	return name, checkPolicyName(name)
 }
 
 // policySize is the size IAM counts against its policy quotas: whitespace excluded.

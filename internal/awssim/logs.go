@@ -3,7 +3,6 @@ package awssim
 import (
 	"fmt"
 	"maps"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -87,27 +86,14 @@ func logGroupNotFound() *APIError {
 	return Errorf("ResourceNotFoundException", "The specified log group does not exist.")
 }
 
-var (
-	logGroupNameRE = regexp.MustCompile(`^[.\-_/#A-Za-z0-9]+$`)
-	logsTagKeyRE   = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$`)
-	logsTagValueRE = regexp.MustCompile(`^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$`)
-)
-
 // retentionDays are the only values PutRetentionPolicy accepts.
 var retentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
 
 const logsMaxTags = 50
 
-func validateLogGroupName(name string) error {
-	if len(name) < 1 || len(name) > 512 || !logGroupNameRE.MatchString(name) {
-		return logsInvalid("1 validation error detected: Value '%s' at 'logGroupName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_/#A-Za-z0-9]+ and have length between 1 and 512", name)
-	}
-	return nil
-}
-
 // group finds the log group named by a request's logGroupName.
 func (s *logsState) group(c *Call, name string) (*logGroup, error) {
-	if err := validateLogGroupName(name); err != nil {
+	if err := checkLogGroupName(name); err != nil {
 		return nil, err
 	}
 	g, ok := s.region(c).Groups[name]
@@ -115,21 +101,6 @@ func (s *logsState) group(c *Call, name string) (*logGroup, error) {
 		return nil, logGroupNotFound()
 	}
 	return g, nil
-}
-
-func validateLogsTags(tags map[string]string) error {
-	for k, v := range tags {
-		if len(k) < 1 || len(k) > 128 || !logsTagKeyRE.MatchString(k) {
-			return logsInvalid("1 validation error detected: Value '%s' at 'tags' failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length between 1 and 128, Member must satisfy regular expression pattern: ^([\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+)$]", k)
-		}
-		if len(v) > 256 || !logsTagValueRE.MatchString(v) {
-			return logsInvalid("1 validation error detected: Value '%s' at 'tags' failed to satisfy constraint: Map values must have length less than or equal to 256", v)
-		}
-		if strings.HasPrefix(strings.ToLower(k), "aws:") {
-			return logsInvalid("Tag keys starting with 'aws:' are reserved for AWS use")
-		}
-	}
-	return nil
 }
 
 func (s *logsState) createLogGroup(c *Call) (any, error) {
@@ -142,7 +113,7 @@ func (s *logsState) createLogGroup(c *Call) (any, error) {
 	if err := c.DecodeJSON(&in); err != nil {
 		return nil, err
 	}
-	if err := validateLogGroupName(in.LogGroupName); err != nil {
+	if err := checkLogGroupName(in.LogGroupName); err != nil {
 		return nil, err
 	}
 	if strings.HasPrefix(in.LogGroupName, "aws/") {
@@ -160,10 +131,7 @@ func (s *logsState) createLogGroup(c *Call) (any, error) {
 	default:
 		return nil, logsInvalid("1 validation error detected: Value '%s' at 'logGroupClass' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, INFREQUENT_ACCESS, DELIVERY]", class)
 	}
-	if len(in.Tags) > logsMaxTags {
-		return nil, logsInvalid("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length less than or equal to %d", logsMaxTags)
-	}
-	if err := validateLogsTags(in.Tags); err != nil {
+	if err := checkTags("logs", in.Tags); err != nil {
 		return nil, err
 	}
 	r := s.region(c)
@@ -339,7 +307,7 @@ func (s *logsState) tagResource(c *Call) (any, error) {
 	if len(in.Tags) == 0 {
 		return nil, logsInvalid("1 validation error detected: Value at 'tags' failed to satisfy constraint: Member must have length greater than or equal to 1")
 	}
-	if err := validateLogsTags(in.Tags); err != nil {
+	if err := checkTags("logs", in.Tags); err != nil {
 		return nil, err
 	}
 	merged, ok := mergeTags(g.Tags, in.Tags, logsMaxTags)

@@ -162,22 +162,12 @@ func (s *s3State) bucket(c *Call) (*s3Bucket, error) {
 	return b, nil
 }
 
-var (
-	s3BucketRE = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
-	s3IPRE     = regexp.MustCompile(`^\d+\.\d+\.\d+\.\d+$`)
-	regionRE   = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`)
-)
-
-func validBucketName(name string) bool {
-	return s3BucketRE.MatchString(name) && !s3IPRE.MatchString(name) && !strings.Contains(name, "..") &&
-		!strings.Contains(name, ".-") && !strings.Contains(name, "-.") && !strings.HasPrefix(name, "xn--") &&
-		!strings.HasSuffix(name, "-s3alias") && !strings.HasSuffix(name, "--ol-s3")
-}
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d+$`)
 
 func (s *s3State) createBucket(c *Call) (any, error) {
 	name, _ := BucketAndKey(c.HTTP)
-	if !validBucketName(name) {
-		return nil, s3Err(http.StatusBadRequest, "InvalidBucketName", "The specified bucket is not valid.")
+	if err := checkBucketName(name); err != nil {
+		return nil, err
 	}
 	var cfg struct {
 		LocationConstraint string `xml:"LocationConstraint"`

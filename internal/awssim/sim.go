@@ -29,6 +29,7 @@ type Sim struct {
 	faults   Faults
 	rnd      *rand.Rand // decides which calls the fault shares hit; guarded by mu
 	failNext []failRule
+	dropNext []dropRule
 	calls    map[string]int
 }
 
@@ -116,6 +117,7 @@ func (s *Sim) Reset() {
 	}
 	s.faults = Faults{}
 	s.failNext = nil
+	s.dropNext = nil
 	s.calls = map[string]int{}
 }
 
@@ -268,7 +270,12 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if opErr == nil && s.statePath != "" && mutating(op) {
 		saveErr = s.saveLocked()
 	}
+	drop := s.answerDropped(svc, op)
 	s.mu.Unlock()
+	if drop {
+		dropAnswer(w)
+		return
+	}
 	if err := errors.Join(opErr, saveErr); err != nil {
 		var apiErr *APIError
 		if !errors.As(err, &apiErr) {

@@ -82,26 +82,6 @@ type ssmTag struct {
 	Value string `json:"Value"`
 }
 
-var ssmNameRE = regexp.MustCompile(`^[a-zA-Z0-9_.\-/]+$`)
-
-// ssmName validates a parameter name the way Parameter Store does: allowed characters,
-// a hierarchy must start with "/", at most 15 levels, no reserved aws/ssm prefixes.
-func ssmName(name string) error {
-	switch {
-	case name == "" || len(name) > 1011 || !ssmNameRE.MatchString(name):
-		return Errorf("ValidationException", "Parameter name: can't be prefixed with \"aws\" or \"ssm\" (case-insensitive). It must use only letters, numbers, or the following symbols: . (period), - (hyphen), _ (underscore). Special characters are not allowed. All sub-paths, if specified, must use the forward slash symbol \"/\". Valid example: /get/parameters2-/by1./path0_.")
-	case strings.Contains(name, "/") && !strings.HasPrefix(name, "/"):
-		return Errorf("ValidationException", "Parameter name must be a fully qualified name.")
-	case strings.Count(name, "/") > 15:
-		return Errorf("HierarchyLevelLimitExceededException", "Parameter name %s exceeds the hierarchy limit of 15 levels", name)
-	}
-	first := strings.ToLower(strings.TrimPrefix(name, "/"))
-	if strings.HasPrefix(first, "aws") || strings.HasPrefix(first, "ssm") {
-		return Errorf("ValidationException", "No access to reserved parameter name: %s.", name)
-	}
-	return nil
-}
-
 func ssmNotFound(name string) *APIError {
 	return Errorf("ParameterNotFound", "Parameter %s not found.", name)
 }
@@ -113,12 +93,9 @@ func ssmARN(region, name string) string {
 func ssmTagMap(tags []ssmTag) (map[string]string, error) {
 	out := map[string]string{}
 	for _, t := range tags {
-		if t.Key == "" || len(t.Key) > 128 || len(t.Value) > 256 || strings.HasPrefix(strings.ToLower(t.Key), "aws:") {
-			return nil, Errorf("InvalidParameters", "Tag key must be 1-128 characters without the aws: prefix, value at most 256")
-		}
 		out[t.Key] = t.Value
 	}
-	return out, nil
+	return out, checkTags("ssm", out)
 }
 
 func (s *ssmState) putParameter(c *Call) (any, error) {
@@ -136,7 +113,7 @@ func (s *ssmState) putParameter(c *Call) (any, error) {
 	if err := c.DecodeJSON(&in); err != nil {
 		return nil, err
 	}
-	if err := ssmName(in.Name); err != nil {
+	if err := checkParameterName(c.Region, in.Name); err != nil {
 		return nil, err
 	}
 	if in.Value == nil || *in.Value == "" {
