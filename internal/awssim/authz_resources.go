@@ -369,7 +369,7 @@ func passRole(service string, paths ...string) func(q *authzQuery) []authzCheck 
 		var out []authzCheck
 		for _, p := range paths {
 			if role := q.str(p); role != "" {
-				out = append(out, authzCheck{action: "iam:PassRole", resource: role,
+				out = append(out, authzCheck{action: "iam:PassRole", resource: roleRef(q, role),
 					context: map[string][]string{"iam:passedtoservice": {service}}})
 			}
 		}
@@ -545,14 +545,19 @@ func newRoleARN(q *authzQuery) []string {
 	return []string{"arn:aws:iam::" + Account + ":role" + path + q.str("RoleName")}
 }
 
-// iamRole is the named role's ARN, its path included. IAM cannot know the path of a role
-// that does not exist, so such a role is checked as role/<name>.
-func roleARN(q *authzQuery) []string {
-	name := q.str("RoleName")
-	if role := q.state("iam").(*iamState).Roles[strings.ToLower(name)]; role != nil {
-		return []string{role.ARN}
+// roleARN is the named role's ARN, its path included.
+func roleARN(q *authzQuery) []string { return []string{roleRef(q, q.str("RoleName"))} }
+
+// roleRef resolves a role name (CodeBuild takes one) or ARN. IAM cannot know the path of
+// a role that does not exist, so such a role is checked as role/<name>.
+func roleRef(q *authzQuery, ref string) string {
+	if strings.HasPrefix(ref, "arn:") {
+		return ref
 	}
-	return []string{"arn:aws:iam::" + Account + ":role/" + name}
+	if role := q.state("iam").(*iamState).Roles[strings.ToLower(ref)]; role != nil {
+		return role.ARN
+	}
+	return "arn:aws:iam::" + Account + ":role/" + ref
 }
 
 func iamPolicyARN(q *authzQuery) map[string][]string {
