@@ -1,6 +1,7 @@
 // Command awssim serves the AWS API simulator for the local demo:
 //
 //	awssim --addr 127.0.0.1:4566 --time-scale 0.01 --state /tmp/awssim.json
+//	awssim --iam-policy config/iam/operator-policy.json  # refuse what the policy does not allow
 //
 // It prints the shell exports that point the AWS SDKs at it, then serves until SIGINT or
 // SIGTERM, saving the state file on the way out.
@@ -51,6 +52,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	dropRate := fs.Float64("drop-rate", 0, "share of mutating calls that run and then close the connection without an answer")
 	latency := fs.Duration("latency", 0, "latency added to every call")
 	failNext := fs.String("fail-next", "", "comma-separated OP=CODE:N rules, e.g. ec2:CreateVpc=InternalError:2")
+	iamPolicy := fs.String("iam-policy", "", "IAM identity policy (JSON file) every call is authorized against (empty: all calls allowed)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -61,6 +63,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	opts := []awssim.Option{awssim.WithTimeScale(*timeScale), awssim.WithPageSize(*pageSize)}
 	if *state != "" {
 		opts = append(opts, awssim.WithStateFile(*state))
+	}
+	if *iamPolicy != "" {
+		doc, err := os.ReadFile(*iamPolicy)
+		if err != nil {
+			return fmt.Errorf("read --iam-policy: %w", err)
+		}
+		opts = append(opts, awssim.WithIdentityPolicy(doc))
 	}
 	sim, err := awssim.New(opts...)
 	if err != nil {
@@ -81,7 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	slog.Info("serving", "endpoint", endpoint, "timeScale", *timeScale, "state", *state)
+	slog.Info("serving", "endpoint", endpoint, "timeScale", *timeScale, "state", *state, "iamPolicy", *iamPolicy)
 
 	select {
 	case err := <-served:

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,7 +13,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 
 	"github.com/flaskops/flask-operator/internal/awssim"
 )
@@ -33,6 +36,10 @@ func TestApplyFailNext(t *testing.T) {
 }
 
 func TestRunRejectsBadFlags(t *testing.T) {
+	malformed := filepath.Join(t.TempDir(), "policy.json")
+	if err := os.WriteFile(malformed, []byte(`{"Statement":[{"Effect":"Allow","Action":"*"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, args := range [][]string{
 		{"--time-scale", "fast"},
 		{"--latency", "10"},
@@ -41,6 +48,8 @@ func TestRunRejectsBadFlags(t *testing.T) {
 		{"--fail-next", "CreateVpc"},
 		{"--drop-rate", "often"},
 		{"--addr", "127.0.0.1:0", "extra"},
+		{"--iam-policy", filepath.Join(t.TempDir(), "missing.json")},
+		{"--iam-policy", malformed},
 	} {
 		ctx, cancel := context.WithCancel(context.Background())
 		cancel() // a run that wrongly starts serving returns at once
@@ -56,24 +65,7 @@ func TestRunRejectsBadFlags(t *testing.T) {
 
 func TestRunPrintsExportsAndServes(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	out, w := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--region", "eu-west-1", "--time-scale", "0", "--state", state, "--drop-rate", "1"}, w, io.Discard)
-		w.Close()
-	}()
-
-	exports := map[string]string{}
-	lines := bufio.NewScanner(out)
-	for len(exports) < 4 && lines.Scan() {
-		name, value, ok := strings.Cut(strings.TrimPrefix(lines.Text(), "export "), "=")
-		if !ok {
-			t.Fatalf("not an export: %q", lines.Text())
-		}
-		exports[name] = value
-	}
+	exports, stop := start(t, "--region", "eu-west-1", "--state", state, "--drop-rate", "1")
 	endpoint := exports["AWS_ENDPOINT_URL"]
 	if !strings.HasPrefix(endpoint, "http://127.0.0.1:") || strings.HasSuffix(endpoint, ":0") {
 		t.Fatalf("AWS_ENDPOINT_URL = %q, want the bound address", endpoint)
@@ -83,6 +75,86 @@ func TestRunPrintsExportsAndServes(t *testing.T) {
 	}
 
 	// An SDK configured from nothing but the exports reaches the simulator.
+	cfg := sdkConfig(t, exports)
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Account) != awssim.Account {
+		t.Fatalf("GetCallerIdentity through the exports: %+v, %v", id, err)
+	}
+	// --drop-rate 1 drops the answer of every write (and of none of the reads above).
+	_, err = sts.NewFromConfig(cfg).AssumeRole(context.Background(), &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), RoleSessionName: aws.String("s")})
+	if err == nil || !strings.Contains(err.Error(), "EOF") {
+		t.Fatalf("AssumeRole at --drop-rate 1: %v, want the connection closed without an answer", err)
+	}
+
+	// The state file is written on the way out.
+	stop()
+	if _, err := os.Stat(state); err != nil {
+		t.Fatalf("state file not saved: %v", err)
+	}
+}
+
+func TestRunEnforcesTheIAMPolicy(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "policy.json")
+	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}`
+	if err := os.WriteFile(file, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	exports, _ := start(t, "--iam-policy", file)
+	client := ec2.NewFromConfig(sdkConfig(t, exports))
+	if _, err := client.DescribeVpcs(context.Background(), &ec2.DescribeVpcsInput{}); err != nil {
+		t.Fatalf("DescribeVpcs, which the policy allows: %v", err)
+	}
+	_, err := client.CreateVpc(context.Background(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+	var apiErr smithy.APIError
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode() != "UnauthorizedOperation" {
+		t.Fatalf("CreateVpc outside the policy: %v, want UnauthorizedOperation", err)
+	}
+}
+
+// start runs the command on a free port at time scale 0 and reads its exports; stop (also
+// run at cleanup) cancels it and waits for it to return.
+func start(t *testing.T, args ...string) (exports map[string]string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0", "--time-scale", "0"}, args...), w, io.Discard)
+		w.Close()
+	}()
+	exports = map[string]string{}
+	lines := bufio.NewScanner(out)
+	for len(exports) < 4 && lines.Scan() {
+		name, value, ok := strings.Cut(strings.TrimPrefix(lines.Text(), "export "), "=")
+		if !ok {
+			cancel()
+			t.Fatalf("not an export: %q", lines.Text())
+		}
+		exports[name] = value
+	}
+	stopped := false
+	stop = func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("run did not return after cancel")
+		}
+	}
+	t.Cleanup(stop)
+	return exports, stop
+}
+
+// sdkConfig loads an SDK configuration from nothing but the exports.
+func sdkConfig(t *testing.T, exports map[string]string) aws.Config {
+	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("AWS_CONFIG_FILE", filepath.Join(dir, "config")) // keep the developer's files out
 	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(dir, "credentials"))
@@ -90,32 +162,10 @@ func TestRunPrintsExportsAndServes(t *testing.T) {
 	for name, value := range exports {
 		t.Setenv(name, value)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		t.Fatalf("load SDK config: %v", err)
 	}
-	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-	if err != nil || aws.ToString(id.Account) != awssim.Account {
-		t.Fatalf("GetCallerIdentity through the exports: %+v, %v", id, err)
-	}
-	// --drop-rate 1 drops the answer of every write (and of none of the reads above).
-	_, err = sts.NewFromConfig(cfg).AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::123456789012:role/r"), RoleSessionName: aws.String("s")},
-		func(o *sts.Options) { o.RetryMaxAttempts = 1 })
-	if err == nil || !strings.Contains(err.Error(), "EOF") {
-		t.Fatalf("AssumeRole at --drop-rate 1: %v, want the connection closed without an answer", err)
-	}
-
-	// The state file is written on the way out.
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after cancel")
-	}
-	if _, err := os.Stat(state); err != nil {
-		t.Fatalf("state file not saved: %v", err)
-	}
+	cfg.RetryMaxAttempts = 1
+	return cfg
 }

@@ -48,6 +48,19 @@
 // (flattened query lists), ParseFilters/MatchFilters, Paginate, Idempotency (ClientToken),
 // TagStore, NewID, Timestamp/EpochSeconds.
 //
+// Each operation also needs an entry in authzRules (authz_resources.go): the IAM action and
+// the resource ARNs it is checked against, after the Service Authorization Reference.
+//
+// Authorization: with WithIdentityPolicy (or SetIdentityPolicy) every call is evaluated
+// against that identity policy as IAM does for a caller whose only permissions it holds
+// (iampolicy.go): implicit deny, explicit Deny first, wildcards, NotAction/NotResource and
+// the common condition operators, with aws:ResourceTag read from the simulator's state,
+// aws:RequestTag/aws:TagKeys from the request, iam:PassRole for roles handed to ECS,
+// CodeBuild and CodePipeline, and the tagging action a create with tags implies
+// (ec2:CreateTags with ec2:CreateAction, ecs:TagResource, iam:TagRole, ...). A refusal is
+// UnauthorizedOperation (EC2), AccessDenied (awsquery, S3) or AccessDeniedException (JSON).
+// UsedActions lists what the policy allowed. Admin endpoints are never checked.
+//
 // A service that needs another's state (an ELBv2 load balancer placing interfaces in EC2
 // subnets) reaches it through c.Sim().Service("ec2").State; the lock is already held.
 //
@@ -59,6 +72,7 @@
 //
 // Test controls: SetFaults (throttling share, 5xx share, share of writes whose answer is
 // dropped, added latency), FailNext, DropAnswerNext (applied, then the connection closes
-// without an answer), Calls, ListLive, Reset, Save. The same controls are served under
+// without an answer), Calls, ListLive, Reset, Save,
+// SetIdentityPolicy, UsedActions. The same controls are served under
 // /_awssim/ (see admin.go). Name and tag rules of created resources live in names.go.
 package awssim

@@ -31,6 +31,10 @@ type Sim struct {
 	failNext []failRule
 	dropNext []dropRule
 	calls    map[string]int
+
+	policyDoc []byte          // WithIdentityPolicy's document, parsed by New
+	policy    *identityPolicy // nil: every call is allowed
+	used      map[string]bool // actions the policy allowed, for UsedActions
 }
 
 // Option configures New.
@@ -82,6 +86,9 @@ func New(opts ...Option) (*Sim, error) {
 		s.order = append(s.order, svc.Name)
 	}
 	sort.Strings(s.order)
+	if err := s.SetIdentityPolicy(s.policyDoc); err != nil {
+		return nil, err
+	}
 	if s.statePath != "" {
 		if err := s.load(); err != nil {
 			return nil, err
@@ -258,14 +265,17 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, svc.Protocol, svc.XMLNS, requestID, Errorf(code, "operation %q is not simulated by %s", op, svc.Name))
 		return
 	}
-	if dry, _ := params.Bool("DryRun"); dry && svc.Protocol == EC2Query {
-		writeError(w, svc.Protocol, svc.XMLNS, requestID, Errorf("DryRunOperation", "Request would have succeeded, but DryRun flag is set."))
-		return
-	}
 	c := &Call{Service: svc.Name, Op: op, Region: region, RequestID: requestID, Params: params, Body: body, HTTP: r, sim: s}
 	s.mu.Lock()
 	c.Now = s.Now()
-	out, opErr := fn(c)
+	var out any
+	opErr := s.authorize(svc, c) // IAM answers before the service looks at the request
+	if dry, _ := params.Bool("DryRun"); opErr == nil && dry && svc.Protocol == EC2Query {
+		opErr = Errorf("DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+	}
+	if opErr == nil {
+		out, opErr = fn(c)
+	}
 	var saveErr error
 	if opErr == nil && s.statePath != "" && mutating(op) {
 		saveErr = s.saveLocked()

@@ -37,7 +37,7 @@ type getCallerIdentityResult struct {
 func stsGetCallerIdentity(*Call) (any, error) {
 	return getCallerIdentityResult{
 		Account: Account,
-		Arn:     "arn:aws:iam::" + Account + ":user/awssim",
+		Arn:     CallerARN,
 		UserID:  "AIDAAWSSIMEXAMPLE0001",
 	}, nil
 }
