@@ -22,6 +22,9 @@ type faultRequest struct {
 //	                          "failNext":[{"op":"ec2:CreateVpc","code":"InternalError","count":2}]}
 //	POST /_awssim/save       write the state file now
 //	POST /_awssim/connections/approve  {"arn":"..."}: complete a CodeStar connection's handshake
+//	POST /_awssim/github/tokens  {"owner","repo","token"}: a token GitHub accepts for the repo
+//	POST /_awssim/github/push    {"owner","repo","branch","commit","fail"}: push a commit; answers
+//	                             {"executions":[{"region","pipeline","executionId"}]}
 func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path[len(adminPrefix):]
 	switch {
@@ -55,6 +58,10 @@ func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case path == "connections/approve" && r.Method == http.MethodPost:
 		s.serveApproveConnection(w, r)
+	case path == "github/tokens" && r.Method == http.MethodPost:
+		s.serveGitHubTokens(w, r)
+	case path == "github/push" && r.Method == http.MethodPost:
+		s.serveGitHubPush(w, r)
 	default:
 		http.NotFound(w, r)
 	}

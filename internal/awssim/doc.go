@@ -58,5 +58,7 @@
 // say "attached" and "natGateway"; releasing an EIP a NAT gateway still holds is AuthFailure.
 //
 // Test controls: SetFaults (throttling share, 5xx share, added latency), FailNext, Calls,
-// ListLive, Reset, Save. The same controls are served under /_awssim/ (see admin.go).
+// ListLive, Reset, Save; ApproveConnection stands in for the person completing a CodeStar
+// connection's handshake, RegisterGitHubToken and PushGitHub for GitHub (github.go). The
+// same controls are served under /_awssim/ (see admin.go).
 package awssim
