@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -53,26 +55,44 @@ func TestRunRejectsBadFlags(t *testing.T) {
 	}
 }
 
-func TestRunPrintsExportsAndServes(t *testing.T) {
-	state := filepath.Join(t.TempDir(), "state.json")
+// serve runs the command with args (plus a free address) until the returned stop is
+// called, and returns the exports it printed; stop fails the test if run failed.
+func serve(t *testing.T, args ...string) (exports map[string]string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	out, w := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"--addr", "127.0.0.1:0", "--region", "eu-west-1", "--time-scale", "0", "--state", state}, w, io.Discard)
+		done <- run(ctx, append([]string{"--addr", "127.0.0.1:0"}, args...), w, io.Discard)
 		w.Close()
 	}()
-
-	exports := map[string]string{}
+	exports = map[string]string{}
 	lines := bufio.NewScanner(out)
 	for len(exports) < 4 && lines.Scan() {
 		name, value, ok := strings.Cut(strings.TrimPrefix(lines.Text(), "export "), "=")
 		if !ok {
+			cancel()
 			t.Fatalf("not an export: %q", lines.Text())
 		}
 		exports[name] = value
 	}
+	return exports, func() {
+		t.Helper()
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("run did not return after cancel")
+		}
+	}
+}
+
+func TestRunPrintsExportsAndServes(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	exports, stop := serve(t, "--region", "eu-west-1", "--time-scale", "0", "--state", state)
 	endpoint := exports["AWS_ENDPOINT_URL"]
 	if !strings.HasPrefix(endpoint, "http://127.0.0.1:") || strings.HasSuffix(endpoint, ":0") {
 		t.Fatalf("AWS_ENDPOINT_URL = %q, want the bound address", endpoint)
@@ -89,26 +109,50 @@ func TestRunPrintsExportsAndServes(t *testing.T) {
 	for name, value := range exports {
 		t.Setenv(name, value)
 	}
-	cfg, err := config.LoadDefaultConfig(ctx)
+	cfg, err := config.LoadDefaultConfig(context.Background())
 	if err != nil {
 		t.Fatalf("load SDK config: %v", err)
 	}
-	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	id, err := sts.NewFromConfig(cfg).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 	if err != nil || aws.ToString(id.Account) != awssim.Account {
 		t.Fatalf("GetCallerIdentity through the exports: %+v, %v", id, err)
 	}
 
 	// The state file is written on the way out.
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after cancel")
-	}
+	stop()
 	if _, err := os.Stat(state); err != nil {
 		t.Fatalf("state file not saved: %v", err)
+	}
+}
+
+// TestRunServesGitHubControls drives the simulated GitHub through the served endpoints, as
+// the local demo does, and finds the push in the state file.
+func TestRunServesGitHubControls(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	exports, stop := serve(t, "--time-scale", "0", "--state", state)
+	post := func(path, body string) *http.Response {
+		t.Helper()
+		resp, err := http.Post(exports["AWS_ENDPOINT_URL"]+"/_awssim/github/"+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("post %s: %v", path, err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	if resp := post("tokens", `{"owner":"flaskops","repo":"sample-app","token":"ghp_demo"}`); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("register token: HTTP %d", resp.StatusCode)
+	}
+	commit := strings.Repeat("ab", 20)
+	resp := post("push", `{"owner":"flaskops","repo":"sample-app","branch":"main","commit":"`+commit+`"}`)
+	var out struct {
+		Executions []awssim.StartedExecution `json:"executions"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.Executions == nil || len(out.Executions) != 0 {
+		t.Fatalf("push without pipelines: HTTP %d, %+v, %v", resp.StatusCode, out, err)
+	}
+	stop()
+	saved, err := os.ReadFile(state)
+	if err != nil || !strings.Contains(string(saved), commit) || !strings.Contains(string(saved), "ghp_demo") {
+		t.Fatalf("state file lacks the push and the token (%v)", err)
 	}
 }
