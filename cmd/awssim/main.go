@@ -5,6 +5,13 @@
 //
 // It prints the shell exports that point the AWS SDKs at it, then serves until SIGINT or
 // SIGTERM, saving the state file on the way out.
+//
+// The test controls are served on the same address under /_awssim/ (internal/awssim/admin.go):
+// the inventory, faults, the CodeStar connection handshake and the simulated GitHub. A push
+// starts every pipeline that watches the branch, and "fail": true makes its build fail:
+//
+//	curl -X POST localhost:4566/_awssim/github/push \
+//	  -d '{"owner":"flaskops","repo":"sample-app","branch":"main","commit":"<40-hex sha>","fail":false}'
 package main
 
 import (

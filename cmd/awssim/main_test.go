@@ -3,8 +3,10 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -90,6 +92,38 @@ func TestRunPrintsExportsAndServes(t *testing.T) {
 	stop()
 	if _, err := os.Stat(state); err != nil {
 		t.Fatalf("state file not saved: %v", err)
+	}
+}
+
+// TestRunServesGitHubControls drives the simulated GitHub through the served endpoints, as
+// the local demo does, and finds the push in the state file.
+func TestRunServesGitHubControls(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "state.json")
+	exports, stop := start(t, "--state", state)
+	post := func(path, body string) *http.Response {
+		t.Helper()
+		resp, err := http.Post(exports["AWS_ENDPOINT_URL"]+"/_awssim/github/"+path, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatalf("post %s: %v", path, err)
+		}
+		t.Cleanup(func() { resp.Body.Close() })
+		return resp
+	}
+	if resp := post("tokens", `{"owner":"flaskops","repo":"sample-app","token":"ghp_demo"}`); resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("register token: HTTP %d", resp.StatusCode)
+	}
+	commit := strings.Repeat("ab", 20)
+	resp := post("push", `{"owner":"flaskops","repo":"sample-app","branch":"main","commit":"`+commit+`"}`)
+	var out struct {
+		Executions []awssim.StartedExecution `json:"executions"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil || resp.StatusCode != http.StatusOK || out.Executions == nil || len(out.Executions) != 0 {
+		t.Fatalf("push without pipelines: HTTP %d, %+v, %v", resp.StatusCode, out, err)
+	}
+	stop()
+	saved, err := os.ReadFile(state)
+	if err != nil || !strings.Contains(string(saved), commit) || !strings.Contains(string(saved), "ghp_demo") {
+		t.Fatalf("state file lacks the push and the token (%v)", err)
 	}
 }
 

@@ -24,6 +24,9 @@ type faultRequest struct {
 //	                          "dropAnswerNext":[{"op":"ecs:CreateService","count":1}]}
 //	POST /_awssim/save       write the state file now
 //	POST /_awssim/connections/approve  {"arn":"..."}: complete a CodeStar connection's handshake
+//	POST /_awssim/github/tokens  {"owner","repo","token"}: a token GitHub accepts for the repo
+//	POST /_awssim/github/push    {"owner","repo","branch","commit","fail"}: push a commit; answers
+//	                             {"executions":[{"region","pipeline","executionId"}]}
 func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path[len(adminPrefix):]
 	switch {
@@ -60,6 +63,10 @@ func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	case path == "connections/approve" && r.Method == http.MethodPost:
 		s.serveApproveConnection(w, r)
+	case path == "github/tokens" && r.Method == http.MethodPost:
+		s.serveGitHubTokens(w, r)
+	case path == "github/push" && r.Method == http.MethodPost:
+		s.serveGitHubPush(w, r)
 	default:
 		http.NotFound(w, r)
 	}

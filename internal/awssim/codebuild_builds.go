@@ -21,7 +21,8 @@ import (
 //	PROVISIONING     resolve environment variables (PARAMETER_STORE from the simulator's SSM)
 //	DOWNLOAD_SOURCE  resolve the source version to a commit
 //	PRE_BUILD        docker login (client side: no daemon needed); IMAGE_TAG = commit[:7]
-//	BUILD            docker build: needs privilegedMode (a Docker daemon) and a valid reference
+//	BUILD            docker build: needs privilegedMode (a Docker daemon) and a valid reference;
+//	                 fails for a commit pushed as broken (Sim.PushGitHub with fail)
 //	POST_BUILD       docker push $REPOSITORY_URI:$IMAGE_TAG and :latest into the simulator's
 //	                 ECR, then write imagedefinitions.json
 //	UPLOAD_ARTIFACTS hand imagedefinitions.json over (CODEPIPELINE artifacts)
@@ -183,6 +184,9 @@ func (s *codebuildState) runPhase(region string, b *cbBuild, at time.Time) (stri
 			return "FAILED", cbCommandFailed(cbCmdBuild)
 		case !b.Environment.PrivilegedMode:
 			b.Log = append(b.Log, cbNoDaemon)
+			return "FAILED", cbCommandFailed(cbCmdBuild)
+		case s.commitFails(b.Resolved):
+			b.Log = append(b.Log, "The command '/bin/sh -c pip install --no-cache-dir -r requirements.txt' returned a non-zero code: 1")
 			return "FAILED", cbCommandFailed(cbCmdBuild)
 		}
 		b.Log = append(b.Log, "Successfully tagged "+uri+":"+tag, "Successfully tagged "+uri+":latest")

@@ -9,8 +9,8 @@ import (
 	"time"
 )
 
-// What CodeBuild needs from IAM, SSM and ECR. The lookups run with the simulator lock held;
-// a service missing from the simulator reads as "nothing there".
+// What CodeBuild needs from IAM, SSM, ECR and the simulated GitHub. The lookups run with the
+// simulator lock held; a service missing from the simulator reads as "nothing there".
 
 // assumableByCodeBuild reports whether arn names a role in the simulator's IAM whose trust
 // policy names codebuild.amazonaws.com.
@@ -26,6 +26,13 @@ func (s *codebuildState) assumableByCodeBuild(c *Call, arn string) bool {
 		}
 	}
 	return false
+}
+
+// commitFails reports whether commit was pushed to the simulated GitHub as one whose build
+// fails.
+func (s *codebuildState) commitFails(commit string) bool {
+	svc := s.sim.Service("github")
+	return svc != nil && svc.State.(*githubState).Failing[commit]
 }
 
 // ssmValue is the (decrypted) value of a Parameter Store parameter.

@@ -11,19 +11,25 @@ import (
 func init() {
 	register(newCodePipeline)
 	DefaultLatencies[LatencyPipelineSource] = 10 * time.Second
+	DefaultLatencies[LatencyPipelineStop] = 5 * time.Second
 }
 
-// LatencyPipelineSource is how long a CodeStarSourceConnection source action takes to fetch
-// the branch head.
-const LatencyPipelineSource = "codepipeline:source"
+// Latency kinds of CodePipeline.
+const (
+	// LatencyPipelineSource is how long a source action takes to fetch the branch head.
+	LatencyPipelineSource = "codepipeline:source"
+	// LatencyPipelineStop is how long a stopped execution stays Stopping at least.
+	LatencyPipelineStop = "codepipeline:stop"
+)
 
 // codepipelineState is CodePipeline state per region. Wire format: awsJson1_1, X-Amz-Target
 // CodePipeline_20150709.<Op>, member names as in the SDK's service/codepipeline serializers
 // (lowerCamel, tags as {key, value}, timestamps as epoch seconds).
 //
-// The simulator knows three action types, the ones of the CI/CD stack: Source
-// CodeStarSourceConnection, Build CodeBuild and Deploy ECS. Executions run on the simulator
-// clock and advance lazily whenever pipeline state is read (codepipeline_exec.go).
+// The simulator knows the action types of the CI/CD stack: Source CodeStarSourceConnection
+// and GitHub (version 1, OAuth token), Build CodeBuild and Deploy ECS. Executions run on the
+// simulator clock and advance lazily whenever pipeline state is read (codepipeline_exec.go);
+// pushes to the simulated GitHub start them through triggers (codepipeline_triggers.go).
 type codepipelineState struct {
 	Regions map[string]*cpRegion `json:"regions"`
 	sim     *Sim
@@ -49,7 +55,7 @@ type cpPipeline struct {
 func (p *cpPipeline) current() *cpDeclaration { return p.Versions[len(p.Versions)-1] }
 
 // cpDeclaration is a PipelineDeclaration as the SDK serializes it. Members the simulator
-// does not interpret (triggers, variables) are kept as given.
+// does not interpret (variables) are kept as given.
 type cpDeclaration struct {
 	Name           string                     `json:"name"`
 	RoleArn        string                     `json:"roleArn"`
@@ -59,7 +65,7 @@ type cpDeclaration struct {
 	Version        int                        `json:"version"`
 	ExecutionMode  string                     `json:"executionMode,omitempty"`
 	PipelineType   string                     `json:"pipelineType,omitempty"`
-	Triggers       []json.RawMessage          `json:"triggers,omitempty"`
+	Triggers       []cpTrigger                `json:"triggers,omitempty"`
 	Variables      []json.RawMessage          `json:"variables,omitempty"`
 }
 
@@ -121,6 +127,7 @@ func newCodePipeline(sim *Sim) *Service {
 			"ListPipelines":          s.listPipelines,
 			"GetPipelineState":       s.getPipelineState,
 			"StartPipelineExecution": s.startPipelineExecution,
+			"StopPipelineExecution":  s.stopPipelineExecution,
 			"GetPipelineExecution":   s.getPipelineExecution,
 			"ListPipelineExecutions": s.listPipelineExecutions,
 			"TagResource":            s.tagResource,
@@ -144,7 +151,8 @@ func (s *codepipelineState) regionNamed(name string) *cpRegion {
 	return r
 }
 
-// Live lists pipelines and their in-progress executions (after advancing them to now).
+// Live lists pipelines and their executions in progress or stopping (after advancing them to
+// now).
 func (s *codepipelineState) Live(now time.Time) []Resource {
 	var out []Resource
 	for _, region := range slices.Sorted(maps.Keys(s.Regions)) {
@@ -154,7 +162,7 @@ func (s *codepipelineState) Live(now time.Time) []Resource {
 			s.advance(region, p, now)
 			out = append(out, Resource{Service: "codepipeline", Type: "pipeline", ID: name, Region: region, Tags: maps.Clone(p.Tags)})
 			for _, e := range p.Executions {
-				if e.Status == "InProgress" {
+				if e.live() {
 					out = append(out, Resource{Service: "codepipeline", Type: "pipeline-execution", ID: name + "/" + e.ID, Region: region})
 				}
 			}
@@ -183,14 +191,23 @@ func cpPipelineNotFound(name string) *APIError {
 // configuration and how many input and output artifacts it takes.
 type cpActionType struct {
 	required, optional []string
-	minIn, maxIn       int
-	minOut, maxOut     int
+	// secret configuration is stored but shown as "****", as AWS shows it. An update that
+	// sends "****" back stores it, as AWS does, and the action then fails.
+	secret         []string
+	minIn, maxIn   int
+	minOut, maxOut int
 }
 
 var cpActionTypes = map[cpActionTypeID]cpActionType{
 	{Category: "Source", Owner: "AWS", Provider: "CodeStarSourceConnection", Version: "1"}: {
 		required: []string{"ConnectionArn", "FullRepositoryId", "BranchName"},
 		optional: []string{"OutputArtifactFormat", "DetectChanges"},
+		minOut:   1, maxOut: 1,
+	},
+	{Category: "Source", Owner: "ThirdParty", Provider: "GitHub", Version: "1"}: {
+		required: []string{"Owner", "Repo", "Branch", "OAuthToken"},
+		optional: []string{"PollForSourceChanges"},
+		secret:   []string{"OAuthToken"},
 		minOut:   1, maxOut: 1,
 	},
 	{Category: "Build", Owner: "AWS", Provider: "CodeBuild", Version: "1"}: {
@@ -306,7 +323,26 @@ func (s *codepipelineState) validate(region string, d *cpDeclaration) error {
 		}
 		maps.Copy(produced, stageOut)
 	}
-	return nil
+	return validateTriggers(d)
+}
+
+// masked is d as CodePipeline shows it, secret configuration replaced by "****".
+func (d *cpDeclaration) masked() *cpDeclaration {
+	out := *d
+	out.Stages = slices.Clone(d.Stages)
+	for i := range out.Stages {
+		out.Stages[i].Actions = slices.Clone(out.Stages[i].Actions)
+		for j := range out.Stages[i].Actions {
+			a := &out.Stages[i].Actions[j]
+			for _, k := range cpActionTypes[a.ActionTypeID].secret {
+				if _, ok := a.Configuration[k]; ok {
+					a.Configuration = maps.Clone(a.Configuration)
+					a.Configuration[k] = "****"
+				}
+			}
+		}
+	}
+	return &out
 }
 
 // validateRole requires an existing IAM role that CodePipeline may assume.
@@ -383,6 +419,11 @@ func (s *codepipelineState) validateAction(region string, stage int, stageName s
 	if f := a.Configuration["OutputArtifactFormat"]; f != "" && f != "CODE_ZIP" && f != "CODEBUILD_CLONE_REF" {
 		return cpActionDecl("Action configuration for action '%s' has an invalid value for OutputArtifactFormat: %s", a.Name, f)
 	}
+	for _, k := range []string{"DetectChanges", "PollForSourceChanges"} {
+		if v, ok := a.Configuration[k]; ok && !strings.EqualFold(v, "true") && !strings.EqualFold(v, "false") {
+			return cpActionDecl("Action configuration for action '%s' has an invalid value for %s: %s; it must be true or false", a.Name, k, v)
+		}
+	}
 	if n := len(a.InputArtifacts); n < typ.minIn || n > typ.maxIn {
 		return cpActionDecl("Action '%s' of category %s and provider %s has %d input artifacts; it requires between %d and %d",
 			a.Name, id.Category, id.Provider, n, typ.minIn, typ.maxIn)
@@ -452,7 +493,7 @@ func (s *codepipelineState) createPipeline(c *Call) (any, error) {
 	r.Pipelines[p.Name] = p
 	// A new pipeline runs once, as on AWS.
 	s.start(p, c.Now, "CreatePipeline", "arn:aws:iam::"+Account+":root")
-	out := map[string]any{"pipeline": d}
+	out := map[string]any{"pipeline": d.masked()}
 	if len(tags) > 0 {
 		out["tags"] = cpTagList(tags)
 	}
@@ -490,7 +531,7 @@ func (s *codepipelineState) getPipeline(c *Call) (any, error) {
 		}
 		d = p.Versions[*in.Version-1]
 	}
-	return map[string]any{"pipeline": d, "metadata": map[string]any{
+	return map[string]any{"pipeline": d.masked(), "metadata": map[string]any{
 		"pipelineArn": p.ARN, "created": EpochSeconds(p.Created), "updated": EpochSeconds(p.Updated),
 	}}, nil
 }
@@ -516,7 +557,7 @@ func (s *codepipelineState) updatePipeline(c *Call) (any, error) {
 	d.Version = len(p.Versions) + 1
 	p.Versions = append(p.Versions, d)
 	p.Updated = c.Now
-	return map[string]any{"pipeline": d}, nil
+	return map[string]any{"pipeline": d.masked()}, nil
 }
 
 // deletePipeline succeeds for a pipeline that does not exist, as on AWS.

@@ -15,18 +15,26 @@ import (
 // the next stage's entrance while another is inside, and in SUPERSEDED mode a newer
 // execution arriving at the same entrance supersedes the waiting one.
 //
-// Actions of a stage run in runOrder groups. Source (CodeStarSourceConnection) takes
-// LatencyPipelineSource and succeeds only with an AVAILABLE connection, yielding a commit ID
-// derived from the execution; Build (CodeBuild) runs a build in the CodeBuild state and
-// completes when that build does; Deploy (ECS) registers a task definition revision with the
-// images of imagedefinitions.json, updates the service and completes with the rollout.
+// Actions of a stage run in runOrder groups. A source action takes LatencyPipelineSource;
+// CodeStarSourceConnection succeeds only with an AVAILABLE connection, GitHub version 1 only
+// with an OAuthToken registered for the repository (Sim.RegisterGitHubToken). It fetches the
+// commit a push handed to the execution, else the branch head last pushed to the simulated
+// GitHub, else a commit ID derived from the execution. Build (CodeBuild) runs a build in the
+// CodeBuild state and completes when that build does; Deploy (ECS) registers a task
+// definition revision with the images of imagedefinitions.json, updates the service and
+// completes with the rollout.
+//
+// StopPipelineExecution makes an execution Stopping: stop and wait lets the running action
+// group finish, stop and abandon abandons it at once; either way the execution is Stopped
+// no sooner than LatencyPipelineStop later, and no further action or stage runs.
+//
 // Everything is evaluated lazily on reads: a transition that depends only on time happens
 // when it was due, one that depends on another service's state when it is observed.
 
 type cpExecution struct {
 	ID            string            `json:"id"`
 	Version       int               `json:"version"`
-	Status        string            `json:"status"` // InProgress, Succeeded, Failed, Superseded
+	Status        string            `json:"status"` // InProgress, Stopping, Stopped, Succeeded, Failed, Superseded
 	Summary       string            `json:"summary,omitempty"`
 	TriggerType   string            `json:"triggerType"`
 	TriggerDetail string            `json:"triggerDetail"`
@@ -44,11 +52,19 @@ type cpExecution struct {
 	Repository    string            `json:"repository,omitempty"`
 	SourceAt      time.Time         `json:"sourceAt,omitempty"`
 	Artifacts     map[string]string `json:"artifacts,omitempty"` // artifact → imagedefinitions.json ("" for source)
+	Push          *cpPush           `json:"push,omitempty"`      // the commit the push that started it carried
+	Provider      string            `json:"provider,omitempty"`  // provider of the source action that fetched Commit
+	StopAbandon   bool              `json:"stopAbandon,omitempty"`
+	StopReason    string            `json:"stopReason,omitempty"`
+	StopAt        time.Time         `json:"stopAt,omitzero"` // earliest time a Stopping execution is Stopped
 }
+
+// live reports whether the execution still runs or holds a stage: InProgress or Stopping.
+func (e *cpExecution) live() bool { return e.Status == "InProgress" || e.Status == "Stopping" }
 
 type cpStageRun struct {
 	Name    string         `json:"name"`
-	Status  string         `json:"status"` // InProgress, Succeeded, Failed, Cancelled
+	Status  string         `json:"status"` // InProgress, Stopping, Stopped, Succeeded, Failed, Cancelled
 	Actions []*cpActionRun `json:"actions"`
 }
 
@@ -107,7 +123,7 @@ func (s *codepipelineState) advance(region string, p *cpPipeline, now time.Time)
 	for range 1000 {
 		changed := false
 		for _, e := range p.Executions {
-			if e.Status == "InProgress" && s.step(region, p, e, now) {
+			if e.live() && s.step(region, p, e, now) {
 				changed = true
 			}
 		}
@@ -126,14 +142,20 @@ func later(a, b time.Time) time.Time {
 
 // step makes one transition of an execution, reporting whether anything changed.
 func (s *codepipelineState) step(region string, p *cpPipeline, e *cpExecution, now time.Time) bool {
+	if e.Artifacts == nil { // an empty map does not survive a restart (omitempty)
+		e.Artifacts = map[string]string{}
+	}
 	d := p.Versions[e.Version-1]
 	st := d.Stages[e.Stage]
+	if e.Status == "Stopping" {
+		return s.stepStopping(region, p, e, st, now)
+	}
 	if !e.Entered {
 		enterAt := later(e.ReadyAt, p.LeftAt[st.Name])
 		occupied := false
 		var newer *cpExecution
 		for i, o := range p.Executions {
-			if o == e || o.Status != "InProgress" {
+			if o == e || !o.live() {
 				continue
 			}
 			cur := p.Versions[o.Version-1].Stages[o.Stage].Name
@@ -142,7 +164,7 @@ func (s *codepipelineState) step(region string, p *cpPipeline, e *cpExecution, n
 			}
 			if o.Entered {
 				occupied = true
-			} else if i > slices.Index(p.Executions, e) && newer == nil {
+			} else if o.Status == "InProgress" && i > slices.Index(p.Executions, e) && newer == nil {
 				newer = o
 			}
 		}
@@ -212,6 +234,48 @@ func (s *codepipelineState) step(region string, p *cpPipeline, e *cpExecution, n
 	return true
 }
 
+// stepStopping ends a Stopping execution once its running actions have finished (stop and
+// wait) or been abandoned, and StopAt has come.
+func (s *codepipelineState) stepStopping(region string, p *cpPipeline, e *cpExecution, st cpStage, now time.Time) bool {
+	changed := false
+	doneAt := e.StopAt
+	failed := false
+	run := e.run(st.Name)
+	if !e.Entered {
+		run = nil
+	}
+	if run != nil {
+		for _, ar := range run.Actions {
+			if ar.RunOrder != e.Group {
+				continue
+			}
+			if ar.Status == "InProgress" {
+				i := slices.IndexFunc(st.Actions, func(a cpAction) bool { return a.Name == ar.Name })
+				if s.poll(region, p, e, ar, st.Actions[i], now) {
+					changed = true
+				}
+			}
+			if ar.Status == "InProgress" {
+				return changed
+			}
+			failed = failed || ar.Status == "Failed"
+			doneAt = later(doneAt, ar.Changed)
+		}
+	}
+	if doneAt.After(now) {
+		return changed
+	}
+	e.Status, e.Updated = "Stopped", doneAt
+	if run != nil {
+		run.Status = "Stopped"
+		if failed {
+			run.Status = "Failed"
+		}
+		p.LeftAt[st.Name] = doneAt
+	}
+	return true
+}
+
 // startGroup starts the actions of the next runOrder group of the current stage at t,
 // reporting false when the stage has no further group.
 func (s *codepipelineState) startGroup(region string, p *cpPipeline, e *cpExecution, st cpStage, t, now time.Time) bool {
@@ -249,7 +313,7 @@ func (ar *cpActionRun) succeed(t time.Time, summary string) {
 // begin starts one action at t.
 func (s *codepipelineState) begin(region string, p *cpPipeline, e *cpExecution, ar *cpActionRun, a cpAction, t, now time.Time) {
 	switch a.ActionTypeID.Provider {
-	case "CodeStarSourceConnection":
+	case "CodeStarSourceConnection", "GitHub":
 		ar.DueAt = t.Add(s.sim.Delay(LatencyPipelineSource))
 	case "CodeBuild":
 		b := s.builder()
@@ -315,11 +379,40 @@ func imageDefinitions(e *cpExecution, a cpAction) (map[string]string, error) {
 	return images, nil
 }
 
-// commitID is the fake head commit a source action fetches: 40 hex digits, deterministic
-// per execution.
+// commitID is the fake head commit a source action fetches from a branch nobody pushed
+// to: 40 hex digits, deterministic per execution.
 func commitID(pipeline, execution, repo, branch string) string {
 	sum := sha1.Sum([]byte(pipeline + "\x00" + execution + "\x00" + repo + "\x00" + branch))
 	return hex.EncodeToString(sum[:])
+}
+
+// connectionStatus is the status of a CodeStar connection ("" when there is none).
+func (s *codepipelineState) connectionStatus(region, arn string) string {
+	if svc := s.sim.Service("codestar-connections"); svc != nil {
+		return svc.State.(*codestarState).connectionStatus(region, arn)
+	}
+	return ""
+}
+
+// fetch completes a source action at its due time: the commit the push handed to the
+// execution, else the branch head in the simulated GitHub, else a derived commit ID.
+func (s *codepipelineState) fetch(p *cpPipeline, e *cpExecution, ar *cpActionRun, a cpAction, repo, branch string) {
+	var commit string
+	switch {
+	case e.Push != nil && e.Push.Action == a.Name:
+		commit, branch = e.Push.Commit, e.Push.Branch
+	case s.sim.github().head(repo, branch) != "":
+		commit = s.sim.github().head(repo, branch)
+	default:
+		commit = commitID(p.Name, e.ID, repo, branch)
+	}
+	e.Commit, e.Branch, e.Repository, e.SourceAction, e.SourceAt = commit, branch, repo, a.Name, ar.DueAt
+	e.Provider = a.ActionTypeID.Provider
+	for _, o := range a.OutputArtifacts {
+		e.Artifacts[o.Name] = ""
+	}
+	ar.External = commit
+	ar.succeed(ar.DueAt, "Simulated head of "+repo+"@"+branch)
 }
 
 // poll checks a running action against time and the other services at now.
@@ -330,25 +423,25 @@ func (s *codepipelineState) poll(region string, p *cpPipeline, e *cpExecution, a
 			return false
 		}
 		arn := a.Configuration["ConnectionArn"]
-		status := ""
-		if svc := s.sim.Service("codestar-connections"); svc != nil {
-			status = svc.State.(*codestarState).connectionStatus(region, arn)
-		}
-		switch status {
+		switch status := s.connectionStatus(region, arn); status {
 		case "AVAILABLE":
-			repo, branch := a.Configuration["FullRepositoryId"], a.Configuration["BranchName"]
-			e.Commit = commitID(p.Name, e.ID, repo, branch)
-			e.Branch, e.Repository, e.SourceAction, e.SourceAt = branch, repo, a.Name, ar.DueAt
-			for _, o := range a.OutputArtifacts {
-				e.Artifacts[o.Name] = ""
-			}
-			ar.External = e.Commit
-			ar.succeed(ar.DueAt, "Simulated head of "+repo+"@"+branch)
+			s.fetch(p, e, ar, a, a.Configuration["FullRepositoryId"], a.Configuration["BranchName"])
 		case "":
 			ar.fail(ar.DueAt, "JobFailed", "The connection %s does not exist.", arn)
 		default:
 			ar.fail(ar.DueAt, "JobFailed", "Unable to use Connection: %s. The provided connection is not in the AVAILABLE state (status %s): complete the connection's handshake in the console, then retry.", arn, status)
 		}
+		return true
+	case "GitHub":
+		if now.Before(ar.DueAt) {
+			return false
+		}
+		repo := a.Configuration["Owner"] + "/" + a.Configuration["Repo"]
+		if !s.sim.github().tokenValid(repo, a.Configuration["OAuthToken"]) {
+			ar.fail(ar.DueAt, "JobFailed", "Could not access the GitHub repository: %q. The access token might be invalid or has been revoked. Edit the pipeline to reconnect with GitHub.", a.Configuration["Repo"])
+			return true
+		}
+		s.fetch(p, e, ar, a, repo, a.Configuration["Branch"])
 		return true
 	case "CodeBuild":
 		b := s.builder()
@@ -500,6 +593,48 @@ func (s *codepipelineState) startPipelineExecution(c *Call) (any, error) {
 	return map[string]any{"pipelineExecutionId": e.ID}, nil
 }
 
+func (s *codepipelineState) stopPipelineExecution(c *Call) (any, error) {
+	var in struct {
+		PipelineName        string `json:"pipelineName"`
+		PipelineExecutionID string `json:"pipelineExecutionId"`
+		Abandon             bool   `json:"abandon"`
+		Reason              string `json:"reason"`
+	}
+	if err := c.DecodeJSON(&in); err != nil {
+		return nil, err
+	}
+	if len(in.Reason) > 200 {
+		return nil, cpValidation("1 validation error detected: Value at 'reason' failed to satisfy constraint: Member must have length less than or equal to 200")
+	}
+	p, e, err := s.execution(c, in.PipelineName, in.PipelineExecutionID)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case e.Status == "Stopping" && (e.StopAbandon || !in.Abandon):
+		// Only a stop and wait can still be turned into a stop and abandon.
+		return nil, Errorf("DuplicatedStopRequestException", "Execution %s is already being stopped", e.ID)
+	case e.Status == "InProgress":
+		e.StopAt = c.Now.Add(c.Delay(LatencyPipelineStop))
+	case e.Status != "Stopping":
+		return nil, Errorf("PipelineExecutionNotStoppableException", "Unable to stop pipeline execution %s. Only executions that are in progress can be stopped; this one is %s", e.ID, e.Status)
+	}
+	e.Status, e.StopAbandon, e.Updated = "Stopping", in.Abandon, c.Now
+	if in.Reason != "" {
+		e.StopReason = in.Reason
+	}
+	if run := e.run(p.Versions[e.Version-1].Stages[e.Stage].Name); run != nil && e.Entered {
+		run.Status = "Stopping"
+		for _, ar := range run.Actions {
+			if in.Abandon && ar.Status == "InProgress" {
+				ar.Status, ar.Changed = "Abandoned", c.Now
+			}
+		}
+	}
+	s.advance(c.Region, p, c.Now)
+	return map[string]any{"pipelineExecutionId": e.ID}, nil
+}
+
 func (s *codepipelineState) execution(c *Call, pipeline, id string) (*cpPipeline, *cpExecution, error) {
 	p, err := s.pipeline(c, pipeline)
 	if err != nil {
@@ -513,10 +648,17 @@ func (s *codepipelineState) execution(c *Call, pipeline, id string) (*cpPipeline
 	return nil, nil, Errorf("PipelineExecutionNotFoundException", "Pipeline execution ID %s does not exist for pipeline %s", id, pipeline)
 }
 
+// sourceRevision describes the fetched commit. A connection action's summary is JSON with
+// the provider and commit message; a GitHub version 1 action's is the message alone.
 func (e *cpExecution) sourceRevision() map[string]any {
-	return map[string]any{"actionName": e.SourceAction, "revisionId": e.Commit,
-		"revisionSummary": fmt.Sprintf(`{"ProviderType":"GitHub","CommitMessage":"Simulated commit on %s"}`, e.Branch),
-		"revisionUrl":     "https://github.com/" + e.Repository + "/commit/" + e.Commit}
+	message := fmt.Sprintf("Simulated commit %s on %s", e.Commit[:7], e.Branch)
+	summary := message
+	if e.Provider != "GitHub" {
+		b, _ := json.Marshal(map[string]string{"ProviderType": "GitHub", "CommitMessage": message}) // cannot fail
+		summary = string(b)
+	}
+	return map[string]any{"actionName": e.SourceAction, "revisionId": e.Commit, "revisionSummary": summary,
+		"revisionUrl": "https://github.com/" + e.Repository + "/commit/" + e.Commit}
 }
 
 func (e *cpExecution) trigger() map[string]any {
@@ -581,6 +723,9 @@ func (s *codepipelineState) listPipelineExecutions(c *Call) (any, error) {
 		}
 		if e.Summary != "" {
 			sum["statusSummary"] = e.Summary
+		}
+		if e.StopReason != "" {
+			sum["stopTrigger"] = map[string]any{"reason": e.StopReason}
 		}
 		all = append(all, sum)
 	}

@@ -142,7 +142,7 @@ func (e *cicdEnv) waitExecution(t *testing.T, name, id string) *cptypes.Pipeline
 	for range 200 {
 		out := must[*codepipeline.GetPipelineExecutionOutput](t, "get execution")(e.cp.GetPipelineExecution(bg, &codepipeline.GetPipelineExecutionInput{
 			PipelineName: aws.String(name), PipelineExecutionId: aws.String(id)}))
-		if out.PipelineExecution.Status != cptypes.PipelineExecutionStatusInProgress {
+		if st := out.PipelineExecution.Status; st != cptypes.PipelineExecutionStatusInProgress && st != cptypes.PipelineExecutionStatusStopping {
 			return out.PipelineExecution
 		}
 		e.clock.Advance(15 * time.Second)

@@ -340,10 +340,7 @@ func (s *Sim) ApproveConnection(arn string) error {
 	case "ERROR":
 		return errors.New("connection " + arn + " is in ERROR and cannot be approved")
 	}
-	if s.statePath != "" {
-		return s.saveLocked()
-	}
-	return nil
+	return s.saveIfPersistent()
 }
 
 // serveApproveConnection is POST /_awssim/connections/approve {"arn": "..."}.

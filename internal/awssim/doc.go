@@ -72,7 +72,8 @@
 //
 // Test controls: SetFaults (throttling share, 5xx share, share of writes whose answer is
 // dropped, added latency), FailNext, DropAnswerNext (applied, then the connection closes
-// without an answer), Calls, ListLive, Reset, Save,
-// SetIdentityPolicy, UsedActions. The same controls are served under
-// /_awssim/ (see admin.go). Name and tag rules of created resources live in names.go.
+// without an answer), Calls, ListLive, Reset, Save, SetIdentityPolicy, UsedActions;
+// ApproveConnection stands in for the person completing a CodeStar connection's handshake,
+// RegisterGitHubToken and PushGitHub for GitHub (github.go). The same controls are served
+// under /_awssim/ (see admin.go). Name and tag rules of created resources live in names.go.
 package awssim

@@ -37,6 +37,13 @@ type s3Bucket struct {
 	Versioning string `json:"versioning,omitempty"`
 	// Objects holds each key's versions, oldest first; the last one is current.
 	Objects map[string][]*s3Version `json:"objects"`
+	// PublicAccessBlock is nil once deleted; a new bucket blocks everything (s3_config.go).
+	PublicAccessBlock *s3PublicAccessBlock `json:"publicAccessBlock,omitempty"`
+	// Encryption is nil for the SSE-S3 default.
+	Encryption        *s3EncryptionRule `json:"encryption,omitempty"`
+	Lifecycle         []s3LifecycleRule `json:"lifecycle,omitempty"`
+	TransitionMinSize string            `json:"transitionMinSize,omitempty"`
+	Tags              map[string]string `json:"tags,omitempty"`
 }
 
 type s3Version struct {
@@ -59,16 +66,27 @@ func newS3(sim *Sim) *Service {
 		Route:    s3Route,
 		State:    s,
 		Ops: map[string]Op{
-			"ListBuckets":         s.listBuckets,
-			"CreateBucket":        s.createBucket,
-			"HeadBucket":          s.headBucket,
-			"DeleteBucket":        s.deleteBucket,
-			"PutBucketVersioning": s.putBucketVersioning,
-			"GetBucketVersioning": s.getBucketVersioning,
-			"PutObject":           s.putObject,
-			"DeleteObject":        s.deleteObject,
-			"ListObjectVersions":  s.listObjectVersions,
-			"DeleteObjects":       s.deleteObjects,
+			"ListBuckets":                     s.listBuckets,
+			"CreateBucket":                    s.createBucket,
+			"HeadBucket":                      s.headBucket,
+			"DeleteBucket":                    s.deleteBucket,
+			"PutBucketVersioning":             s.putBucketVersioning,
+			"GetBucketVersioning":             s.getBucketVersioning,
+			"PutPublicAccessBlock":            s.putPublicAccessBlock,
+			"GetPublicAccessBlock":            s.getPublicAccessBlock,
+			"DeletePublicAccessBlock":         s.deletePublicAccessBlock,
+			"PutBucketEncryption":             s.putBucketEncryption,
+			"GetBucketEncryption":             s.getBucketEncryption,
+			"PutBucketLifecycleConfiguration": s.putBucketLifecycleConfiguration,
+			"GetBucketLifecycleConfiguration": s.getBucketLifecycleConfiguration,
+			"DeleteBucketLifecycle":           s.deleteBucketLifecycle,
+			"PutBucketTagging":                s.putBucketTagging,
+			"GetBucketTagging":                s.getBucketTagging,
+			"DeleteBucketTagging":             s.deleteBucketTagging,
+			"PutObject":                       s.putObject,
+			"DeleteObject":                    s.deleteObject,
+			"ListObjectVersions":              s.listObjectVersions,
+			"DeleteObjects":                   s.deleteObjects,
 		},
 	}
 }
@@ -81,7 +99,7 @@ func (s *s3State) Live(time.Time) []Resource {
 	var out []Resource
 	for _, name := range slices.Sorted(maps.Keys(s.Buckets)) {
 		b := s.Buckets[name]
-		out = append(out, Resource{Service: "s3", Type: "bucket", ID: name, Region: b.Region})
+		out = append(out, Resource{Service: "s3", Type: "bucket", ID: name, Region: b.Region, Tags: maps.Clone(b.Tags)})
 		for _, key := range slices.Sorted(maps.Keys(b.Objects)) {
 			for _, v := range b.Objects[key] {
 				typ := "object-version"
@@ -95,17 +113,29 @@ func (s *s3State) Live(time.Time) []Resource {
 	return out
 }
 
+// s3BucketConfigOps names the operations on bucket subresources, by subresource and method.
+var s3BucketConfigOps = map[string]map[string]string{
+	"versioning":        {http.MethodPut: "PutBucketVersioning", http.MethodGet: "GetBucketVersioning"},
+	"publicAccessBlock": {http.MethodPut: "PutPublicAccessBlock", http.MethodGet: "GetPublicAccessBlock", http.MethodDelete: "DeletePublicAccessBlock"},
+	"encryption":        {http.MethodPut: "PutBucketEncryption", http.MethodGet: "GetBucketEncryption"},
+	"lifecycle":         {http.MethodPut: "PutBucketLifecycleConfiguration", http.MethodGet: "GetBucketLifecycleConfiguration", http.MethodDelete: "DeleteBucketLifecycle"},
+	"tagging":           {http.MethodPut: "PutBucketTagging", http.MethodGet: "GetBucketTagging", http.MethodDelete: "DeleteBucketTagging"},
+}
+
 // s3Route names the operation of an S3 request from method, addressing and subresource.
 func s3Route(r *http.Request) string {
 	bucket, key := BucketAndKey(r)
 	q := r.URL.Query()
+	if bucket != "" && key == "" {
+		for sub, ops := range s3BucketConfigOps {
+			if op, ok := ops[r.Method]; ok && q.Has(sub) {
+				return op
+			}
+		}
+	}
 	switch {
 	case bucket == "" && r.Method == http.MethodGet:
 		return "ListBuckets"
-	case key == "" && r.Method == http.MethodPut && q.Has("versioning"):
-		return "PutBucketVersioning"
-	case key == "" && r.Method == http.MethodGet && q.Has("versioning"):
-		return "GetBucketVersioning"
 	case key == "" && r.Method == http.MethodGet && q.Has("versions"):
 		return "ListObjectVersions"
 	case key == "" && r.Method == http.MethodPost && q.Has("delete"):
@@ -201,7 +231,8 @@ func (s *s3State) createBucket(c *Call) (any, error) {
 		return nil, s3Err(http.StatusConflict, "BucketAlreadyOwnedByYou",
 			"Your previous request to create the named bucket succeeded and you already own it.")
 	}
-	s.Buckets[name] = &s3Bucket{Name: name, Region: c.Region, CreatedAt: c.Now, Objects: map[string][]*s3Version{}}
+	s.Buckets[name] = &s3Bucket{Name: name, Region: c.Region, CreatedAt: c.Now, Objects: map[string][]*s3Version{},
+		PublicAccessBlock: s3DefaultPublicAccessBlock()}
 	return &RawResponse{Status: http.StatusOK, Header: http.Header{"Location": {"/" + name}}}, nil
 }
 

@@ -241,7 +241,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		region = "us-east-1"
 	}
 	svc, op, params := s.route(r, body, scopeService)
-	if svc == nil {
+	if svc == nil || len(svc.Ops) == 0 { // no operations: state only (the simulated GitHub)
 		writeError(w, protocolOf(r, scopeService, op), "", requestID, Errorf("UnknownService", "no simulated service for %q", scopeService))
 		return
 	}

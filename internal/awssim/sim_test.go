@@ -172,6 +172,7 @@ func TestUnknownServiceErrorInTheCallersProtocol(t *testing.T) {
 			body: "Action=DescribeStacks&Version=2010-05-15", wantRoot: "ErrorResponse"},
 		{name: "REST-XML", service: "route53", method: http.MethodGet, path: "/2013-04-01/hostedzone", wantRoot: "Error"},
 		{name: "restJson1", service: "eks", method: http.MethodGet, path: "/clusters"},
+		{name: "the simulated GitHub is no AWS service", service: "github", method: http.MethodGet, path: "/repos/flaskops/sample-app"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, err := http.NewRequest(tc.method, e.url+tc.path, strings.NewReader(tc.body))
