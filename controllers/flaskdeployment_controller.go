@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -98,6 +99,7 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 	if err := r.resolveRegion(fd); err != nil {
 		return r.finish(ctx, fd, summarize(fd, nil, err))
 	}
+	recordOwnerUID(fd)
 	outcomes := make([]outcome, 0, len(r.Stages))
 	for _, s := range r.Stages {
 		sctx := log.IntoContext(ctx, log.FromContext(ctx).WithValues("stage", s.Name()))
@@ -154,6 +156,15 @@ func (r *FlaskDeploymentReconciler) resolveRegion(fd *v1alpha1.FlaskDeployment) 
 			"spec.region cannot change from %s to %s: AWS resources cannot move between regions", fd.Status.Region, fd.Spec.Region)
 	}
 	return nil
+}
+
+// recordOwnerUID notes the object's UID in status before any stage creates a resource
+// tagged with it. An object restored from a backup with its status gets a new UID and
+// still proves, by the UIDs recorded here, that it created what carries the old one.
+func recordOwnerUID(fd *v1alpha1.FlaskDeployment) {
+	if !slices.Contains(fd.Status.OwnerUIDs, string(fd.UID)) {
+		fd.Status.OwnerUIDs = append(fd.Status.OwnerUIDs, string(fd.UID))
+	}
 }
 
 func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (ctrl.Result, error) {

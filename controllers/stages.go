@@ -11,15 +11,15 @@ import (
 )
 
 // Stages are the stages the operator runs, in creation order (deletion runs them in
-// reverse). The CI/CD stage is not written yet.
-func Stages(clients *cloud.Clients, rec events.EventRecorder) []stage.Stage {
+// reverse), for the manager of cluster (its --cluster-name, in every ownership tag).
+func Stages(clients *cloud.Clients, rec events.EventRecorder, cluster string) []stage.Stage {
 	return []stage.Stage{
-		network.New(func(region string) cloud.NetworkEC2 { return clients.EC2(region) }, rec),
+		network.New(func(region string) cloud.NetworkEC2 { return clients.EC2(region) }, rec, cluster),
 		ecr.New(
 			func(region string) cloud.ECRAPI { return clients.ECR(region) },
 			func(region string) cloud.SSMAPI { return clients.SSM(region) },
-			rec),
-		ecs.New(func(region string) ecs.Clients { return ECSClients(clients, region) }, rec),
+			rec, cluster),
+		ecs.New(func(region string) ecs.Clients { return ECSClients(clients, region) }, rec, cluster),
 	}
 }
 

@@ -15,8 +15,7 @@ const (
 	ConditionDeletionBlocked       = "DeletionBlocked"
 )
 
-// Condition reasons shared by the orchestrator and the stages. Stage-specific waiting
-// reasons (WaitingForNATGateway, ...) are declared next to the stage that sets them.
+// Condition reasons, all of them: one name per idea, whichever stage sets it.
 const (
 	ReasonReady              = "Ready"
 	ReasonProgressing        = "Progressing"
@@ -30,4 +29,32 @@ const (
 	ReasonObserved           = "Observed"
 	ReasonSuspended          = "Suspended"
 	ReasonRetained           = "Retained"
+
+	// ReasonOwnershipConflict: a resource the stage would use or change does not carry
+	// this object's ownership tags. The operator never writes to it or deletes it.
+	ReasonOwnershipConflict = "OwnershipConflict"
+	// ReasonImmutableField: the spec asks for a change AWS cannot make in place.
+	ReasonImmutableField = "ImmutableField"
+	// ReasonDeletionBlocked: deletion waits on something the operator may not remove.
+	ReasonDeletionBlocked = "DeletionBlocked"
+	// ReasonWaitingForDeletion: AWS is still releasing what a deleted resource held.
+	ReasonWaitingForDeletion = "WaitingForDeletion"
+	// ReasonNotFound: a resource the spec names does not exist.
+	ReasonNotFound = "NotFound"
+
+	ReasonWaitingForNetwork      = "WaitingForNetwork"
+	ReasonWaitingForNATGateway   = "WaitingForNATGateway"
+	ReasonExistingNetworkInvalid = "ExistingNetworkInvalid"
+	ReasonWaitingForRepository   = "WaitingForRepository"
+	ReasonWaitingForImage        = "WaitingForImage"
+	ReasonWaitingForLoadBalancer = "WaitingForLoadBalancer"
+	ReasonWaitingForDeployment   = "WaitingForDeployment"
+	ReasonDeploymentFailed       = "DeploymentFailed"
+	ReasonWaitingForService      = "WaitingForService"
+	ReasonPendingHandshake       = "PendingHandshake"
+	ReasonSourceConnectionFailed = "SourceConnectionFailed"
+	ReasonSecretNotFound         = "SecretNotFound"
+	ReasonSecretNotAllowed       = "SecretNotAllowed"
+	ReasonExecutionFailed        = "ExecutionFailed"
+	ReasonUnresolvableEndpoint   = "UnresolvableEndpoint"
 )

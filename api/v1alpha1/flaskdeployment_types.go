@@ -151,6 +151,13 @@ type FlaskDeploymentStatus struct {
 	// once every stage is ready again.
 	// +optional
 	TagKeys []string `json:"tagKeys,omitempty"`
+
+	// OwnerUIDs are the UIDs this object had when the operator created its resources
+	// (resources carry the UID in a tag). An object restored from a backup together with
+	// its status gets a new UID and still owns what it created under the old one.
+	// +optional
+	// +kubebuilder:validation:MaxItems=16
+	OwnerUIDs []string `json:"ownerUIDs,omitempty"`
 }
 
 // DeployedRevision is the commit, image and task definition the service runs.

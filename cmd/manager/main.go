@@ -36,6 +36,7 @@ func main() {
 		probeAddr        string
 		leaderElect      bool
 		defaultRegion    string
+		clusterName      string
 		resyncPeriod     time.Duration
 		maxConcurrent    int
 		maxRequeueAfter  time.Duration
@@ -48,6 +49,7 @@ func main() {
 	flag.BoolVar(&enableHTTP2, "enable-http2", false, "Serve metrics over HTTP/2 too; off by default against HTTP/2 Stream Cancellation and Rapid Reset.")
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the health probe endpoint binds to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Enable leader election, so that only one manager reconciles at a time.")
+	flag.StringVar(&clusterName, "cluster-name", "", "Name of this Kubernetes cluster, in every AWS resource's ownership tags and names: managers of two clusters sharing an AWS account never touch each other's resources. Required against real AWS; defaults to \"local\" when AWS_ENDPOINT_URL points at a simulator.")
 	flag.StringVar(&defaultRegion, "default-region", "", "AWS region for FlaskDeployments that name none (default: the SDK's, e.g. AWS_REGION).")
 	flag.DurationVar(&resyncPeriod, "resync-period", 10*time.Minute, "How often a Ready FlaskDeployment is re-read from AWS to repair drift.")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 2, "How many FlaskDeployments are reconciled at once.")
@@ -65,8 +67,13 @@ func main() {
 		log.Error(err, "Cannot start without AWS configuration")
 		os.Exit(1)
 	}
+	cluster, err := cloud.ClusterName(clusterName, cfg.BaseEndpoint != nil)
+	if err != nil {
+		log.Error(err, "Cannot start without a valid --cluster-name")
+		os.Exit(1)
+	}
 	clients := cloud.NewClients(cfg)
-	log.Info("Loaded AWS configuration", "region", cfg.Region, "endpoint", endpoint(cfg.BaseEndpoint))
+	log.Info("Loaded AWS configuration", "region", cfg.Region, "endpoint", endpoint(cfg.BaseEndpoint), "cluster", cluster)
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
 		Scheme:                 scheme,
@@ -86,7 +93,7 @@ func main() {
 	r := &controllers.FlaskDeploymentReconciler{
 		Client:           mgr.GetClient(),
 		Recorder:         rec,
-		Stages:           controllers.Stages(clients, rec),
+		Stages:           controllers.Stages(clients, rec, cluster),
 		DefaultRegion:    clients.DefaultRegion(),
 		ResyncPeriod:     resyncPeriod,
 		MaxRequeueAfter:  maxRequeueAfter,

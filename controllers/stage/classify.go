@@ -18,6 +18,8 @@ func Classify(err error) error {
 		return err
 	}
 	switch {
+	case cloud.IsUnresolvableEndpoint(err):
+		return Terminal(v1alpha1.ReasonUnresolvableEndpoint, err)
 	case cloud.IsAccessDenied(err):
 		return Terminal(v1alpha1.ReasonAccessDenied, err)
 	case cloud.IsTerminal(err):

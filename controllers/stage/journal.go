@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
 // Journal is what one pass of a stage notes while it walks its checklist: what it waits
@@ -22,7 +23,9 @@ type Journal struct {
 	name     string
 	fd       *v1alpha1.FlaskDeployment
 	recorder events.EventRecorder
+	owner    cloud.Owner
 	observe  bool
+	stopped  bool
 	// converged says the stage was ready before this pass. Until then a difference is an
 	// interrupted set-up being finished (a crash between a create and its follow-up call),
 	// not drift.
@@ -45,9 +48,10 @@ type Kind struct {
 	IDKey  string // log key of the resource's ID
 }
 
-// NewJournal starts the journal of one pass of stage s over fd. The stage's status.drift
-// entries of the last pass are dropped: this pass adds what it finds.
-func NewJournal(s Stage, fd *v1alpha1.FlaskDeployment, recorder events.EventRecorder) *Journal {
+// NewJournal starts the journal of one pass of stage s over fd, under the manager of
+// cluster. The stage's status.drift entries of the last pass are dropped: this pass adds
+// what it finds.
+func NewJournal(s Stage, fd *v1alpha1.FlaskDeployment, recorder events.EventRecorder, cluster string) *Journal {
 	prefix := s.Name() + ": "
 	kept := fd.Status.Drift[:0:0]
 	for _, d := range fd.Status.Drift {
@@ -60,7 +64,7 @@ func NewJournal(s Stage, fd *v1alpha1.FlaskDeployment, recorder events.EventReco
 	}
 	fd.Status.Drift = kept
 	return &Journal{
-		name: s.Name(), fd: fd, recorder: recorder,
+		name: s.Name(), fd: fd, recorder: recorder, owner: cloud.NewOwner(cluster, fd),
 		observe:   fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
 		converged: meta.IsStatusConditionTrue(fd.Status.Conditions, s.Condition()),
 	}

@@ -20,7 +20,7 @@ func (namedStage) Condition() string { return v1alpha1.ConditionNetworkReady }
 
 func journalFor(fd *v1alpha1.FlaskDeployment) (*Journal, *events.FakeRecorder) {
 	rec := events.NewFakeRecorder(10)
-	return NewJournal(namedStage{}, fd, rec), rec
+	return NewJournal(namedStage{}, fd, rec, "demo"), rec
 }
 
 func TestNewJournalDropsOnlyTheStagesDriftOfTheLastPass(t *testing.T) {

@@ -12,16 +12,19 @@ import (
 
 // The tag scheme. Every AWS resource the operator creates carries these keys, set at
 // creation time (never create-then-tag: a crash in between would leak a resource that
-// find-by-tag cannot see). Nothing outside this file spells a tag key.
+// find-by-tag cannot see). Nothing outside this file and ownership.go spells a tag key.
 //
-//	flaskops.io/owner     <namespace>/<name>   find-by-tag; the proof of ownership before delete
+//	flaskops.io/cluster   --cluster-name       which manager's resources: clusters sharing an account stay apart
+//	flaskops.io/owner     <namespace>/<name>   find-by-tag; with cluster and uid the proof of ownership
 //	flaskops.io/stage     network|ecr|ecs|cicd scopes lookups and leak reports
 //	flaskops.io/resource  logical ID           matches desired to actual ("public-subnet-0", "nat-us-east-1a")
 //	flaskops.io/uid       object UID           tells a re-created object from stale leftovers
 //	Name                  <ns>-<name>-<res>    console readability (EC2 only)
 //
-// The user's spec.tags are added too; they cannot override the flaskops.io/ keys.
+// The user's spec.tags are added too; they cannot override the flaskops.io/ keys. Owner
+// (ownership.go) builds the sets and decides ownership.
 const (
+	TagCluster  = "flaskops.io/cluster"
 	TagOwner    = "flaskops.io/owner"
 	TagStage    = "flaskops.io/stage"
 	TagResource = "flaskops.io/resource"
@@ -31,38 +34,6 @@ const (
 	// ReservedTagPrefix is the prefix of the operator's own keys.
 	ReservedTagPrefix = "flaskops.io/"
 )
-
-// Owner is the owner tag value of a FlaskDeployment.
-func Owner(fd *v1alpha1.FlaskDeployment) string {
-	return fd.Namespace + "/" + fd.Name
-}
-
-// Tags builds the full tag set of one resource: the user's tags, then the ownership tags,
-// which win over any user tag with the same key.
-func Tags(fd *v1alpha1.FlaskDeployment, stage, resource string) map[string]string {
-	tags := make(map[string]string, len(fd.Spec.Tags)+4)
-	for k, v := range fd.Spec.Tags {
-		tags[k] = v
-	}
-	tags[TagOwner] = Owner(fd)
-	tags[TagStage] = stage
-	tags[TagResource] = resource
-	tags[TagUID] = string(fd.UID)
-	return tags
-}
-
-// EC2Tags is Tags plus the Name tag EC2 consoles display.
-func EC2Tags(fd *v1alpha1.FlaskDeployment, stage, resource string) map[string]string {
-	tags := Tags(fd, stage, resource)
-	tags[TagName] = Name(fd, resource)
-	return tags
-}
-
-// IsOwned reports whether tags prove the resource belongs to fd. The UID is not required:
-// a FlaskDeployment restored from a backup (new UID, same name) adopts its resources.
-func IsOwned(tags map[string]string, fd *v1alpha1.FlaskDeployment) bool {
-	return tags[TagOwner] == Owner(fd)
-}
 
 // EC2TagSpec is the TagSpecifications argument of an EC2 create call.
 func EC2TagSpec(resourceType ec2types.ResourceType, tags map[string]string) []ec2types.TagSpecification {
@@ -85,19 +56,6 @@ func FromEC2(tags []ec2types.Tag) map[string]string {
 		out[aws.ToString(t.Key)] = aws.ToString(t.Value)
 	}
 	return out
-}
-
-// OwnerFilters are the EC2 filters that find fd's resources of one stage, optionally
-// narrowed to one logical resource ("" for all of the stage's).
-func OwnerFilters(fd *v1alpha1.FlaskDeployment, stage, resource string) []ec2types.Filter {
-	filters := []ec2types.Filter{
-		{Name: aws.String("tag:" + TagOwner), Values: []string{Owner(fd)}},
-		{Name: aws.String("tag:" + TagStage), Values: []string{stage}},
-	}
-	if resource != "" {
-		filters = append(filters, ec2types.Filter{Name: aws.String("tag:" + TagResource), Values: []string{resource}})
-	}
-	return filters
 }
 
 // MissingTags returns the tags in want that have or are set to a different value in have:

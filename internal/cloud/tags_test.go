@@ -6,12 +6,12 @@ import (
 )
 
 func TestTagsOwnershipWinsOverUserTags(t *testing.T) {
-	fd := fdNamed("dev", "shop")
-	fd.UID = "uid-1"
-	fd.Spec.Tags = map[string]string{"project": "mane", TagOwner: "someone/else"}
-	tags := EC2Tags(fd, "network", "vpc")
+	o := ownerOf("demo", "dev", "shop")
+	o.fd.UID = "uid-1"
+	o.fd.Spec.Tags = map[string]string{"project": "mane", TagOwner: "someone/else", TagCluster: "other"}
+	tags := o.EC2Tags("network", "vpc")
 	want := map[string]string{
-		"project": "mane", TagOwner: "dev/shop", TagStage: "network",
+		"project": "mane", TagCluster: "demo", TagOwner: "dev/shop", TagStage: "network",
 		TagResource: "vpc", TagUID: "uid-1", TagName: "dev-shop-vpc",
 	}
 	if len(tags) != len(want) {
@@ -22,11 +22,37 @@ func TestTagsOwnershipWinsOverUserTags(t *testing.T) {
 			t.Fatalf("tag %s = %q, want %q", k, tags[k], v)
 		}
 	}
-	if !IsOwned(tags, fd) {
-		t.Fatal("IsOwned = false for the object's own tags")
+}
+
+func TestOwns(t *testing.T) {
+	ours := func(mutate func(map[string]string)) map[string]string {
+		tags := map[string]string{TagCluster: "demo", TagOwner: "dev/shop", TagUID: "uid-1"}
+		mutate(tags)
+		return tags
 	}
-	if IsOwned(map[string]string{TagOwner: "dev/other"}, fd) {
-		t.Fatal("IsOwned = true for another object's tags")
+	tests := []struct {
+		name      string
+		tags      map[string]string
+		ownerUIDs []string
+		want      bool
+	}{
+		{"our cluster, name and uid", ours(func(map[string]string) {}), nil, true},
+		{"no uid tag: cluster and name decide", ours(func(m map[string]string) { delete(m, TagUID) }), nil, true},
+		{"another cluster's object of the same name", ours(func(m map[string]string) { m[TagCluster] = "prod" }), nil, false},
+		{"no cluster tag", ours(func(m map[string]string) { delete(m, TagCluster) }), nil, false},
+		{"another object", ours(func(m map[string]string) { m[TagOwner] = "dev/other" }), nil, false},
+		{"owner tag removed", ours(func(m map[string]string) { delete(m, TagOwner) }), nil, false},
+		{"an earlier object of the same name", ours(func(m map[string]string) { m[TagUID] = "uid-0" }), nil, false},
+		{"an earlier UID status recorded", ours(func(m map[string]string) { m[TagUID] = "uid-0" }), []string{"uid-0"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o := ownerOf("demo", "dev", "shop")
+			o.fd.UID, o.fd.Status.OwnerUIDs = "uid-1", tt.ownerUIDs
+			if got := o.Owns(tt.tags); got != tt.want {
+				t.Fatalf("Owns(%v) = %v, want %v (%s)", tt.tags, got, tt.want, o.Describe(tt.tags))
+			}
+		})
 	}
 }
 
@@ -56,7 +82,7 @@ func TestRemovedTags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fd := fdNamed("dev", "shop")
+			fd := ownerOf("demo", "dev", "shop").fd
 			fd.Spec.Tags, fd.Status.TagKeys = tt.spec, tt.tagKeys
 			got := RemovedTags(fd, tt.have)
 			if strings.Join(got, ",") != strings.Join(tt.want, ",") {

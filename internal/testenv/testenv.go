@@ -38,10 +38,15 @@ import (
 // Region is the region the simulator and the reconciler default to.
 const Region = "us-east-1"
 
+// ClusterName is the --cluster-name of the environment's manager unless Options say.
+const ClusterName = "envtest"
+
 // Options choose what the environment runs.
 type Options struct {
 	// Stages builds the stages the reconciler runs, in creation order.
-	Stages func(c *cloud.Clients, rec events.EventRecorder) []stage.Stage
+	Stages func(c *cloud.Clients, rec events.EventRecorder, cluster string) []stage.Stage
+	// ClusterName is the manager's --cluster-name; default ClusterName.
+	ClusterName string
 	// SimOptions configure the simulator; the default is a 0.01 time scale.
 	SimOptions []awssim.Option
 	// ResyncPeriod of Ready objects; default 2s so drift specs see a repair quickly.
@@ -122,7 +127,11 @@ func Start(opts Options) (*Env, error) {
 		MaxRequeueAfter: orDefault(opts.MaxRequeueAfter, 200*time.Millisecond),
 	}
 	if opts.Stages != nil {
-		r.Stages = opts.Stages(env.Clients, rec)
+		cluster := opts.ClusterName
+		if cluster == "" {
+			cluster = ClusterName
+		}
+		r.Stages = opts.Stages(env.Clients, rec, cluster)
 	}
 	if err := r.SetupWithManager(mgr, 4); err != nil {
 		return nil, env.stopWith(fmt.Errorf("set up reconciler: %w", err))
