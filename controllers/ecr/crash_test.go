@@ -86,7 +86,7 @@ func (r *faultyRig) converge(t *testing.T, ctx context.Context, fd *v1alpha1.Fla
 	for range 5 {
 		res, err := r.stage.Reconcile(ctx, fd)
 		if err == nil {
-			testenv.RecordCondition(fd, v1alpha1.ConditionRepositoryReady, res)
+			stagetest.RecordCondition(fd, v1alpha1.ConditionRepositoryReady, res)
 		}
 		if err == nil && res.Done {
 			return

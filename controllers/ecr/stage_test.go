@@ -74,7 +74,7 @@ func (e *stageEnv) reconcile(fd *v1alpha1.FlaskDeployment) stage.Result {
 	if err != nil {
 		e.t.Fatalf("Reconcile: %v", err)
 	}
-	testenv.RecordCondition(fd, v1alpha1.ConditionRepositoryReady, res)
+	stagetest.RecordCondition(fd, v1alpha1.ConditionRepositoryReady, res)
 	return res
 }
 

@@ -119,7 +119,7 @@ func (r *rig) pass(fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
 	ctx := stage.WithCheckpoint(context.Background(), func(context.Context) error { return nil })
 	res, err := r.stage.Reconcile(ctx, fd)
 	if err == nil {
-		testenv.RecordCondition(fd, v1alpha1.ConditionServiceReady, res)
+		stagetest.RecordCondition(fd, v1alpha1.ConditionServiceReady, res)
 	}
 	return res, err
 }
@@ -281,7 +281,7 @@ func (r *rig) passSaving(ctx context.Context, fd *v1alpha1.FlaskDeployment, st *
 	res, err := r.stage.Reconcile(ctx, fd)
 	if ctx.Err() == nil {
 		if err == nil {
-			testenv.RecordCondition(fd, v1alpha1.ConditionServiceReady, res)
+			stagetest.RecordCondition(fd, v1alpha1.ConditionServiceReady, res)
 		}
 		st.save(fd)
 	}

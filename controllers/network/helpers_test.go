@@ -222,7 +222,7 @@ func (r *rig) pass(ctx context.Context, fd *v1alpha1.FlaskDeployment, st *store)
 	res, err := r.stage.Reconcile(stage.WithCheckpoint(ctx, st.checkpoint(fd)), fd)
 	if ctx.Err() == nil {
 		if err == nil {
-			testenv.RecordCondition(fd, v1alpha1.ConditionNetworkReady, res)
+			stagetest.RecordCondition(fd, v1alpha1.ConditionNetworkReady, res)
 		}
 		st.save(fd)
 	}

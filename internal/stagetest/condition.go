@@ -1,4 +1,4 @@
-package testenv
+package stagetest
 
 import (
 	"k8s.io/apimachinery/pkg/api/meta"

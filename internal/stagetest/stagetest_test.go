@@ -1,0 +1,59 @@
+package stagetest_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/flaskops/flask-operator/internal/awssim"
+	"github.com/flaskops/flask-operator/internal/stagetest"
+)
+
+// The armed call is applied by AWS and its answer never reaches the caller.
+func TestCrasherBreaksTheArmedCallAfterAWSAppliedIt(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		fault stagetest.Fault
+	}{{"crash", stagetest.Crash}, {"lost answer", stagetest.LoseAnswer}} {
+		t.Run(tt.name, func(t *testing.T) {
+			sim, err := awssim.New(awssim.WithTimeScale(0))
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(sim)
+			defer srv.Close()
+			crash := stagetest.NewCrasher(awshttp.NewBuildableClient())
+			cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: crash, RetryMaxAttempts: 1,
+				Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}
+			client := ec2.NewFromConfig(cfg)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			crash.Arm(2, tt.fault, cancel)
+			if _, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil {
+				t.Fatalf("first call: %v", err)
+			}
+			_, err = client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+			if err == nil || (tt.fault == stagetest.Crash) != errors.Is(ctx.Err(), context.Canceled) {
+				t.Fatalf("armed call: %v, context %v", err, ctx.Err())
+			}
+			if crash.CrashedAfter() != "CreateVpc" || crash.Count() != 2 || sim.CallCount("ec2", "CreateVpc") != 1 {
+				t.Fatalf("crashed after %q, %d calls, %d CreateVpc reached AWS", crash.CrashedAfter(), crash.Count(), sim.CallCount("ec2", "CreateVpc"))
+			}
+			vpcs := 0
+			for _, r := range sim.ListLive() {
+				if r.Type == "vpc" {
+					vpcs++
+				}
+			}
+			if vpcs != 1 {
+				t.Fatalf("AWS holds %v, want the VPC the call created", sim.ListLive())
+			}
+		})
+	}
+}
