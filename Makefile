@@ -49,6 +49,7 @@ vet: ## Run go vet.
 # cannot see.
 test: manifests generate fmt vet envtest ## Run all tests against the envtest control plane and awssim.
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -count=1 -coverprofile cover.out -timeout 30m
+	go test ./internal/cloud -run '^$$' -fuzz FuzzNames -fuzztime 20s
 	python3 -m unittest discover -s sample-app -t sample-app
 
 .PHONY: bench

@@ -47,7 +47,7 @@ eval "$(grep '^export ' "$work/awssim.env")"
 sed 's/^/    /' "$work/awssim.env"
 
 step "Starting the operator against the simulator"
-bin/manager --metrics-bind-address="$metrics" --health-probe-bind-address=0 --max-requeue-after=1s --resync-period=30s \
+bin/manager --cluster-name=demo --metrics-bind-address="$metrics" --health-probe-bind-address=0 --max-requeue-after=1s --resync-period=30s \
 	>"$work/manager.log" 2>&1 &
 pids+=($!)
 

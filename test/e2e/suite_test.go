@@ -164,7 +164,7 @@ var _ = AfterEach(func() {
 
 // managerArgs run the operator fast against the simulator's fast clock.
 var managerArgs = []string{
-	"--metrics-bind-address=0", "--health-probe-bind-address=0",
+	"--cluster-name=e2e", "--metrics-bind-address=0", "--health-probe-bind-address=0",
 	"--max-requeue-after=500ms", "--resync-period=10s",
 }
 
