@@ -47,6 +47,9 @@ type Options struct {
 	Stages func(c *cloud.Clients, rec events.EventRecorder, cluster string) []stage.Stage
 	// ClusterName is the manager's --cluster-name; default ClusterName.
 	ClusterName string
+	// SharedAWS points the manager at another environment's simulator (SimOptions are then
+	// ignored): two control planes, two clusters, one AWS account.
+	SharedAWS *Env
 	// SimOptions configure the simulator; the default is a 0.01 time scale.
 	SimOptions []awssim.Option
 	// ResyncPeriod of Ready objects; default 2s so drift specs see a repair quickly.
@@ -89,12 +92,16 @@ func Start(opts Options) (*Env, error) {
 	}
 	env.Config = cfg
 
-	simOpts := append([]awssim.Option{awssim.WithTimeScale(0.01)}, opts.SimOptions...)
-	if env.Sim, err = awssim.New(simOpts...); err != nil {
-		return nil, env.stopWith(fmt.Errorf("start awssim: %w", err))
+	if opts.SharedAWS != nil {
+		env.Sim, env.AWS = opts.SharedAWS.Sim, opts.SharedAWS.AWS
+	} else {
+		simOpts := append([]awssim.Option{awssim.WithTimeScale(0.01)}, opts.SimOptions...)
+		if env.Sim, err = awssim.New(simOpts...); err != nil {
+			return nil, env.stopWith(fmt.Errorf("start awssim: %w", err))
+		}
+		env.server = httptest.NewServer(env.Sim)
+		env.AWS = SimConfig(env.server.URL)
 	}
-	env.server = httptest.NewServer(env.Sim)
-	env.AWS = SimConfig(env.server.URL)
 	env.Clients = cloud.NewClients(env.AWS)
 
 	scheme := k8sruntime.NewScheme()
@@ -144,7 +151,8 @@ func Start(opts Options) (*Env, error) {
 	return env, nil
 }
 
-// Stop stops the manager, the simulator and the control plane.
+// Stop stops the manager, the simulator (unless shared from another environment) and the
+// control plane.
 func (e *Env) Stop() error {
 	if e.cancel != nil {
 		e.cancel()
