@@ -17,7 +17,8 @@ const (
 // +kubebuilder:validation:XValidation:rule="has(self.name) == has(oldSelf.name) && (!has(self.name) || self.name == oldSelf.name)",message="is immutable: ECR cannot rename a repository, a new name would create a new, empty repository; create a new FlaskDeployment instead",fieldPath=".name"
 // +kubebuilder:validation:XValidation:rule="has(self.kmsKey) == has(oldSelf.kmsKey) && (!has(self.kmsKey) || self.kmsKey == oldSelf.kmsKey)",message="is immutable: ECR cannot re-encrypt an existing repository with another key",fieldPath=".kmsKey"
 type RepositorySpec struct {
-	// Name of the repository. Defaults to <namespace>-<name>, lowercased. Immutable,
+	// Name of the repository. Defaults to <cluster>/<namespace>/<name> (cluster: the
+	// manager's --cluster-name), with a hash where ECR's name rules require one. Immutable,
 	// including going from unset to set: ECR cannot rename a repository.
 	// +optional
 	// +kubebuilder:validation:MaxLength=256

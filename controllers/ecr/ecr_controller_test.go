@@ -18,7 +18,6 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
-	"github.com/flaskops/flask-operator/controllers/ecr"
 	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
@@ -45,8 +44,8 @@ func newApp(mutate func(*v1alpha1.FlaskDeployment)) *app {
 	if mutate != nil {
 		mutate(fd)
 	}
-	repo := ns + "-web"
-	return &app{Object: env.Object(ctx, fd), repo: repo, param: "/flaskops/" + ns + "/web/repository-uri",
+	repo := testenv.ClusterName + "/" + ns + "/web"
+	return &app{Object: env.Object(ctx, fd), repo: repo, param: "/flaskops/" + testenv.ClusterName + "/" + ns + "/web/repository-uri",
 		uri: "123456789012.dkr.ecr." + testenv.Region + ".amazonaws.com/" + repo}
 }
 
@@ -140,6 +139,7 @@ var _ = Describe("ECR stage", func() {
 		for _, r := range env.Sim.ListLive() {
 			if r.ID == a.repo || r.ID == a.param {
 				Expect(r.Tags).To(HaveKeyWithValue(cloud.TagOwner, owner), r.Type)
+				Expect(r.Tags).To(HaveKeyWithValue(cloud.TagCluster, testenv.ClusterName), r.Type)
 				Expect(r.Tags).To(HaveKeyWithValue(cloud.TagStage, "ecr"), r.Type)
 				Expect(r.Tags).To(HaveKeyWithValue("team", "payments"), r.Type)
 			}
@@ -181,8 +181,8 @@ var _ = Describe("ECR stage", func() {
 		Eventually(func(g Gomega) {
 			c := a.Condition(v1alpha1.ConditionRepositoryReady)
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-			g.Expect(c.Reason).To(Equal(ecr.ReasonRepositoryNotOwned))
-			g.Expect(c.Message).To(And(ContainSubstring("not owned by this FlaskDeployment"), ContainSubstring("spec.repository.name")))
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonOwnershipConflict))
+			g.Expect(c.Message).To(And(ContainSubstring(a.repo), ContainSubstring("carries no "+cloud.TagOwner+" tag")))
 			g.Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
 		}, timeout, poll).Should(Succeed())
 		Consistently(func() string { return a.paramValue() }, "500ms", poll).Should(BeEmpty(), "nothing is built on a foreign repository")
@@ -191,9 +191,10 @@ var _ = Describe("ECR stage", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(tags.Tags).To(HaveLen(1), "the foreign repository is not re-tagged")
 
-		By("doing what the message says: tagging the repository as ours")
+		By("tagging the repository as this cluster's and this object's: only the tags prove ownership")
 		_, err = a.ecr().TagResource(ctx, &awsecr.TagResourceInput{ResourceArn: foreign.Repository.RepositoryArn,
-			Tags: []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.FD.Namespace + "/web")}}})
+			Tags: []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.FD.Namespace + "/web")},
+				{Key: aws.String(cloud.TagCluster), Value: aws.String(testenv.ClusterName)}}})
 		Expect(err).NotTo(HaveOccurred())
 		a.Nudge()
 		a.waitReady()
@@ -252,7 +253,7 @@ var _ = Describe("ECR stage", func() {
 			repaired(func() bool {
 				r, err := a.repository()
 				return err == nil && r.ImageScanningConfiguration.ScanOnPush
-			}, "scanOnPush was false", "RepairedRepository: Set scanOnPush")
+			}, "scanOnPush was false", "RepairedDrift: Repaired drift: repository "+a.repo+" scanOnPush was false")
 		})
 
 		It("puts tag mutability back", func() {
@@ -262,58 +263,55 @@ var _ = Describe("ECR stage", func() {
 			repaired(func() bool {
 				r, err := a.repository()
 				return err == nil && r.ImageTagMutability == ecrtypes.ImageTagMutabilityMutable
-			}, "imageTagMutability was IMMUTABLE", "RepairedRepository: Set imageTagMutability")
+			}, "imageTagMutability was IMMUTABLE", "RepairedDrift: Repaired drift: repository "+a.repo+" imageTagMutability was IMMUTABLE")
 		})
 
 		It("puts a deleted lifecycle policy back", func() {
 			_, err := a.ecr().DeleteLifecyclePolicy(ctx, &awsecr.DeleteLifecyclePolicyInput{RepositoryName: aws.String(a.repo)})
 			Expect(err).NotTo(HaveOccurred())
-			repaired(func() bool { return strings.Contains(a.policy(), `"countNumber":5`) }, "lifecycle policy of repository "+a.repo+" was missing", "RepairedLifecyclePolicy: Restored the missing")
+			repaired(func() bool { return strings.Contains(a.policy(), `"countNumber":5`) }, "lifecycle policy of repository "+a.repo+" was missing", "RepairedDrift: Repaired drift: lifecycle policy of repository "+a.repo+" was missing")
 		})
 
 		It("restores an edited lifecycle policy", func() {
 			_, err := a.ecr().PutLifecyclePolicy(ctx, &awsecr.PutLifecyclePolicyInput{RepositoryName: aws.String(a.repo), LifecyclePolicyText: aws.String(
 				`{"rules":[{"rulePriority":1,"description":"hand edited","selection":{"tagStatus":"any","countType":"imageCountMoreThan","countNumber":999},"action":{"type":"expire"}}]}`)})
 			Expect(err).NotTo(HaveOccurred())
-			repaired(func() bool { return strings.Contains(a.policy(), `"countNumber":5}`) }, "differed from the spec", "RepairedLifecyclePolicy: Restored the lifecycle policy")
+			repaired(func() bool { return strings.Contains(a.policy(), `"countNumber":5}`) }, "differed from the spec", "RepairedDrift: Repaired drift: lifecycle policy of repository "+a.repo+" differed")
 		})
 
-		It("puts back a removed ownership tag on the repository status records, and still deletes it", func() {
+		It("stalls on its repository whose owner tag was removed, never re-tags it, and leaves it in place on delete", func() {
 			arn := a.Get().Status.Repository.ARN
 			ownerTag := func() string {
 				out, err := a.ecr().ListTagsForResource(ctx, &awsecr.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
-				if err != nil {
-					return ""
-				}
+				Expect(err).NotTo(HaveOccurred())
 				return cloud.FromECR(out.Tags)[cloud.TagOwner]
 			}
-			untag := func() {
-				_, err := a.ecr().UntagResource(ctx, &awsecr.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{cloud.TagOwner}})
-				Expect(err).NotTo(HaveOccurred())
-			}
-			untag()
+			_, err := a.ecr().UntagResource(ctx, &awsecr.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: []string{cloud.TagOwner}})
+			Expect(err).NotTo(HaveOccurred())
 			a.Nudge()
-			repaired(func() bool { return ownerTag() == a.FD.Namespace+"/web" },
-				"ownership tag "+cloud.TagOwner+" removed from repository "+a.repo, "RepairedRepository: Restored ownership tags")
-			Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(BeEmpty())
+			Eventually(func(g Gomega) {
+				c := a.Condition(v1alpha1.ConditionRepositoryReady)
+				g.Expect(c.Reason).To(Equal(v1alpha1.ReasonOwnershipConflict))
+				g.Expect(c.Message).To(And(ContainSubstring(a.repo), ContainSubstring("carries no "+cloud.TagOwner+" tag")))
+				g.Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+			}, timeout, poll).Should(Succeed())
+			Consistently(ownerTag, "300ms", poll).Should(BeEmpty(), "the operator does not re-tag what it cannot prove its own")
 
-			By("deleting it although the tag is gone again")
-			untag()
 			a.DeleteAndWait()
-			Expect(a.live()).To(BeEmpty())
+			Expect(a.live()).To(ConsistOf("ecr/repository/"+a.repo), "the parameter, still ours, is deleted; the repository is left")
 		})
 
 		It("re-creates a deleted URI parameter", func() {
 			_, err := a.ssm().DeleteParameter(ctx, &ssm.DeleteParameterInput{Name: aws.String(a.param)})
 			Expect(err).NotTo(HaveOccurred())
-			repaired(func() bool { return a.paramValue() == a.uri }, "was deleted: repaired", "CreatedParameter: Re-created")
+			repaired(func() bool { return a.paramValue() == a.uri }, "was deleted outside the operator", "CreatedParameter: Created SSM parameter "+a.param)
 		})
 
 		It("restores an overwritten URI parameter", func() {
 			_, err := a.ssm().PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(a.param), Value: aws.String("example.com/not-ours"),
 				Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)})
 			Expect(err).NotTo(HaveOccurred())
-			repaired(func() bool { return a.paramValue() == a.uri }, "example.com/not-ours", "RepairedParameter")
+			repaired(func() bool { return a.paramValue() == a.uri }, "example.com/not-ours", "RepairedDrift: Repaired drift: parameter "+a.param)
 		})
 	})
 
@@ -334,13 +332,14 @@ var _ = Describe("ECR stage", func() {
 		// Ours (the owner tag) but made by hand with KMS: adopting it must not pretend it is AES256.
 		_, err := a.ecr().CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String(a.repo),
 			EncryptionConfiguration: &ecrtypes.EncryptionConfiguration{EncryptionType: ecrtypes.EncryptionTypeKms},
-			Tags:                    []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.FD.Namespace + "/web")}}})
+			Tags: []ecrtypes.Tag{{Key: aws.String(cloud.TagOwner), Value: aws.String(a.FD.Namespace + "/web")},
+				{Key: aws.String(cloud.TagCluster), Value: aws.String(testenv.ClusterName)}}})
 		Expect(err).NotTo(HaveOccurred())
 		a.create()
 		Eventually(func(g Gomega) {
 			c := a.Condition(v1alpha1.ConditionRepositoryReady)
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-			g.Expect(c.Reason).To(Equal(ecr.ReasonEncryptionImmutable))
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonImmutableField))
 			g.Expect(c.Message).To(And(ContainSubstring("encrypted with KMS"), ContainSubstring("cannot change a repository's encryption")))
 			g.Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
 		}, timeout, poll).Should(Succeed())
@@ -354,7 +353,8 @@ var _ = Describe("ECR stage", func() {
 		Eventually(func(g Gomega) {
 			c := a.Condition(v1alpha1.ConditionRepositoryReady)
 			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
-			g.Expect(c.Reason).To(Equal(ecr.ReasonRepositoryNotFound))
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonObserved))
+			g.Expect(c.Message).To(ContainSubstring("missing repository " + a.repo))
 		}, timeout, poll).Should(Succeed())
 		Expect(a.live()).To(BeEmpty())
 
@@ -368,7 +368,7 @@ var _ = Describe("ECR stage", func() {
 			fd := a.Get()
 			g.Expect(fd.Status.Repository.URI).To(Equal(a.uri))
 			g.Expect(fd.Status.Repository.ImageCount).To(Equal(int32(2)))
-			g.Expect(strings.Join(fd.Status.Drift, "\n")).To(And(ContainSubstring("imageTagMutability was IMMUTABLE"), ContainSubstring("not repaired")))
+			g.Expect(strings.Join(fd.Status.Drift, "\n")).To(And(ContainSubstring("imageTagMutability is IMMUTABLE"), ContainSubstring("not repaired")))
 		}, timeout, poll).Should(Succeed())
 		r, err := a.repository()
 		Expect(err).NotTo(HaveOccurred())
@@ -380,6 +380,40 @@ var _ = Describe("ECR stage", func() {
 		a.DeleteAndWait()
 		_, err = a.repository()
 		Expect(err).NotTo(HaveOccurred())
+	})
+
+	It("never takes over a foreign repository it observed once the object may write, nor deletes it", func() {
+		a := newApp(func(fd *v1alpha1.FlaskDeployment) {
+			fd.Spec.Repository.Name = "shared/" + fd.Namespace
+			fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+		})
+		a.repo = a.FD.Spec.Repository.Name
+		foreignTags := []ecrtypes.Tag{{Key: aws.String(cloud.TagCluster), Value: aws.String(testenv.ClusterName)},
+			{Key: aws.String(cloud.TagOwner), Value: aws.String("billing/api")}}
+		foreign, err := a.ecr().CreateRepository(ctx, &awsecr.CreateRepositoryInput{RepositoryName: aws.String(a.repo), Tags: foreignTags})
+		Expect(err).NotTo(HaveOccurred())
+		a.create()
+		Eventually(func(g Gomega) {
+			fd := a.Get()
+			g.Expect(fd.Status.Repository.ARN).To(Equal(aws.ToString(foreign.Repository.RepositoryArn)))
+			g.Expect(strings.Join(fd.Status.Drift, "\n")).To(ContainSubstring(`"billing/api"`))
+		}, timeout, poll).Should(Succeed())
+
+		a.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyFull })
+		Eventually(func(g Gomega) {
+			c := a.Condition(v1alpha1.ConditionRepositoryReady)
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonOwnershipConflict))
+			g.Expect(c.Message).To(And(ContainSubstring(a.repo), ContainSubstring(`"billing/api"`)))
+			g.Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(a.Get().Status.Repository.ARN).To(BeEmpty())
+		}, timeout, poll).Should(Succeed())
+		Expect(a.policy()).To(BeEmpty())
+		Expect(a.paramValue()).To(BeEmpty())
+
+		a.DeleteAndWait()
+		tags, err := a.ecr().ListTagsForResource(ctx, &awsecr.ListTagsForResourceInput{ResourceArn: foreign.Repository.RepositoryArn})
+		Expect(err).NotTo(HaveOccurred(), "the foreign repository is still there")
+		Expect(cloud.FromECR(tags.Tags)).To(Equal(cloud.FromECR(foreignTags)))
 	})
 
 	It("deletes the repository with its images and the parameter under deletionPolicy Delete", func() {

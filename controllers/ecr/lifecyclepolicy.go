@@ -9,7 +9,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
-	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/internal/cloud"
@@ -98,43 +97,34 @@ func priority(rule any) float64 {
 }
 
 // reconcileLifecyclePolicy puts the policy when it is missing or means something else.
-func (p *pass) reconcileLifecyclePolicy(ctx context.Context, repo *ecrtypes.Repository) error {
-	name := aws.ToString(repo.RepositoryName)
+func (p *pass) reconcileLifecyclePolicy(ctx context.Context) error {
+	name := aws.ToString(p.repo.RepositoryName)
 	want := lifecyclePolicy(p.fd.Spec.Repository)
-	have, drift := "", ""
-	out, err := p.ecr.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: repo.RepositoryName})
+	out, err := p.ecr.GetLifecyclePolicy(ctx, &ecr.GetLifecyclePolicyInput{RepositoryName: p.repo.RepositoryName})
+	missing := cloud.IsNotFound(err)
 	switch {
-	case cloud.IsNotFound(err):
-		if !p.created {
-			drift = fmt.Sprintf("lifecycle policy of repository %s was missing", name)
+	case missing:
+		if !p.MayWrite(true, "lifecycle policy of repository %s", name) {
+			return nil
 		}
 	case err != nil:
 		return fmt.Errorf("get lifecycle policy of repository %s: %w", name, err)
-	default:
-		have = aws.ToString(out.LifecyclePolicyText)
-		if samePolicy(want, have) {
-			return nil
-		}
-		drift = fmt.Sprintf("lifecycle policy of repository %s differed from the spec (keep %d images, untagged 1 day)",
-			name, keepImages(p.fd.Spec.Repository))
-	}
-	if p.observe {
-		p.noteDrift(ctx, "%s", drift)
+	case samePolicy(want, aws.ToString(out.LifecyclePolicyText)):
+		return nil
+	case !p.MayWrite(false, "lifecycle policy of repository %s differs from the spec (keep %d images, untagged 1 day)", name, keepImages(p.fd.Spec.Repository)):
 		return nil
 	}
 	if _, err := p.ecr.PutLifecyclePolicy(ctx, &ecr.PutLifecyclePolicyInput{
-		RepositoryName: repo.RepositoryName, LifecyclePolicyText: aws.String(want),
+		RepositoryName: p.repo.RepositoryName, LifecyclePolicyText: aws.String(want),
 	}); err != nil {
 		return fmt.Errorf("put lifecycle policy of repository %s: %w", name, err)
 	}
-	p.noteDrift(ctx, "%s", drift)
 	switch {
-	case have == "" && p.created:
-		p.event("CreatedLifecyclePolicy", "Create", "Created lifecycle policy of ECR repository %s", name)
-	case have == "":
-		p.event("RepairedLifecyclePolicy", "Update", "Restored the missing lifecycle policy of ECR repository %s", name)
-	default:
-		p.event("RepairedLifecyclePolicy", "Update", "Restored the lifecycle policy of ECR repository %s", name)
+	case !missing:
+		p.Drift(ctx, "lifecycle policy of repository %s differed from the spec (keep %d images, untagged 1 day); restored", name, keepImages(p.fd.Spec.Repository))
+	// A repository created in this pass has no policy yet: that is set-up, not drift.
+	case p.created || !p.Drift(ctx, "lifecycle policy of repository %s was missing; restored", name):
+		p.Created(ctx, kindLifecyclePolicy, name)
 	}
 	return nil
 }

@@ -2,8 +2,6 @@ package ecr
 
 import (
 	"encoding/json"
-	"regexp"
-	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -11,51 +9,31 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
-// ecrName is ECR's own rule for repository names.
-var ecrName = regexp.MustCompile(`^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$`)
-
 func TestRepositoryName(t *testing.T) {
-	long := strings.Repeat("a", 300)
 	tests := []struct {
 		name      string
+		cluster   string
 		namespace string
-		fdName    string
 		specName  string
 		want      string
 	}{
-		{name: "default is namespace-name", namespace: "shop", fdName: "web", want: "shop-web"},
-		{name: "spec name wins", namespace: "shop", fdName: "web", specName: "team/web-app", want: "team/web-app"},
-		{name: "lowercased", namespace: "shop", fdName: "web", specName: "Team/Web_App", want: "team/web_app"},
-		{name: "dotted object name", namespace: "shop", fdName: "web.v2", want: "shop-web.v2"},
-		{name: "separator runs collapse", namespace: "shop", fdName: "web", specName: "a--b..c_-d", want: "a-b.c_d"},
-		{name: "invalid characters become dashes", namespace: "shop", fdName: "web", specName: "my app:v1", want: "my-app-v1"},
-		{name: "edge separators and empty components go", namespace: "shop", fdName: "web", specName: "/-a-//b-/", want: "a/b"},
-		{name: "too short is padded", namespace: "shop", fdName: "web", specName: "x", want: "x-repo"},
+		{name: "default is cluster/namespace/name", cluster: "prod", namespace: "shop", want: "prod/shop/web"},
+		{name: "spec name wins", cluster: "prod", namespace: "shop", specName: "team/web-app", want: "team/web-app"},
+		{name: "another cluster, another repository", cluster: "dev", namespace: "shop", want: "dev/shop/web"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: tt.namespace, Name: tt.fdName}}
+			fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: tt.namespace, Name: "web"}}
 			fd.Spec.Repository.Name = tt.specName
-			got := repositoryName(fd)
-			if got != tt.want {
-				t.Fatalf("repositoryName = %q, want %q", got, tt.want)
-			}
-			if !ecrName.MatchString(got) {
-				t.Fatalf("%q is not a valid ECR name", got)
+			got := repositoryName(cloud.NewOwner(tt.cluster, fd), fd.Spec.Repository)
+			if got != tt.want || !cloud.RepositoryName.Valid(got) {
+				t.Fatalf("repositoryName = %q, want %q (valid for ECR)", got, tt.want)
 			}
 		})
 	}
-	t.Run("too long keeps a prefix and a hash", func(t *testing.T) {
-		a, b := validRepositoryName(long), validRepositoryName(long+"b")
-		if len(a) > maxRepositoryName || !ecrName.MatchString(a) || !strings.HasPrefix(a, "aaaa") {
-			t.Fatalf("long name %q (%d chars)", a, len(a))
-		}
-		if a == b {
-			t.Fatalf("two long names collide: %q", a)
-		}
-	})
 }
 
 func TestLifecyclePolicy(t *testing.T) {

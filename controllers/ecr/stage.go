@@ -1,6 +1,10 @@
 // Package ecr is the stage that owns the image registry of a FlaskDeployment: an ECR
 // repository, its lifecycle policy, and the SSM String parameter that publishes the
-// repository URI to the build (/flaskops/<namespace>/<name>/repository-uri).
+// repository URI to the build (/flaskops/<cluster>/<namespace>/<name>/repository-uri).
+//
+// Neither service filters by tag, so both resources are found by name and their tags are
+// checked before anything is written: only the tags prove a resource is this object's,
+// never its name or status.
 package ecr
 
 import (
@@ -9,10 +13,8 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"k8s.io/client-go/tools/events"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -22,35 +24,30 @@ import (
 // Name is the stage's name: log key, flaskops.io/stage tag value and drift prefix.
 const Name = "ecr"
 
-// Condition reasons of this stage.
-const (
-	// ReasonRepositoryNotOwned: a repository of the wanted name exists but is not ours.
-	ReasonRepositoryNotOwned = "RepositoryNotOwned"
-	// ReasonParameterNotOwned: the URI parameter belongs to another FlaskDeployment.
-	ReasonParameterNotOwned = "ParameterNotOwned"
-	// ReasonEncryptionImmutable: the spec asks for an encryption the repository cannot take.
-	ReasonEncryptionImmutable = "EncryptionImmutable"
-	// ReasonNameImmutable: the spec names another repository than the one in status.
-	ReasonNameImmutable = "RepositoryNameImmutable"
-	// ReasonRepositoryNotFound: managementPolicy Observe and there is nothing to observe.
-	ReasonRepositoryNotFound = "RepositoryNotFound"
-)
+// observeInterval is how soon an Observe-only object looks again for what is missing.
+const observeInterval = time.Minute
 
-// observeRequeue is how soon an Observe-only object looks again for a missing repository.
-const observeRequeue = time.Minute
+// The kinds of AWS resource the stage creates and deletes.
+var (
+	kindRepository      = stage.Kind{Name: "ECR repository", Reason: "Repository", IDKey: "repository"}
+	kindLifecyclePolicy = stage.Kind{Name: "lifecycle policy of ECR repository", Reason: "LifecyclePolicy", IDKey: "repository"}
+	kindParameter       = stage.Kind{Name: "SSM parameter", Reason: "Parameter", IDKey: "parameterName"}
+)
 
 // Stage converges the ECR repository, its lifecycle policy and the URI parameter.
 type Stage struct {
 	ecrClient func(region string) cloud.ECRAPI
 	ssmClient func(region string) cloud.SSMAPI
 	recorder  events.EventRecorder
+	cluster   string
 }
 
 var _ stage.Stage = (*Stage)(nil)
 
-// New returns the ecr stage. The client functions return the client of a region.
-func New(ecrClient func(region string) cloud.ECRAPI, ssmClient func(region string) cloud.SSMAPI, recorder events.EventRecorder) *Stage {
-	return &Stage{ecrClient: ecrClient, ssmClient: ssmClient, recorder: recorder}
+// New returns the ecr stage of the manager of cluster (its --cluster-name). The client
+// functions return the client of a region.
+func New(ecrClient func(region string) cloud.ECRAPI, ssmClient func(region string) cloud.SSMAPI, recorder events.EventRecorder, cluster string) *Stage {
+	return &Stage{ecrClient: ecrClient, ssmClient: ssmClient, recorder: recorder, cluster: cluster}
 }
 
 // Name implements stage.Stage.
@@ -61,116 +58,49 @@ func (s *Stage) Condition() string { return v1alpha1.ConditionRepositoryReady }
 
 // pass carries what one Reconcile or Delete works with.
 type pass struct {
-	*Stage
-	fd      *v1alpha1.FlaskDeployment
-	ecr     cloud.ECRAPI
-	ssm     cloud.SSMAPI
-	observe bool
+	*stage.Journal
+	fd  *v1alpha1.FlaskDeployment
+	ecr cloud.ECRAPI
+	ssm cloud.SSMAPI
+	// repo is the repository found or created; the later steps hang off it.
+	repo *ecrtypes.Repository
 	// created is set when this pass created the repository: what hangs off it is new, not drift.
 	created bool
-	// converged says the repository was ready before this pass. Until then a difference is
-	// an interrupted set-up being finished (a crash between two calls), not drift.
-	converged bool
-	drift     []string
+	// kept names what Delete left in place because it is not this object's.
+	kept []string
 }
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	region := stage.Region(fd)
-	return &pass{Stage: s, fd: fd, ecr: s.ecrClient(region), ssm: s.ssmClient(region),
-		observe:   fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve,
-		converged: meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionRepositoryReady)}
+	return &pass{Journal: stage.NewJournal(s, fd, s.recorder, s.cluster), fd: fd,
+		ecr: s.ecrClient(region), ssm: s.ssmClient(region)}
 }
 
 // Reconcile implements stage.Stage: repository, then lifecycle policy, then parameter.
 // Drift found on the way is repaired (or only reported under managementPolicy Observe) and
-// listed in fd.Status.Drift as "ecr: <what>", replacing this stage's entries of the last pass.
+// listed in fd.Status.Drift as "ecr: <what>".
 func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
 	p := s.newPass(fd)
-	defer p.publishDrift()
-
-	repo, res, err := p.reconcileRepository(ctx)
-	if err != nil || repo == nil {
-		return res, err
-	}
-	if err := p.reconcileLifecyclePolicy(ctx, repo); err != nil {
-		return stage.Result{}, err
-	}
-	if err := p.reconcileParameter(ctx, repo); err != nil {
-		return stage.Result{}, err
-	}
-	if err := p.countImages(ctx, repo); err != nil {
+	defer p.ReportRepairs()
+	if err := p.Run(ctx, p.reconcileRepository, p.reconcileLifecyclePolicy, p.reconcileParameter, p.countImages); err != nil {
 		return stage.Result{}, err
 	}
 	st := fd.Status.Repository
-	if p.observe {
-		msg := fmt.Sprintf("observing repository %s (%d images)", st.URI, st.ImageCount)
-		if len(p.drift) > 0 {
-			msg += fmt.Sprintf("; %d differences from the spec, not repaired (managementPolicy Observe)", len(p.drift))
-		}
-		return stage.Result{Done: true, Reason: v1alpha1.ReasonObserved, Message: msg}, nil
+	if r, ok := p.Unfinished(observeInterval, fmt.Sprintf("repository %s (%d images)", st.URI, st.ImageCount)); ok {
+		return r, nil
 	}
 	return stage.Ready(fmt.Sprintf("repository %s ready (%d images), URI published in %s", st.URI, st.ImageCount, st.ParameterName)), nil
 }
 
 // Delete implements stage.Stage: the parameter, then the repository with its images.
-// Nothing is touched under deletionPolicy Retain or managementPolicy Observe, and nothing
-// without this object's owner tag is ever deleted.
+// Nothing whose tags do not prove it this object's is deleted.
 func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
-	switch {
-	case fd.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain:
-		return stage.Result{Done: true, Reason: v1alpha1.ReasonRetained, Message: "repository and parameter retained (deletionPolicy Retain)"}, nil
-	case fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve:
-		return stage.Result{Done: true, Reason: v1alpha1.ReasonObserved, Message: "nothing deleted (managementPolicy Observe)"}, nil
-	}
 	p := s.newPass(fd)
-	if err := p.deleteParameter(ctx); err != nil {
+	if done, err := stage.RunDelete(ctx, p.deleteParameter, p.deleteRepository); err != nil || !done {
 		return stage.Result{}, err
 	}
-	if err := p.deleteRepository(ctx); err != nil {
-		return stage.Result{}, err
+	if len(p.kept) > 0 {
+		return stage.Ready(fmt.Sprintf("deleted what this object owns; left in place, not this object's: %s", strings.Join(p.kept, ", "))), nil
 	}
 	return stage.Ready("repository and parameter deleted"), nil
-}
-
-// noteDrift records one difference between AWS and the spec.
-// Under managementPolicy Full it is called once the repair succeeded. An empty text is no drift.
-func (p *pass) noteDrift(ctx context.Context, format string, args ...any) {
-	what := fmt.Sprintf(format, args...)
-	if what == "" {
-		return
-	}
-	switch {
-	case p.observe:
-		// Observe finds the same differences every pass: detail, not news.
-		log.FromContext(ctx).V(1).Info("Found drift", "drift", what)
-		what += " (not repaired: managementPolicy Observe)"
-	case !p.converged:
-		log.FromContext(ctx).Info("Finished an interrupted set-up", "change", what)
-		return
-	default:
-		log.FromContext(ctx).Info("Repaired drift", "drift", what)
-		what += ": repaired"
-	}
-	p.drift = append(p.drift, Name+": "+what)
-}
-
-// publishDrift replaces this stage's drift entries with the ones found in this pass.
-func (p *pass) publishDrift() {
-	kept := p.fd.Status.Drift[:0:0]
-	for _, d := range p.fd.Status.Drift {
-		if !strings.HasPrefix(d, Name+": ") {
-			kept = append(kept, d)
-		}
-	}
-	p.fd.Status.Drift = append(kept, p.drift...)
-	if len(p.fd.Status.Drift) == 0 {
-		p.fd.Status.Drift = nil
-	}
-}
-
-// event records a Normal event about an AWS resource created, repaired or deleted.
-func (p *pass) event(reason, action, note string, args ...any) {
-	if p.recorder != nil {
-		p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, reason, action, note, args...)
-	}
 }

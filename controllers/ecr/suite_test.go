@@ -33,11 +33,11 @@ var _ = BeforeSuite(func() {
 	SetDefaultEventuallyPollingInterval(poll)
 	var err error
 	env, err = testenv.Start(testenv.Options{
-		Stages: func(c *cloud.Clients, rec events.EventRecorder) []stage.Stage {
+		Stages: func(c *cloud.Clients, rec events.EventRecorder, cluster string) []stage.Stage {
 			return []stage.Stage{ecr.New(
 				func(region string) cloud.ECRAPI { return c.ECR(region) },
 				func(region string) cloud.SSMAPI { return c.SSM(region) },
-				rec)}
+				rec, cluster)}
 		},
 	})
 	Expect(err).NotTo(HaveOccurred())
