@@ -21,7 +21,7 @@ func (p *pass) reconcileEIPs(ctx context.Context) error {
 	st := &p.fd.Status.Network
 	for _, az := range natAZs(p.fd, p.azs) {
 		entry := natIn(st.NATGateways, az)
-		addr, err := find(p.fd, p.inv.addresses, allocationID, addressTags, entry.AllocationID, eipResource(az))
+		addr, err := find(p.Owner(), p.inv.addresses, allocationID, addressTags, entry.AllocationID, eipResource(az))
 		if err != nil {
 			return err
 		}
@@ -40,11 +40,11 @@ func (p *pass) reconcileEIPs(ctx context.Context) error {
 			continue
 		}
 		id := aws.ToString(addr.AllocationId)
-		entry.AllocationID = id
-		st.NATGateways = setNAT(st.NATGateways, p.azs, entry)
-		if err := p.reconcileTags(ctx, "Elastic IP", id, eipResource(az), addr.Tags); err != nil {
+		if err := p.repairTags(ctx, kindElasticIP, id, eipResource(az), addr.Tags); err != nil {
 			return err
 		}
+		entry.AllocationID = id
+		st.NATGateways = setNAT(st.NATGateways, p.azs, entry)
 	}
 	return nil
 }
@@ -68,7 +68,7 @@ func (p *pass) allocateEIP(ctx context.Context, az string) (string, error) {
 	}
 	p.inv.addresses = append(p.inv.addresses, ec2types.Address{
 		AllocationId: out.AllocationId, PublicIp: out.PublicIp, Domain: ec2types.DomainTypeVpc,
-		Tags: cloud.ToEC2(cloud.EC2Tags(p.fd, Name, eipResource(az))),
+		Tags: cloud.ToEC2(p.EC2Tags(eipResource(az))),
 	})
 	return id, nil
 }
@@ -80,7 +80,7 @@ func (p *pass) pruneEIPs(ctx context.Context) error {
 	for _, az := range natAZs(p.fd, p.azs) {
 		want[eipResource(az)] = true
 	}
-	for _, a := range owned(p.fd, p.inv.addresses, addressTags) {
+	for _, a := range owned(p.Owner(), p.inv.addresses, addressTags) {
 		if want[resourceOf(a.Tags)] {
 			continue
 		}
@@ -98,7 +98,7 @@ func (p *pass) releaseEIP(ctx context.Context, a ec2types.Address, why string) (
 		return false, nil
 	}
 	if a.AssociationId != nil || a.NetworkInterfaceId != nil {
-		p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
+		p.WaitFor(v1alpha1.ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
 		return false, nil
 	}
 	if _, err := p.ec2.ReleaseAddress(ctx, &ec2.ReleaseAddressInput{AllocationId: aws.String(id)}); err != nil {
@@ -106,7 +106,7 @@ func (p *pass) releaseEIP(ctx context.Context, a ec2types.Address, why string) (
 		case cloud.IsNotFound(err):
 			return true, nil
 		case cloud.IsDependencyViolation(err) || cloud.IsAddressInUse(err):
-			p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
+			p.WaitFor(v1alpha1.ReasonWaitingForNATGateway, natPollInterval, "Elastic IP %s is still in use, waiting for its NAT gateway to be deleted", id)
 			return false, nil
 		}
 		return false, fmt.Errorf("release Elastic IP %s: %w", id, err)
@@ -118,7 +118,7 @@ func (p *pass) releaseEIP(ctx context.Context, a ec2types.Address, why string) (
 // deleteEIPs releases every Elastic IP of fd's network.
 func (p *pass) deleteEIPs(ctx context.Context) (bool, error) {
 	done := true
-	for _, a := range owned(p.fd, p.inv.addresses, addressTags) {
+	for _, a := range deletable(ctx, p, kindElasticIP, p.inv.addresses, allocationID, addressTags) {
 		ok, err := p.releaseEIP(ctx, a, "being deleted")
 		if err != nil {
 			return false, err

@@ -22,7 +22,7 @@ func (s *Stage) reconcileExisting(ctx context.Context, fd *v1alpha1.FlaskDeploym
 	ex := fd.Spec.Network.Existing
 	c := s.ec2(stage.Region(fd))
 	invalid := func(format string, args ...any) (stage.Result, error) {
-		return stage.Result{}, stage.Terminalf(ReasonExistingNetworkInvalid, "existing network: "+format, args...)
+		return stage.Result{}, stage.Terminalf(v1alpha1.ReasonExistingNetworkInvalid, "existing network: "+format, args...)
 	}
 	if ex.VPCID == "" || len(ex.PublicSubnetIDs) == 0 || len(ex.PrivateSubnetIDs) == 0 {
 		return invalid("vpcID, publicSubnetIDs and privateSubnetIDs are all required")

@@ -8,6 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
@@ -18,7 +19,7 @@ const resourceIGW = "igw"
 // the VPC.
 func (p *pass) reconcileInternetGateway(ctx context.Context) error {
 	st := &p.fd.Status.Network
-	igw, err := find(p.fd, p.inv.igws, igwID, igwTags, st.InternetGatewayID, resourceIGW)
+	igw, err := find(p.Owner(), p.inv.igws, igwID, igwTags, st.InternetGatewayID, resourceIGW)
 	if err != nil {
 		return err
 	}
@@ -37,18 +38,18 @@ func (p *pass) reconcileInternetGateway(ctx context.Context) error {
 		created = true
 	}
 	id := aws.ToString(igw.InternetGatewayId)
-	st.InternetGatewayID = id
 	if !created {
-		if err := p.reconcileTags(ctx, "internet gateway", id, resourceIGW, igw.Tags); err != nil {
+		if err := p.repairTags(ctx, kindInternetGateway, id, resourceIGW, igw.Tags); err != nil {
 			return err
 		}
 	}
+	st.InternetGatewayID = id
 	attachedTo := attachedVPC(*igw)
 	switch {
 	case attachedTo == st.VPCID:
 		return nil
 	case attachedTo != "":
-		return stage.Terminalf(ReasonOwnershipConflict,
+		return stage.Terminalf(v1alpha1.ReasonOwnershipConflict,
 			"internet gateway %s is attached to VPC %s, not to this object's VPC %s; detach it", id, attachedTo, st.VPCID)
 	}
 	if !created && !p.MayWrite(false, "internet gateway %s is detached from VPC %s", id, st.VPCID) {
@@ -58,7 +59,7 @@ func (p *pass) reconcileInternetGateway(ctx context.Context) error {
 		InternetGatewayId: aws.String(id), VpcId: aws.String(st.VPCID),
 	}); err != nil {
 		if cloud.IsAlreadyExists(err) {
-			return stage.Terminal(ReasonOwnershipConflict,
+			return stage.Terminal(v1alpha1.ReasonOwnershipConflict,
 				fmt.Errorf("attach internet gateway %s to VPC %s: %w", id, st.VPCID, err))
 		}
 		return fmt.Errorf("attach internet gateway %s to VPC %s: %w", id, st.VPCID, err)
@@ -102,7 +103,7 @@ func attachedVPC(igw ec2types.InternetGateway) string {
 // deleteInternetGateway detaches and deletes our internet gateway(s). Detaching waits
 // while public addresses are still mapped in the VPC.
 func (p *pass) deleteInternetGateway(ctx context.Context) (bool, error) {
-	for _, g := range owned(p.fd, p.inv.igws, igwTags) {
+	for _, g := range deletable(ctx, p, kindInternetGateway, p.inv.igws, igwID, igwTags) {
 		id := aws.ToString(g.InternetGatewayId)
 		if vpc := attachedVPC(g); vpc != "" {
 			_, err := p.ec2.DetachInternetGateway(ctx, &ec2.DetachInternetGatewayInput{
@@ -114,7 +115,7 @@ func (p *pass) deleteInternetGateway(ctx context.Context) (bool, error) {
 					"internetGatewayID", id, "vpcID", vpc)
 			case cloud.IsNotFound(err), cloud.IsNotAttached(err):
 			case cloud.IsDependencyViolation(err):
-				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval,
+				p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval,
 					"internet gateway %s cannot be detached yet: public addresses are still mapped in VPC %s", id, vpc)
 				return false, nil
 			default:
@@ -126,7 +127,7 @@ func (p *pass) deleteInternetGateway(ctx context.Context) (bool, error) {
 			case cloud.IsNotFound(err):
 				continue
 			case cloud.IsDependencyViolation(err):
-				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "internet gateway %s is still in use", id)
+				p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "internet gateway %s is still in use", id)
 				return false, nil
 			default:
 				return false, fmt.Errorf("delete internet gateway %s: %w", id, err)

@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -9,16 +10,17 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
-// inventory is what AWS holds of fd's network, read once per pass: one owner-filtered
-// Describe per resource type, plus one by ID for status IDs the tag filter missed (a
-// resource whose ownership tag was removed is still ours if status names it).
+// inventory is what AWS holds of fd's network, read once per pass: one Describe per
+// resource type filtered by the ownership tags, plus one by ID for the status IDs the
+// filter missed. Those are resources that lost some of their tags: still ours if the tags
+// left prove it (the missing ones are put back), someone else's otherwise (OwnershipConflict;
+// never mistaken for deleted and built anew).
 type inventory struct {
 	vpcs        []ec2types.Vpc
 	subnets     []ec2types.Subnet
@@ -30,11 +32,11 @@ type inventory struct {
 
 // load reads the inventory.
 func (p *pass) load(ctx context.Context) error {
-	st := p.fd.Status.Network
-	owner := cloud.OwnerFilters(p.fd, Name, "")
+	st := namedIn(p.fd.Status.Network)
+	owner := p.Filters("")
 	var err error
 
-	p.inv.vpcs, err = describe(ctx, owner, "vpc-id", nonEmpty(st.VPCID), vpcID,
+	p.inv.vpcs, err = describe(ctx, owner, "vpc-id", st.vpcs, vpcID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.Vpc, error) {
 			var out []ec2types.Vpc
 			pg := ec2.NewDescribeVpcsPaginator(p.ec2, &ec2.DescribeVpcsInput{Filters: f})
@@ -51,11 +53,7 @@ func (p *pass) load(ctx context.Context) error {
 		return err
 	}
 
-	var subnetIDs []string
-	for _, sn := range slices.Concat(st.PublicSubnets, st.PrivateSubnets) {
-		subnetIDs = append(subnetIDs, sn.ID)
-	}
-	p.inv.subnets, err = describe(ctx, owner, "subnet-id", nonEmpty(subnetIDs...), subnetID,
+	p.inv.subnets, err = describe(ctx, owner, "subnet-id", st.subnets, subnetID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.Subnet, error) {
 			var out []ec2types.Subnet
 			pg := ec2.NewDescribeSubnetsPaginator(p.ec2, &ec2.DescribeSubnetsInput{Filters: f})
@@ -72,7 +70,7 @@ func (p *pass) load(ctx context.Context) error {
 		return err
 	}
 
-	p.inv.igws, err = describe(ctx, owner, "internet-gateway-id", nonEmpty(st.InternetGatewayID), igwID,
+	p.inv.igws, err = describe(ctx, owner, "internet-gateway-id", st.igws, igwID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.InternetGateway, error) {
 			var out []ec2types.InternetGateway
 			pg := ec2.NewDescribeInternetGatewaysPaginator(p.ec2, &ec2.DescribeInternetGatewaysInput{Filters: f})
@@ -89,12 +87,7 @@ func (p *pass) load(ctx context.Context) error {
 		return err
 	}
 
-	var allocIDs, natIDs []string
-	for _, n := range st.NATGateways {
-		allocIDs = append(allocIDs, n.AllocationID)
-		natIDs = append(natIDs, n.ID)
-	}
-	p.inv.addresses, err = describe(ctx, owner, "allocation-id", nonEmpty(allocIDs...), allocationID,
+	p.inv.addresses, err = describe(ctx, owner, "allocation-id", st.eips, allocationID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.Address, error) {
 			out, err := p.ec2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{Filters: f})
 			if err != nil {
@@ -106,7 +99,7 @@ func (p *pass) load(ctx context.Context) error {
 		return err
 	}
 
-	p.inv.nats, err = describe(ctx, owner, "nat-gateway-id", nonEmpty(natIDs...), natID,
+	p.inv.nats, err = describe(ctx, owner, "nat-gateway-id", st.nats, natID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.NatGateway, error) {
 			var out []ec2types.NatGateway
 			pg := ec2.NewDescribeNatGatewaysPaginator(p.ec2, &ec2.DescribeNatGatewaysInput{Filter: f})
@@ -123,11 +116,7 @@ func (p *pass) load(ctx context.Context) error {
 		return err
 	}
 
-	rtbIDs := []string{st.PublicRouteTableID}
-	for _, rt := range st.PrivateRouteTables {
-		rtbIDs = append(rtbIDs, rt.ID)
-	}
-	p.inv.routeTables, err = describe(ctx, owner, "route-table-id", nonEmpty(rtbIDs...), routeTableID,
+	p.inv.routeTables, err = describe(ctx, owner, "route-table-id", st.routeTables, routeTableID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.RouteTable, error) {
 			var out []ec2types.RouteTable
 			pg := ec2.NewDescribeRouteTablesPaginator(p.ec2, &ec2.DescribeRouteTablesInput{Filters: f})
@@ -167,6 +156,27 @@ func describe[T any](ctx context.Context, owner []ec2types.Filter, idFilter stri
 	return append(items, more...), nil
 }
 
+// statusIDs are the IDs status names, by resource type.
+type statusIDs struct {
+	vpcs, subnets, igws, eips, nats, routeTables []string
+}
+
+func namedIn(st v1alpha1.NetworkStatus) statusIDs {
+	var ids statusIDs
+	for _, s := range slices.Concat(st.PublicSubnets, st.PrivateSubnets) {
+		ids.subnets = append(ids.subnets, s.ID)
+	}
+	for _, n := range st.NATGateways {
+		ids.nats, ids.eips = append(ids.nats, n.ID), append(ids.eips, n.AllocationID)
+	}
+	ids.routeTables = []string{st.PublicRouteTableID}
+	for _, r := range st.PrivateRouteTables {
+		ids.routeTables = append(ids.routeTables, r.ID)
+	}
+	return statusIDs{vpcs: nonEmpty(st.VPCID), subnets: nonEmpty(ids.subnets...), igws: nonEmpty(st.InternetGatewayID),
+		eips: nonEmpty(ids.eips...), nats: nonEmpty(ids.nats...), routeTables: nonEmpty(ids.routeTables...)}
+}
+
 func nonEmpty(ids ...string) []string {
 	var out []string
 	for _, id := range ids {
@@ -194,9 +204,10 @@ func natTags(n ec2types.NatGateway) []ec2types.Tag        { return n.Tags }
 func routeTableTags(r ec2types.RouteTable) []ec2types.Tag { return r.Tags }
 
 // find picks the one item that is resource: the one status names, else the one whose
-// owner and resource tags say so. Two tagged matches are a conflict the stage must not
-// resolve by guessing: it stalls.
-func find[T any](fd *v1alpha1.FlaskDeployment, items []T, id func(T) string, tags func(T) []ec2types.Tag,
+// resource tag says so among those the ownership filter found. Two such are a conflict the
+// stage must not resolve by guessing: it stalls. Whatever find returns still goes through
+// the ownership check (Journal.RepairTags) before the pass uses it.
+func find[T any](o cloud.Owner, items []T, id func(T) string, tags func(T) []ec2types.Tag,
 	statusID, resource string) (*T, error) {
 	if statusID != "" {
 		for i := range items {
@@ -208,8 +219,7 @@ func find[T any](fd *v1alpha1.FlaskDeployment, items []T, id func(T) string, tag
 	var found []*T
 	var ids []string
 	for i := range items {
-		t := cloud.FromEC2(tags(items[i]))
-		if cloud.IsOwned(t, fd) && t[cloud.TagResource] == resource {
+		if resourceOf(tags(items[i])) == resource {
 			found = append(found, &items[i])
 			ids = append(ids, id(items[i]))
 		}
@@ -220,17 +230,29 @@ func find[T any](fd *v1alpha1.FlaskDeployment, items []T, id func(T) string, tag
 	case 1:
 		return found[0], nil
 	default:
-		return nil, stage.Terminalf(ReasonOwnershipConflict,
-			"%d resources are tagged %s=%s and %s=%s: %s; delete the extra ones so that exactly one is left",
-			len(found), cloud.TagOwner, cloud.Owner(fd), cloud.TagResource, resource, strings.Join(ids, ", "))
+		return nil, stage.Terminalf(v1alpha1.ReasonOwnershipConflict,
+			"%d resources carry the ownership tags %s and %s=%s: %s; delete the extra ones so that exactly one is left",
+			len(found), o.Want(), cloud.TagResource, resource, strings.Join(ids, ", "))
 	}
 }
 
-// owned returns the items that carry fd's owner tag.
-func owned[T any](fd *v1alpha1.FlaskDeployment, items []T, tags func(T) []ec2types.Tag) []T {
+// owned returns the items whose tags prove them fd's.
+func owned[T any](o cloud.Owner, items []T, tags func(T) []ec2types.Tag) []T {
 	var out []T
 	for _, it := range items {
-		if cloud.IsOwned(cloud.FromEC2(tags(it)), fd) {
+		if o.Owns(cloud.FromEC2(tags(it))) {
+			out = append(out, it)
+		}
+	}
+	return out
+}
+
+// deletable returns the items the pass may delete: those whose tags prove them fd's. The
+// others (a former object's of the same name) are left in place, said so in an event.
+func deletable[T any](ctx context.Context, p *pass, k stage.Kind, items []T, id func(T) string, tags func(T) []ec2types.Tag) []T {
+	var out []T
+	for _, it := range items {
+		if p.Deletable(ctx, k, id(it), cloud.FromEC2(tags(it))) {
 			out = append(out, it)
 		}
 	}
@@ -242,45 +264,34 @@ func resourceOf(tags []ec2types.Tag) string {
 	return cloud.FromEC2(tags)[cloud.TagResource]
 }
 
-// reconcileTags puts back the tags a resource should carry and does not (an ownership
-// tag removed, a Name changed, a spec tag added), and takes off the ones the user removed
-// from spec.tags.
-func (p *pass) reconcileTags(ctx context.Context, kind, id, resource string, have []ec2types.Tag) error {
-	if err := p.removeTags(ctx, kind, id, cloud.FromEC2(have)); err != nil {
-		return err
-	}
-	missing := cloud.MissingTags(cloud.EC2Tags(p.fd, Name, resource), cloud.FromEC2(have))
-	if len(missing) == 0 {
-		return nil
-	}
-	keys := make([]string, 0, len(missing))
-	for k := range missing {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	if !p.MayWrite(false, "tags %s missing on %s %s", strings.Join(keys, ", "), kind, id) {
-		return nil
-	}
-	if _, err := p.ec2.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{id}, Tags: cloud.ToEC2(missing)}); err != nil {
-		return fmt.Errorf("tag %s %s: %w", kind, id, err)
-	}
-	p.Drift(ctx, "tags %s restored on %s %s", strings.Join(keys, ", "), kind, id)
-	return nil
+// repairTags is the ownership check of a resource the pass found, then the repair of its
+// tags: what is missing is put back, keys that left spec.tags are taken off.
+func (p *pass) repairTags(ctx context.Context, k stage.Kind, id, resource string, have []ec2types.Tag) error {
+	return p.RepairTags(ctx, k, id, p.EC2Tags(resource), cloud.FromEC2(have), cloud.EC2Tagger(p.ec2))
 }
 
-// removeTags deletes the user tags that left spec.tags: a spec change, not drift.
-func (p *pass) removeTags(ctx context.Context, kind, id string, have map[string]string) error {
-	removed := cloud.RemovedTags(p.fd, have)
-	if len(removed) == 0 || !p.MayWrite(false, "tags %s removed from spec.tags are still on %s %s", strings.Join(removed, ", "), kind, id) {
-		return nil
+// checkStatusOwned is the ownership check of every resource status names, before a delete
+// writes anything: one that lost fd's ownership tags, or carries another owner's, is not
+// the operator's to delete, and deleting the rest around it would fail on it anyway.
+func (p *pass) checkStatusOwned() error {
+	st := namedIn(p.fd.Status.Network)
+	return errors.Join(
+		checkOwned(p, kindVPC, p.inv.vpcs, vpcID, vpcTags, st.vpcs),
+		checkOwned(p, kindSubnet, p.inv.subnets, subnetID, subnetTags, st.subnets),
+		checkOwned(p, kindInternetGateway, p.inv.igws, igwID, igwTags, st.igws),
+		checkOwned(p, kindRouteTable, p.inv.routeTables, routeTableID, routeTableTags, st.routeTables),
+		checkOwned(p, kindNATGateway, p.inv.nats, natID, natTags, st.nats),
+		checkOwned(p, kindElasticIP, p.inv.addresses, allocationID, addressTags, st.eips),
+	)
+}
+
+// checkOwned runs the ownership check on the items with the given IDs.
+func checkOwned[T any](p *pass, k stage.Kind, items []T, id func(T) string, tags func(T) []ec2types.Tag, ids []string) error {
+	var errs []error
+	for _, it := range items {
+		if slices.Contains(ids, id(it)) {
+			errs = append(errs, p.CheckOwner(k, id(it), cloud.FromEC2(tags(it))))
+		}
 	}
-	tags := make([]ec2types.Tag, 0, len(removed))
-	for _, k := range removed {
-		tags = append(tags, ec2types.Tag{Key: aws.String(k)})
-	}
-	if _, err := p.ec2.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{id}, Tags: tags}); err != nil {
-		return fmt.Errorf("remove tags %s from %s %s: %w", strings.Join(removed, ", "), kind, id, err)
-	}
-	log.FromContext(ctx).Info("Removed tags no longer in spec.tags", "resource", id, "keys", removed)
-	return nil
+	return errors.Join(errs...)
 }

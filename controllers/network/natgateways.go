@@ -49,7 +49,7 @@ func (p *pass) reconcileNATGateways(ctx context.Context) error {
 	live := filter(p.inv.nats, liveNAT)
 	for _, az := range natAZs(p.fd, p.azs) {
 		entry := natIn(st.NATGateways, az)
-		ngw, err := find(p.fd, live, natID, natTags, entry.ID, natResource(az))
+		ngw, err := find(p.Owner(), live, natID, natTags, entry.ID, natResource(az))
 		if err != nil {
 			return err
 		}
@@ -69,7 +69,7 @@ func (p *pass) reconcileNATGateways(ctx context.Context) error {
 				continue
 			}
 			if p.eipInUse(entry.AllocationID) {
-				p.WaitFor(ReasonWaitingForNATGateway, natPollInterval,
+				p.WaitFor(v1alpha1.ReasonWaitingForNATGateway, natPollInterval,
 					"Elastic IP %s is still held by a deleted NAT gateway", entry.AllocationID)
 				continue
 			}
@@ -79,15 +79,15 @@ func (p *pass) reconcileNATGateways(ctx context.Context) error {
 			created = true
 		}
 		id := aws.ToString(ngw.NatGatewayId)
-		entry.ID, entry.State = id, string(ngw.State)
-		st.NATGateways = setNAT(st.NATGateways, p.azs, entry)
 		if !created {
-			if err := p.reconcileTags(ctx, "NAT gateway", id, natResource(az), ngw.Tags); err != nil {
+			if err := p.repairTags(ctx, kindNATGateway, id, natResource(az), ngw.Tags); err != nil {
 				return err
 			}
 		}
+		entry.ID, entry.State = id, string(ngw.State)
+		st.NATGateways = setNAT(st.NATGateways, p.azs, entry)
 		if ngw.State != ec2types.NatGatewayStateAvailable {
-			p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s %s", id, ngw.State)
+			p.WaitFor(v1alpha1.ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s %s", id, ngw.State)
 		}
 	}
 	return nil
@@ -162,11 +162,11 @@ func (p *pass) pruneNATGateways(ctx context.Context) error {
 		}
 	}
 	st.NATGateways = kept
-	for _, n := range owned(p.fd, p.inv.nats, natTags) {
+	for _, n := range owned(p.Owner(), p.inv.nats, natTags) {
 		id := aws.ToString(n.NatGatewayId)
 		switch {
 		case n.State == ec2types.NatGatewayStateDeleting && !want[resourceOf(n.Tags)]:
-			p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s deleting", id)
+			p.WaitFor(v1alpha1.ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s deleting", id)
 		case liveNAT(n) && !want[resourceOf(n.Tags)]:
 			if !p.MayWrite(false, "NAT gateway %s is not in the spec", id) {
 				continue
@@ -174,7 +174,7 @@ func (p *pass) pruneNATGateways(ctx context.Context) error {
 			if err := p.deleteNATGateway(ctx, id); err != nil {
 				return err
 			}
-			p.WaitFor(ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s deleting", id)
+			p.WaitFor(v1alpha1.ReasonWaitingForNATGateway, natPollInterval, "NAT gateway %s deleting", id)
 		}
 	}
 	return nil
@@ -194,18 +194,18 @@ func (p *pass) deleteNATGateway(ctx context.Context, id string) error {
 // deleteNATGateways deletes every NAT gateway of fd's network; done once all are deleted.
 func (p *pass) deleteNATGateways(ctx context.Context) (bool, error) {
 	done := true
-	for _, n := range owned(p.fd, p.inv.nats, natTags) {
+	for _, n := range deletable(ctx, p, kindNATGateway, p.inv.nats, natID, natTags) {
 		id := aws.ToString(n.NatGatewayId)
 		switch {
 		case goneNAT(n):
 		case n.State == ec2types.NatGatewayStateDeleting:
-			p.WaitFor(ReasonWaitingForDeletion, natPollInterval, "waiting for NAT gateway %s to be deleted (deleting)", id)
+			p.WaitFor(v1alpha1.ReasonWaitingForDeletion, natPollInterval, "waiting for NAT gateway %s to be deleted (deleting)", id)
 			done = false
 		default:
 			if err := p.deleteNATGateway(ctx, id); err != nil {
 				return false, err
 			}
-			p.WaitFor(ReasonWaitingForDeletion, natPollInterval, "waiting for NAT gateway %s to be deleted (deleting)", id)
+			p.WaitFor(v1alpha1.ReasonWaitingForDeletion, natPollInterval, "waiting for NAT gateway %s to be deleted (deleting)", id)
 			done = false
 		}
 	}

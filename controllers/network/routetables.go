@@ -105,16 +105,19 @@ func (p *pass) reconcileRouteTables(ctx context.Context) error {
 
 // reconcileRouteTable finds or creates one route table; "" under Observe when missing.
 func (p *pass) reconcileRouteTable(ctx context.Context, resource, statusID string) (string, error) {
-	rt, err := find(p.fd, p.inv.routeTables, routeTableID, routeTableTags, statusID, resource)
+	rt, err := find(p.Owner(), p.inv.routeTables, routeTableID, routeTableTags, statusID, resource)
 	if err != nil {
 		return "", err
 	}
 	if rt != nil {
 		id := aws.ToString(rt.RouteTableId)
-		if vpc := aws.ToString(rt.VpcId); vpc != p.fd.Status.Network.VPCID {
-			return "", stage.Terminalf(ReasonOwnershipConflict, "route table %s is in VPC %s, not in this object's VPC %s", id, vpc, p.fd.Status.Network.VPCID)
+		if err := p.repairTags(ctx, kindRouteTable, id, resource, rt.Tags); err != nil {
+			return "", err
 		}
-		return id, p.reconcileTags(ctx, "route table", id, resource, rt.Tags)
+		if vpc := aws.ToString(rt.VpcId); vpc != p.fd.Status.Network.VPCID {
+			return "", stage.Terminalf(v1alpha1.ReasonOwnershipConflict, "route table %s is in VPC %s, not in this object's VPC %s", id, vpc, p.fd.Status.Network.VPCID)
+		}
+		return id, nil
 	}
 	if statusID != "" {
 		p.Drift(ctx, "route table %s (%s) no longer exists; creating a new one", statusID, resource)
@@ -268,7 +271,7 @@ func (p *pass) removeDefaultRoute(ctx context.Context, rtID string) error {
 		return fmt.Errorf("delete route %s from route table %s: %w", defaultRoute, rtID, err)
 	}
 	// A route to a NAT gateway of ours that is going (suspend, natGateways None) is not drift.
-	ours := slices.ContainsFunc(owned(p.fd, p.inv.nats, natTags), func(n ec2types.NatGateway) bool { return natID(n) == target })
+	ours := slices.ContainsFunc(owned(p.Owner(), p.inv.nats, natTags), func(n ec2types.NatGateway) bool { return natID(n) == target })
 	if ours || !p.Drift(ctx, "route %s in route table %s went to %s; removed, the spec asks for none", defaultRoute, rtID, target) {
 		p.changed(ctx, "DeletedRoute", "Delete", "Deleted route", fmt.Sprintf("%s to %s from route table %s", defaultRoute, target, rtID),
 			"routeTableID", rtID, "destination", defaultRoute, "target", target)
@@ -430,7 +433,7 @@ func (p *pass) pruneRouteTables(ctx context.Context) error {
 	for _, t := range privateTables(p.fd, p.azs) {
 		want[t.resource] = true
 	}
-	for _, rt := range owned(p.fd, p.inv.routeTables, routeTableTags) {
+	for _, rt := range owned(p.Owner(), p.inv.routeTables, routeTableTags) {
 		if want[resourceOf(rt.Tags)] {
 			continue
 		}
@@ -455,7 +458,7 @@ func (p *pass) deleteRouteTable(ctx context.Context, id string) (bool, error) {
 		switch {
 		case cloud.IsNotFound(err):
 		case cloud.IsDependencyViolation(err):
-			p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "route table %s is still in use", id)
+			p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "route table %s is still in use", id)
 			return false, nil
 		default:
 			return false, fmt.Errorf("delete route table %s: %w", id, err)
@@ -502,7 +505,7 @@ func (p *pass) disassociate(ctx context.Context, id string) error {
 
 // deleteRouteTableAssociations is the first delete step: the subnets let go of our tables.
 func (p *pass) deleteRouteTableAssociations(ctx context.Context) (bool, error) {
-	for _, rt := range owned(p.fd, p.inv.routeTables, routeTableTags) {
+	for _, rt := range owned(p.Owner(), p.inv.routeTables, routeTableTags) {
 		if err := p.disassociate(ctx, aws.ToString(rt.RouteTableId)); err != nil {
 			return false, err
 		}
@@ -512,7 +515,7 @@ func (p *pass) deleteRouteTableAssociations(ctx context.Context) (bool, error) {
 
 // deleteRoutes removes the default routes of our tables, before the gateways they use go.
 func (p *pass) deleteRoutes(ctx context.Context) (bool, error) {
-	for _, rt := range owned(p.fd, p.inv.routeTables, routeTableTags) {
+	for _, rt := range owned(p.Owner(), p.inv.routeTables, routeTableTags) {
 		id := aws.ToString(rt.RouteTableId)
 		r := findDefaultRoute(&rt)
 		if r == nil {
@@ -540,7 +543,7 @@ func (p *pass) deleteRoutes(ctx context.Context) (bool, error) {
 // deleteRouteTables deletes every route table of ours.
 func (p *pass) deleteRouteTables(ctx context.Context) (bool, error) {
 	done := true
-	for _, rt := range owned(p.fd, p.inv.routeTables, routeTableTags) {
+	for _, rt := range deletable(ctx, p, kindRouteTable, p.inv.routeTables, routeTableID, routeTableTags) {
 		ok, err := p.deleteRouteTable(ctx, aws.ToString(rt.RouteTableId))
 		if err != nil {
 			return false, err

@@ -39,16 +39,6 @@ import (
 // Name is the stage's name: log key, tag value and event prefix.
 const Name = "network"
 
-// Condition reasons of the network stage.
-const (
-	ReasonWaitingForNATGateway   = "WaitingForNATGateway"
-	ReasonWaitingForDeletion     = "WaitingForDeletion"
-	ReasonOwnershipConflict      = "OwnershipConflict"
-	ReasonImmutableField         = "ImmutableField"
-	ReasonExistingNetworkInvalid = "ExistingNetworkInvalid"
-	ReasonDeletionBlocked        = "DeletionBlocked"
-)
-
 // Requeue intervals.
 const (
 	natPollInterval    = 15 * time.Second
@@ -60,13 +50,15 @@ const (
 type Stage struct {
 	ec2      func(region string) cloud.NetworkEC2
 	recorder events.EventRecorder
+	cluster  string
 }
 
 var _ stage.Stage = (*Stage)(nil)
 
-// New returns the network stage. ec2 hands out the EC2 client of a region.
-func New(ec2 func(region string) cloud.NetworkEC2, recorder events.EventRecorder) *Stage {
-	return &Stage{ec2: ec2, recorder: recorder}
+// New returns the network stage of the manager of cluster (its --cluster-name). ec2 hands
+// out the EC2 client of a region.
+func New(ec2 func(region string) cloud.NetworkEC2, recorder events.EventRecorder, cluster string) *Stage {
+	return &Stage{ec2: ec2, recorder: recorder, cluster: cluster}
 }
 
 // Name implements stage.Stage.
@@ -83,13 +75,9 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 	}
 	p := s.newPass(fd)
 	defer p.ReportRepairs()
-	if err := p.reconcileAvailabilityZones(ctx); err != nil {
-		return stage.Result{}, err
-	}
-	if err := p.load(ctx); err != nil {
-		return stage.Result{}, err
-	}
-	for _, step := range []func(context.Context) error{
+	if err := p.Run(ctx,
+		p.reconcileAvailabilityZones,
+		p.load,
 		p.reconcileVPC,
 		p.reconcileInternetGateway,
 		p.reconcileSubnets,
@@ -99,34 +87,27 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		p.pruneRouteTables,
 		p.pruneNATGateways,
 		p.pruneEIPs,
-	} {
-		if err := step(ctx); err != nil {
-			return stage.Result{}, err
-		}
-		if p.stop {
-			break
-		}
+	); err != nil {
+		return stage.Result{}, err
 	}
 	return p.result(), nil
 }
 
-// Delete removes, in dependency order, every network resource carrying fd's owner tag.
-// AWS's own delays (NAT gateways deleting, ENIs draining) are waits, not errors.
+// Delete removes, in dependency order, every network resource that carries fd's
+// ownership tags. A resource status names that does not is never deleted: the stage
+// stalls naming it. AWS's own delays (NAT gateways deleting, ENIs draining) are waits.
 func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
 	if fd.Spec.Network.Existing != nil {
 		return stage.Ready("existing network left untouched"), nil
-	}
-	if fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve {
-		return stage.Ready("managementPolicy Observe: network left untouched"), nil
 	}
 	p := s.newPass(fd)
 	if err := p.load(ctx); err != nil {
 		return stage.Result{}, err
 	}
-	if err := p.checkDeletable(); err != nil {
+	if err := p.checkStatusOwned(); err != nil {
 		return stage.Result{}, err
 	}
-	for _, step := range []func(context.Context) (bool, error){
+	done, err := stage.RunDelete(ctx,
 		p.deleteRouteTableAssociations,
 		p.deleteRoutes,
 		p.deleteNATGateways,
@@ -135,14 +116,12 @@ func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage
 		p.deleteSubnets,
 		p.deleteRouteTables,
 		p.deleteVPC,
-	} {
-		done, err := step(ctx)
-		if err != nil {
-			return stage.Result{}, err
-		}
-		if !done {
-			return p.result(), nil
-		}
+	)
+	if err != nil {
+		return stage.Result{}, err
+	}
+	if !done {
+		return p.result(), nil
 	}
 	fd.Status.Network = v1alpha1.NetworkStatus{}
 	return stage.Ready("network deleted"), nil
@@ -163,13 +142,12 @@ type pass struct {
 	natWasAvailable map[string]bool
 	// fresh holds the IDs created in this pass: setting them up is not a drift repair.
 	fresh map[string]bool
-	stop  bool // a later step cannot run (Observe without a VPC)
 }
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	p := &pass{
 		Stage:           s,
-		Journal:         stage.NewJournal(s, fd, s.recorder),
+		Journal:         stage.NewJournal(s, fd, s.recorder, s.cluster),
 		ec2:             s.ec2(stage.Region(fd)),
 		fd:              fd,
 		azs:             fd.Status.Network.AvailabilityZones,

@@ -47,7 +47,7 @@ func (p *pass) reconcileSubnet(ctx context.Context, t tier, az, cidr string) err
 	}
 	resource := subnetResource(t, az)
 	statusID := subnetIn(*list, az)
-	sn, err := find(p.fd, p.inv.subnets, subnetID, subnetTags, statusID, resource)
+	sn, err := find(p.Owner(), p.inv.subnets, subnetID, subnetTags, statusID, resource)
 	if err != nil {
 		return err
 	}
@@ -66,21 +66,21 @@ func (p *pass) reconcileSubnet(ctx context.Context, t tier, az, cidr string) err
 		created = true
 	}
 	id := aws.ToString(sn.SubnetId)
+	if !created {
+		if err := p.repairTags(ctx, kindSubnet, id, resource, sn.Tags); err != nil {
+			return err
+		}
+	}
 	*list = setSubnet(*list, p.azs, v1alpha1.SubnetStatus{ID: id, AvailabilityZone: az, CIDR: aws.ToString(sn.CidrBlock)})
 	if got := aws.ToString(sn.CidrBlock); got != cidr {
-		return stage.Terminalf(ReasonImmutableField,
+		return stage.Terminalf(v1alpha1.ReasonImmutableField,
 			"%s subnet %s in %s has CIDR %s, the spec asks for %s: a subnet's CIDR cannot change in place", t, id, az, got, cidr)
 	}
 	if got := aws.ToString(sn.AvailabilityZone); got != az {
-		return stage.Terminalf(ReasonImmutableField, "%s subnet %s is in %s, not %s: a subnet cannot move between zones", t, id, got, az)
+		return stage.Terminalf(v1alpha1.ReasonImmutableField, "%s subnet %s is in %s, not %s: a subnet cannot move between zones", t, id, got, az)
 	}
 	if got := aws.ToString(sn.VpcId); got != st.VPCID {
-		return stage.Terminalf(ReasonOwnershipConflict, "%s subnet %s is in VPC %s, not in this object's VPC %s", t, id, got, st.VPCID)
-	}
-	if !created {
-		if err := p.reconcileTags(ctx, "subnet", id, resource, sn.Tags); err != nil {
-			return err
-		}
+		return stage.Terminalf(v1alpha1.ReasonOwnershipConflict, "%s subnet %s is in VPC %s, not in this object's VPC %s", t, id, got, st.VPCID)
 	}
 	wantPublicIP := t == tierPublic
 	if aws.ToBool(sn.MapPublicIpOnLaunch) != wantPublicIP &&
@@ -154,13 +154,13 @@ func (p *pass) subnetsOf(t tier) []string {
 // NAT gateway or of tasks draining) is a wait.
 func (p *pass) deleteSubnets(ctx context.Context) (bool, error) {
 	done := true
-	for _, sn := range owned(p.fd, p.inv.subnets, subnetTags) {
+	for _, sn := range deletable(ctx, p, kindSubnet, p.inv.subnets, subnetID, subnetTags) {
 		id := aws.ToString(sn.SubnetId)
 		if _, err := p.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(id)}); err != nil {
 			switch {
 			case cloud.IsNotFound(err):
 			case cloud.IsDependencyViolation(err):
-				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "subnet %s still has network interfaces", id)
+				p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "subnet %s still has network interfaces", id)
 				done = false
 				continue
 			default:

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -34,12 +33,12 @@ func (p *pass) reconcileAvailabilityZones(ctx context.Context) error {
 	}
 	if len(p.azs) > 0 {
 		if len(spec.AvailabilityZones) > 0 && !slices.Equal(spec.AvailabilityZones, p.azs) {
-			return stage.Terminalf(ReasonImmutableField,
+			return stage.Terminalf(v1alpha1.ReasonImmutableField,
 				"availabilityZones cannot change from %v to %v: subnets cannot move between zones; create a new FlaskDeployment instead",
 				p.azs, spec.AvailabilityZones)
 		}
 		if len(p.azs) != len(spec.PublicSubnetCIDRs) {
-			return stage.Terminalf(ReasonImmutableField,
+			return stage.Terminalf(v1alpha1.ReasonImmutableField,
 				"the network uses %d availability zones (%v) but the spec has %d subnet CIDRs per tier: the number of zones cannot change",
 				len(p.azs), p.azs, len(spec.PublicSubnetCIDRs))
 		}
@@ -84,7 +83,7 @@ func firstZones(zones []ec2types.AvailabilityZone, n int) ([]string, error) {
 // reconcileVPC finds or creates the VPC, then converges its DNS attributes and tags.
 func (p *pass) reconcileVPC(ctx context.Context) error {
 	st := &p.fd.Status.Network
-	vpc, err := find(p.fd, p.inv.vpcs, vpcID, vpcTags, st.VPCID, resourceVPC)
+	vpc, err := find(p.Owner(), p.inv.vpcs, vpcID, vpcTags, st.VPCID, resourceVPC)
 	if err != nil {
 		return err
 	}
@@ -96,7 +95,7 @@ func (p *pass) reconcileVPC(ctx context.Context) error {
 			st = &p.fd.Status.Network
 		}
 		if !p.MayWrite(true, "VPC") {
-			p.stop = true
+			p.Stop()
 			return nil
 		}
 		if vpc, err = p.createVPC(ctx); err != nil {
@@ -105,16 +104,16 @@ func (p *pass) reconcileVPC(ctx context.Context) error {
 		created = true
 	}
 	id := aws.ToString(vpc.VpcId)
-	st.VPCID = id
-	if cidr := aws.ToString(vpc.CidrBlock); cidr != p.fd.Spec.Network.VPCCIDR {
-		return stage.Terminalf(ReasonImmutableField,
-			"vpcCIDR cannot change from %s to %s: AWS cannot change the primary CIDR block of VPC %s; create a new FlaskDeployment instead",
-			cidr, p.fd.Spec.Network.VPCCIDR, id)
-	}
 	if !created {
-		if err := p.reconcileTags(ctx, "VPC", id, resourceVPC, vpc.Tags); err != nil {
+		if err := p.repairTags(ctx, kindVPC, id, resourceVPC, vpc.Tags); err != nil {
 			return err
 		}
+	}
+	st.VPCID = id
+	if cidr := aws.ToString(vpc.CidrBlock); cidr != p.fd.Spec.Network.VPCCIDR {
+		return stage.Terminalf(v1alpha1.ReasonImmutableField,
+			"vpcCIDR cannot change from %s to %s: AWS cannot change the primary CIDR block of VPC %s; create a new FlaskDeployment instead",
+			cidr, p.fd.Spec.Network.VPCCIDR, id)
 	}
 	return p.reconcileVPCAttributes(ctx, id, created)
 }
@@ -188,20 +187,20 @@ func (p *pass) vpcAttribute(ctx context.Context, id string, attr ec2types.VpcAtt
 
 // tagSpec is the TagSpecifications of a create: spec tags, ownership tags and Name.
 func (p *pass) tagSpec(rt ec2types.ResourceType, resource string) []ec2types.TagSpecification {
-	return cloud.EC2TagSpec(rt, cloud.EC2Tags(p.fd, Name, resource))
+	return cloud.EC2TagSpec(rt, p.EC2Tags(resource))
 }
 
 // deleteVPC deletes our VPC, the last step; DependencyViolation (something else still in
 // it) is a wait with a message.
 func (p *pass) deleteVPC(ctx context.Context) (bool, error) {
-	for _, v := range owned(p.fd, p.inv.vpcs, vpcTags) {
+	for _, v := range deletable(ctx, p, kindVPC, p.inv.vpcs, vpcID, vpcTags) {
 		id := aws.ToString(v.VpcId)
 		if _, err := p.ec2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)}); err != nil {
 			switch {
 			case cloud.IsNotFound(err):
 				continue
 			case cloud.IsDependencyViolation(err):
-				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval,
+				p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval,
 					"VPC %s still has dependencies (network interfaces, security groups or subnets not created by this stage)", id)
 				return false, nil
 			default:
@@ -212,54 +211,4 @@ func (p *pass) deleteVPC(ctx context.Context) (bool, error) {
 	}
 	p.fd.Status.Network.VPCID = ""
 	return true, nil
-}
-
-// checkDeletable refuses to delete when status names a resource that no longer carries
-// fd's owner tag: ownership cannot be proven, so it is not ours to delete, and deleting
-// the rest would fail on it anyway.
-func (p *pass) checkDeletable() error {
-	var unproven []string
-	check := func(kind string, ids []string, tags func(id string) ([]ec2types.Tag, bool)) {
-		for _, id := range ids {
-			if t, ok := tags(id); ok && !cloud.IsOwned(cloud.FromEC2(t), p.fd) {
-				unproven = append(unproven, kind+" "+id)
-			}
-		}
-	}
-	st := p.fd.Status.Network
-	check("VPC", nonEmpty(st.VPCID), lookup(p.inv.vpcs, vpcID, vpcTags))
-	var subnets []string
-	for _, s := range slices.Concat(st.PublicSubnets, st.PrivateSubnets) {
-		subnets = append(subnets, s.ID)
-	}
-	check("subnet", nonEmpty(subnets...), lookup(p.inv.subnets, subnetID, subnetTags))
-	check("internet gateway", nonEmpty(st.InternetGatewayID), lookup(p.inv.igws, igwID, igwTags))
-	rtbs := []string{st.PublicRouteTableID}
-	for _, r := range st.PrivateRouteTables {
-		rtbs = append(rtbs, r.ID)
-	}
-	check("route table", nonEmpty(rtbs...), lookup(p.inv.routeTables, routeTableID, routeTableTags))
-	var nats, eips []string
-	for _, n := range st.NATGateways {
-		nats, eips = append(nats, n.ID), append(eips, n.AllocationID)
-	}
-	check("NAT gateway", nonEmpty(nats...), lookup(p.inv.nats, natID, natTags))
-	check("Elastic IP", nonEmpty(eips...), lookup(p.inv.addresses, allocationID, addressTags))
-	if len(unproven) > 0 {
-		return stage.Terminalf(ReasonDeletionBlocked,
-			"refusing to delete: %s no longer carry the tag %s=%s; put the tag back to let the operator delete them, or delete them yourself",
-			strings.Join(unproven, ", "), cloud.TagOwner, cloud.Owner(p.fd))
-	}
-	return nil
-}
-
-func lookup[T any](items []T, id func(T) string, tags func(T) []ec2types.Tag) func(string) ([]ec2types.Tag, bool) {
-	return func(want string) ([]ec2types.Tag, bool) {
-		for _, it := range items {
-			if id(it) == want {
-				return tags(it), true
-			}
-		}
-		return nil, false
-	}
 }
