@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
 // BenchmarkSteadyStatePass is one resync of a converged seed network: what every Ready
@@ -13,7 +15,7 @@ func BenchmarkSteadyStatePass(b *testing.B) {
 	r := newRig(b)
 	fd := newFD("team-a", "shop")
 	r.converge(fd)
-	st := &store{}
+	st := &stagetest.Store{}
 	before := totalCalls(r)
 	b.ResetTimer()
 	for range b.N {
@@ -35,7 +37,7 @@ func BenchmarkConvergeSeedNetwork(b *testing.B) {
 	for range b.N {
 		r := newRig(b)
 		fd := newFD("team-a", "shop")
-		st := &store{}
+		st := &stagetest.Store{}
 		for {
 			passes++
 			res, err := r.pass(context.Background(), fd, st)

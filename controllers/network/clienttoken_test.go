@@ -9,6 +9,7 @@ import (
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
 // TestClientTokens: the creates that take a ClientToken (NAT gateways, route tables) send
@@ -22,7 +23,7 @@ func TestClientTokens(t *testing.T) {
 		out := map[string][]string{}
 		for _, action := range []string{"CreateNatGateway", "CreateRouteTable"} {
 			for _, form := range r.sent.calls(action) {
-				if tagOf(form, cloud.TagOwner) != cloud.Owner(fd) {
+				if tagOf(form, cloud.TagOwner) != cloud.NewOwner(r.cluster, fd).Ref() {
 					continue
 				}
 				resource := tagOf(form, cloud.TagResource)
@@ -46,13 +47,13 @@ func TestClientTokens(t *testing.T) {
 		// AWS refuses the first try of each before acting: the create is sent again.
 		r.sim.FailNext("ec2:CreateNatGateway", "InternalError", 1)
 		r.sim.FailNext("ec2:CreateRouteTable", "InternalError", 1)
-		st := &store{}
+		st := &stagetest.Store{}
 		failed, done := 0, false
 		for i := 0; i < 30 && !done; i++ {
 			res, err := r.pass(context.Background(), fd, st)
 			if err != nil {
 				failed++
-				fd.Status = st.load() // a restart: only what was saved survives
+				fd.Status = st.Load() // a restart: only what was saved survives
 				continue
 			}
 			done = res.Done

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
 // TestCrashAfterEveryAWSCall is issue point 3: for every k, the first run is cut short
@@ -21,20 +22,20 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 			fd := newFD("team-a", "shop")
 			fd.Spec.Network.NATGateways = mode
 			clean.converge(fd)
-			total := clean.crash.count()
+			total := clean.crash.Count()
 			if total < 20 {
 				t.Fatalf("a clean converge made only %d calls", total)
 			}
-			want := counts(clean.sim, fd)
+			want := counts(clean.sim, clean.cluster, fd)
 
 			for k := 1; k <= total; k++ {
 				r := newRig(t)
 				fd := newFD("team-a", "shop")
 				fd.Spec.Network.NATGateways = mode
-				st := &store{}
-				st.save(fd)
+				st := &stagetest.Store{}
+				st.Save(fd)
 				ctx, cancel := context.WithCancel(context.Background())
-				r.crash.arm(k, cancel)
+				r.crash.Arm(k, stagetest.Crash, cancel)
 				for range 30 { // passes of the doomed process, until it crashes
 					if _, err := r.pass(ctx, fd, st); ctx.Err() != nil {
 						break
@@ -48,14 +49,13 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 					t.Fatalf("k=%d: never crashed", k)
 				}
 
-				restarted := fd.DeepCopy()
-				restarted.Status = st.load()
-				r.crash.arm(0, nil)
+				restarted := stagetest.Restarted(fd, st)
+				r.crash.Arm(0, stagetest.Crash, nil)
 				r.converge(restarted)
-				if got := counts(r.sim, restarted); !equalCounts(got, want) {
+				if got := counts(r.sim, r.cluster, restarted); !equalCounts(got, want) {
 					t.Fatalf("k=%d: after crash and restart the simulator holds %v, want %v", k, got, want)
 				}
-				if err := checkTopology(context.Background(), r.ec2, restarted); err != nil {
+				if err := checkTopology(context.Background(), r.ec2, r.cluster, restarted); err != nil {
 					t.Fatalf("k=%d: %v", k, err)
 				}
 				for _, e := range drain(r.events) {
@@ -81,14 +81,13 @@ func TestLostResponseIsNotRetriedIntoADuplicate(t *testing.T) {
 	clean := newRig(t)
 	fd := newFD("team-a", "shop")
 	clean.converge(fd)
-	total := clean.crash.count()
-	want := counts(clean.sim, fd)
+	total := clean.crash.Count()
+	want := counts(clean.sim, clean.cluster, fd)
 	for k := 1; k <= total; k++ {
 		r := newRigWithRetries(t, 3)
 		fd := newFD("team-a", "shop")
-		r.crash.lose = true
-		r.crash.arm(k, nil)
-		st := &store{}
+		r.crash.Arm(k, stagetest.LoseAnswer, nil)
+		st := &stagetest.Store{}
 		for range 30 {
 			res, err := r.pass(context.Background(), fd, st)
 			if err == nil && res.Done {
@@ -96,10 +95,10 @@ func TestLostResponseIsNotRetriedIntoADuplicate(t *testing.T) {
 			}
 			r.clock.Advance(time.Minute)
 		}
-		if got := counts(r.sim, fd); !equalCounts(got, want) {
+		if got := counts(r.sim, r.cluster, fd); !equalCounts(got, want) {
 			t.Fatalf("k=%d: the simulator holds %v, want %v", k, got, want)
 		}
-		if err := checkTopology(context.Background(), r.ec2, fd); err != nil {
+		if err := checkTopology(context.Background(), r.ec2, r.cluster, fd); err != nil {
 			t.Fatalf("k=%d: %v", k, err)
 		}
 	}
@@ -111,9 +110,9 @@ func TestCrashDuringDelete(t *testing.T) {
 	clean := newRig(t)
 	fd := newFD("team-a", "shop")
 	clean.converge(fd)
-	clean.crash.arm(0, nil)
+	clean.crash.Arm(0, stagetest.Crash, nil)
 	clean.deleteAll(fd)
-	total := clean.crash.count()
+	total := clean.crash.Count()
 
 	for k := 1; k <= total; k++ {
 		r := newRig(t)
@@ -121,7 +120,7 @@ func TestCrashDuringDelete(t *testing.T) {
 		r.converge(fd)
 		saved := fd.Status.DeepCopy()
 		ctx, cancel := context.WithCancel(context.Background())
-		r.crash.arm(k, cancel)
+		r.crash.Arm(k, stagetest.Crash, cancel)
 		for range 30 {
 			res, err := r.stage.Delete(ctx, fd)
 			if ctx.Err() != nil {
@@ -139,7 +138,7 @@ func TestCrashDuringDelete(t *testing.T) {
 		cancel()
 		restarted := fd.DeepCopy()
 		restarted.Status = *saved
-		r.crash.arm(0, nil)
+		r.crash.Arm(0, stagetest.Crash, nil)
 		r.deleteAll(restarted)
 		if live := r.sim.ListLive(); len(live) != 0 {
 			t.Fatalf("k=%d: left after delete: %+v", k, live)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
 // driftCase breaks one thing in AWS behind the operator's back.
@@ -75,13 +76,15 @@ var driftCases = []driftCase{
 		wantDrift: "DNS hostnames were off",
 	},
 	{
-		name: "ownership tag removed from the VPC and a subnet",
+		// The tags left (cluster, owner, uid) still prove them ours; the stage tag was
+		// in the filter, so they are found by their IDs in status.
+		name: "Name and stage tags removed from the VPC and a subnet",
 		breakIt: func(ctx context.Context, c *ec2.Client, st v1alpha1.NetworkStatus) error {
 			_, err := c.DeleteTags(ctx, &ec2.DeleteTagsInput{Resources: []string{st.VPCID, st.PublicSubnets[0].ID},
-				Tags: []ec2types.Tag{{Key: aws.String(cloud.TagOwner)}}})
+				Tags: []ec2types.Tag{{Key: aws.String(cloud.TagName)}, {Key: aws.String(cloud.TagStage)}}})
 			return err
 		},
-		wantDrift: "tags flaskops.io/owner restored on VPC",
+		wantDrift: "tags Name, flaskops.io/stage restored on VPC",
 	},
 	{
 		name: "map public IP turned off on a public subnet",
@@ -134,12 +137,12 @@ func TestDriftIsRepaired(t *testing.T) {
 				fd.Spec.Network.NATGateways = tc.mode
 			}
 			r.converge(fd)
-			want := counts(r.sim, fd)
+			want := counts(r.sim, r.cluster, fd)
 			drain(r.events)
 			if err := tc.breakIt(ctx, r.ec2, fd.Status.Network); err != nil {
 				t.Fatalf("break: %v", err)
 			}
-			if _, err := r.pass(ctx, fd, &store{}); err != nil {
+			if _, err := r.pass(ctx, fd, &stagetest.Store{}); err != nil {
 				t.Fatalf("repair pass: %v", err)
 			}
 			if d := strings.Join(fd.Status.Drift, "\n"); !strings.Contains(d, tc.wantDrift) {
@@ -147,10 +150,10 @@ func TestDriftIsRepaired(t *testing.T) {
 			}
 			checkRepairEvents(t, drain(r.events))
 			r.converge(fd)
-			if err := checkTopology(ctx, r.ec2, fd); err != nil {
+			if err := checkTopology(ctx, r.ec2, r.cluster, fd); err != nil {
 				t.Fatal(err)
 			}
-			if got := counts(r.sim, fd); !equalCounts(got, want) {
+			if got := counts(r.sim, r.cluster, fd); !equalCounts(got, want) {
 				t.Fatalf("after repair %v, want %v", got, want)
 			}
 			if len(fd.Status.Drift) != 0 {

@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
-	"github.com/flaskops/flask-operator/controllers/network"
 	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
 // byoNetwork is a network built outside the operator: a VPC with two public subnets, two
@@ -80,7 +80,7 @@ func TestExistingNetwork(t *testing.T) {
 	fd.Spec.Network.Existing = &v1alpha1.ExistingNetwork{VPCID: n.vpc, PublicSubnetIDs: n.public, PrivateSubnetIDs: n.private}
 
 	before := r.sim.Calls()
-	res, err := r.pass(ctx, fd, &store{})
+	res, err := r.pass(ctx, fd, &stagetest.Store{})
 	if err != nil || !res.Done {
 		t.Fatalf("existing network: %+v %v", res, err)
 	}
@@ -125,9 +125,9 @@ func TestExistingNetworkRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			fd := newFD("team-a", "shop")
 			fd.Spec.Network.Existing = &tc.existing
-			_, err := r.pass(context.Background(), fd, &store{})
+			_, err := r.pass(context.Background(), fd, &stagetest.Store{})
 			term, ok := stage.AsTerminal(err)
-			if !ok || term.Reason != network.ReasonExistingNetworkInvalid || !strings.Contains(err.Error(), tc.want) {
+			if !ok || term.Reason != v1alpha1.ReasonExistingNetworkInvalid || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("want Stalled with %q, got %v", tc.want, err)
 			}
 		})
@@ -139,7 +139,7 @@ func TestExistingNetworkRefused(t *testing.T) {
 	}
 	fd := newFD("team-a", "shop")
 	fd.Spec.Network.Existing = &v1alpha1.ExistingNetwork{VPCID: n.vpc, PublicSubnetIDs: n.public, PrivateSubnetIDs: n.private}
-	if res, err := r.pass(context.Background(), fd, &store{}); err != nil || !res.Done {
+	if res, err := r.pass(context.Background(), fd, &stagetest.Store{}); err != nil || !res.Done {
 		t.Fatalf("%+v %v", res, err)
 	}
 }

@@ -5,15 +5,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"slices"
 	"sort"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -32,6 +29,7 @@ import (
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/stagetest"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -40,14 +38,16 @@ const region = "us-east-1"
 // rig is one simulator behind an httptest server and a network stage whose SDK client
 // goes through a crasher, so a test can cut a pass short after any AWS call.
 type rig struct {
-	t      testing.TB
-	sim    *awssim.Sim
-	clock  *awssim.ManualClock
-	ec2    *ec2.Client // for assertions; its calls are not counted by the crasher
-	stage  *network.Stage
-	events *events.FakeRecorder
-	crash  *crasher
-	sent   *recorder // the stage's requests
+	t       testing.TB
+	sim     *awssim.Sim
+	clock   *awssim.ManualClock
+	ec2     *ec2.Client // for assertions; its calls are not counted by the crasher
+	client  *ec2.Client // the stage's
+	cluster string
+	stage   *network.Stage
+	events  *events.FakeRecorder
+	crash   *stagetest.Crasher
+	sent    *recorder // the stage's requests
 }
 
 func newRig(t testing.TB, opts ...awssim.Option) *rig {
@@ -67,16 +67,22 @@ func newRigWithRetries(t testing.TB, attempts int, opts ...awssim.Option) *rig {
 	t.Cleanup(srv.Close)
 	base := simConfig(srv.URL)
 	sent := &recorder{inner: awshttp.NewBuildableClient()}
-	crash := &crasher{inner: sent}
+	crash := stagetest.NewCrasher(sent)
 	stageCfg := base.Copy()
 	stageCfg.HTTPClient = crash
 	stageCfg.RetryMaxAttempts = attempts
-	stageClient := ec2.NewFromConfig(stageCfg)
-	rec := events.NewFakeRecorder(1000)
-	return &rig{
-		t: t, sim: sim, clock: clock, ec2: ec2.NewFromConfig(base), events: rec, crash: crash, sent: sent,
-		stage: network.New(func(string) cloud.NetworkEC2 { return stageClient }, rec),
-	}
+	r := &rig{t: t, sim: sim, clock: clock, ec2: ec2.NewFromConfig(base), client: ec2.NewFromConfig(stageCfg),
+		events: events.NewFakeRecorder(1000), crash: crash, sent: sent}
+	return r.inCluster(testenv.ClusterName)
+}
+
+// inCluster is the rig with the stage of the manager of another cluster, against the same
+// simulator.
+func (r *rig) inCluster(cluster string) *rig {
+	out := *r
+	out.cluster = cluster
+	out.stage = network.New(func(string) cloud.NetworkEC2 { return r.client }, r.events, cluster)
+	return &out
 }
 
 func simConfig(url string) aws.Config {
@@ -87,37 +93,6 @@ func simConfig(url string) aws.Config {
 		// One attempt: a call counts once, and injected faults reach the stage.
 		RetryMaxAttempts: 1,
 	}
-}
-
-// crasher is an HTTP client that counts AWS calls and, when armed, lets the k-th call
-// reach AWS and then cancels the pass's context and reports the cancellation: the stage
-// sees the call fail although AWS did it, the worst moment for a crash.
-type crasher struct {
-	inner  aws.HTTPClient
-	mu     sync.Mutex
-	n      int
-	at     int
-	cancel context.CancelFunc
-	lose   bool // lose the response instead: a reset connection, which the SDK retries
-}
-
-func (c *crasher) Do(req *http.Request) (*http.Response, error) {
-	resp, err := c.inner.Do(req)
-	c.mu.Lock()
-	c.n++
-	hit := c.at > 0 && c.n == c.at
-	cancel, lose := c.cancel, c.lose
-	c.mu.Unlock()
-	if hit && err == nil && lose {
-		_ = resp.Body.Close()
-		return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
-	}
-	if hit && err == nil {
-		_ = resp.Body.Close()
-		cancel()
-		return nil, context.Canceled
-	}
-	return resp, err
 }
 
 // recorder is an HTTP client that keeps the parameters of every EC2 request it sends, for
@@ -155,19 +130,6 @@ func (r *recorder) calls(action string) []url.Values {
 	return out
 }
 
-// arm makes the k-th call from now crash (0: never).
-func (c *crasher) arm(k int, cancel context.CancelFunc) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n, c.at, c.cancel = 0, k, cancel
-}
-
-func (c *crasher) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
-}
-
 // newFD is a FlaskDeployment with the API server's defaults filled in.
 func newFD(ns, name string) *v1alpha1.FlaskDeployment {
 	return &v1alpha1.FlaskDeployment{
@@ -188,51 +150,15 @@ func newFD(ns, name string) *v1alpha1.FlaskDeployment {
 	}
 }
 
-// store stands in for the API server: the status last checkpointed or patched.
-type store struct {
-	mu     sync.Mutex
-	status v1alpha1.FlaskDeploymentStatus
-}
-
-func (s *store) checkpoint(fd *v1alpha1.FlaskDeployment) stage.CheckpointFunc {
-	return func(ctx context.Context) error {
-		if err := ctx.Err(); err != nil {
-			return err // the process is gone: nothing is saved
-		}
-		s.save(fd)
-		return nil
-	}
-}
-
-func (s *store) save(fd *v1alpha1.FlaskDeployment) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.status = *fd.Status.DeepCopy()
-}
-
-func (s *store) load() v1alpha1.FlaskDeploymentStatus {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return *s.status.DeepCopy()
-}
-
-// pass runs one Reconcile the way the orchestrator does: checkpoints go to st, and the
-// status is saved at the end unless the pass crashed.
-func (r *rig) pass(ctx context.Context, fd *v1alpha1.FlaskDeployment, st *store) (stage.Result, error) {
-	res, err := r.stage.Reconcile(stage.WithCheckpoint(ctx, st.checkpoint(fd)), fd)
-	if ctx.Err() == nil {
-		if err == nil {
-			stagetest.RecordCondition(fd, v1alpha1.ConditionNetworkReady, res)
-		}
-		st.save(fd)
-	}
-	return res, err
+// pass runs one Reconcile the way the orchestrator does.
+func (r *rig) pass(ctx context.Context, fd *v1alpha1.FlaskDeployment, st *stagetest.Store) (stage.Result, error) {
+	return stagetest.Pass(ctx, r.stage, fd, st)
 }
 
 // converge runs passes until the stage is Done, moving the clock over AWS's delays.
 func (r *rig) converge(fd *v1alpha1.FlaskDeployment) stage.Result {
 	r.t.Helper()
-	st := &store{}
+	st := &stagetest.Store{}
 	for range 30 {
 		res, err := r.pass(context.Background(), fd, st)
 		if err != nil {
@@ -263,11 +189,12 @@ func (r *rig) deleteAll(fd *v1alpha1.FlaskDeployment) {
 	r.t.Fatalf("network not deleted after 30 passes")
 }
 
-// ownedBy lists the live simulator resources tagged as fd's, by type.
-func ownedBy(sim *awssim.Sim, fd *v1alpha1.FlaskDeployment) map[string][]string {
+// ownedBy lists the live simulator resources whose tags prove them fd's under the manager
+// of cluster, by type.
+func ownedBy(sim *awssim.Sim, cluster string, fd *v1alpha1.FlaskDeployment) map[string][]string {
 	out := map[string][]string{}
 	for _, res := range sim.ListLive() {
-		if res.Tags[cloud.TagOwner] == cloud.Owner(fd) {
+		if cloud.NewOwner(cluster, fd).Owns(res.Tags) {
 			out[res.Type] = append(out[res.Type], res.ID)
 		}
 	}
@@ -275,9 +202,9 @@ func ownedBy(sim *awssim.Sim, fd *v1alpha1.FlaskDeployment) map[string][]string 
 }
 
 // counts is ownedBy reduced to numbers.
-func counts(sim *awssim.Sim, fd *v1alpha1.FlaskDeployment) map[string]int {
+func counts(sim *awssim.Sim, cluster string, fd *v1alpha1.FlaskDeployment) map[string]int {
 	out := map[string]int{}
-	for typ, ids := range ownedBy(sim, fd) {
+	for typ, ids := range ownedBy(sim, cluster, fd) {
 		out[typ] = len(ids)
 	}
 	return out
@@ -295,8 +222,8 @@ type topology struct {
 	routeTables []ec2types.RouteTable
 }
 
-func readTopology(ctx context.Context, c *ec2.Client, fd *v1alpha1.FlaskDeployment) (*topology, error) {
-	f := cloud.OwnerFilters(fd, network.Name, "")
+func readTopology(ctx context.Context, c *ec2.Client, o cloud.Owner) (*topology, error) {
+	f := o.Filters(network.Name, "")
 	t := &topology{}
 	vpcs, err := c.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{Filters: f})
 	if err != nil {
@@ -355,10 +282,12 @@ func readTopology(ctx context.Context, c *ec2.Client, fd *v1alpha1.FlaskDeployme
 	return t, nil
 }
 
-// checkTopology compares the simulator with what the spec of fd asks for: the seed's
-// network for Single, with one NAT and private table per zone for PerAZ, no NAT for None.
-func checkTopology(ctx context.Context, c *ec2.Client, fd *v1alpha1.FlaskDeployment) error {
-	t, err := readTopology(ctx, c, fd)
+// checkTopology compares the simulator with what the spec of fd asks for, under the
+// manager of cluster: the seed's network for Single, with one NAT and private table per
+// zone for PerAZ, no NAT for None.
+func checkTopology(ctx context.Context, c *ec2.Client, cluster string, fd *v1alpha1.FlaskDeployment) error {
+	o := cloud.NewOwner(cluster, fd)
+	t, err := readTopology(ctx, c, o)
 	if err != nil {
 		return err
 	}
@@ -368,31 +297,31 @@ func checkTopology(ctx context.Context, c *ec2.Client, fd *v1alpha1.FlaskDeploym
 		return fmt.Errorf("VPC %s cidr %s dnsSupport %v dnsHostnames %v", aws.ToString(t.vpc.VpcId), aws.ToString(t.vpc.CidrBlock), t.dnsSupport, t.dnsHostname)
 	}
 	vpc := aws.ToString(t.vpc.VpcId)
-	if err := checkTags(fd, "VPC "+vpc, t.vpc.Tags); err != nil {
+	if err := checkTags(o, "VPC "+vpc, t.vpc.Tags); err != nil {
 		return err
 	}
 	for _, s := range t.subnets {
-		if err := checkTags(fd, "subnet "+aws.ToString(s.SubnetId), s.Tags); err != nil {
+		if err := checkTags(o, "subnet "+aws.ToString(s.SubnetId), s.Tags); err != nil {
 			return err
 		}
 	}
 	for _, g := range t.igws {
-		if err := checkTags(fd, "internet gateway "+aws.ToString(g.InternetGatewayId), g.Tags); err != nil {
+		if err := checkTags(o, "internet gateway "+aws.ToString(g.InternetGatewayId), g.Tags); err != nil {
 			return err
 		}
 	}
 	for _, a := range t.addresses {
-		if err := checkTags(fd, "Elastic IP "+aws.ToString(a.AllocationId), a.Tags); err != nil {
+		if err := checkTags(o, "Elastic IP "+aws.ToString(a.AllocationId), a.Tags); err != nil {
 			return err
 		}
 	}
 	for _, n := range t.nats {
-		if err := checkTags(fd, "NAT gateway "+aws.ToString(n.NatGatewayId), n.Tags); err != nil {
+		if err := checkTags(o, "NAT gateway "+aws.ToString(n.NatGatewayId), n.Tags); err != nil {
 			return err
 		}
 	}
 	for _, rt := range t.routeTables {
-		if err := checkTags(fd, "route table "+aws.ToString(rt.RouteTableId), rt.Tags); err != nil {
+		if err := checkTags(o, "route table "+aws.ToString(rt.RouteTableId), rt.Tags); err != nil {
 			return err
 		}
 	}
@@ -503,11 +432,11 @@ func checkTopology(ctx context.Context, c *ec2.Client, fd *v1alpha1.FlaskDeploym
 }
 
 // checkTags: every resource carries the spec's tags, a Name, and the ownership tags.
-func checkTags(fd *v1alpha1.FlaskDeployment, what string, tags []ec2types.Tag) error {
+func checkTags(o cloud.Owner, what string, tags []ec2types.Tag) error {
 	got := tagsOf(tags)
 	resource := got[cloud.TagResource]
-	want := cloud.EC2Tags(fd, network.Name, resource)
-	if resource == "" || len(cloud.MissingTags(want, got)) > 0 || got["project"] != "mane" || got[cloud.TagName] != cloud.Name(fd, resource) {
+	want := o.EC2Tags(network.Name, resource)
+	if resource == "" || len(cloud.MissingTags(want, got)) > 0 {
 		return fmt.Errorf("%s has tags %v, want %v", what, got, want)
 	}
 	return nil

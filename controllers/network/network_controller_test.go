@@ -15,9 +15,9 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
-	"github.com/flaskops/flask-operator/controllers/network"
 	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/stagetest"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -62,11 +62,11 @@ func (a *app) waitNetwork(reason string) *v1alpha1.FlaskDeployment {
 		g.Expect(c.ObservedGeneration).To(Equal(a.Get().Generation))
 	}, timeout, poll).Should(Succeed())
 	fd := a.Get()
-	Eventually(func() error { fd = a.Get(); return checkTopology(suiteCtx, a.ec2(), fd) }, timeout, poll).Should(Succeed())
+	Eventually(func() error { fd = a.Get(); return checkTopology(suiteCtx, a.ec2(), testenv.ClusterName, fd) }, timeout, poll).Should(Succeed())
 	return fd
 }
 
-func (a *app) counts() map[string]int { return counts(env.Sim, a.FD) }
+func (a *app) counts() map[string]int { return counts(env.Sim, testenv.ClusterName, a.FD) }
 
 var _ = Describe("Network stage", func() {
 	It("converges the seed's network, reports every ID, and deletes to an empty inventory", func() {
@@ -105,7 +105,7 @@ var _ = Describe("Network stage", func() {
 		a := newApp("", nil).create()
 		Eventually(func(g Gomega) {
 			c := a.Condition(v1alpha1.ConditionNetworkReady)
-			g.Expect(c.Reason).To(Equal(network.ReasonWaitingForNATGateway))
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonWaitingForNATGateway))
 			g.Expect(c.Message).To(MatchRegexp(`NAT gateway nat-[0-9a-f]+ pending`))
 		}, timeout, 5*time.Millisecond).Should(Succeed())
 		a.waitNetwork(v1alpha1.ReasonReady)
@@ -136,7 +136,7 @@ var _ = Describe("Network stage", func() {
 		}).create()
 		Eventually(func(g Gomega) {
 			c := a.Condition(v1alpha1.ConditionNetworkReady)
-			g.Expect(c.Reason).To(Equal(network.ReasonExistingNetworkInvalid))
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonExistingNetworkInvalid))
 			g.Expect(c.Message).To(ContainSubstring("private subnets need a route to the internet"))
 			g.Expect(a.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
 		}, timeout, poll).Should(Succeed())
@@ -178,10 +178,10 @@ var _ = Describe("Network stage", func() {
 		// whose run reaches Ready before making k calls.
 		k := 1
 		for ; ; k++ {
-			cut.arm(k)
+			cut.Arm(k, stagetest.LoseAnswer, nil)
 			a := newApp("", nil).create()
 			a.waitNetwork(v1alpha1.ReasonReady)
-			happened := cut.count() >= k
+			happened := cut.Count() >= k
 			Expect(a.counts()).To(Equal(seedCounts), "k=%d", k)
 			a.DeleteAndWait()
 			Expect(a.counts()).To(BeEmpty(), "k=%d", k)
@@ -189,7 +189,7 @@ var _ = Describe("Network stage", func() {
 				break
 			}
 		}
-		cut.arm(0)
+		cut.Arm(0, stagetest.LoseAnswer, nil)
 		Expect(k).To(BeNumerically(">", 20))
 		GinkgoWriter.Printf("lost the answer to each of the first %d AWS calls in turn\n", k-1)
 	})
@@ -225,7 +225,7 @@ var _ = Describe("Network stage", func() {
 		a.Update(func(fd *v1alpha1.FlaskDeployment) { delete(fd.Spec.Tags, "owner") })
 		Eventually(func(g Gomega) {
 			for _, res := range env.Sim.ListLive() {
-				if res.Tags[cloud.TagOwner] == cloud.Owner(a.FD) {
+				if cloud.NewOwner(testenv.ClusterName, a.FD).Owns(res.Tags) {
 					g.Expect(res.Tags).NotTo(HaveKey("owner"), "%s %s", res.Type, res.ID)
 					g.Expect(res.Tags).To(HaveKeyWithValue("project", "mane"), "%s %s", res.Type, res.ID)
 				}
@@ -286,7 +286,7 @@ var _ = Describe("Network stage", func() {
 		a.DeleteAndWait()
 		Expect(a.counts()).To(BeEmpty())
 		Expect(b.counts()).To(Equal(seedCounts))
-		Expect(checkTopology(suiteCtx, b.ec2(), b.Get())).To(Succeed())
+		Expect(checkTopology(suiteCtx, b.ec2(), testenv.ClusterName, b.Get())).To(Succeed())
 		b.DeleteAndWait()
 		Expect(b.counts()).To(BeEmpty())
 	})
@@ -305,7 +305,7 @@ var _ = Describe("Network stage", func() {
 				Eventually(func() string { return strings.Join(a.EventNotes(), "\n") }, timeout, poll).
 					Should(MatchRegexp("RepairedDrift: Repaired drift: .*" + regexpQuote(tc.wantDrift)))
 				Eventually(func() error {
-					if err := checkTopology(suiteCtx, a.ec2(), a.Get()); err != nil {
+					if err := checkTopology(suiteCtx, a.ec2(), testenv.ClusterName, a.Get()); err != nil {
 						return err
 					}
 					if got := a.counts(); fmt.Sprint(got) != fmt.Sprint(want) {

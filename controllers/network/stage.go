@@ -5,8 +5,10 @@
 // Every pass reads what exists with one owner-filtered Describe per resource type (see
 // inventory.go), then walks a checklist: each resource is found by the ID in status, then by
 // its flaskops.io/resource tag, and created only on a confirmed miss, tagged at creation and
-// with a ClientToken where EC2 takes one. Its ID is checkpointed before anything depends on
-// it. Mutable attributes (DNS, map-public-IP, routes, associations, tags, the IGW
+// with a ClientToken where EC2 takes one. What is found is used only once its tags prove it
+// this object's (stage.Journal.RepairTags; anything else is an OwnershipConflict, never
+// adopted, changed or deleted). A created resource's ID is checkpointed before anything
+// depends on it. Mutable attributes (DNS, map-public-IP, routes, associations, tags, the IGW
 // attachment) are then repaired, and each repair is noted in status.drift.
 //
 // Choices the issue left open:
@@ -78,6 +80,7 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 	if err := p.Run(ctx,
 		p.reconcileAvailabilityZones,
 		p.load,
+		p.checkStatusOwned,
 		p.reconcileVPC,
 		p.reconcileInternetGateway,
 		p.reconcileSubnets,
@@ -104,7 +107,7 @@ func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage
 	if err := p.load(ctx); err != nil {
 		return stage.Result{}, err
 	}
-	if err := p.checkStatusOwned(); err != nil {
+	if err := p.checkStatusOwned(ctx); err != nil {
 		return stage.Result{}, err
 	}
 	done, err := stage.RunDelete(ctx,

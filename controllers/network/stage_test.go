@@ -10,9 +10,9 @@ import (
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
-	"github.com/flaskops/flask-operator/controllers/network"
 	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
 func TestConvergeSeedTopologyAndDelete(t *testing.T) {
@@ -23,11 +23,11 @@ func TestConvergeSeedTopologyAndDelete(t *testing.T) {
 	if res.Reason != v1alpha1.ReasonReady {
 		t.Fatalf("result %+v", res)
 	}
-	if err := checkTopology(context.Background(), r.ec2, fd); err != nil {
+	if err := checkTopology(context.Background(), r.ec2, r.cluster, fd); err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int{"vpc": 1, "subnet": 4, "internet-gateway": 1, "elastic-ip": 1, "natgateway": 1, "route-table": 2}
-	if got := counts(r.sim, fd); !equalCounts(got, want) {
+	if got := counts(r.sim, r.cluster, fd); !equalCounts(got, want) {
 		t.Fatalf("owned resources %v, want %v", got, want)
 	}
 	st := fd.Status.Network
@@ -96,12 +96,12 @@ func TestConvergeSeedTopologyAndDelete(t *testing.T) {
 func TestWaitingForNATGatewayIsAMessageNotABlock(t *testing.T) {
 	r := newRig(t)
 	fd := newFD("team-a", "shop")
-	res, err := r.pass(context.Background(), fd, &store{})
+	res, err := r.pass(context.Background(), fd, &stagetest.Store{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	nat := fd.Status.Network.NATGateways[0].ID
-	if res.Done || res.Reason != network.ReasonWaitingForNATGateway || res.RequeueAfter <= 0 ||
+	if res.Done || res.Reason != v1alpha1.ReasonWaitingForNATGateway || res.RequeueAfter <= 0 ||
 		!strings.Contains(res.Message, "NAT gateway "+nat+" pending") {
 		t.Fatalf("first pass %+v", res)
 	}
@@ -136,7 +136,7 @@ func TestTagRemovedFromSpecIsRemovedFromAWS(t *testing.T) {
 	r.converge(fd)
 	carrying := 0
 	for _, res := range r.sim.ListLive() {
-		if res.Tags[cloud.TagOwner] != cloud.Owner(fd) {
+		if !cloud.NewOwner(r.cluster, fd).Owns(res.Tags) {
 			continue
 		}
 		carrying++

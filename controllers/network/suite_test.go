@@ -2,13 +2,10 @@ package network_test
 
 import (
 	"context"
-	"errors"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"github.com/aws/smithy-go/middleware"
 	"k8s.io/client-go/tools/events"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -18,6 +15,7 @@ import (
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/stagetest"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -27,9 +25,9 @@ import (
 var (
 	env      *testenv.Env
 	suiteCtx context.Context
-	// cut is wired into the stage's EC2 client: armed, it lets the k-th call take effect
-	// in AWS and then fails it, as if the operator had died waiting for the answer.
-	cut = &callCutter{}
+	// cut is the HTTP client of the stage's EC2 client: armed, it lets the k-th call take
+	// effect in AWS and then loses its answer.
+	cut *stagetest.Crasher
 )
 
 func TestNetworkSuite(t *testing.T) {
@@ -50,19 +48,12 @@ var _ = BeforeSuite(func() {
 			awssim.WithLatency(awssim.LatencyNATGatewayCreate, 30*time.Second),
 			awssim.WithLatency(awssim.LatencyNATGatewayDelete, 20*time.Second),
 		},
-		Stages: func(c *cloud.Clients, rec events.EventRecorder) []stage.Stage {
-			var mu sync.Mutex
-			clients := map[string]*ec2.Client{}
-			return []stage.Stage{network.New(func(region string) cloud.NetworkEC2 {
-				mu.Lock()
-				defer mu.Unlock()
-				if clients[region] == nil {
-					clients[region] = ec2.New(c.EC2(region).Options(), func(o *ec2.Options) {
-						o.APIOptions = append(o.APIOptions, cut.install)
-					})
-				}
-				return clients[region]
-			}, rec)}
+		// The suite's objects all live in testenv.Region.
+		Stages: func(c *cloud.Clients, rec events.EventRecorder, cluster string) []stage.Stage {
+			opts := c.EC2(testenv.Region).Options()
+			cut = stagetest.NewCrasher(opts.HTTPClient)
+			client := ec2.New(opts, func(o *ec2.Options) { o.HTTPClient = cut })
+			return []stage.Stage{network.New(func(string) cloud.NetworkEC2 { return client }, rec, cluster)}
 		},
 	})
 	Expect(err).NotTo(HaveOccurred())
@@ -73,40 +64,3 @@ var _ = AfterSuite(func() {
 		Expect(env.Stop()).To(Succeed())
 	}
 })
-
-var errCut = errors.New("test: the operator stopped before AWS's answer arrived")
-
-// callCutter counts the stage's EC2 calls; armed with k, the k-th call runs to the end
-// (retries included) and its result is then replaced by errCut.
-type callCutter struct {
-	mu sync.Mutex
-	n  int
-	at int
-}
-
-func (c *callCutter) arm(k int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n, c.at = 0, k
-}
-
-func (c *callCutter) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
-}
-
-func (c *callCutter) install(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("NetworkSuiteCallCutter",
-		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			out, md, err := next.HandleInitialize(ctx, in)
-			c.mu.Lock()
-			c.n++
-			hit := c.at > 0 && c.n == c.at
-			c.mu.Unlock()
-			if hit && err == nil {
-				return middleware.InitializeOutput{}, md, errCut
-			}
-			return out, md, err
-		}), middleware.Before)
-}
