@@ -162,19 +162,20 @@ type statusIDs struct {
 }
 
 func namedIn(st v1alpha1.NetworkStatus) statusIDs {
-	var ids statusIDs
+	ids := statusIDs{vpcs: []string{st.VPCID}, igws: []string{st.InternetGatewayID}, routeTables: []string{st.PublicRouteTableID}}
 	for _, s := range slices.Concat(st.PublicSubnets, st.PrivateSubnets) {
 		ids.subnets = append(ids.subnets, s.ID)
 	}
 	for _, n := range st.NATGateways {
 		ids.nats, ids.eips = append(ids.nats, n.ID), append(ids.eips, n.AllocationID)
 	}
-	ids.routeTables = []string{st.PublicRouteTableID}
 	for _, r := range st.PrivateRouteTables {
 		ids.routeTables = append(ids.routeTables, r.ID)
 	}
-	return statusIDs{vpcs: nonEmpty(st.VPCID), subnets: nonEmpty(ids.subnets...), igws: nonEmpty(st.InternetGatewayID),
-		eips: nonEmpty(ids.eips...), nats: nonEmpty(ids.nats...), routeTables: nonEmpty(ids.routeTables...)}
+	for _, l := range []*[]string{&ids.vpcs, &ids.subnets, &ids.igws, &ids.eips, &ids.nats, &ids.routeTables} {
+		*l = nonEmpty(*l...)
+	}
+	return ids
 }
 
 func nonEmpty(ids ...string) []string {
