@@ -33,7 +33,7 @@ var _ = BeforeSuite(func() {
 	beta = newFakeStage("beta", "RepositoryReady", calls)
 	var err error
 	env, err = testenv.Start(testenv.Options{
-		Stages: func(*cloud.Clients, events.EventRecorder) []stage.Stage { return []stage.Stage{alpha, beta} },
+		Stages: func(*cloud.Clients, events.EventRecorder, string) []stage.Stage { return []stage.Stage{alpha, beta} },
 	})
 	Expect(err).NotTo(HaveOccurred())
 })
