@@ -27,6 +27,8 @@ type faultRequest struct {
 //	POST /_awssim/github/tokens  {"owner","repo","token"}: a token GitHub accepts for the repo
 //	POST /_awssim/github/push    {"owner","repo","branch","commit","fail"}: push a commit; answers
 //	                             {"executions":[{"region","pipeline","executionId"}]}
+//	POST /_awssim/images/health  {"image":"...","healthy":false}: the targets of tasks running
+//	                             the image fail (or pass) their load balancer health checks
 func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path[len(adminPrefix):]
 	switch {
@@ -67,6 +69,8 @@ func (s *Sim) serveAdmin(w http.ResponseWriter, r *http.Request) {
 		s.serveGitHubTokens(w, r)
 	case path == "github/push" && r.Method == http.MethodPost:
 		s.serveGitHubPush(w, r)
+	case path == "images/health" && r.Method == http.MethodPost:
+		s.serveImageHealth(w, r)
 	default:
 		http.NotFound(w, r)
 	}

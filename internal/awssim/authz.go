@@ -182,6 +182,12 @@ func (s *Sim) resourceTags(arn string) map[string]string {
 		}
 	case *ecsState:
 		return st.Regions[region].tagsByResource(res)
+	case *acmState:
+		if r := st.Regions[region]; r != nil {
+			if cert := r.Certificates[arn]; cert != nil {
+				return cert.Tags
+			}
+		}
 	case *ecrState:
 		if r := st.Regions[region]; r != nil {
 			if repo := r.Repositories[strings.TrimPrefix(res, "repository/")]; repo != nil {

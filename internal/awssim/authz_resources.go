@@ -245,6 +245,19 @@ var authzRules = map[string]authzRule{
 	"codestar-connections:UntagResource":       {resources: field("ResourceArn"), tags: jsonTagKeys("TagKeys")},
 	"codestar-connections:ListTagsForResource": {resources: field("ResourceArn")},
 
+	// A new certificate's ARN is not known before the call: a create is checked against
+	// "certificate/*", a reimport against the certificate.
+	"acm:ImportCertificate": {resources: acmCertificateOrNew, tags: jsonTags("Tags", "Key", "Value"),
+		implied: tagOnCreate("acm:AddTagsToCertificate", acmCertificateOrNew, jsonTags("Tags", "Key", "Value"), "")},
+	"acm:RequestCertificate": {resources: arnOf("acm", "certificate/*"), tags: jsonTags("Tags", "Key", "Value"),
+		implied: tagOnCreate("acm:AddTagsToCertificate", arnOf("acm", "certificate/*"), jsonTags("Tags", "Key", "Value"), "")},
+	"acm:DescribeCertificate":       {resources: field("CertificateArn")},
+	"acm:ListCertificates":          {},
+	"acm:DeleteCertificate":         {resources: field("CertificateArn")},
+	"acm:AddTagsToCertificate":      {resources: field("CertificateArn"), tags: jsonTags("Tags", "Key", "Value")},
+	"acm:RemoveTagsFromCertificate": {resources: field("CertificateArn"), tags: jsonTagKeysOf("Tags", "Key")},
+	"acm:ListTagsForCertificate":    {resources: field("CertificateArn")},
+
 	"application-autoscaling:RegisterScalableTarget": {resources: scalableTargetARN, tags: jsonTagMap("Tags"),
 		implied: tagOnCreate("application-autoscaling:TagResource", scalableTargetARN, jsonTagMap("Tags"), "")},
 	"application-autoscaling:DescribeScalableTargets":  {},
@@ -447,6 +460,29 @@ func jsonTagMap(path string) tagReader {
 
 func jsonTagKeys(path string) tagReader {
 	return func(q *authzQuery) (map[string]string, []string) { return nil, q.strs(path) }
+}
+
+// jsonTagKeysOf reads the keys of a JSON list of {key, value} objects (ACM removes tags
+// given that way).
+func jsonTagKeysOf(path, key string) tagReader {
+	return func(q *authzQuery) (map[string]string, []string) {
+		var keys []string
+		for _, it := range asList(q.json(path)) {
+			m, _ := it.(map[string]any)
+			if k, _ := m[key].(string); k != "" {
+				keys = append(keys, k)
+			}
+		}
+		return nil, keys
+	}
+}
+
+// acmCertificateOrNew is the certificate a reimport names, or any new certificate.
+func acmCertificateOrNew(q *authzQuery) []string {
+	if arn := q.str("CertificateArn"); arn != "" {
+		return []string{arn}
+	}
+	return []string{ARN("acm", q.region, "certificate/*")}
 }
 
 // EC2: arn:aws:ec2:<region>:<account>:<type>/<id>.

@@ -41,12 +41,13 @@ type ecsTask struct {
 	GoneAt          time.Time         `json:"goneAt,omitempty"` // a STOPPED task is forgotten then
 }
 
-// ecsTargetRegistry is what ECS needs from ELBv2 (elbv2.go): target group lookup and the
-// registration of a service's task IPs. Reached through the interface so that ECS works
-// (without load balancer checks) in a simulator that has no ELBv2.
+// ecsTargetRegistry is what ECS needs from ELBv2 (elbv2.go): target group lookup, the
+// registration of a service's tasks and their health. Reached through the interface so that
+// ECS works (without load balancer checks) in a simulator that has no ELBv2.
 type ecsTargetRegistry interface {
 	TargetGroup(region, arn string) (port int32, vpcID string, ok bool)
-	SetTargets(region, arn, owner string, ips []string)
+	SetTargets(region, arn, owner string, targets []taskTarget, now time.Time)
+	TargetHealth(region, arn, owner, ip string, t time.Time) (state string, next time.Time)
 }
 
 func (s *ecsState) targetRegistry() ecsTargetRegistry {
@@ -78,7 +79,7 @@ func (s *ecsState) advance(region string, r *ecsRegion, now time.Time) {
 		for _, sn := range slices.Sorted(maps.Keys(cl.Services)) {
 			svc := cl.Services[sn]
 			for range 10000 { // bounded: failing launches back off, so events thin out
-				t, ok := s.nextEvent(r, svc, now)
+				t, ok := s.nextEvent(region, r, svc, now)
 				if !ok {
 					break
 				}
@@ -101,7 +102,7 @@ func (s *ecsState) advance(region string, r *ecsRegion, now time.Time) {
 }
 
 // nextEvent is the earliest transition of a service due by now.
-func (s *ecsState) nextEvent(r *ecsRegion, svc *ecsService, now time.Time) (time.Time, bool) {
+func (s *ecsState) nextEvent(region string, r *ecsRegion, svc *ecsService, now time.Time) (time.Time, bool) {
 	var next time.Time
 	found := false
 	consider := func(t time.Time) {
@@ -118,6 +119,12 @@ func (s *ecsState) nextEvent(r *ecsRegion, svc *ecsService, now time.Time) (time
 			consider(t.ReadyAt)
 		case "STOPPING":
 			consider(t.StopAt)
+		case "RUNNING":
+			for _, at := range s.healthEvents(region, svc, t) {
+				if at.After(svc.LastReconciled) {
+					consider(at)
+				}
+			}
 		}
 	}
 	if svc.Status == "DRAINING" && svc.DrainUntil.After(svc.LastReconciled) {
@@ -306,7 +313,10 @@ func (s *ecsState) reconcile(region string, r *ecsRegion, svc *ecsService, t tim
 	if svc.Status == "INACTIVE" {
 		return
 	}
-	defer s.syncTargets(region, r, svc)
+	// Tasks that started running by t are targets before their health is looked at.
+	s.syncTargets(region, r, svc, t)
+	defer s.syncTargets(region, r, svc, t)
+	s.replaceUnhealthy(region, r, svc, t)
 	tasks := r.serviceTasks(svc)
 	live := map[string][]*ecsTask{}
 	stopping := 0
@@ -376,8 +386,11 @@ func (s *ecsState) reconcile(region string, r *ecsRegion, svc *ecsService, t tim
 		}
 		svc.event(t, "has stopped %d running tasks: %s.", len(stopped), strings.Join(stopped, " "))
 	}
-	pending, running := r.taskCounts(svc, primary.ID)
-	if int(running) == want && pending == 0 {
+	// Older deployments drain, and the rollout completes, once the PRIMARY deployment's
+	// tasks all run and pass their load balancer health checks.
+	pending, _ := r.taskCounts(svc, primary.ID)
+	running := s.healthyTasks(region, r, svc, primary.ID, t)
+	if running == want && pending == 0 {
 		var stopped []string
 		for _, d := range svc.Deployments[1:] {
 			for _, task := range live[d.ID] {
@@ -401,7 +414,7 @@ func (s *ecsState) reconcile(region string, r *ecsRegion, svc *ecsService, t tim
 		}
 		return true
 	})
-	if primary.Rollout == "IN_PROGRESS" && len(svc.Deployments) == 1 && int(running) == want && pending == 0 &&
+	if primary.Rollout == "IN_PROGRESS" && len(svc.Deployments) == 1 && running == want && pending == 0 &&
 		!t.Before(primary.SteadyAt) {
 		primary.Rollout, primary.RolloutReason, primary.UpdatedAt = "COMPLETED", "ECS deployment "+primary.ID+" completed.", t
 		done := *primary
@@ -456,29 +469,34 @@ func (s *ecsState) launch(region string, r *ecsRegion, svc *ecsService, d *ecsDe
 	return task
 }
 
-// syncTargets registers the service's RUNNING task IPs in its target groups.
-func (s *ecsState) syncTargets(region string, r *ecsRegion, svc *ecsService) {
+// syncTargets registers the service's RUNNING tasks in its target groups at t, each with
+// the image of the container the group sends traffic to.
+func (s *ecsState) syncTargets(region string, r *ecsRegion, svc *ecsService, t time.Time) {
 	reg := s.targetRegistry()
 	if reg == nil {
 		return
 	}
-	var ips []string
+	var running []*ecsTask
 	if svc.Status != "INACTIVE" {
 		for _, task := range r.serviceTasks(svc) {
 			if task.State == "RUNNING" {
-				ips = append(ips, task.PrivateIP)
+				running = append(running, task)
 			}
 		}
 	}
-	slices.Sort(ips)
+	slices.SortFunc(running, func(a, b *ecsTask) int { return strings.Compare(a.PrivateIP, b.PrivateIP) })
+	var ips []string
+	for _, task := range running {
+		ips = append(ips, task.PrivateIP)
+	}
 	joined := strings.Join(ips, ",")
-	want := map[string]bool{}
+	want := map[string]string{} // target group ARN -> container
 	for _, lb := range svc.LoadBalancers {
-		want[lb.TargetGroupArn] = true
+		want[lb.TargetGroupArn] = lb.ContainerName
 	}
 	for arn := range svc.Targets {
-		if !want[arn] {
-			reg.SetTargets(region, arn, svc.ARN, nil)
+		if _, ok := want[arn]; !ok {
+			reg.SetTargets(region, arn, svc.ARN, nil, t)
 			delete(svc.Targets, arn)
 		}
 	}
@@ -486,7 +504,11 @@ func (s *ecsState) syncTargets(region string, r *ecsRegion, svc *ecsService) {
 		if cur, ok := svc.Targets[arn]; ok && cur == joined || !ok && joined == "" {
 			continue
 		}
-		reg.SetTargets(region, arn, svc.ARN, ips)
+		var targets []taskTarget
+		for _, task := range running {
+			targets = append(targets, taskTarget{IP: task.PrivateIP, Image: r.containerImage(task, want[arn])})
+		}
+		reg.SetTargets(region, arn, svc.ARN, targets, t)
 		if svc.Targets == nil {
 			svc.Targets = map[string]string{}
 		}

@@ -108,9 +108,7 @@ func (s *elbv2State) ec2(c *Call) *ec2Region {
 
 // scaled multiplies a duration that comes from a resource's own settings (health check
 // interval, deregistration delay) by the time scale, like Sim.Delay does for latency kinds.
-func (s *elbv2State) scaled(d time.Duration) time.Duration {
-	return time.Duration(float64(d) * s.sim.timeScale)
-}
+func (s *elbv2State) scaled(d time.Duration) time.Duration { return s.sim.scaled(d) }
 
 func (s *elbv2State) Live(now time.Time) []Resource {
 	var out []Resource

@@ -98,8 +98,17 @@ func TestELBTargetGroupAndSetTargetsForECS(t *testing.T) {
 		}
 	}
 	const owner = "arn:aws:ecs:us-east-1:123456789012:service/flask/app"
-	setTargets := func(ips ...string) { locked(func() { st.SetTargets("us-east-1", tg, owner, ips) }) }
+	setTargets := func(ips ...string) {
+		var targets []taskTarget
+		for _, ip := range ips {
+			targets = append(targets, taskTarget{IP: ip, Image: "app:" + ip})
+		}
+		locked(func() { st.SetTargets("us-east-1", tg, owner, targets, clock.Now()) })
+	}
 
+	// Health checks start once the load balancer is active (180 s).
+	expect(map[string]string{"10.0.0.99": "initial"})
+	clock.Advance(180 * time.Second)
 	setTargets("10.0.0.10", "10.0.1.10")
 	expect(map[string]string{"10.0.0.99": "initial", "10.0.0.10": "initial", "10.0.1.10": "initial"})
 	clock.Advance(20 * time.Second) // 2 checks x 10 s
@@ -119,8 +128,79 @@ func TestELBTargetGroupAndSetTargetsForECS(t *testing.T) {
 	expect(map[string]string{"10.0.0.99": "healthy", "10.0.1.10": "initial", "10.0.0.11": "draining"})
 
 	// An unknown group is a no-op.
-	locked(func() { st.SetTargets("us-east-1", tg+"0", owner, []string{"10.0.0.1"}) })
+	locked(func() { st.SetTargets("us-east-1", tg+"0", owner, []taskTarget{{IP: "10.0.0.1"}}, clock.Now()) })
 	if got := health(); len(got) != 3 {
 		t.Fatalf("targets = %v", got)
+	}
+
+	// TargetHealth reports ECS's view of its own registrations and when it changes next:
+	// an image turning unhealthy fails 2 checks (20 s) later, healthy again 2 checks after that.
+	targetHealth := func(ip string) (state string, next time.Time) {
+		locked(func() { state, next = st.TargetHealth("us-east-1", tg, owner, ip, clock.Now()) })
+		return state, next
+	}
+	clock.Advance(20 * time.Second)
+	if state, next := targetHealth("10.0.1.10"); state != "healthy" || !next.IsZero() {
+		t.Fatalf("TargetHealth = %s, next %v", state, next)
+	}
+	if state, _ := targetHealth("10.0.0.99"); state != "" {
+		t.Fatalf("TargetHealth of a target ECS did not register = %q", state)
+	}
+	sim.SetImageHealth("app:10.0.1.10", false)
+	if state, next := targetHealth("10.0.1.10"); state != "healthy" || !next.Equal(clock.Now().Add(20*time.Second)) {
+		t.Fatalf("after the image failed: %s, next %v", state, next)
+	}
+	clock.Advance(20 * time.Second)
+	expect(map[string]string{"10.0.0.99": "healthy", "10.0.1.10": "unhealthy", "10.0.0.11": "draining"})
+	sim.SetImageHealth("app:10.0.1.10", true)
+	clock.Advance(19 * time.Second)
+	if state, next := targetHealth("10.0.1.10"); state != "unhealthy" || !next.Equal(clock.Now().Add(time.Second)) {
+		t.Fatalf("recovering: %s, next %v", state, next)
+	}
+	clock.Advance(time.Second)
+	expect(map[string]string{"10.0.0.99": "healthy", "10.0.1.10": "healthy", "10.0.0.11": "draining"})
+}
+
+// TestHealthTimeline: the states a registration passes through, for each way the checks
+// and the application's health can meet.
+func TestHealthTimeline(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	for name, tc := range map[string]struct {
+		start   int // load balancer active (checks begin); registration at 0
+		healthy bool
+		since   int // -1: the application's health never changed
+		want    map[int]string
+	}{
+		"healthy":                        {0, true, -1, map[int]string{0: "initial", 49: "initial", 50: "healthy"}},
+		"load balancer provisioning":     {100, true, -1, map[int]string{0: "registering", 100: "initial", 150: "healthy"}},
+		"unhealthy":                      {0, false, -1, map[int]string{0: "initial", 19: "initial", 20: "unhealthy", 500: "unhealthy"}},
+		"turns unhealthy once healthy":   {0, false, 70, map[int]string{50: "healthy", 89: "healthy", 90: "unhealthy"}},
+		"turns unhealthy while checking": {0, false, 30, map[int]string{30: "initial", 49: "initial", 50: "unhealthy"}},
+		"recovers":                       {0, true, 40, map[int]string{20: "unhealthy", 89: "unhealthy", 90: "healthy"}},
+		"changed before the checks":      {100, false, 50, map[int]string{99: "registering", 119: "initial", 120: "unhealthy"}},
+		"time scale 0":                   {0, true, -1, map[int]string{0: "healthy"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			since := time.Time{}
+			if tc.since >= 0 {
+				since = at(tc.since)
+			}
+			healthyAfter, unhealthyAfter := 50*time.Second, 20*time.Second
+			if name == "time scale 0" {
+				healthyAfter, unhealthyAfter = 0, 0
+			}
+			steps := healthTimeline(t0, at(tc.start), tc.healthy, since, healthyAfter, unhealthyAfter)
+			for s, want := range tc.want {
+				got, _ := stepAt(steps, at(s))
+				state := got.State
+				if got.Reason == "Elb.RegistrationInProgress" {
+					state = "registering"
+				}
+				if state != want {
+					t.Errorf("at %d s: %s (%s), want %s", s, state, got.Reason, want)
+				}
+			}
+		})
 	}
 }

@@ -1,9 +1,13 @@
 package awssim
 
 import (
+	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 type weightedTG struct {
@@ -11,8 +15,8 @@ type weightedTG struct {
 	Weight int    `json:"weight"`
 }
 
-// elbAction is a listener's default action: forward (to weighted target groups) or
-// fixed-response.
+// elbAction is a listener's default action: forward (to weighted target groups),
+// fixed-response or redirect.
 type elbAction struct {
 	Type               string       `json:"type"`
 	Order              int          `json:"order,omitempty"`
@@ -22,6 +26,18 @@ type elbAction struct {
 	StatusCode         string       `json:"statusCode,omitempty"`
 	ContentType        string       `json:"contentType,omitempty"`
 	MessageBody        string       `json:"messageBody,omitempty"`
+	Redirect           *elbRedirect `json:"redirect,omitempty"`
+}
+
+// elbRedirect is a redirect action's target; each part not given keeps the request's
+// (#{protocol}, #{port}, #{host}, /#{path}, #{query}), as AWS fills them in.
+type elbRedirect struct {
+	Protocol   string `json:"protocol" xml:"Protocol"`
+	Port       string `json:"port" xml:"Port"`
+	Host       string `json:"host" xml:"Host"`
+	Path       string `json:"path" xml:"Path"`
+	Query      string `json:"query" xml:"Query"`
+	StatusCode string `json:"statusCode" xml:"StatusCode"`
 }
 
 type elbListener struct {
@@ -63,6 +79,7 @@ type actionXML struct {
 		ContentType string `xml:"ContentType,omitempty"`
 		MessageBody string `xml:"MessageBody,omitempty"`
 	} `xml:"FixedResponseConfig,omitempty"`
+	Redirect *elbRedirect `xml:"RedirectConfig,omitempty"`
 }
 
 type listenerXML struct {
@@ -99,6 +116,9 @@ func listenerToXML(l *elbListener) listenerXML {
 				ContentType string `xml:"ContentType,omitempty"`
 				MessageBody string `xml:"MessageBody,omitempty"`
 			}{a.StatusCode, a.ContentType, a.MessageBody}
+		case "redirect":
+			r := *a.Redirect
+			x.Redirect = &r
 		}
 		out.DefaultActions = append(out.DefaultActions, x)
 	}
@@ -109,9 +129,10 @@ type listenersResult struct {
 	Listeners []listenerXML `xml:"Listeners>member"`
 }
 
-// readActions reads DefaultActions.member.N and checks every target group a forward
-// action names against the load balancer: same VPC, and not used by another load balancer.
-func (r *elbRegion) readActions(p *Params, lb *loadBalancer) ([]elbAction, error) {
+// readActions reads DefaultActions.member.N of a listener of protocol, checks every
+// target group a forward action names against the load balancer (same VPC, and not used by
+// another load balancer) and the configuration of fixed-response and redirect actions.
+func (r *elbRegion) readActions(p *Params, lb *loadBalancer, protocol string) ([]elbAction, error) {
 	items := p.List("DefaultActions")
 	if len(items) == 0 {
 		return nil, Errorf("ValidationError", "A default action must be specified")
@@ -174,41 +195,160 @@ func (r *elbRegion) readActions(p *Params, lb *loadBalancer) ([]elbAction, error
 			a.StatusCode = it.String("FixedResponseConfig.StatusCode")
 			a.ContentType = it.String("FixedResponseConfig.ContentType")
 			a.MessageBody = it.String("FixedResponseConfig.MessageBody")
-			if a.StatusCode == "" {
-				return nil, Errorf("ValidationError", "A status code must be specified for a fixed-response action")
+			if err := checkFixedResponse(a); err != nil {
+				return nil, err
 			}
+		case "redirect":
+			rd := &elbRedirect{
+				Protocol: it.String("RedirectConfig.Protocol"), Port: it.String("RedirectConfig.Port"),
+				Host: it.String("RedirectConfig.Host"), Path: it.String("RedirectConfig.Path"),
+				Query: it.String("RedirectConfig.Query"), StatusCode: it.String("RedirectConfig.StatusCode"),
+			}
+			if it.Get("RedirectConfig.Query") == nil {
+				rd.Query = "#{query}"
+			}
+			if err := checkRedirect(rd, protocol); err != nil {
+				return nil, err
+			}
+			a.Redirect = rd
 		case "":
 			return nil, Errorf("ValidationError", "An action type must be specified")
 		default:
-			return nil, Errorf("ValidationError", "Action type '%s' is not supported by the simulator; use 'forward' or 'fixed-response'", a.Type)
+			return nil, Errorf("ValidationError", "Action type '%s' is not supported by the simulator; use 'forward', 'fixed-response' or 'redirect'", a.Type)
 		}
 		out = append(out, a)
 	}
 	return out, nil
 }
 
-// readCertificates applies HTTPS's need for a certificate and HTTP's refusal of one.
-func readCertificates(p *Params, protocol string, current []string) ([]string, error) {
-	var certs []string
-	for _, c := range p.List("Certificates") {
-		arn := c.String("CertificateArn")
-		if !strings.HasPrefix(arn, "arn:aws:acm:") && !strings.Contains(arn, ":server-certificate/") {
-			return nil, Errorf("CertificateNotFound", "Certificate '%s' not found", arn)
-		}
-		certs = append(certs, arn)
+var fixedResponseCodeRE = regexp.MustCompile(`^[245]\d\d$`)
+
+var fixedResponseContentTypes = []string{"text/plain", "text/css", "text/html", "application/javascript", "application/json"}
+
+func checkFixedResponse(a elbAction) error {
+	switch {
+	case a.StatusCode == "":
+		return Errorf("ValidationError", "A status code must be specified for a fixed-response action")
+	case !fixedResponseCodeRE.MatchString(a.StatusCode):
+		return Errorf("ValidationError", "1 validation error detected: Value '%s' at 'fixedResponseConfig.statusCode' failed to satisfy constraint: Member must satisfy regular expression pattern: ^(2|4|5)\\d\\d$", a.StatusCode)
+	case a.ContentType != "" && !slices.Contains(fixedResponseContentTypes, a.ContentType):
+		return Errorf("ValidationError", "Content type '%s' must be one of %s", a.ContentType, javaList(fixedResponseContentTypes))
+	case utf8.RuneCountInString(a.MessageBody) > 1024:
+		return Errorf("ValidationError", "1 validation error detected: Value at 'fixedResponseConfig.messageBody' failed to satisfy constraint: Member must have length less than or equal to 1024")
 	}
-	if certs == nil && protocol == "HTTPS" {
-		certs = current
+	return nil
+}
+
+// checkRedirect fills in the parts a redirect keeps from the request and applies AWS's
+// rules: HTTP_301 or HTTP_302, no HTTPS to HTTP, and at least one of protocol, port, host
+// and path changed, or the redirect would loop.
+func checkRedirect(rd *elbRedirect, listenerProtocol string) error {
+	for _, d := range []struct {
+		field *string
+		def   string
+	}{{&rd.Protocol, "#{protocol}"}, {&rd.Port, "#{port}"}, {&rd.Host, "#{host}"}, {&rd.Path, "/#{path}"}} {
+		if *d.field == "" {
+			*d.field = d.def
+		}
+	}
+	invalid := func(field, constraint, value string) error {
+		return Errorf("ValidationError", "1 validation error detected: Value '%s' at 'redirectConfig.%s' failed to satisfy constraint: %s", value, field, constraint)
 	}
 	switch {
-	case protocol == "HTTP" && len(p.List("Certificates")) > 0:
+	case rd.StatusCode != "HTTP_301" && rd.StatusCode != "HTTP_302":
+		return invalid("statusCode", "Member must satisfy enum value set: [HTTP_301, HTTP_302]", rd.StatusCode)
+	case rd.Protocol != "HTTP" && rd.Protocol != "HTTPS" && rd.Protocol != "#{protocol}":
+		return invalid("protocol", "Member must satisfy regular expression pattern: ^(HTTPS?|#\\{protocol\\})$", rd.Protocol)
+	case len(rd.Host) > 128:
+		return invalid("host", "Member must have length between 1 and 128", rd.Host)
+	case len(rd.Path) > 128 || !strings.HasPrefix(rd.Path, "/"):
+		return invalid("path", "Member must have length between 1 and 128 and begin with '/'", rd.Path)
+	case len(rd.Query) > 128 || strings.HasPrefix(rd.Query, "?"):
+		return invalid("query", "Member must have length less than or equal to 128 and not begin with '?'", rd.Query)
+	}
+	if rd.Port != "#{port}" {
+		if n, err := strconv.Atoi(rd.Port); err != nil || n < 1 || n > 65535 {
+			return invalid("port", "Member must be a port between 1 and 65535 or #{port}", rd.Port)
+		}
+	}
+	if listenerProtocol == "HTTPS" && rd.Protocol == "HTTP" {
+		return Errorf("InvalidLoadBalancerAction", "The redirect configuration is not valid: an HTTPS listener cannot redirect to HTTP")
+	}
+	if rd.Protocol == "#{protocol}" && rd.Port == "#{port}" && rd.Host == "#{host}" && rd.Path == "/#{path}" {
+		return Errorf("InvalidLoadBalancerAction", "The redirect configuration is not valid: you must modify at least one of the following components to avoid a redirect loop: protocol, port, host, path")
+	}
+	return nil
+}
+
+// sslPolicies are the predefined ELB security policies an HTTPS listener may name.
+var sslPolicies = []string{
+	"ELBSecurityPolicy-2016-08", "ELBSecurityPolicy-2015-05",
+	"ELBSecurityPolicy-TLS-1-0-2015-04", "ELBSecurityPolicy-TLS-1-1-2017-01", "ELBSecurityPolicy-TLS-1-2-2017-01",
+	"ELBSecurityPolicy-TLS-1-2-Ext-2018-06",
+	"ELBSecurityPolicy-FS-2018-06", "ELBSecurityPolicy-FS-1-1-2019-08", "ELBSecurityPolicy-FS-1-2-2019-08",
+	"ELBSecurityPolicy-FS-1-2-Res-2019-08", "ELBSecurityPolicy-FS-1-2-Res-2020-10",
+	"ELBSecurityPolicy-TLS13-1-0-2021-06", "ELBSecurityPolicy-TLS13-1-1-2021-06", "ELBSecurityPolicy-TLS13-1-2-2021-06",
+	"ELBSecurityPolicy-TLS13-1-2-Res-2021-06", "ELBSecurityPolicy-TLS13-1-2-Ext1-2021-06",
+	"ELBSecurityPolicy-TLS13-1-2-Ext2-2021-06", "ELBSecurityPolicy-TLS13-1-3-2021-06",
+	"ELBSecurityPolicy-TLS13-1-0-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-1-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-2-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-2-Res-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-2-Ext0-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-2-Ext1-FIPS-2023-04",
+	"ELBSecurityPolicy-TLS13-1-2-Ext2-FIPS-2023-04", "ELBSecurityPolicy-TLS13-1-3-FIPS-2023-04",
+}
+
+// defaultSSLPolicy is what an HTTPS listener created without SslPolicy gets.
+const defaultSSLPolicy = "ELBSecurityPolicy-2016-08"
+
+func checkSSLPolicy(name string) error {
+	if !slices.Contains(sslPolicies, name) {
+		return Errorf("SSLPolicyNotFound", "SSL policy '%s' not found", name)
+	}
+	return nil
+}
+
+// readCertificates applies HTTPS's need for a certificate and HTTP's refusal of one. A
+// certificate must be an ISSUED ACM certificate of the region, else it is
+// CertificateNotFound as on AWS (IAM server certificates are not simulated).
+func (s *elbv2State) readCertificates(c *Call, protocol string, current []string) ([]string, error) {
+	var certs []string
+	for _, item := range c.Params.List("Certificates") {
+		certs = append(certs, item.String("CertificateArn"))
+	}
+	switch {
+	case protocol == "HTTP" && len(certs) > 0:
 		return nil, Errorf("ValidationError", "A certificate cannot be specified for HTTP listeners")
-	case protocol == "HTTPS" && len(certs) == 0:
-		return nil, Errorf("ValidationError", "A certificate must be specified for HTTPS listeners")
 	case protocol == "HTTP":
 		return nil, nil
+	case certs == nil:
+		certs = current
+	}
+	if len(certs) == 0 {
+		return nil, Errorf("ValidationError", "A certificate must be specified for HTTPS listeners")
+	}
+	acm, _ := c.Sim().Service("acm").State.(*acmState)
+	for _, arn := range certs {
+		if acm == nil || !acm.Usable(c.Region, arn, c.Now) {
+			return nil, Errorf("CertificateNotFound", "Certificate '%s' not found", arn)
+		}
 	}
 	return certs, nil
+}
+
+// certificateUsers lists the load balancers whose listeners use a certificate, for ACM's
+// InUseBy and its refusal to delete a certificate in use.
+func (s *elbv2State) certificateUsers(region, arn string) []string {
+	r, ok := s.Regions[region]
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, l := range r.Listeners {
+		if slices.Contains(l.Certificates, arn) && !slices.Contains(out, l.LoadBalancerArn) {
+			out = append(out, l.LoadBalancerArn)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func checkListenerProtocol(protocol string) error {
@@ -252,11 +392,20 @@ func (s *elbv2State) createListener(c *Call) (any, error) {
 	if port < 1 || port > 65535 {
 		return nil, Errorf("ValidationError", "1 validation error detected: Value '%d' at 'port' failed to satisfy constraint: Member must have value between 1 and 65535", port)
 	}
-	certs, err := readCertificates(p, protocol, nil)
+	certs, err := s.readCertificates(c, protocol, nil)
 	if err != nil {
 		return nil, err
 	}
-	actions, err := r.readActions(p, lb)
+	sslPolicy := ""
+	if protocol == "HTTPS" {
+		if sslPolicy = p.String("SslPolicy"); sslPolicy == "" {
+			sslPolicy = defaultSSLPolicy
+		}
+		if err := checkSSLPolicy(sslPolicy); err != nil {
+			return nil, err
+		}
+	}
+	actions, err := r.readActions(p, lb, protocol)
 	if err != nil {
 		return nil, err
 	}
@@ -271,13 +420,8 @@ func (s *elbv2State) createListener(c *Call) (any, error) {
 	}
 	l := &elbListener{
 		ARN:             strings.Replace(lb.ARN, ":loadbalancer/", ":listener/", 1) + "/" + randomHex(8),
-		LoadBalancerArn: lb.ARN, Port: int32(port), Protocol: protocol, Certificates: certs, Actions: actions,
-	}
-	if protocol == "HTTPS" {
-		l.SslPolicy = p.String("SslPolicy")
-		if l.SslPolicy == "" {
-			l.SslPolicy = "ELBSecurityPolicy-2016-08"
-		}
+		LoadBalancerArn: lb.ARN, Port: int32(port), Protocol: protocol, Certificates: certs, SslPolicy: sslPolicy,
+		Actions: actions,
 	}
 	r.Listeners[l.ARN] = l
 	r.Tags.Set(l.ARN, tags)
@@ -364,7 +508,7 @@ func (s *elbv2State) modifyListener(c *Call) (any, error) {
 	} else if ok {
 		next.Port = int32(port)
 	}
-	if next.Certificates, err = readCertificates(p, next.Protocol, l.Certificates); err != nil {
+	if next.Certificates, err = s.readCertificates(c, next.Protocol, l.Certificates); err != nil {
 		return nil, err
 	}
 	switch {
@@ -373,11 +517,26 @@ func (s *elbv2State) modifyListener(c *Call) (any, error) {
 	case p.String("SslPolicy") != "":
 		next.SslPolicy = p.String("SslPolicy")
 	case next.SslPolicy == "":
-		next.SslPolicy = "ELBSecurityPolicy-2016-08"
+		next.SslPolicy = defaultSSLPolicy
+	}
+	if next.SslPolicy != "" {
+		if err := checkSSLPolicy(next.SslPolicy); err != nil {
+			return nil, err
+		}
 	}
 	if p.Get("DefaultActions") != nil {
-		if next.Actions, err = r.readActions(p, lb); err != nil {
+		if next.Actions, err = r.readActions(p, lb, next.Protocol); err != nil {
 			return nil, err
+		}
+	} else {
+		// A listener that turns HTTPS must not keep a redirect to HTTP.
+		for _, a := range next.Actions {
+			if a.Redirect != nil {
+				rd := *a.Redirect
+				if err := checkRedirect(&rd, next.Protocol); err != nil {
+					return nil, err
+				}
+			}
 		}
 	}
 	for _, other := range r.Listeners {

@@ -39,41 +39,51 @@ type targetGroup struct {
 }
 
 // elbTarget is one registration: a target ID and port. Owner is the ECS service that
-// registered it through SetTargets ("" for RegisterTargets).
+// registered it through SetTargets ("" for RegisterTargets), Image the image of the task
+// container behind it, whose health (Sim.SetImageHealth) the health checks see.
 type elbTarget struct {
 	ID             string     `json:"id"`
 	Port           int32      `json:"port"`
 	AZ             string     `json:"az,omitempty"`
 	Owner          string     `json:"owner,omitempty"`
+	Image          string     `json:"image,omitempty"`
 	RegisteredAt   time.Time  `json:"registeredAt"`
 	DeregisteredAt *time.Time `json:"deregisteredAt,omitempty"`
 	GoneAt         time.Time  `json:"goneAt"`
 }
 
-// healthyAfter is how long a target takes to pass its first health checks: the healthy
-// threshold times the interval, scaled like every other wait.
-func (s *elbv2State) healthyAfter(tg *targetGroup) time.Duration {
-	return s.scaled(time.Duration(tg.HealthCheck.Healthy*tg.HealthCheck.Interval) * time.Second)
+// timeline is a registration's health over time under the group's health checks: they
+// start once the registration meets a listener and its load balancer is active, and settle
+// on healthy after HealthyThresholdCount passing checks, or on unhealthy after
+// UnhealthyThresholdCount failing ones, HealthCheckIntervalSeconds apart (scaled).
+func (s *elbv2State) timeline(r *elbRegion, tg *targetGroup, t *elbTarget) []healthStep {
+	begin := t.RegisteredAt
+	if tg.InUseSince.After(begin) {
+		begin = *tg.InUseSince
+	}
+	start := begin
+	for _, arn := range r.loadBalancersOf(tg.ARN) {
+		if lb, ok := r.LoadBalancers[arn]; ok && lb.ActiveAt.After(start) {
+			start = lb.ActiveAt
+		}
+	}
+	healthy, since := s.sim.imageHealthOf(t.Image)
+	interval := time.Duration(tg.HealthCheck.Interval) * time.Second
+	return healthTimeline(begin, start, healthy, since,
+		s.scaled(time.Duration(tg.HealthCheck.Healthy)*interval), s.scaled(time.Duration(tg.HealthCheck.Unhealthy)*interval))
 }
 
-// health is the TargetHealth of a registration now: unused while no load balancer sends the
-// group traffic, initial until the health checks pass, then healthy; draining after
-// deregistration.
-func (s *elbv2State) health(tg *targetGroup, t *elbTarget, now time.Time) (state, reason, desc string) {
+// health is the TargetHealth of a registration now: draining after deregistration, unused
+// while no load balancer sends the group traffic, else where its timeline is.
+func (s *elbv2State) health(r *elbRegion, tg *targetGroup, t *elbTarget, now time.Time) (state, reason, desc string) {
 	switch {
 	case t.DeregisteredAt != nil:
 		return "draining", "Target.DeregistrationInProgress", "Target deregistration is in progress"
 	case tg.InUseSince == nil:
 		return "unused", "Target.NotInUse", "Target group is not configured to receive traffic from the load balancer"
 	}
-	start := t.RegisteredAt
-	if tg.InUseSince.After(start) {
-		start = *tg.InUseSince
-	}
-	if now.Before(start.Add(s.healthyAfter(tg))) {
-		return "initial", "Elb.InitialHealthChecking", "Initial health checks in progress"
-	}
-	return "healthy", "", ""
+	st, _ := stepAt(s.timeline(r, tg, t), now)
+	return st.State, st.Reason, st.Desc
 }
 
 func defaultTGAttributes() map[string]string {
@@ -202,6 +212,9 @@ func readHealthCheck(p *Params, hc *healthCheck) error {
 				n, strings.ToLower(f.param[:1])+f.param[1:], f.min, f.max)
 		}
 		*f.field = n
+	}
+	if !hc.Enabled {
+		return Errorf("ValidationError", "Health checks cannot be disabled for target groups with target type 'ip' or 'instance'")
 	}
 	if hc.Timeout >= hc.Interval {
 		return Errorf("ValidationError", "Health check timeout '%d' must be smaller than the interval '%d'", hc.Timeout, hc.Interval)
@@ -516,6 +529,10 @@ type targetHealthDescriptionXML struct {
 }
 
 func (s *elbv2State) describeTargetHealth(c *Call) (any, error) {
+	// ECS registers and deregisters its tasks as they start and stop: bring it up to now.
+	if ecs, ok := c.Sim().Service("ecs").State.(*ecsState); ok {
+		ecs.regionAt(c.Region, c.Now)
+	}
 	r := s.region(c)
 	tg, err := r.getTG(c.Params.String("TargetGroupArn"))
 	if err != nil {
@@ -531,7 +548,7 @@ func (s *elbv2State) describeTargetHealth(c *Call) (any, error) {
 		TargetHealthDescriptions []targetHealthDescriptionXML `xml:"TargetHealthDescriptions>member"`
 	}{}
 	describeOne := func(t *elbTarget) {
-		state, reason, desc := s.health(tg, t, c.Now)
+		state, reason, desc := s.health(r, tg, t, c.Now)
 		out.TargetHealthDescriptions = append(out.TargetHealthDescriptions, targetHealthDescriptionXML{
 			TargetID: t.ID, TargetPort: t.Port, TargetAZ: t.AZ, HealthCheckPort: hcPort(t.Port),
 			State: state, Reason: reason, Description: desc})
@@ -575,22 +592,52 @@ func (s *elbv2State) TargetGroup(region, arn string) (port int32, vpcID string, 
 	return tg.Port, tg.VpcID, true
 }
 
-// SetTargets makes exactly ips the targets registered by owner (an ECS service ARN) in the
-// target group, on the group's port: new addresses register (initial, then healthy after
-// the health checks), addresses no longer listed deregister (draining for the
-// deregistration delay). Registrations by others are left alone. An unknown group is a no-op.
-func (s *elbv2State) SetTargets(region, arn, owner string, ips []string) {
-	now := s.sim.Now()
+// taskTarget is a task that ECS registers: its address and the image of the container
+// the load balancer sends traffic to.
+type taskTarget struct {
+	IP    string
+	Image string
+}
+
+// SetTargets makes exactly targets the targets registered by owner (an ECS service ARN) in
+// the target group, on the group's port, at now: new addresses register (initial, then
+// healthy or unhealthy after the health checks), addresses no longer listed deregister
+// (draining for the deregistration delay). Registrations by others are left alone. An
+// unknown group is a no-op.
+func (s *elbv2State) SetTargets(region, arn, owner string, targets []taskTarget, now time.Time) {
 	tg, ok := s.regionNamed(region, now).TargetGroups[arn]
 	if !ok {
 		return
 	}
 	for _, t := range slices.Clone(tg.Targets) {
-		if t.Owner == owner && t.DeregisteredAt == nil && !slices.Contains(ips, t.ID) {
+		if t.Owner == owner && t.DeregisteredAt == nil && !slices.ContainsFunc(targets, func(x taskTarget) bool { return x.IP == t.ID }) {
 			s.deregister(tg, t, now)
 		}
 	}
-	for _, ip := range ips {
-		s.register(tg, targetSpec{ID: ip, Port: tg.Port}, owner, now)
+	for _, t := range targets {
+		s.register(tg, targetSpec{ID: t.IP, Port: tg.Port}, owner, now)
+		for _, cur := range tg.Targets {
+			if cur.ID == t.IP && cur.Owner == owner {
+				cur.Image = t.Image
+			}
+		}
 	}
+}
+
+// TargetHealth is the state at t of owner's registration of ip in the target group ("" when
+// there is none, or it is draining) and when that state changes next (zero: not under the
+// current settings).
+func (s *elbv2State) TargetHealth(region, arn, owner, ip string, t time.Time) (state string, next time.Time) {
+	r := s.regionNamed(region, t)
+	tg, ok := r.TargetGroups[arn]
+	if !ok || tg.InUseSince == nil {
+		return "", time.Time{}
+	}
+	for _, cur := range tg.Targets {
+		if cur.ID == ip && cur.Owner == owner && cur.DeregisteredAt == nil {
+			st, next := stepAt(s.timeline(r, tg, cur), t)
+			return st.State, next
+		}
+	}
+	return "", time.Time{}
 }

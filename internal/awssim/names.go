@@ -316,6 +316,17 @@ var tagRules = map[string]tagRule{
 		}
 		return Errorf("LimitExceededException", "Tag limit exceeded: a resource can have at most %d tags.", codestarMaxTags)
 	}},
+	"acm": {128, 256, 50, tagCharsRE, func(p tagProblem, k, v string) *APIError {
+		switch p {
+		case tagKeyInvalid:
+			return Errorf("InvalidTagException", "One or more tag keys are invalid: '%s' must be 1-128 characters of letters, numbers, spaces and _.:/=+-@.", k)
+		case tagValueInvalid:
+			return Errorf("InvalidTagException", "One or more tag values are invalid: '%s' must be at most 256 characters of letters, numbers, spaces and _.:/=+-@.", v)
+		case tagKeyReserved:
+			return Errorf("InvalidTagException", "Tag keys starting with 'aws:' are reserved for AWS use: %s", k)
+		}
+		return Errorf("TooManyTagsException", "A certificate can have at most 50 tags.")
+	}},
 	"application-autoscaling": {128, 256, aasMaxTags, nil, func(p tagProblem, _, _ string) *APIError {
 		switch p {
 		case tagKeyInvalid, tagValueInvalid:

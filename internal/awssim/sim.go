@@ -35,6 +35,8 @@ type Sim struct {
 	policyDoc []byte          // WithIdentityPolicy's document, parsed by New
 	policy    *identityPolicy // nil: every call is allowed
 	used      map[string]bool // actions the policy allowed, for UsedActions
+
+	images map[string]imageHealth // SetImageHealth; images not in it are healthy
 }
 
 // Option configures New.
@@ -109,6 +111,12 @@ func (s *Sim) Delay(kind string) time.Duration {
 	return time.Duration(float64(s.latencies[kind]) * s.timeScale)
 }
 
+// scaled multiplies a duration that comes from a resource's own settings (a health check
+// interval, a grace period) by the time scale, as Delay does for the latency kinds.
+func (s *Sim) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * s.timeScale)
+}
+
 // PageSize is the default page size for Paginate.
 func (s *Sim) PageSize() int { return s.pageSize }
 
@@ -126,6 +134,7 @@ func (s *Sim) Reset() {
 	s.failNext = nil
 	s.dropNext = nil
 	s.calls = map[string]int{}
+	s.images = nil
 }
 
 // ListLive lists every live resource of every service, sorted by service, type and ID.
