@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elb "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -444,8 +445,18 @@ func TestELBTargetHealthOnTheClock(t *testing.T) {
 	}
 	lb := aws.ToString(e.alb(t, "targets").LoadBalancerArn)
 	e.listener(t, lb, tg, 80)
-	if h := health(); h["10.0.0.10"].State != elbtypes.TargetHealthStateEnumInitial || h["10.0.1.10"].Reason != elbtypes.TargetHealthReasonEnumInitialHealthChecking {
+	// Registration is in progress while the load balancer provisions (180 s); the checks
+	// start once it is active.
+	if h := health(); h["10.0.0.10"].State != elbtypes.TargetHealthStateEnumInitial || h["10.0.1.10"].Reason != elbtypes.TargetHealthReasonEnumRegistrationInProgress {
 		t.Fatalf("after the listener: %+v", h)
+	}
+	e.clock.Advance(180 * time.Second)
+	if h := health(); h["10.0.0.10"].State != elbtypes.TargetHealthStateEnumInitial || h["10.0.1.10"].Reason != elbtypes.TargetHealthReasonEnumInitialHealthChecking {
+		t.Fatalf("once the load balancer is active: %+v", h)
+	}
+	e.clock.Advance(149 * time.Second)
+	if h := health(); h["10.0.0.10"].State != elbtypes.TargetHealthStateEnumInitial {
+		t.Fatalf("a second before the checks pass: %+v", h)
 	}
 	// healthy after HealthyThresholdCount x interval (5 x 30 s); the SDK waiter polls until then.
 	w := elb.NewTargetInServiceWaiter(e.elb, func(o *elb.TargetInServiceWaiterOptions) {
@@ -528,10 +539,11 @@ func TestELBListeners(t *testing.T) {
 			expectCode(t, err, tc.code)
 		})
 	}
+	cert := importCertificate(t, acm.NewFromConfig(e.cfg))
 	https := mustDo(e.elb.CreateListener(ctx(), &elb.CreateListenerInput{LoadBalancerArn: aws.String(lb), Port: aws.Int32(443),
 		Protocol: elbtypes.ProtocolEnumHttps, DefaultActions: forward(tg),
-		Certificates: []elbtypes.Certificate{{CertificateArn: aws.String("arn:aws:acm:us-east-1:123456789012:certificate/abc")}}}))(t).Listeners[0]
-	if aws.ToString(https.SslPolicy) == "" || len(https.Certificates) != 1 {
+		Certificates: []elbtypes.Certificate{{CertificateArn: aws.String(cert)}}}))(t).Listeners[0]
+	if aws.ToString(https.SslPolicy) != "ELBSecurityPolicy-2016-08" || len(https.Certificates) != 1 {
 		t.Fatalf("HTTPS listener = %+v", https)
 	}
 	fixed := mustDo(e.elb.CreateListener(ctx(), &elb.CreateListenerInput{LoadBalancerArn: aws.String(lb), Port: aws.Int32(8081),
