@@ -7,11 +7,17 @@
 // SIGTERM, saving the state file on the way out.
 //
 // The test controls are served on the same address under /_awssim/ (internal/awssim/admin.go):
-// the inventory, faults, the CodeStar connection handshake and the simulated GitHub. A push
-// starts every pipeline that watches the branch, and "fail": true makes its build fail:
+// the inventory, faults, the CodeStar connection handshake, the simulated GitHub and the
+// health of images. A push starts every pipeline that watches the branch, and "fail": true
+// makes its build fail:
 //
 //	curl -X POST localhost:4566/_awssim/github/push \
 //	  -d '{"owner":"flaskops","repo":"sample-app","branch":"main","commit":"<40-hex sha>","fail":false}'
+//
+// An image marked unhealthy fails the load balancer health checks of the tasks running it,
+// so ECS replaces them and the deployment circuit breaker trips, as a broken release does:
+//
+//	curl -X POST localhost:4566/_awssim/images/health -d '{"image":"<image>","healthy":false}'
 package main
 
 import (

@@ -16,6 +16,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 
@@ -124,6 +128,64 @@ func TestRunServesGitHubControls(t *testing.T) {
 	saved, err := os.ReadFile(state)
 	if err != nil || !strings.Contains(string(saved), commit) || !strings.Contains(string(saved), "ghp_demo") {
 		t.Fatalf("state file lacks the push and the token (%v)", err)
+	}
+}
+
+// TestRunServesImageHealth marks an image unhealthy through the served endpoint: at time
+// scale 0 its task fails its load balancer health checks at once and ECS stops it.
+func TestRunServesImageHealth(t *testing.T) {
+	exports, _ := start(t)
+	cfg := sdkConfig(t, exports)
+	bg := context.Background()
+	resp, err := http.Post(exports["AWS_ENDPOINT_URL"]+"/_awssim/images/health", "application/json",
+		strings.NewReader(`{"image":"app:broken","healthy":false}`))
+	if err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("mark unhealthy: %v %v", resp, err)
+	}
+	resp.Body.Close()
+
+	ec2c, elbc, ecsc := ec2.NewFromConfig(cfg), elbv2.NewFromConfig(cfg), ecs.NewFromConfig(cfg)
+	vpc := try(ec2c.CreateVpc(bg, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")}))(t)
+	var subnets []string
+	for i, az := range []string{"us-east-1a", "us-east-1b"} {
+		sn := try(ec2c.CreateSubnet(bg, &ec2.CreateSubnetInput{VpcId: vpc.Vpc.VpcId,
+			CidrBlock: aws.String([]string{"10.0.0.0/24", "10.0.1.0/24"}[i]), AvailabilityZone: aws.String(az)}))(t)
+		subnets = append(subnets, aws.ToString(sn.Subnet.SubnetId))
+	}
+	lb := try(elbc.CreateLoadBalancer(bg, &elbv2.CreateLoadBalancerInput{Name: aws.String("web"), Subnets: subnets,
+		Scheme: elbtypes.LoadBalancerSchemeEnumInternal}))(t)
+	tg := try(elbc.CreateTargetGroup(bg, &elbv2.CreateTargetGroupInput{Name: aws.String("web"), Protocol: elbtypes.ProtocolEnumHttp,
+		Port: aws.Int32(80), VpcId: vpc.Vpc.VpcId, TargetType: elbtypes.TargetTypeEnumIp}))(t).TargetGroups[0].TargetGroupArn
+	try(elbc.CreateListener(bg, &elbv2.CreateListenerInput{LoadBalancerArn: lb.LoadBalancers[0].LoadBalancerArn, Port: aws.Int32(80),
+		Protocol: elbtypes.ProtocolEnumHttp, DefaultActions: []elbtypes.Action{{Type: elbtypes.ActionTypeEnumForward, TargetGroupArn: tg}}}))(t)
+	try(ecsc.CreateCluster(bg, &ecs.CreateClusterInput{ClusterName: aws.String("demo")}))(t)
+	td := try(ecsc.RegisterTaskDefinition(bg, &ecs.RegisterTaskDefinitionInput{Family: aws.String("web"),
+		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate}, NetworkMode: ecstypes.NetworkModeAwsvpc,
+		Cpu: aws.String("256"), Memory: aws.String("512"), ContainerDefinitions: []ecstypes.ContainerDefinition{{Name: aws.String("app"),
+			Image: aws.String("app:broken"), PortMappings: []ecstypes.PortMapping{{ContainerPort: aws.Int32(80)}}}}}))(t)
+	try(ecsc.CreateService(bg, &ecs.CreateServiceInput{Cluster: aws.String("demo"), ServiceName: aws.String("web"),
+		TaskDefinition: td.TaskDefinition.TaskDefinitionArn, DesiredCount: aws.Int32(1), LaunchType: ecstypes.LaunchTypeFargate,
+		NetworkConfiguration: &ecstypes.NetworkConfiguration{AwsvpcConfiguration: &ecstypes.AwsVpcConfiguration{Subnets: subnets}},
+		LoadBalancers:        []ecstypes.LoadBalancer{{TargetGroupArn: tg, ContainerName: aws.String("app"), ContainerPort: aws.Int32(80)}}}))(t)
+	svc := try(ecsc.DescribeServices(bg, &ecs.DescribeServicesInput{Cluster: aws.String("demo"), Services: []string{"web"}}))(t).Services[0]
+	var events []string
+	for _, ev := range svc.Events {
+		events = append(events, aws.ToString(ev.Message))
+	}
+	if d := svc.Deployments[0]; d.FailedTasks < 1 || d.RunningCount != 0 ||
+		!strings.Contains(strings.Join(events, "\n"), "(port 80) is unhealthy in (target-group "+aws.ToString(tg)) {
+		t.Fatalf("deployment %+v, events %q", d, events)
+	}
+}
+
+// try fails the test on an error and returns the value.
+func try[T any](v T, err error) func(*testing.T) T {
+	return func(t *testing.T) T {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
 	}
 }
 

@@ -21,7 +21,14 @@
 // Time: long-running transitions (NAT gateways, load balancers, ECS deployments) are stored as
 // timestamps and evaluated lazily against the simulator's Clock when read, so no goroutines
 // run. Sim.Delay scales the per-kind latencies in DefaultLatencies by the time scale, except
-// retention periods (a deleted NAT gateway stays listed for an hour at any scale).
+// retention periods (a deleted NAT gateway stays listed for an hour at any scale). Durations
+// that come from a resource's own settings scale too: a target passes its health checks
+// HealthyThresholdCount x HealthCheckIntervalSeconds after its task runs and its load
+// balancer is active (150 s with AWS's defaults, after 180 s of provisioning), an ECS service
+// waits for that before its rollout completes and ignores failing checks for its
+// healthCheckGracePeriodSeconds, and a deregistered target drains for its group's
+// deregistration delay. A DNS-validated ACM certificate is ISSUED LatencyACMValidation after
+// the request (at once at time scale 0).
 //
 // Adding a service is a one-file job: in a new file (say ecr.go) define a state struct with
 // exported, JSON-serializable fields that implements State (Reset and Live), and register a
@@ -74,6 +81,8 @@
 // dropped, added latency), FailNext, DropAnswerNext (applied, then the connection closes
 // without an answer), Calls, ListLive, Reset, Save, SetIdentityPolicy, UsedActions;
 // ApproveConnection stands in for the person completing a CodeStar connection's handshake,
-// RegisterGitHubToken and PushGitHub for GitHub (github.go). The same controls are served
-// under /_awssim/ (see admin.go). Name and tag rules of created resources live in names.go.
+// RegisterGitHubToken and PushGitHub for GitHub (github.go); SetImageHealth makes the targets
+// of tasks running an image fail their health checks, so ECS replaces those tasks and the
+// deployment circuit breaker trips (health.go). The same controls are served under /_awssim/
+// (see admin.go). Name and tag rules of created resources live in names.go.
 package awssim
