@@ -506,12 +506,12 @@ func (s *acmState) listCertificates(c *Call) (any, error) {
 	if in.SortOrder != "" && in.SortOrder != "ASCENDING" && in.SortOrder != "DESCENDING" {
 		return nil, acmValidation("1 validation error detected: Value '%s' at 'sortOrder' failed to satisfy constraint: Member must satisfy enum value set: [ASCENDING, DESCENDING]", in.SortOrder)
 	}
-	max := 0
+	maxItems := 0
 	if in.MaxItems != nil {
 		if *in.MaxItems < 1 || *in.MaxItems > 1000 {
 			return nil, acmValidation("1 validation error detected: Value '%d' at 'maxItems' failed to satisfy constraint: Member must have value between 1 and 1000", *in.MaxItems)
 		}
-		max = *in.MaxItems
+		maxItems = *in.MaxItems
 	}
 	keyTypes := []string{"RSA_1024", "RSA_2048"}
 	if in.Includes != nil && len(in.Includes.KeyTypes) > 0 {
@@ -534,7 +534,7 @@ func (s *acmState) listCertificates(c *Call) (any, error) {
 	if in.SortOrder == "DESCENDING" {
 		slices.Reverse(certs)
 	}
-	page, next, err := Paginate(certs, in.NextToken, max, c.Sim().PageSize())
+	page, next, err := Paginate(certs, in.NextToken, maxItems, c.Sim().PageSize())
 	if err != nil {
 		return nil, Errorf("InvalidArgsException", "The NextToken %s is not valid.", in.NextToken)
 	}
