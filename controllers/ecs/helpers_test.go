@@ -31,6 +31,12 @@ import (
 
 const region = "us-east-1"
 
+// testCluster is the --cluster-name of the manager the stage tests stand in for.
+const testCluster = "unit"
+
+// owner is fd's identity under that manager: its tags and names.
+func owner(fd *v1alpha1.FlaskDeployment) cloud.Owner { return cloud.NewOwner(testCluster, fd) }
+
 // rig is one simulator on a manual clock, the ecs stage, and a network stage that builds
 // the VPC and subnets the service is placed in (tests may use both stages; the stages
 // never use each other).
@@ -64,8 +70,8 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	rec := events.NewFakeRecorder(1000)
 	return &rig{
 		t: t, sim: sim, clock: clock, cfg: cfg, clients: clients, events: rec,
-		stage:   ecs.New(func(r string) ecs.Clients { return controllers.ECSClients(clients, r) }, rec),
-		network: network.New(func(r string) cloud.NetworkEC2 { return clients.EC2(r) }, rec),
+		stage:   ecs.New(func(r string) ecs.Clients { return controllers.ECSClients(clients, r) }, rec, testCluster),
+		network: network.New(func(r string) cloud.NetworkEC2 { return clients.EC2(r) }, rec, testCluster),
 	}
 }
 
@@ -157,12 +163,12 @@ func (r *rig) deleteAll(fd *v1alpha1.FlaskDeployment) {
 	r.t.Fatalf("service not deleted after 40 passes")
 }
 
-// owned lists "service/type" of the live resources carrying fd's owner tag and the ecs
-// stage's tag.
+// owned lists "service/type" of the live resources whose tags prove them fd's, of the ecs
+// stage.
 func (r *rig) owned(fd *v1alpha1.FlaskDeployment) map[string]int {
 	out := map[string]int{}
 	for _, res := range r.sim.ListLive() {
-		if res.Tags[cloud.TagOwner] == cloud.Owner(fd) && res.Tags[cloud.TagStage] == ecs.Name {
+		if owner(fd).Owns(res.Tags) && res.Tags[cloud.TagStage] == ecs.Name {
 			out[res.Service+"/"+res.Type]++
 		}
 	}
@@ -176,7 +182,7 @@ func (r *rig) crashing() *crasher {
 	c := &crasher{inner: http.DefaultClient}
 	cfg.HTTPClient = c
 	clients := cloud.NewClients(cfg)
-	r.stage = ecs.New(func(region string) ecs.Clients { return controllers.ECSClients(clients, region) }, r.events)
+	r.stage = ecs.New(func(region string) ecs.Clients { return controllers.ECSClients(clients, region) }, r.events, testCluster)
 	return c
 }
 

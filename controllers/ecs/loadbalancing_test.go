@@ -152,7 +152,7 @@ func TestLoadBalancingConverges(t *testing.T) {
 				t.Fatalf("first pass: %v", err)
 			}
 			st := fd.Status.Service
-			if res.Done || !strings.Contains(res.Message, "load balancer "+cloud.ShortName(fd, "alb", 32)+" provisioning") {
+			if res.Done || !strings.Contains(res.Message, "load balancer "+owner(fd).Name(cloud.ELBName, "alb")+" provisioning") {
 				t.Fatalf("first pass = %+v, want a wait naming the provisioning load balancer", res)
 			}
 			if st.TargetGroupARN == "" || st.ListenerARN == "" {
@@ -187,7 +187,7 @@ func TestLoadBalancingConverges(t *testing.T) {
 				t.Errorf("load balancer state = %s, want active", lb.State.Code)
 			case lb.Scheme != elbv2types.LoadBalancerSchemeEnumInternetFacing:
 				t.Errorf("scheme = %s", lb.Scheme)
-			case aws.ToString(lb.LoadBalancerName) != cloud.ShortName(fd, "alb", 32):
+			case aws.ToString(lb.LoadBalancerName) != owner(fd).Name(cloud.ELBName, "alb"):
 				t.Errorf("name = %s", aws.ToString(lb.LoadBalancerName))
 			case !slices.Equal(subnets, wantSubnets) || len(subnets) != 2:
 				t.Errorf("subnets = %v, want the public subnets %v", subnets, wantSubnets)
@@ -204,7 +204,7 @@ func TestLoadBalancingConverges(t *testing.T) {
 			wantPath := fd.Spec.Service.HealthCheckPath
 			if tg.Protocol != elbv2types.ProtocolEnumHttp || aws.ToInt32(tg.Port) != 5000 || tg.TargetType != elbv2types.TargetTypeEnumIp ||
 				aws.ToString(tg.VpcId) != fd.Status.Network.VPCID || aws.ToString(tg.HealthCheckPath) != wantPath ||
-				aws.ToString(tg.Matcher.HttpCode) != "200" || aws.ToString(tg.TargetGroupName) != cloud.ShortName(fd, "tg", 32) {
+				aws.ToString(tg.Matcher.HttpCode) != "200" || aws.ToString(tg.TargetGroupName) != owner(fd).Name(cloud.ELBName, "tg") {
 				t.Errorf("target group = %s %s:%d %s vpc %s check %s %s", aws.ToString(tg.TargetGroupName), tg.Protocol, aws.ToInt32(tg.Port),
 					tg.TargetType, aws.ToString(tg.VpcId), aws.ToString(tg.HealthCheckPath), aws.ToString(tg.Matcher.HttpCode))
 			}
@@ -428,7 +428,7 @@ func TestLoadBalancingObserveReportsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Done || !strings.Contains(res.Message, "load balancer "+cloud.ShortName(fd, "alb", 32)) || !strings.Contains(res.Message, "security group") {
+	if res.Done || !strings.Contains(res.Message, "load balancer "+owner(fd).Name(cloud.ELBName, "alb")) || !strings.Contains(res.Message, "security group") {
 		t.Errorf("observe on nothing = %+v, want the missing security groups and load balancer named", res)
 	}
 	if got := liveLB(r, fd); len(got) != 0 {
@@ -466,7 +466,7 @@ func TestLoadBalancingForeignLoadBalancerIsNeverAdopted(t *testing.T) {
 	r := newRig(t)
 	fd := newFD("shop", "web")
 	r.buildNetwork(fd)
-	name := cloud.ShortName(fd, "alb", 32)
+	name := owner(fd).Name(cloud.ELBName, "alb")
 	var subnets []string
 	for _, s := range fd.Status.Network.PublicSubnets {
 		subnets = append(subnets, s.ID)
@@ -481,8 +481,8 @@ func TestLoadBalancingForeignLoadBalancerIsNeverAdopted(t *testing.T) {
 
 	_, err = r.pass(fd)
 	term, ok := stage.AsTerminal(err)
-	if !ok || term.Reason != ecs.ReasonOwnershipConflict || !strings.Contains(err.Error(), name) {
-		t.Fatalf("pass with a foreign load balancer named %s: err = %v, want terminal %s", name, err, ecs.ReasonOwnershipConflict)
+	if !ok || term.Reason != v1alpha1.ReasonOwnershipConflict || !strings.Contains(err.Error(), name) {
+		t.Fatalf("pass with a foreign load balancer named %s: err = %v, want terminal %s", name, err, v1alpha1.ReasonOwnershipConflict)
 	}
 	if fd.Status.Service.LoadBalancerARN != "" {
 		t.Errorf("status adopted the foreign load balancer: %s", fd.Status.Service.LoadBalancerARN)
@@ -571,13 +571,13 @@ func TestLoadBalancingDeleteWaitsForInterfaces(t *testing.T) {
 			lbGoneAt = r.clock.Now()
 		}
 		if !lbGoneAt.IsZero() && sgLive() {
-			if res.Done || res.Reason != ecs.ReasonWaitingForDeletion || !strings.Contains(res.Message, "security group") {
+			if res.Done || res.Reason != v1alpha1.ReasonWaitingForDeletion || !strings.Contains(res.Message, "security group") {
 				t.Fatalf("security groups left while the load balancer's interfaces drain, result %+v", res)
 			}
 			if !sawWait {
 				// The tasks' rule naming the load balancer's group goes first, so neither group holds the other.
 				out, err := r.clients.EC2(region).DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{
-					Filters: cloud.OwnerFilters(fd, ecs.Name, "")})
+					Filters: owner(fd).Filters(ecs.Name, "")})
 				if err != nil {
 					t.Fatal(err)
 				}
