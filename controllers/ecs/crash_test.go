@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
 // TestCrashAfterEveryAWSCall is the network stage's crash test for the ecs stage: for
@@ -26,7 +28,7 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 	fd := newFD("team-a", "shop")
 	clean.buildNetwork(fd)
 	clean.converge(fd)
-	total := crash.count()
+	total := crash.Count()
 	if total < 20 {
 		t.Fatalf("a clean converge made only %d calls", total)
 	}
@@ -47,12 +49,12 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 		crash := r.crashing()
 		fd := newFD("team-a", "shop")
 		r.buildNetwork(fd)
-		st := &store{}
-		st.save(fd)
+		st := &stagetest.Store{}
+		st.Save(fd)
 		ctx, cancel := context.WithCancel(context.Background())
-		crash.arm(k, cancel)
+		crash.Arm(k, stagetest.Crash, cancel)
 		for range 40 { // passes of the doomed process, until it crashes
-			if _, err := r.passSaving(ctx, fd, st); ctx.Err() != nil {
+			if _, err := stagetest.Pass(ctx, r.stage, fd, st); ctx.Err() != nil {
 				break
 			} else if err != nil {
 				t.Fatalf("k=%d: reconcile before the crash: %v", k, err)
@@ -64,13 +66,12 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 		if !crashed {
 			t.Fatalf("k=%d: never crashed", k)
 		}
-		k := fmt.Sprintf("%d (%s)", k, crash.crashedAfter())
+		k := fmt.Sprintf("%d (%s)", k, crash.CrashedAfter())
 		ops = append(ops, k)
 
 		drain(r)
-		restarted := fd.DeepCopy()
-		restarted.Status = st.load()
-		crash.arm(0, nil)
+		restarted := stagetest.Restarted(fd, st)
+		crash.Arm(0, stagetest.Crash, nil)
 		r.converge(restarted)
 		if got := r.owned(restarted); !maps.Equal(got, want) {
 			t.Fatalf("k=%s: after crash and restart the simulator holds %v, want %v", k, got, want)
