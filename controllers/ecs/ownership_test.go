@@ -161,8 +161,10 @@ func TestTakenOverResourceIsNeverWrittenOrDeleted(t *testing.T) {
 				if len(tagging) != 0 {
 					t.Errorf("delete tagged or untagged resources: %v", tagging)
 				}
-				if got := r.liveTags(typ, liveID); !maps.Equal(got, tags) {
-					t.Errorf("after delete, %s %s has tags %v, want it left as it was (%v)", tt.resource, liveID, got, tags)
+				if got := r.liveTags(typ, liveID); got == nil {
+					t.Errorf("delete deleted %s %s", tt.resource, liveID)
+				} else if !maps.Equal(got, tags) {
+					t.Errorf("after delete, %s %s has tags %v, want them left as they were (%v)", tt.resource, liveID, got, tags)
 				}
 				if tt.blocksDelete {
 					term, ok := stage.AsTerminal(err)
