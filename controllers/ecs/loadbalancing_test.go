@@ -272,6 +272,27 @@ type lbClients struct {
 	elb *elbv2.Client
 }
 
+func elbTagger(c lbClients) cloud.Tagger { return cloud.ELBTagger(c.elb) }
+func ec2Tagger(c lbClients) cloud.Tagger { return cloud.EC2Tagger(c.ec2) }
+
+func elbTags(t *testing.T, r *rig, arn string) map[string]string {
+	t.Helper()
+	out, err := r.clients.ELBv2(region).DescribeTags(context.Background(), &elbv2.DescribeTagsInput{ResourceArns: []string{arn}})
+	if err != nil || len(out.TagDescriptions) != 1 {
+		t.Fatalf("describe tags of %s: %v", arn, err)
+	}
+	return cloud.FromELB(out.TagDescriptions[0].Tags)
+}
+
+func groupTags(t *testing.T, r *rig, id string) map[string]string {
+	t.Helper()
+	out, err := r.clients.EC2(region).DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
+	if err != nil || len(out.SecurityGroups) != 1 {
+		t.Fatalf("describe security group %s: %v", id, err)
+	}
+	return cloud.FromEC2(out.SecurityGroups[0].Tags)
+}
+
 func TestLoadBalancingDriftRepaired(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -384,6 +405,39 @@ func TestLoadBalancingDriftRepaired(t *testing.T) {
 				}
 			},
 		},
+	}
+	// A resource tag taken off any of them is put back.
+	for _, res := range []struct {
+		what   string
+		id     func(v1alpha1.ServiceStatus) string
+		tagger func(lbClients) cloud.Tagger
+		tags   func(*testing.T, *rig, string) map[string]string
+	}{
+		{"load balancer", func(st v1alpha1.ServiceStatus) string { return st.LoadBalancerARN }, elbTagger, elbTags},
+		{"target group", func(st v1alpha1.ServiceStatus) string { return st.TargetGroupARN }, elbTagger, elbTags},
+		{"listener", func(st v1alpha1.ServiceStatus) string { return st.ListenerARN }, elbTagger, elbTags},
+		{"security group", func(st v1alpha1.ServiceStatus) string { return st.LoadBalancerSecurityGroupID }, ec2Tagger, groupTags},
+		{"security group", func(st v1alpha1.ServiceStatus) string { return st.ServiceSecurityGroupID }, ec2Tagger, groupTags},
+	} {
+		var id string
+		tests = append(tests, struct {
+			name      string
+			breakIt   func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error
+			wantDrift string
+			check     func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment)
+		}{
+			name: "resource tag removed from " + res.what,
+			breakIt: func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error {
+				id = res.id(st)
+				return res.tagger(c).RemoveTags(ctx, id, []string{cloud.TagResource})
+			},
+			wantDrift: "tags " + cloud.TagResource + " restored on " + res.what,
+			check: func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment) {
+				if got := res.tags(t, r, id)[cloud.TagResource]; got == "" {
+					t.Errorf("%s %s: tag %s not restored", res.what, id, cloud.TagResource)
+				}
+			},
+		})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

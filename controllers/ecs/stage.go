@@ -23,7 +23,6 @@ package ecs
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
@@ -179,12 +178,7 @@ func (p *pass) result() stage.Result {
 		return stage.Result{Done: true, Reason: v1alpha1.ReasonSuspended,
 			Message: "suspended: service scaled to zero, load balancer deleted; cluster, task definition and logs kept"}
 	}
-	return stage.Ready(fmt.Sprintf("service %s: %d task(s) running behind %s", serviceName(st.ServiceARN), st.RunningCount, st.LoadBalancerDNS))
-}
-
-// serviceName is the last part of a service ARN.
-func serviceName(arn string) string {
-	return arn[strings.LastIndex(arn, "/")+1:]
+	return stage.Ready(fmt.Sprintf("service %s: %d task(s) running behind %s", p.serviceName(), st.RunningCount, st.LoadBalancerDNS))
 }
 
 // The kinds of AWS resource the stage creates and deletes.
