@@ -293,13 +293,16 @@ func groupTags(t *testing.T, r *rig, id string) map[string]string {
 	return cloud.FromEC2(out.SecurityGroups[0].Tags)
 }
 
+// lbDrift is a console edit of a load-balancing resource and what its repair looks like.
+type lbDrift struct {
+	name      string
+	breakIt   func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error
+	wantDrift string
+	check     func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment)
+}
+
 func TestLoadBalancingDriftRepaired(t *testing.T) {
-	tests := []struct {
-		name      string
-		breakIt   func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error
-		wantDrift string
-		check     func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment)
-	}{
+	tests := []lbDrift{
 		{
 			name: "load balancer ingress rule revoked",
 			breakIt: func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error {
@@ -408,25 +411,20 @@ func TestLoadBalancingDriftRepaired(t *testing.T) {
 	}
 	// A resource tag taken off any of them is put back.
 	for _, res := range []struct {
-		what   string
-		id     func(v1alpha1.ServiceStatus) string
-		tagger func(lbClients) cloud.Tagger
-		tags   func(*testing.T, *rig, string) map[string]string
+		name, what string
+		id         func(v1alpha1.ServiceStatus) string
+		tagger     func(lbClients) cloud.Tagger
+		tags       func(*testing.T, *rig, string) map[string]string
 	}{
-		{"load balancer", func(st v1alpha1.ServiceStatus) string { return st.LoadBalancerARN }, elbTagger, elbTags},
-		{"target group", func(st v1alpha1.ServiceStatus) string { return st.TargetGroupARN }, elbTagger, elbTags},
-		{"listener", func(st v1alpha1.ServiceStatus) string { return st.ListenerARN }, elbTagger, elbTags},
-		{"security group", func(st v1alpha1.ServiceStatus) string { return st.LoadBalancerSecurityGroupID }, ec2Tagger, groupTags},
-		{"security group", func(st v1alpha1.ServiceStatus) string { return st.ServiceSecurityGroupID }, ec2Tagger, groupTags},
+		{"load balancer", "load balancer", func(st v1alpha1.ServiceStatus) string { return st.LoadBalancerARN }, elbTagger, elbTags},
+		{"target group", "target group", func(st v1alpha1.ServiceStatus) string { return st.TargetGroupARN }, elbTagger, elbTags},
+		{"listener", "listener", func(st v1alpha1.ServiceStatus) string { return st.ListenerARN }, elbTagger, elbTags},
+		{"load balancer's security group", "security group", func(st v1alpha1.ServiceStatus) string { return st.LoadBalancerSecurityGroupID }, ec2Tagger, groupTags},
+		{"tasks' security group", "security group", func(st v1alpha1.ServiceStatus) string { return st.ServiceSecurityGroupID }, ec2Tagger, groupTags},
 	} {
 		var id string
-		tests = append(tests, struct {
-			name      string
-			breakIt   func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error
-			wantDrift string
-			check     func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment)
-		}{
-			name: "resource tag removed from " + res.what,
+		tests = append(tests, lbDrift{
+			name: "resource tag removed from " + res.name,
 			breakIt: func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error {
 				id = res.id(st)
 				return res.tagger(c).RemoveTags(ctx, id, []string{cloud.TagResource})
