@@ -9,6 +9,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -249,4 +252,71 @@ func (r *rig) logGroupARN(fd *v1alpha1.FlaskDeployment) string {
 		r.t.Fatalf("describe log group %s: %v", logGroup(fd), err)
 	}
 	return aws.ToString(out.LogGroups[0].LogGroupArn)
+}
+
+// A resource someone else made under one of fd's names, before the stage ever ran, is
+// found by that name and never adopted: the first pass stalls naming it, and Delete leaves
+// it in place.
+func TestForeignResourceOfOurNameIsNeverAdopted(t *testing.T) {
+	for _, tt := range []struct {
+		resource string
+		// create makes it, untagged, and returns what the conflict must name.
+		create func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error)
+		live   func(fd *v1alpha1.FlaskDeployment, id string) (string, string)
+	}{
+		{"execution role", func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error) {
+			_, err := r.clients.IAM(region).CreateRole(bg, &iam.CreateRoleInput{RoleName: aws.String(roleName(fd)),
+				Path: aws.String("/flaskops/"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)})
+			return roleName(fd), err
+		}, func(fd *v1alpha1.FlaskDeployment, _ string) (string, string) { return "iam/role", roleName(fd) }},
+		{"log group", func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error) {
+			_, err := r.clients.Logs(region).CreateLogGroup(bg, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(logGroup(fd))})
+			return logGroup(fd), err
+		}, func(fd *v1alpha1.FlaskDeployment, _ string) (string, string) { return "logs/log-group", logGroup(fd) }},
+		{"security group", func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error) {
+			out, err := r.clients.EC2(region).CreateSecurityGroup(bg, &ec2.CreateSecurityGroupInput{
+				GroupName: aws.String(owner(fd).Name(cloud.SecurityGroupName, "alb")), Description: aws.String("someone else's"),
+				VpcId: aws.String(fd.Status.Network.VPCID)})
+			if err != nil {
+				return "", err
+			}
+			return aws.ToString(out.GroupId), nil
+		}, func(_ *v1alpha1.FlaskDeployment, id string) (string, string) { return "ec2/security-group", id }},
+		{"ECS cluster", func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error) {
+			_, err := r.clients.ECS(region).CreateCluster(bg, &ecs.CreateClusterInput{ClusterName: aws.String(ecsName(fd, "cluster"))})
+			return ecsName(fd, "cluster"), err
+		}, func(fd *v1alpha1.FlaskDeployment, _ string) (string, string) { return "ecs/cluster", ecsName(fd, "cluster") }},
+	} {
+		t.Run(tt.resource, func(t *testing.T) {
+			r := newRig(t)
+			fd := newFD("shop", "web")
+			r.buildNetwork(fd)
+			id, err := tt.create(r, fd)
+			if err != nil {
+				t.Fatalf("create someone else's %s: %v", tt.resource, err)
+			}
+			typ, liveID := tt.live(fd, id)
+			var passErr error
+			for range 10 {
+				if _, passErr = r.pass(fd); passErr != nil {
+					break
+				}
+				r.clock.Advance(time.Minute)
+			}
+			term, ok := stage.AsTerminal(passErr)
+			if !ok || term.Reason != v1alpha1.ReasonOwnershipConflict || !strings.Contains(passErr.Error(), id) {
+				t.Fatalf("passes = %v, want a terminal %s naming %s", passErr, v1alpha1.ReasonOwnershipConflict, id)
+			}
+			tags := r.liveTags(typ, liveID)
+			if err := r.deleteUntilDoneOrStuck(fd); err != nil {
+				t.Fatalf("delete: %v", err)
+			}
+			if got := r.liveTags(typ, liveID); got == nil || !maps.Equal(got, tags) {
+				t.Errorf("after delete, %s %s has tags %v, want it left as it was (%v)", tt.resource, liveID, got, tags)
+			}
+			if left := r.owned(fd); len(left) != 0 {
+				t.Errorf("left of fd's after delete: %v", left)
+			}
+		})
+	}
 }
