@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
@@ -258,34 +259,38 @@ func (r *rig) logGroupARN(fd *v1alpha1.FlaskDeployment) string {
 // found by that name and never adopted: the first pass stalls naming it, and Delete leaves
 // it in place.
 func TestForeignResourceOfOurNameIsNeverAdopted(t *testing.T) {
+	otherTeam := map[string]string{"team": "other"}
 	for _, tt := range []struct {
 		resource string
-		// create makes it, untagged, and returns what the conflict must name.
+		// create makes it, tagged as someone else's, and returns what the conflict must name.
 		create func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error)
 		live   func(fd *v1alpha1.FlaskDeployment, id string) (string, string)
 	}{
 		{"execution role", func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error) {
 			_, err := r.clients.IAM(region).CreateRole(bg, &iam.CreateRoleInput{RoleName: aws.String(roleName(fd)),
-				Path: aws.String("/flaskops/"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)})
+				Path: aws.String("/flaskops/"), AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`),
+				Tags: cloud.ToIAM(otherTeam)})
 			return roleName(fd), err
 		}, func(fd *v1alpha1.FlaskDeployment, _ string) (string, string) { return "iam/role", roleName(fd) }},
 		{"log group", func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error) {
-			_, err := r.clients.Logs(region).CreateLogGroup(bg, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(logGroup(fd))})
+			_, err := r.clients.Logs(region).CreateLogGroup(bg, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(logGroup(fd)), Tags: otherTeam})
 			return logGroup(fd), err
 		}, func(fd *v1alpha1.FlaskDeployment, _ string) (string, string) { return "logs/log-group", logGroup(fd) }},
 		{"security group", func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error) {
 			out, err := r.clients.EC2(region).CreateSecurityGroup(bg, &ec2.CreateSecurityGroupInput{
-				GroupName: aws.String(owner(fd).Name(cloud.SecurityGroupName, "alb")), Description: aws.String("someone else's"),
-				VpcId: aws.String(fd.Status.Network.VPCID)})
+				GroupName: aws.String(owner(fd).Name(cloud.SecurityGroupName, "alb")), Description: aws.String("another team"),
+				VpcId: aws.String(fd.Status.Network.VPCID), TagSpecifications: cloud.EC2TagSpec(ec2types.ResourceTypeSecurityGroup, otherTeam)})
 			if err != nil {
 				return "", err
 			}
 			return aws.ToString(out.GroupId), nil
 		}, func(_ *v1alpha1.FlaskDeployment, id string) (string, string) { return "ec2/security-group", id }},
 		{"ECS cluster", func(r *rig, fd *v1alpha1.FlaskDeployment) (string, error) {
-			_, err := r.clients.ECS(region).CreateCluster(bg, &ecs.CreateClusterInput{ClusterName: aws.String(ecsName(fd, "cluster"))})
+			_, err := r.clients.ECS(region).CreateCluster(bg, &ecs.CreateClusterInput{ClusterName: aws.String(ecsName(fd, "cluster")), Tags: cloud.ToECS(otherTeam)})
 			return ecsName(fd, "cluster"), err
-		}, func(fd *v1alpha1.FlaskDeployment, _ string) (string, string) { return "ecs/cluster", ecsName(fd, "cluster") }},
+		}, func(fd *v1alpha1.FlaskDeployment, _ string) (string, string) {
+			return "ecs/cluster", ecsName(fd, "cluster")
+		}},
 	} {
 		t.Run(tt.resource, func(t *testing.T) {
 			r := newRig(t)
