@@ -24,7 +24,7 @@ import (
 func TestCrashAfterEveryAWSCall(t *testing.T) {
 	// A clean run tells how many calls there are to crash after.
 	clean := newRig(t)
-	crash := clean.crashing()
+	crash := clean.crashing(1)
 	fd := newFD("team-a", "shop")
 	clean.buildNetwork(fd)
 	clean.converge(fd)
@@ -46,7 +46,7 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 	var ops []string
 	for k := 1; k <= total; k++ {
 		r := newRig(t)
-		crash := r.crashing()
+		crash := r.crashing(1)
 		fd := newFD("team-a", "shop")
 		r.buildNetwork(fd)
 		st := &stagetest.Store{}
@@ -100,6 +100,44 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 		}
 	}
 	t.Logf("crashed after each of %d AWS calls of the ecs stage; every restart converged to exactly one of each: %s", total, strings.Join(ops, ", "))
+}
+
+// TestLostAnswerIsNotRetriedIntoADuplicate loses the answer of each of the stage's AWS
+// calls in turn (the connection resets after AWS acted) with the SDK's retries on, as in
+// production. A call the SDK retries must be one AWS answers the same way the second time
+// (a ClientToken, a create idempotent by name, or an already-exists error the stage reads
+// back); any other create is not retried, and the next pass finds what it made. Either
+// way the stage converges to exactly what a clean run leaves.
+func TestLostAnswerIsNotRetriedIntoADuplicate(t *testing.T) {
+	clean := newRig(t)
+	crash := clean.crashing(3)
+	fd := newFD("team-a", "shop")
+	clean.buildNetwork(fd)
+	clean.converge(fd)
+	total := crash.Count()
+	want := clean.owned(fd)
+
+	for k := 1; k <= total; k++ {
+		r := newRig(t)
+		crash := r.crashing(3)
+		fd := newFD("team-a", "shop")
+		r.buildNetwork(fd)
+		crash.Arm(k, stagetest.LoseAnswer, nil)
+		done := false
+		for range 40 {
+			res, err := r.pass(fd)
+			if done = err == nil && res.Done; done {
+				break
+			}
+			r.clock.Advance(time.Minute)
+		}
+		if !done {
+			t.Fatalf("k=%d (%s): not converged after 40 passes", k, crash.CrashedAfter())
+		}
+		if got := r.owned(fd); !maps.Equal(got, want) {
+			t.Fatalf("k=%d (%s): the simulator holds %v, want %v", k, crash.CrashedAfter(), got, want)
+		}
+	}
 }
 
 // drain returns the events recorded so far.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -172,10 +173,19 @@ func (r *rig) owned(fd *v1alpha1.FlaskDeployment) map[string]int {
 
 // crashing gives the ecs stage SDK clients whose HTTP client is a crasher and returns it;
 // the network stage and r.clients keep the plain ones, so only the ecs stage's calls count.
-func (r *rig) crashing() *stagetest.Crasher {
+// The SDK makes up to attempts attempts of a call it deems retryable, without waiting in
+// between.
+func (r *rig) crashing(attempts int) *stagetest.Crasher {
 	cfg := r.cfg.Copy()
 	c := stagetest.NewCrasher(http.DefaultClient)
 	cfg.HTTPClient = c
+	cfg.RetryMaxAttempts = attempts
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = attempts
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
+	}
 	clients := cloud.NewClients(cfg)
 	r.stage = ecs.New(func(region string) ecs.Clients { return controllers.ECSClients(clients, region) }, r.events, testCluster)
 	return c

@@ -334,7 +334,7 @@ func (p *pass) registerTaskDefinition(ctx context.Context, want taskSpec) error 
 			},
 		}},
 		Tags: cloud.ToECS(p.Tags(resourceTaskDefinition)),
-	})
+	}, ecsRetryThrottledOnly)
 	if err != nil {
 		return fmt.Errorf("register task definition %s with image %s: %w", family, want.Image, err)
 	}
@@ -387,3 +387,9 @@ func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
 	p.fd.Status.Service.TaskDefinitionARN = ""
 	return true, nil
 }
+
+// ecsRetryThrottledOnly is the option of RegisterTaskDefinition, which takes no
+// ClientToken and adds a revision each time it succeeds: the SDK retries it only when
+// throttled, never after a failure that may have come after AWS acted (the next pass finds
+// that revision as the family's latest and reuses it).
+func ecsRetryThrottledOnly(o *ecs.Options) { o.Retryer = cloud.RetryThrottledOnly(o.Retryer) }
