@@ -20,8 +20,8 @@ const (
 )
 
 // scalableResourceID is how Application Auto Scaling names fd's service.
-func scalableResourceID(fd *pass) string {
-	return "service/" + clusterName(fd.fd) + "/" + svcName(fd.fd)
+func (p *pass) scalableResourceID() string {
+	return "service/" + p.clusterName() + "/" + p.serviceName()
 }
 
 // reconcileAutoscaling registers the service as a scalable target with a CPU target
@@ -36,22 +36,31 @@ func (p *pass) reconcileAutoscaling(ctx context.Context) error {
 	if p.fd.Status.Service.ServiceARN == "" {
 		return nil // the service step is waiting
 	}
-	id := scalableResourceID(p)
+	id := p.scalableResourceID()
 	target, err := p.findScalableTarget(ctx)
 	if err != nil {
 		return err
+	}
+	if target != nil {
+		arn := aws.ToString(target.ScalableTargetARN)
+		have, err := p.scalableTargetTags(ctx, arn)
+		if err != nil {
+			return err
+		}
+		if err := p.RepairTags(ctx, kindScalableTarget, arn, p.Tags(resourceScalableTarget), have, p.scalableTargetTagger()); err != nil {
+			return err
+		}
 	}
 	if target == nil || aws.ToInt32(target.MinCapacity) != as.MinCount || aws.ToInt32(target.MaxCapacity) != as.MaxCount {
 		what := fmt.Sprintf("scalable target %s with %d..%d tasks", id, as.MinCount, as.MaxCount)
 		if !p.MayWrite(target == nil, "%s", what) {
 			return nil
 		}
-		out, err := p.AutoScaling.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
+		if _, err := p.AutoScaling.RegisterScalableTarget(ctx, &applicationautoscaling.RegisterScalableTargetInput{
 			ServiceNamespace: aastypes.ServiceNamespaceEcs, ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
 			ResourceId: aws.String(id), MinCapacity: aws.Int32(as.MinCount), MaxCapacity: aws.Int32(as.MaxCount),
-			Tags: p.tags(resourceScalableTarget),
-		})
-		if err != nil {
+			Tags: p.Tags(resourceScalableTarget),
+		}); err != nil {
 			return fmt.Errorf("register scalable target %s: %w", id, err)
 		}
 		if target == nil {
@@ -60,16 +69,12 @@ func (p *pass) reconcileAutoscaling(ctx context.Context) error {
 			p.repair(ctx, "UpdatedScalableTarget", "scalable target %s had %d..%d tasks; set to %d..%d",
 				id, aws.ToInt32(target.MinCapacity), aws.ToInt32(target.MaxCapacity), as.MinCount, as.MaxCount)
 		}
-		target = &aastypes.ScalableTarget{ScalableTargetARN: out.ScalableTargetARN}
-	}
-	if err := p.reconcileScalableTargetTags(ctx, id, aws.ToString(target.ScalableTargetARN)); err != nil {
-		return err
 	}
 	return p.reconcileScalingPolicy(ctx, id)
 }
 
 func (p *pass) findScalableTarget(ctx context.Context) (*aastypes.ScalableTarget, error) {
-	id := scalableResourceID(p)
+	id := p.scalableResourceID()
 	out, err := p.AutoScaling.DescribeScalableTargets(ctx, &applicationautoscaling.DescribeScalableTargetsInput{
 		ServiceNamespace: aastypes.ServiceNamespaceEcs, ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
 		ResourceIds: []string{id},
@@ -85,21 +90,27 @@ func (p *pass) findScalableTarget(ctx context.Context) (*aastypes.ScalableTarget
 	return nil, nil
 }
 
-// reconcileScalableTargetTags puts back the tags of the target: it scales our service, so
-// it is ours even if someone registered it first.
-func (p *pass) reconcileScalableTargetTags(ctx context.Context, id, arn string) error {
+// scalableTargetTags reads a scalable target's tags.
+func (p *pass) scalableTargetTags(ctx context.Context, arn string) (map[string]string, error) {
 	out, err := p.AutoScaling.ListTagsForResource(ctx, &applicationautoscaling.ListTagsForResourceInput{ResourceARN: aws.String(arn)})
 	if err != nil {
-		return fmt.Errorf("list tags of scalable target %s: %w", id, err)
+		return nil, fmt.Errorf("list tags of scalable target %s: %w", arn, err)
 	}
-	missing := cloud.MissingTags(p.tags(resourceScalableTarget), out.Tags)
-	if len(missing) == 0 || !p.MayWrite(false, "scalable target %s tags differ from the spec", id) {
-		return nil
+	return out.Tags, nil
+}
+
+// scalableTargetTagger tags scalable targets by ARN.
+func (p *pass) scalableTargetTagger() cloud.Tagger {
+	return cloud.TaggerFuncs{
+		Add: func(ctx context.Context, arn string, tags map[string]string) error {
+			_, err := p.AutoScaling.TagResource(ctx, &applicationautoscaling.TagResourceInput{ResourceARN: aws.String(arn), Tags: tags})
+			return err
+		},
+		Remove: func(ctx context.Context, arn string, keys []string) error {
+			_, err := p.AutoScaling.UntagResource(ctx, &applicationautoscaling.UntagResourceInput{ResourceARN: aws.String(arn), TagKeys: keys})
+			return err
+		},
 	}
-	if _, err := p.AutoScaling.TagResource(ctx, &applicationautoscaling.TagResourceInput{ResourceARN: aws.String(arn), Tags: missing}); err != nil {
-		return fmt.Errorf("tag scalable target %s: %w", id, err)
-	}
-	return nil
 }
 
 // reconcileScalingPolicy puts the CPU target tracking policy when it is missing or differs.
@@ -144,25 +155,26 @@ func (p *pass) reconcileScalingPolicy(ctx context.Context, id string) error {
 	return nil
 }
 
-// removeScalableTarget deregisters the scalable target (its policies go with it) if it
-// carries fd's owner tag.
+// removeScalableTarget deregisters the scalable target (its policies go with it) if its
+// tags prove it fd's; one that is not is left in place.
 func (p *pass) removeScalableTarget(ctx context.Context, reconciling bool) (bool, error) {
 	target, err := p.findScalableTarget(ctx)
 	if err != nil || target == nil {
 		return err == nil, err
 	}
-	id := scalableResourceID(p)
-	tags, err := p.AutoScaling.ListTagsForResource(ctx, &applicationautoscaling.ListTagsForResourceInput{ResourceARN: target.ScalableTargetARN})
-	if err != nil {
-		if cloud.IsNotFound(err) {
-			return true, nil
-		}
-		return false, fmt.Errorf("list tags of scalable target %s: %w", id, err)
-	}
-	if !cloud.IsOwned(tags.Tags, p.fd) {
+	id, arn := p.scalableResourceID(), aws.ToString(target.ScalableTargetARN)
+	tags, err := p.scalableTargetTags(ctx, arn)
+	if cloud.IsNotFound(err) {
 		return true, nil
 	}
-	if reconciling && !p.MayWrite(false, "scalable target %s exists but spec.service.autoscaling is unset", id) {
+	if err != nil {
+		return false, err
+	}
+	if reconciling {
+		if !p.Owner().Owns(tags) || !p.MayWrite(false, "scalable target %s exists but spec.service.autoscaling is unset", id) {
+			return true, nil
+		}
+	} else if !p.Deletable(ctx, kindScalableTarget, arn, tags) {
 		return true, nil
 	}
 	if _, err := p.AutoScaling.DeregisterScalableTarget(ctx, &applicationautoscaling.DeregisterScalableTargetInput{

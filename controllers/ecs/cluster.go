@@ -3,9 +3,6 @@ package ecs
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -19,27 +16,15 @@ import (
 
 const resourceCluster = "cluster"
 
-// maxECSName is the limit of ECS cluster, service and task definition family names.
-const maxECSName = 255
+// clusterName is the name of fd's ECS cluster.
+func (p *pass) clusterName() string { return p.name(cloud.ECSName, "cluster") }
 
-// ecsName is an ECS name of fd's: <namespace>-<name>-<suffix> within 255 characters, with
-// anything but letters, digits, '-' and '_' (a '.' in a Kubernetes name) turned into '-'.
-func ecsName(fd *v1alpha1.FlaskDeployment, suffix string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' {
-			return r
-		}
-		return '-'
-	}, cloud.ShortName(fd, suffix, maxECSName))
-}
-
-func clusterName(fd *v1alpha1.FlaskDeployment) string { return ecsName(fd, "cluster") }
-
-// reconcileCluster finds (by name plus owner tag) or creates the ECS cluster.
+// reconcileCluster finds (by the ARN in status, then by name, then the ownership check) or
+// creates the ECS cluster, and repairs its tags.
 func (p *pass) reconcileCluster(ctx context.Context) error {
-	name := clusterName(p.fd)
+	name := p.clusterName()
 	st := &p.fd.Status.Service
-	cl, err := p.findCluster(ctx, name)
+	cl, err := p.findCluster(ctx)
 	if err != nil {
 		return err
 	}
@@ -49,99 +34,74 @@ func (p *pass) reconcileCluster(ctx context.Context) error {
 			st.ClusterARN, st.ServiceARN = "", ""
 		}
 		if !p.MayWrite(true, "ECS cluster %s", name) {
-			p.stop = true
+			p.Stop()
 			return nil
 		}
 		out, err := p.ECS.CreateCluster(ctx, &ecs.CreateClusterInput{
-			ClusterName: aws.String(name), Tags: cloud.ToECS(p.tags(resourceCluster)),
+			ClusterName: aws.String(name), Tags: cloud.ToECS(p.Tags(resourceCluster)),
 		})
 		if err != nil {
 			return fmt.Errorf("create ECS cluster %s: %w", name, err)
 		}
-		if !cloud.IsOwned(cloud.FromECS(out.Cluster.Tags), p.fd) {
+		if !p.Owner().Owns(cloud.FromECS(out.Cluster.Tags)) {
 			// CreateCluster hands back an ACTIVE cluster of that name as it is: one created
 			// since we looked, by someone else.
-			return p.checkClusterOwner(ctx, out.Cluster)
+			return p.repairClusterTags(ctx, out.Cluster)
 		}
 		st.ClusterARN = aws.ToString(out.Cluster.ClusterArn)
 		p.Created(ctx, kindCluster, st.ClusterARN)
 		return stage.CheckpointCreated(ctx, "ECS cluster "+name)
 	}
-	if err := p.checkClusterOwner(ctx, cl); err != nil {
+	if err := p.repairClusterTags(ctx, cl); err != nil {
 		return err
 	}
 	st.ClusterARN = aws.ToString(cl.ClusterArn)
 	return nil
 }
 
-// findCluster describes the ACTIVE cluster of that name, with its tags; nil when there is
-// none (an INACTIVE one is a deleted cluster).
-func (p *pass) findCluster(ctx context.Context, name string) (*ecstypes.Cluster, error) {
-	out, err := p.ECS.DescribeClusters(ctx, &ecs.DescribeClustersInput{
-		Clusters: []string{name}, Include: []ecstypes.ClusterField{ecstypes.ClusterFieldTags},
-	})
-	if cloud.IsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("describe ECS cluster %s: %w", name, err)
-	}
-	for i := range out.Clusters {
-		if aws.ToString(out.Clusters[i].Status) == "ACTIVE" {
-			return &out.Clusters[i], nil
+// findCluster describes fd's ACTIVE cluster with its tags, by the ARN in status, then by
+// name; nil when there is none (an INACTIVE one is a deleted cluster).
+func (p *pass) findCluster(ctx context.Context) (*ecstypes.Cluster, error) {
+	for _, ref := range []string{p.fd.Status.Service.ClusterARN, p.clusterName()} {
+		if ref == "" {
+			continue
+		}
+		out, err := p.ECS.DescribeClusters(ctx, &ecs.DescribeClustersInput{
+			Clusters: []string{ref}, Include: []ecstypes.ClusterField{ecstypes.ClusterFieldTags},
+		})
+		if err != nil && !cloud.IsNotFound(err) {
+			return nil, fmt.Errorf("describe ECS cluster %s: %w", ref, err)
+		}
+		if err == nil {
+			for i := range out.Clusters {
+				if aws.ToString(out.Clusters[i].Status) == "ACTIVE" {
+					return &out.Clusters[i], nil
+				}
+			}
 		}
 	}
 	return nil, nil
 }
 
-// checkClusterOwner refuses a cluster of our name that is not ours and repairs the tags of
-// one that is.
-func (p *pass) checkClusterOwner(ctx context.Context, cl *ecstypes.Cluster) error {
-	name, arn := aws.ToString(cl.ClusterName), aws.ToString(cl.ClusterArn)
-	have := cloud.FromECS(cl.Tags)
-	if !cloud.IsOwned(have, p.fd) && p.fd.Status.Service.ClusterARN != arn {
-		if p.Observing() {
-			p.MayWrite(false, "ECS cluster %s does not carry this object's %s tag", name, cloud.TagOwner)
-			return nil
-		}
-		return stage.Terminalf(ReasonOwnershipConflict,
-			"ECS cluster %s already exists and is not owned by this FlaskDeployment (tag %s is %q, want %q); the operator never adopts a cluster it did not create: delete that cluster, or tag it %s=%s if it really belongs here",
-			name, cloud.TagOwner, have[cloud.TagOwner], cloud.Owner(p.fd), cloud.TagOwner, cloud.Owner(p.fd))
-	}
-	return p.reconcileECSTags(ctx, "ECS cluster", arn, resourceCluster, have)
+// repairClusterTags is the ownership check of a cluster found, and its tag repair.
+func (p *pass) repairClusterTags(ctx context.Context, cl *ecstypes.Cluster) error {
+	return p.RepairTags(ctx, kindCluster, aws.ToString(cl.ClusterArn), p.Tags(resourceCluster), cloud.FromECS(cl.Tags), cloud.ECSTagger(p.ECS))
 }
 
-// reconcileECSTags takes tags that left spec.tags off an ECS resource and puts back the
-// ones that differ.
-func (p *pass) reconcileECSTags(ctx context.Context, what, arn, resource string, have map[string]string) error {
-	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.MayWrite(false, "%s %s has tags %s no longer in spec.tags", what, arn, removed) {
-		if _, err := p.ECS.UntagResource(ctx, &ecs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: removed}); err != nil {
-			return fmt.Errorf("remove tags %s from %s %s: %w", strings.Join(removed, ", "), what, arn, err)
-		}
-	}
-	if missing := cloud.MissingTags(p.tags(resource), have); len(missing) > 0 && p.MayWrite(false, "%s %s tags differ from the spec", what, arn) {
-		if _, err := p.ECS.TagResource(ctx, &ecs.TagResourceInput{ResourceArn: aws.String(arn), Tags: cloud.ToECS(missing)}); err != nil {
-			return fmt.Errorf("tag %s %s: %w", what, arn, err)
-		}
-		p.repair(ctx, "UpdatedTags", "tags %s of %s %s set", strings.Join(keys(missing), ", "), what, arn)
-	}
-	return nil
-}
-
-// deleteCluster deletes the cluster if it carries fd's owner tag. A service still draining
+// deleteCluster deletes the cluster if its tags prove it fd's. A service still draining
 // in it is a wait.
 func (p *pass) deleteCluster(ctx context.Context) (bool, error) {
-	name := clusterName(p.fd)
-	cl, err := p.findCluster(ctx, name)
+	cl, err := p.findCluster(ctx)
 	if err != nil {
 		return false, err
 	}
-	if cl != nil && cloud.IsOwned(cloud.FromECS(cl.Tags), p.fd) {
+	if cl != nil && p.Deletable(ctx, kindCluster, aws.ToString(cl.ClusterArn), cloud.FromECS(cl.Tags)) {
+		name := aws.ToString(cl.ClusterName)
 		if _, err := p.ECS.DeleteCluster(ctx, &ecs.DeleteClusterInput{Cluster: cl.ClusterArn}); err != nil {
 			switch {
 			case cloud.IsNotFound(err):
 			case cloud.IsDependencyViolation(err):
-				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "ECS cluster %s still has services or tasks stopping", name)
+				p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "ECS cluster %s still has services or tasks stopping", name)
 				return false, nil
 			default:
 				return false, fmt.Errorf("delete ECS cluster %s: %w", name, err)
@@ -165,10 +125,8 @@ func (p *pass) specChanged() bool {
 // since the last pass, drift when AWS did.
 func (p *pass) repair(ctx context.Context, reason, format string, args ...any) {
 	if p.specChanged() && p.Converged() {
-		p.changed(ctx, reason, format, args...)
+		p.Changed(ctx, reason, format, args...)
 		return
 	}
 	p.Drift(ctx, format, args...)
 }
-
-func keys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

@@ -28,9 +28,10 @@ import (
 var bg = context.Background()
 
 // names of fd's compute resources, as the stage derives them.
-func roleName(fd *v1alpha1.FlaskDeployment) string { return cloud.ShortName(fd, "exec", 64) }
-func logGroup(fd *v1alpha1.FlaskDeployment) string {
-	return "/flaskops/" + fd.Namespace + "/" + fd.Name
+func roleName(fd *v1alpha1.FlaskDeployment) string { return owner(fd).Name(cloud.RoleName, "exec") }
+func logGroup(fd *v1alpha1.FlaskDeployment) string { return owner(fd).Name(cloud.LogGroupName, "ecs") }
+func ecsName(fd *v1alpha1.FlaskDeployment, suffix string) string {
+	return owner(fd).Name(cloud.ECSName, suffix)
 }
 
 func (r *rig) service(fd *v1alpha1.FlaskDeployment) ecstypes.Service {
@@ -55,7 +56,7 @@ func (r *rig) taskDefinition(arn string) *ecstypes.TaskDefinition {
 
 func (r *rig) activeRevisions(fd *v1alpha1.FlaskDeployment) []string {
 	r.t.Helper()
-	out, err := r.clients.ECS(region).ListTaskDefinitions(bg, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(cloud.Name(fd, "app"))})
+	out, err := r.clients.ECS(region).ListTaskDefinitions(bg, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(ecsName(fd, "task"))})
 	if err != nil {
 		r.t.Fatalf("list task definitions: %v", err)
 	}
@@ -133,7 +134,7 @@ func TestComputeConvergesAndDeletes(t *testing.T) {
 
 	// Cluster.
 	clusters, _ := r.clients.ECS(region).DescribeClusters(bg, &ecs.DescribeClustersInput{Clusters: []string{st.ClusterARN}, Include: []ecstypes.ClusterField{ecstypes.ClusterFieldTags}})
-	if len(clusters.Clusters) != 1 || aws.ToString(clusters.Clusters[0].ClusterName) != cloud.Name(fd, "cluster") ||
+	if len(clusters.Clusters) != 1 || aws.ToString(clusters.Clusters[0].ClusterName) != ecsName(fd, "cluster") ||
 		cloud.FromECS(clusters.Clusters[0].Tags)[cloud.TagOwner] != "shop/web" {
 		t.Errorf("clusters %+v", clusters.Clusters)
 	}
@@ -141,7 +142,7 @@ func TestComputeConvergesAndDeletes(t *testing.T) {
 	// Task definition.
 	td := r.taskDefinition(st.TaskDefinitionARN)
 	c := td.ContainerDefinitions[0]
-	if aws.ToString(td.Family) != cloud.Name(fd, "app") || td.NetworkMode != ecstypes.NetworkModeAwsvpc ||
+	if aws.ToString(td.Family) != ecsName(fd, "task") || td.NetworkMode != ecstypes.NetworkModeAwsvpc ||
 		!slices.Contains(td.RequiresCompatibilities, ecstypes.CompatibilityFargate) ||
 		aws.ToString(td.Cpu) != "256" || aws.ToString(td.Memory) != "512" || aws.ToString(td.ExecutionRoleArn) != st.ExecutionRoleARN {
 		t.Errorf("task definition %+v", td)
@@ -177,7 +178,7 @@ func TestComputeConvergesAndDeletes(t *testing.T) {
 	slices.Sort(nc.Subnets)
 	slices.Sort(private)
 	if svc.DesiredCount != 2 || svc.RunningCount != 2 || st.RunningCount != 2 || svc.LaunchType != ecstypes.LaunchTypeFargate ||
-		aws.ToString(svc.ServiceName) != cloud.Name(fd, "svc") || aws.ToString(svc.TaskDefinition) != st.TaskDefinitionARN {
+		aws.ToString(svc.ServiceName) != ecsName(fd, "service") || aws.ToString(svc.TaskDefinition) != st.TaskDefinitionARN {
 		t.Errorf("service %s desired %d running %d (status %d) td %s", aws.ToString(svc.ServiceName), svc.DesiredCount, svc.RunningCount, st.RunningCount, aws.ToString(svc.TaskDefinition))
 	}
 	if !slices.Equal(nc.Subnets, private) || nc.AssignPublicIp != ecstypes.AssignPublicIpDisabled || !slices.Equal(nc.SecurityGroups, []string{st.ServiceSecurityGroupID}) {
@@ -309,7 +310,7 @@ func TestComputeImageChangeRollsOut(t *testing.T) {
 	fd.Spec.Service.Image = "public.ecr.aws/docker/library/python:3.13-slim"
 	fd.Generation++
 	res, err := r.pass(fd)
-	if err != nil || res.Reason != ecsstage.ReasonWaitingForDeployment || !strings.Contains(res.Message, "in progress") {
+	if err != nil || res.Reason != v1alpha1.ReasonWaitingForDeployment || !strings.Contains(res.Message, "in progress") {
 		t.Fatalf("first pass after the change: %+v %v", res, err)
 	}
 	r.converge(fd)
@@ -350,7 +351,7 @@ func TestComputeAutoscaling(t *testing.T) {
 	fd.Spec.Service.Autoscaling = &v1alpha1.AutoscalingSpec{MinCount: 2, MaxCount: 6, TargetCPUPercent: 60}
 	r := converged(t, fd)
 	aas := r.clients.AutoScaling(region)
-	id := "service/" + cloud.Name(fd, "cluster") + "/" + cloud.Name(fd, "svc")
+	id := "service/" + ecsName(fd, "cluster") + "/" + ecsName(fd, "service")
 	targets, err := aas.DescribeScalableTargets(bg, &applicationautoscaling.DescribeScalableTargetsInput{ServiceNamespace: aastypes.ServiceNamespaceEcs, ResourceIds: []string{id}})
 	if err != nil || len(targets.ScalableTargets) != 1 {
 		t.Fatalf("scalable targets %+v %v", targets, err)
@@ -457,7 +458,7 @@ func TestComputePipelineImage(t *testing.T) {
 	reg, err := r.clients.ECS(region).RegisterTaskDefinition(bg, &ecs.RegisterTaskDefinitionInput{Family: cur.Family,
 		RequiresCompatibilities: cur.RequiresCompatibilities, NetworkMode: cur.NetworkMode, Cpu: cur.Cpu, Memory: cur.Memory,
 		ExecutionRoleArn: cur.ExecutionRoleArn, ContainerDefinitions: cur.ContainerDefinitions,
-		Tags: cloud.ToECS(cloud.Tags(fd, ecsstage.Name, "task-definition"))})
+		Tags: cloud.ToECS(owner(fd).Tags(ecsstage.Name, "task-definition"))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -493,7 +494,7 @@ func TestComputeMissingImageStalls(t *testing.T) {
 		r.clock.Advance(time.Minute)
 	}
 	term, ok := stage.AsTerminal(err)
-	if !ok || term.Reason != ecsstage.ReasonDeploymentFailed {
+	if !ok || term.Reason != v1alpha1.ReasonDeploymentFailed {
 		t.Fatalf("want a terminal DeploymentFailed, got %v", err)
 	}
 	for _, want := range []string{"circuit breaker", "CannotPullContainerError", "image " + uri + ":nope is missing from ECR repository shop-missing"} {

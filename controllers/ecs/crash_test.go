@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
 // TestCrashAfterEveryAWSCall is the network stage's crash test for the ecs stage: for
@@ -22,11 +24,11 @@ import (
 func TestCrashAfterEveryAWSCall(t *testing.T) {
 	// A clean run tells how many calls there are to crash after.
 	clean := newRig(t)
-	crash := clean.crashing()
+	crash := clean.crashing(1)
 	fd := newFD("team-a", "shop")
 	clean.buildNetwork(fd)
 	clean.converge(fd)
-	total := crash.count()
+	total := crash.Count()
 	if total < 20 {
 		t.Fatalf("a clean converge made only %d calls", total)
 	}
@@ -44,15 +46,15 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 	var ops []string
 	for k := 1; k <= total; k++ {
 		r := newRig(t)
-		crash := r.crashing()
+		crash := r.crashing(1)
 		fd := newFD("team-a", "shop")
 		r.buildNetwork(fd)
-		st := &store{}
-		st.save(fd)
+		st := &stagetest.Store{}
+		st.Save(fd)
 		ctx, cancel := context.WithCancel(context.Background())
-		crash.arm(k, cancel)
+		crash.Arm(k, stagetest.Crash, cancel)
 		for range 40 { // passes of the doomed process, until it crashes
-			if _, err := r.passSaving(ctx, fd, st); ctx.Err() != nil {
+			if _, err := stagetest.Pass(ctx, r.stage, fd, st); ctx.Err() != nil {
 				break
 			} else if err != nil {
 				t.Fatalf("k=%d: reconcile before the crash: %v", k, err)
@@ -64,13 +66,12 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 		if !crashed {
 			t.Fatalf("k=%d: never crashed", k)
 		}
-		k := fmt.Sprintf("%d (%s)", k, crash.crashedAfter())
+		k := fmt.Sprintf("%d (%s)", k, crash.CrashedAfter())
 		ops = append(ops, k)
 
 		drain(r)
-		restarted := fd.DeepCopy()
-		restarted.Status = st.load()
-		crash.arm(0, nil)
+		restarted := stagetest.Restarted(fd, st)
+		crash.Arm(0, stagetest.Crash, nil)
 		r.converge(restarted)
 		if got := r.owned(restarted); !maps.Equal(got, want) {
 			t.Fatalf("k=%s: after crash and restart the simulator holds %v, want %v", k, got, want)
@@ -99,6 +100,44 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 		}
 	}
 	t.Logf("crashed after each of %d AWS calls of the ecs stage; every restart converged to exactly one of each: %s", total, strings.Join(ops, ", "))
+}
+
+// TestLostAnswerIsNotRetriedIntoADuplicate loses the answer of each of the stage's AWS
+// calls in turn (the connection resets after AWS acted) with the SDK's retries on, as in
+// production. A call the SDK retries must be one AWS answers the same way the second time
+// (a ClientToken, a create idempotent by name, or an already-exists error the stage reads
+// back); any other create is not retried, and the next pass finds what it made. Either
+// way the stage converges to exactly what a clean run leaves.
+func TestLostAnswerIsNotRetriedIntoADuplicate(t *testing.T) {
+	clean := newRig(t)
+	crash := clean.crashing(3)
+	fd := newFD("team-a", "shop")
+	clean.buildNetwork(fd)
+	clean.converge(fd)
+	total := crash.Count()
+	want := clean.owned(fd)
+
+	for k := 1; k <= total; k++ {
+		r := newRig(t)
+		crash := r.crashing(3)
+		fd := newFD("team-a", "shop")
+		r.buildNetwork(fd)
+		crash.Arm(k, stagetest.LoseAnswer, nil)
+		done := false
+		for range 40 {
+			res, err := r.pass(fd)
+			if done = err == nil && res.Done; done {
+				break
+			}
+			r.clock.Advance(time.Minute)
+		}
+		if !done {
+			t.Fatalf("k=%d (%s): not converged after 40 passes", k, crash.CrashedAfter())
+		}
+		if got := r.owned(fd); !maps.Equal(got, want) {
+			t.Fatalf("k=%d (%s): the simulator holds %v, want %v", k, crash.CrashedAfter(), got, want)
+		}
+	}
 }
 
 // drain returns the events recorded so far.

@@ -28,11 +28,12 @@ func newObject(mutate func(*v1alpha1.FlaskDeployment)) *testenv.Object {
 	return env.Object(ctx, fd)
 }
 
-// ownedLive counts the simulator's live resources of the object, by service and type.
+// ownedLive counts the simulator's live resources whose tags prove them the object's, by
+// service and type.
 func ownedLive(fd *v1alpha1.FlaskDeployment) map[string]int {
 	out := map[string]int{}
 	for _, r := range env.Sim.ListLive() {
-		if r.Tags[cloud.TagOwner] == cloud.Owner(fd) {
+		if cloud.NewOwner(testenv.ClusterName, fd).Owns(r.Tags) {
 			out[r.Service+"/"+r.Type]++
 		}
 	}

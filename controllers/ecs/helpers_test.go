@@ -1,18 +1,14 @@
 package ecs_test
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -26,10 +22,16 @@ import (
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
-	"github.com/flaskops/flask-operator/internal/testenv"
+	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
 const region = "us-east-1"
+
+// testCluster is the --cluster-name of the manager the stage tests stand in for.
+const testCluster = "unit"
+
+// owner is fd's identity under that manager: its tags and names.
+func owner(fd *v1alpha1.FlaskDeployment) cloud.Owner { return cloud.NewOwner(testCluster, fd) }
 
 // rig is one simulator on a manual clock, the ecs stage, and a network stage that builds
 // the VPC and subnets the service is placed in (tests may use both stages; the stages
@@ -64,8 +66,8 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	rec := events.NewFakeRecorder(1000)
 	return &rig{
 		t: t, sim: sim, clock: clock, cfg: cfg, clients: clients, events: rec,
-		stage:   ecs.New(func(r string) ecs.Clients { return controllers.ECSClients(clients, r) }, rec),
-		network: network.New(func(r string) cloud.NetworkEC2 { return clients.EC2(r) }, rec),
+		stage:   ecs.New(func(r string) ecs.Clients { return controllers.ECSClients(clients, r) }, rec, testCluster),
+		network: network.New(func(r string) cloud.NetworkEC2 { return clients.EC2(r) }, rec, testCluster),
 	}
 }
 
@@ -157,12 +159,12 @@ func (r *rig) deleteAll(fd *v1alpha1.FlaskDeployment) {
 	r.t.Fatalf("service not deleted after 40 passes")
 }
 
-// owned lists "service/type" of the live resources carrying fd's owner tag and the ecs
-// stage's tag.
+// owned lists "service/type" of the live resources whose tags prove them fd's, of the ecs
+// stage.
 func (r *rig) owned(fd *v1alpha1.FlaskDeployment) map[string]int {
 	out := map[string]int{}
 	for _, res := range r.sim.ListLive() {
-		if res.Tags[cloud.TagOwner] == cloud.Owner(fd) && res.Tags[cloud.TagStage] == ecs.Name {
+		if owner(fd).Owns(res.Tags) && res.Tags[cloud.TagStage] == ecs.Name {
 			out[res.Service+"/"+res.Type]++
 		}
 	}
@@ -171,121 +173,22 @@ func (r *rig) owned(fd *v1alpha1.FlaskDeployment) map[string]int {
 
 // crashing gives the ecs stage SDK clients whose HTTP client is a crasher and returns it;
 // the network stage and r.clients keep the plain ones, so only the ecs stage's calls count.
-func (r *rig) crashing() *crasher {
+// The SDK makes up to attempts attempts of a call it deems retryable, without waiting in
+// between.
+func (r *rig) crashing(attempts int) *stagetest.Crasher {
 	cfg := r.cfg.Copy()
-	c := &crasher{inner: http.DefaultClient}
+	c := stagetest.NewCrasher(http.DefaultClient)
 	cfg.HTTPClient = c
+	cfg.RetryMaxAttempts = attempts
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = attempts
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
+	}
 	clients := cloud.NewClients(cfg)
-	r.stage = ecs.New(func(region string) ecs.Clients { return controllers.ECSClients(clients, region) }, r.events)
+	r.stage = ecs.New(func(region string) ecs.Clients { return controllers.ECSClients(clients, region) }, r.events, testCluster)
 	return c
-}
-
-// crasher is an HTTP client that counts AWS calls and, when armed, lets the k-th call
-// reach AWS and then cancels the pass's context and reports the cancellation: the stage
-// sees the call fail although AWS did it, the worst moment for a crash.
-type crasher struct {
-	inner  aws.HTTPClient
-	mu     sync.Mutex
-	n, at  int
-	cancel context.CancelFunc
-	hit    string // the operation crashed after
-}
-
-func (c *crasher) Do(req *http.Request) (*http.Response, error) {
-	op := operation(req)
-	resp, err := c.inner.Do(req)
-	c.mu.Lock()
-	c.n++
-	hit := c.at > 0 && c.n == c.at
-	cancel := c.cancel
-	if hit {
-		c.hit = op
-	}
-	c.mu.Unlock()
-	if hit && err == nil {
-		_ = resp.Body.Close()
-		cancel()
-		return nil, context.Canceled
-	}
-	return resp, err
-}
-
-// operation names an AWS request: the JSON protocols' X-Amz-Target, else the query
-// protocols' Action (EC2, ELBv2, IAM).
-func operation(req *http.Request) string {
-	if t := req.Header.Get("X-Amz-Target"); t != "" {
-		return t[strings.LastIndex(t, ".")+1:]
-	}
-	if req.Body == nil {
-		return req.Method + " " + req.URL.Path
-	}
-	body, err := io.ReadAll(req.Body)
-	if err != nil {
-		return ""
-	}
-	req.Body = io.NopCloser(bytes.NewReader(body))
-	form, _ := url.ParseQuery(string(body))
-	return form.Get("Action")
-}
-
-// crashedAfter is the operation the last armed crash came after.
-func (c *crasher) crashedAfter() string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.hit
-}
-
-// arm makes the k-th call from now crash (0: never).
-func (c *crasher) arm(k int, cancel context.CancelFunc) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n, c.at, c.cancel = 0, k, cancel
-}
-
-// count is the number of calls since the last arm.
-func (c *crasher) count() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.n
-}
-
-// store stands in for the API server: the status last checkpointed or patched.
-type store struct {
-	mu     sync.Mutex
-	status v1alpha1.FlaskDeploymentStatus
-}
-
-func (s *store) save(fd *v1alpha1.FlaskDeployment) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.status = *fd.Status.DeepCopy()
-}
-
-func (s *store) load() v1alpha1.FlaskDeploymentStatus {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return *s.status.DeepCopy()
-}
-
-// passSaving runs one Reconcile of the ecs stage the way the orchestrator does: the
-// stage's checkpoints go to st, and the status is saved at the end of the pass, unless
-// ctx was cancelled (the process died: nothing more is saved).
-func (r *rig) passSaving(ctx context.Context, fd *v1alpha1.FlaskDeployment, st *store) (stage.Result, error) {
-	ctx = stage.WithCheckpoint(ctx, func(ctx context.Context) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		st.save(fd)
-		return nil
-	})
-	res, err := r.stage.Reconcile(ctx, fd)
-	if ctx.Err() == nil {
-		if err == nil {
-			stagetest.RecordCondition(fd, v1alpha1.ConditionServiceReady, res)
-		}
-		st.save(fd)
-	}
-	return res, err
 }
 
 // deleteNetwork runs the network stage's Delete until Done.

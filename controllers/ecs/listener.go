@@ -8,6 +8,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
@@ -61,6 +62,15 @@ func (p *pass) reconcileListener(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	var have map[string]string
+	if l != nil {
+		if have, err = p.elbTagsOf(ctx, aws.ToString(l.ListenerArn)); err != nil {
+			return err
+		}
+		if have == nil { // deleted since
+			l = nil
+		}
+	}
 	if l == nil {
 		if st.ListenerARN != "" {
 			p.Drift(ctx, "listener %s no longer exists; creating a new one", st.ListenerARN)
@@ -72,6 +82,9 @@ func (p *pass) reconcileListener(ctx context.Context) error {
 		return p.createListener(ctx, want)
 	}
 	arn := aws.ToString(l.ListenerArn)
+	if err := p.RepairTags(ctx, kindListener, arn, p.Tags(resourceListener), have, cloud.ELBTagger(p.ELB)); err != nil {
+		return err
+	}
 	st.ListenerARN = arn
 	diff := listenerDiff(l, want, st.TargetGroupARN)
 	if diff == "" || !p.MayWrite(false, "listener %s %s", arn, diff) {
@@ -169,7 +182,7 @@ func (p *pass) createListener(ctx context.Context, want wantListener) error {
 		Protocol:        want.protocol,
 		Certificates:    want.certificates(),
 		DefaultActions:  forwardTo(st.TargetGroupARN),
-		Tags:            cloud.ToELB(p.tags(resourceListener)),
+		Tags:            cloud.ToELB(p.Tags(resourceListener)),
 	})
 	if err != nil {
 		return fmt.Errorf("create %s listener on port %d of load balancer %s: %w", want.protocol, want.port, st.LoadBalancerARN, err)
@@ -183,38 +196,60 @@ func (p *pass) createListener(ctx context.Context, want wantListener) error {
 	return stage.CheckpointCreated(ctx, "listener "+arn)
 }
 
-// deleteListener deletes the listeners of fd's load balancer that carry fd's owner tag, so
-// the target group is free; the load balancer's deletion takes any other with it.
+// deleteListener deletes the listeners of fd's load balancer, so the target group is
+// free.
 func (p *pass) deleteListener(ctx context.Context) (bool, error) {
 	st := &p.fd.Status.Service
-	lb, err := p.findLoadBalancer(ctx, false)
-	if err != nil || lb == nil {
-		if err == nil {
-			st.ListenerARN = ""
-		}
-		return err == nil, err
-	}
-	listeners, err := p.listenersOf(ctx, aws.ToString(lb.LoadBalancerArn))
+	lb, err := p.findLoadBalancer(ctx)
 	if err != nil {
 		return false, err
 	}
-	for _, l := range listeners {
-		arn := aws.ToString(l.ListenerArn)
-		owned, err := p.elbOwned(ctx, arn)
-		if err != nil {
+	if lb != nil {
+		if err := p.deleteListenersOf(ctx, aws.ToString(lb.LoadBalancerArn)); err != nil {
 			return false, err
 		}
-		if !owned {
+	}
+	st.ListenerARN = ""
+	return true, nil
+}
+
+// deleteListenersOf deletes fd's listeners on a load balancer before it is deleted. A
+// listener that is not fd's on fd's load balancer would go with it: that is
+// DeletionBlocked; on a load balancer that is not fd's, it is left in place with it.
+func (p *pass) deleteListenersOf(ctx context.Context, lbARN string) error {
+	lbTags, err := p.elbTagsOf(ctx, lbARN)
+	if err != nil {
+		return err
+	}
+	ownLB := p.Owner().Owns(lbTags)
+	listeners, err := p.listenersOf(ctx, lbARN)
+	if err != nil {
+		return err
+	}
+	for _, l := range listeners {
+		arn := aws.ToString(l.ListenerArn)
+		tags, err := p.elbTagsOf(ctx, arn)
+		if err != nil {
+			return err
+		}
+		if tags == nil {
+			continue // deleted since
+		}
+		if !p.Deletable(ctx, kindListener, arn, tags) {
+			if ownLB {
+				return stage.Terminalf(v1alpha1.ReasonDeletionBlocked,
+					"listener %s on this object's load balancer %s is not this object's (%s), and deleting the load balancer would delete it: delete that listener yourself",
+					arn, lbARN, p.Owner().Describe(tags))
+			}
 			continue
 		}
 		if _, err := p.ELB.DeleteListener(ctx, &elbv2.DeleteListenerInput{ListenerArn: aws.String(arn)}); err != nil {
 			if cloud.IsNotFound(err) {
 				continue
 			}
-			return false, fmt.Errorf("delete listener %s: %w", arn, err)
+			return fmt.Errorf("delete listener %s: %w", arn, err)
 		}
 		p.Deleted(ctx, kindListener, arn)
 	}
-	st.ListenerARN = ""
-	return true, nil
+	return nil
 }

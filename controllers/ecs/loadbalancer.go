@@ -11,6 +11,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
@@ -23,20 +24,38 @@ const (
 
 const idleTimeoutAttribute = "idle_timeout.timeout_seconds"
 
-// loadBalancerName is the load balancer's deterministic name (at most 32 characters).
-func (p *pass) loadBalancerName() string { return cloud.ShortName(p.fd, resourceLoadBalancer, 32) }
+// loadBalancerName is the load balancer's deterministic name.
+func (p *pass) loadBalancerName() string { return p.name(cloud.ELBName, "alb") }
 
 // reconcileLoadBalancer finds or creates the internet-facing Application Load Balancer in
-// the public subnets, behind the load balancer's security group, and keeps its groups and
-// idle timeout as the spec says. A provisioning load balancer is a wait, but not a stop:
-// the target group and listener can be created meanwhile. Suspended, it is deleted (it is
-// billed by the hour) and its listener with it.
+// the public subnets, behind the load balancer's security group, and keeps its tags,
+// groups and idle timeout as the spec says. A provisioning load balancer is a wait, but
+// not a stop: the target group and listener can be created meanwhile. Suspended, it is
+// deleted (it is billed by the hour) and its listener with it.
 func (p *pass) reconcileLoadBalancer(ctx context.Context) error {
 	st := &p.fd.Status.Service
 	name := p.loadBalancerName()
-	lb, err := p.findLoadBalancer(ctx, true)
+	lb, err := p.findLoadBalancer(ctx)
 	if err != nil {
 		return err
+	}
+	if lb != nil {
+		arn := aws.ToString(lb.LoadBalancerArn)
+		have, err := p.elbTagsOf(ctx, arn)
+		switch {
+		case err != nil:
+			return err
+		case have == nil: // deleted since
+			lb = nil
+		case p.fd.Spec.Suspend:
+			if err := p.CheckOwner(kindLoadBalancer, arn, have); err != nil || !p.Owner().Owns(have) {
+				return err
+			}
+		default:
+			if err := p.RepairTags(ctx, kindLoadBalancer, arn, p.Tags(resourceLoadBalancer), have, cloud.ELBTagger(p.ELB)); err != nil {
+				return err
+			}
+		}
 	}
 	if p.fd.Spec.Suspend {
 		return p.suspendLoadBalancer(ctx, lb)
@@ -68,7 +87,7 @@ func (p *pass) reconcileLoadBalancer(ctx context.Context) error {
 		return err
 	}
 	if state := loadBalancerState(lb); state != elbv2types.LoadBalancerStateEnumActive {
-		p.WaitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval, "load balancer %s %s", name, state)
+		p.WaitFor(v1alpha1.ReasonWaitingForLoadBalancer, loadBalancerPollInterval, "load balancer %s %s", name, state)
 	}
 	return nil
 }
@@ -81,42 +100,23 @@ func loadBalancerState(lb *elbv2types.LoadBalancer) elbv2types.LoadBalancerState
 }
 
 // findLoadBalancer finds fd's load balancer, as findELBv2 does.
-func (p *pass) findLoadBalancer(ctx context.Context, forReconcile bool) (*elbv2types.LoadBalancer, error) {
-	return findELBv2(ctx, p, "load balancer", p.fd.Status.Service.LoadBalancerARN, p.loadBalancerName(), forReconcile,
+func (p *pass) findLoadBalancer(ctx context.Context) (*elbv2types.LoadBalancer, error) {
+	return findELBv2(p.fd.Status.Service.LoadBalancerARN, p.loadBalancerName(),
 		func(arns, names []string) (*elbv2types.LoadBalancer, error) {
 			return p.describeLoadBalancer(ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: arns, Names: names}, strings.Join(append(arns, names...), ","))
-		},
-		func(lb *elbv2types.LoadBalancer) string { return aws.ToString(lb.LoadBalancerArn) })
+		})
 }
 
-// findELBv2 finds one of fd's ELBv2 resources: by the ARN in status, then by name. One found
-// by name must carry fd's owner tag; when it does not, forReconcile makes that a terminal
-// ownership conflict (it is never adopted), otherwise it is left alone and not returned.
-func findELBv2[T any](ctx context.Context, p *pass, what, statusARN, name string, forReconcile bool,
-	describe func(arns, names []string) (*T, error), arnOf func(*T) string) (*T, error) {
+// findELBv2 finds one of fd's ELBv2 resources: by the ARN in status, then by name. What
+// it finds still has to pass the ownership check.
+func findELBv2[T any](statusARN, name string, describe func(arns, names []string) (*T, error)) (*T, error) {
 	if statusARN != "" {
 		v, err := describe([]string{statusARN}, nil)
 		if err != nil || v != nil {
 			return v, err
 		}
 	}
-	v, err := describe(nil, []string{name})
-	if err != nil || v == nil {
-		return nil, err
-	}
-	arn := arnOf(v)
-	owned, err := p.elbOwned(ctx, arn)
-	switch {
-	case err != nil:
-		return nil, err
-	case owned:
-		return v, nil
-	case forReconcile:
-		return nil, stage.Terminalf(ReasonOwnershipConflict,
-			"%s %s (%s) exists but is not tagged %s=%s: it belongs to someone else and is never adopted; delete or rename it",
-			what, name, arn, cloud.TagOwner, cloud.Owner(p.fd))
-	}
-	return nil, nil
+	return describe(nil, []string{name})
 }
 
 // describeLoadBalancer returns the one load balancer in answers to in, nil when AWS says
@@ -135,22 +135,39 @@ func (p *pass) describeLoadBalancer(ctx context.Context, in *elbv2.DescribeLoadB
 	return &out.LoadBalancers[0], nil
 }
 
-// elbOwned reports whether an ELBv2 resource carries fd's owner tag (ELBv2 lookups have
-// no tag filter, so the check is a DescribeTags).
-func (p *pass) elbOwned(ctx context.Context, arn string) (bool, error) {
-	out, err := p.ELB.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: []string{arn}})
-	if err != nil {
-		if cloud.IsNotFound(err) {
-			return false, nil
+// elbTagsOf reads the tags of an ELBv2 resource (ELBv2 lookups have no tag filter and
+// return no tags). The first read of a pass also reads those of the load balancer, target
+// group and listener status names, in the same call; nil when AWS no longer has it.
+func (p *pass) elbTagsOf(ctx context.Context, arn string) (map[string]string, error) {
+	if tags, ok := p.elbTags[arn]; ok {
+		return tags, nil
+	}
+	st := p.fd.Status.Service
+	arns := []string{arn}
+	for _, a := range []string{st.LoadBalancerARN, st.TargetGroupARN, st.ListenerARN} {
+		if _, read := p.elbTags[a]; a != "" && !read && !slices.Contains(arns, a) {
+			arns = append(arns, a)
 		}
-		return false, fmt.Errorf("describe tags of %s: %w", arn, err)
+	}
+	out, err := p.ELB.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: arns})
+	if cloud.IsNotFound(err) && len(arns) > 1 {
+		// One that status names is gone: read this one alone.
+		arns = arns[:1]
+		out, err = p.ELB.DescribeTags(ctx, &elbv2.DescribeTagsInput{ResourceArns: arns})
+	}
+	if cloud.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("describe tags of %s: %w", strings.Join(arns, ", "), err)
+	}
+	for _, a := range arns {
+		p.elbTags[a] = map[string]string{}
 	}
 	for _, d := range out.TagDescriptions {
-		if aws.ToString(d.ResourceArn) == arn {
-			return cloud.IsOwned(cloud.FromELB(d.Tags), p.fd), nil
-		}
+		p.elbTags[aws.ToString(d.ResourceArn)] = cloud.FromELB(d.Tags)
 	}
-	return false, nil
+	return p.elbTags[arn], nil
 }
 
 func (p *pass) createLoadBalancer(ctx context.Context, name string) (*elbv2types.LoadBalancer, error) {
@@ -166,7 +183,7 @@ func (p *pass) createLoadBalancer(ctx context.Context, name string) (*elbv2types
 		IpAddressType:  elbv2types.IpAddressTypeIpv4,
 		Subnets:        subnets,
 		SecurityGroups: []string{st.LoadBalancerSecurityGroupID},
-		Tags:           cloud.ToELB(p.tags(resourceLoadBalancer)),
+		Tags:           cloud.ToELB(p.Tags(resourceLoadBalancer)),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create load balancer %s: %w", name, err)
@@ -240,21 +257,25 @@ func (p *pass) idleTimeout() int32 {
 	return 60
 }
 
-// suspendLoadBalancer deletes the load balancer of a suspended object; its listener goes
-// with it. The security groups and the target group are kept (they cost nothing). While
-// the service still runs tasks the load balancer is kept: ECS refuses to update (scale
-// down) a service whose target group has no load balancer.
+// suspendLoadBalancer deletes the load balancer of a suspended object (its ownership
+// checked by the caller), its listeners first. The security groups and the target group
+// are kept (they cost nothing). While the service still runs tasks the load balancer is
+// kept: ECS refuses to update (scale down) a service whose target group has no load
+// balancer.
 func (p *pass) suspendLoadBalancer(ctx context.Context, lb *elbv2types.LoadBalancer) error {
 	st := &p.fd.Status.Service
 	if lb != nil {
 		arn := aws.ToString(lb.LoadBalancerArn)
 		if st.ServiceARN != "" && st.RunningCount > 0 {
-			p.WaitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval,
+			p.WaitFor(v1alpha1.ReasonWaitingForLoadBalancer, loadBalancerPollInterval,
 				"load balancer %s kept until the service has scaled to zero (%d task(s) running)", aws.ToString(lb.LoadBalancerName), st.RunningCount)
 			return nil
 		}
 		if !p.MayWrite(false, "load balancer %s exists while suspended", arn) {
 			return nil
+		}
+		if err := p.deleteListenersOf(ctx, arn); err != nil {
+			return err
 		}
 		if err := p.deleteLoadBalancerARN(ctx, arn); err != nil {
 			return err
@@ -275,30 +296,33 @@ func (p *pass) deleteLoadBalancerARN(ctx context.Context, arn string) error {
 	return nil
 }
 
-// checkDeletable refuses to delete an ELBv2 resource that status names but that no longer
-// carries fd's owner tag: only what is provably ours is deleted.
-func (p *pass) checkDeletable(ctx context.Context, what, arn string) error {
-	owned, err := p.elbOwned(ctx, arn)
-	if err != nil || owned {
-		return err
-	}
-	return stage.Terminalf(ReasonOwnershipConflict,
-		"refusing to delete %s %s: it no longer carries the tag %s=%s; put the tag back to let the operator delete it, or delete it yourself",
-		what, arn, cloud.TagOwner, cloud.Owner(p.fd))
-}
-
-// deleteLoadBalancer deletes fd's load balancer (with any listener left on it) and waits
-// until AWS no longer lists it. A load balancer of our name that is not ours is left alone.
+// deleteLoadBalancer deletes fd's load balancer and waits until AWS no longer lists it.
+// One that is not fd's is left in place; when it uses one of fd's security groups, which
+// AWS then refuses to delete, that is DeletionBlocked.
 func (p *pass) deleteLoadBalancer(ctx context.Context) (bool, error) {
 	st := &p.fd.Status.Service
-	lb, err := p.findLoadBalancer(ctx, false)
+	lb, err := p.findLoadBalancer(ctx)
 	if err != nil {
 		return false, err
 	}
 	if lb != nil {
 		arn := aws.ToString(lb.LoadBalancerArn)
-		if err := p.checkDeletable(ctx, "load balancer", arn); err != nil {
+		tags, err := p.elbTagsOf(ctx, arn)
+		if err != nil {
 			return false, err
+		}
+		if tags == nil {
+			st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+			return true, nil
+		}
+		if !p.Deletable(ctx, kindLoadBalancer, arn, tags) {
+			if sg := st.LoadBalancerSecurityGroupID; sg != "" && slices.Contains(lb.SecurityGroups, sg) {
+				return false, stage.Terminalf(v1alpha1.ReasonDeletionBlocked,
+					"load balancer %s is not this object's (%s) and uses this object's security group %s, which AWS does not delete while it is in use: delete that load balancer or move it to another security group",
+					arn, p.Owner().Describe(tags), sg)
+			}
+			st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+			return true, nil
 		}
 		if err := p.deleteLoadBalancerARN(ctx, arn); err != nil {
 			return false, err
@@ -308,7 +332,7 @@ func (p *pass) deleteLoadBalancer(ctx context.Context) (bool, error) {
 			return false, err
 		}
 		if gone != nil {
-			p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "waiting for load balancer %s to be deleted", arn)
+			p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "waiting for load balancer %s to be deleted", arn)
 			return false, nil
 		}
 	}

@@ -152,7 +152,7 @@ func TestLoadBalancingConverges(t *testing.T) {
 				t.Fatalf("first pass: %v", err)
 			}
 			st := fd.Status.Service
-			if res.Done || !strings.Contains(res.Message, "load balancer "+cloud.ShortName(fd, "alb", 32)+" provisioning") {
+			if res.Done || !strings.Contains(res.Message, "load balancer "+owner(fd).Name(cloud.ELBName, "alb")+" provisioning") {
 				t.Fatalf("first pass = %+v, want a wait naming the provisioning load balancer", res)
 			}
 			if st.TargetGroupARN == "" || st.ListenerARN == "" {
@@ -187,7 +187,7 @@ func TestLoadBalancingConverges(t *testing.T) {
 				t.Errorf("load balancer state = %s, want active", lb.State.Code)
 			case lb.Scheme != elbv2types.LoadBalancerSchemeEnumInternetFacing:
 				t.Errorf("scheme = %s", lb.Scheme)
-			case aws.ToString(lb.LoadBalancerName) != cloud.ShortName(fd, "alb", 32):
+			case aws.ToString(lb.LoadBalancerName) != owner(fd).Name(cloud.ELBName, "alb"):
 				t.Errorf("name = %s", aws.ToString(lb.LoadBalancerName))
 			case !slices.Equal(subnets, wantSubnets) || len(subnets) != 2:
 				t.Errorf("subnets = %v, want the public subnets %v", subnets, wantSubnets)
@@ -204,7 +204,7 @@ func TestLoadBalancingConverges(t *testing.T) {
 			wantPath := fd.Spec.Service.HealthCheckPath
 			if tg.Protocol != elbv2types.ProtocolEnumHttp || aws.ToInt32(tg.Port) != 5000 || tg.TargetType != elbv2types.TargetTypeEnumIp ||
 				aws.ToString(tg.VpcId) != fd.Status.Network.VPCID || aws.ToString(tg.HealthCheckPath) != wantPath ||
-				aws.ToString(tg.Matcher.HttpCode) != "200" || aws.ToString(tg.TargetGroupName) != cloud.ShortName(fd, "tg", 32) {
+				aws.ToString(tg.Matcher.HttpCode) != "200" || aws.ToString(tg.TargetGroupName) != owner(fd).Name(cloud.ELBName, "tg") {
 				t.Errorf("target group = %s %s:%d %s vpc %s check %s %s", aws.ToString(tg.TargetGroupName), tg.Protocol, aws.ToInt32(tg.Port),
 					tg.TargetType, aws.ToString(tg.VpcId), aws.ToString(tg.HealthCheckPath), aws.ToString(tg.Matcher.HttpCode))
 			}
@@ -272,13 +272,37 @@ type lbClients struct {
 	elb *elbv2.Client
 }
 
+func elbTagger(c lbClients) cloud.Tagger { return cloud.ELBTagger(c.elb) }
+func ec2Tagger(c lbClients) cloud.Tagger { return cloud.EC2Tagger(c.ec2) }
+
+func elbTags(t *testing.T, r *rig, arn string) map[string]string {
+	t.Helper()
+	out, err := r.clients.ELBv2(region).DescribeTags(context.Background(), &elbv2.DescribeTagsInput{ResourceArns: []string{arn}})
+	if err != nil || len(out.TagDescriptions) != 1 {
+		t.Fatalf("describe tags of %s: %v", arn, err)
+	}
+	return cloud.FromELB(out.TagDescriptions[0].Tags)
+}
+
+func groupTags(t *testing.T, r *rig, id string) map[string]string {
+	t.Helper()
+	out, err := r.clients.EC2(region).DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}})
+	if err != nil || len(out.SecurityGroups) != 1 {
+		t.Fatalf("describe security group %s: %v", id, err)
+	}
+	return cloud.FromEC2(out.SecurityGroups[0].Tags)
+}
+
+// lbDrift is a console edit of a load-balancing resource and what its repair looks like.
+type lbDrift struct {
+	name      string
+	breakIt   func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error
+	wantDrift string
+	check     func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment)
+}
+
 func TestLoadBalancingDriftRepaired(t *testing.T) {
-	tests := []struct {
-		name      string
-		breakIt   func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error
-		wantDrift string
-		check     func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment)
-	}{
+	tests := []lbDrift{
 		{
 			name: "load balancer ingress rule revoked",
 			breakIt: func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error {
@@ -385,6 +409,34 @@ func TestLoadBalancingDriftRepaired(t *testing.T) {
 			},
 		},
 	}
+	// A resource tag taken off any of them is put back.
+	for _, res := range []struct {
+		name, what string
+		id         func(v1alpha1.ServiceStatus) string
+		tagger     func(lbClients) cloud.Tagger
+		tags       func(*testing.T, *rig, string) map[string]string
+	}{
+		{"load balancer", "load balancer", func(st v1alpha1.ServiceStatus) string { return st.LoadBalancerARN }, elbTagger, elbTags},
+		{"target group", "target group", func(st v1alpha1.ServiceStatus) string { return st.TargetGroupARN }, elbTagger, elbTags},
+		{"listener", "listener", func(st v1alpha1.ServiceStatus) string { return st.ListenerARN }, elbTagger, elbTags},
+		{"load balancer's security group", "security group", func(st v1alpha1.ServiceStatus) string { return st.LoadBalancerSecurityGroupID }, ec2Tagger, groupTags},
+		{"tasks' security group", "security group", func(st v1alpha1.ServiceStatus) string { return st.ServiceSecurityGroupID }, ec2Tagger, groupTags},
+	} {
+		var id string
+		tests = append(tests, lbDrift{
+			name: "resource tag removed from " + res.name,
+			breakIt: func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error {
+				id = res.id(st)
+				return res.tagger(c).RemoveTags(ctx, id, []string{cloud.TagResource})
+			},
+			wantDrift: "tags " + cloud.TagResource + " restored on " + res.what,
+			check: func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment) {
+				if got := res.tags(t, r, id)[cloud.TagResource]; got == "" {
+					t.Errorf("%s %s: tag %s not restored", res.what, id, cloud.TagResource)
+				}
+			},
+		})
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t)
@@ -428,7 +480,7 @@ func TestLoadBalancingObserveReportsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Done || !strings.Contains(res.Message, "load balancer "+cloud.ShortName(fd, "alb", 32)) || !strings.Contains(res.Message, "security group") {
+	if res.Done || !strings.Contains(res.Message, "load balancer "+owner(fd).Name(cloud.ELBName, "alb")) || !strings.Contains(res.Message, "security group") {
 		t.Errorf("observe on nothing = %+v, want the missing security groups and load balancer named", res)
 	}
 	if got := liveLB(r, fd); len(got) != 0 {
@@ -466,7 +518,7 @@ func TestLoadBalancingForeignLoadBalancerIsNeverAdopted(t *testing.T) {
 	r := newRig(t)
 	fd := newFD("shop", "web")
 	r.buildNetwork(fd)
-	name := cloud.ShortName(fd, "alb", 32)
+	name := owner(fd).Name(cloud.ELBName, "alb")
 	var subnets []string
 	for _, s := range fd.Status.Network.PublicSubnets {
 		subnets = append(subnets, s.ID)
@@ -481,8 +533,8 @@ func TestLoadBalancingForeignLoadBalancerIsNeverAdopted(t *testing.T) {
 
 	_, err = r.pass(fd)
 	term, ok := stage.AsTerminal(err)
-	if !ok || term.Reason != ecs.ReasonOwnershipConflict || !strings.Contains(err.Error(), name) {
-		t.Fatalf("pass with a foreign load balancer named %s: err = %v, want terminal %s", name, err, ecs.ReasonOwnershipConflict)
+	if !ok || term.Reason != v1alpha1.ReasonOwnershipConflict || !strings.Contains(err.Error(), name) {
+		t.Fatalf("pass with a foreign load balancer named %s: err = %v, want terminal %s", name, err, v1alpha1.ReasonOwnershipConflict)
 	}
 	if fd.Status.Service.LoadBalancerARN != "" {
 		t.Errorf("status adopted the foreign load balancer: %s", fd.Status.Service.LoadBalancerARN)
@@ -571,13 +623,13 @@ func TestLoadBalancingDeleteWaitsForInterfaces(t *testing.T) {
 			lbGoneAt = r.clock.Now()
 		}
 		if !lbGoneAt.IsZero() && sgLive() {
-			if res.Done || res.Reason != ecs.ReasonWaitingForDeletion || !strings.Contains(res.Message, "security group") {
+			if res.Done || res.Reason != v1alpha1.ReasonWaitingForDeletion || !strings.Contains(res.Message, "security group") {
 				t.Fatalf("security groups left while the load balancer's interfaces drain, result %+v", res)
 			}
 			if !sawWait {
 				// The tasks' rule naming the load balancer's group goes first, so neither group holds the other.
 				out, err := r.clients.EC2(region).DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{
-					Filters: cloud.OwnerFilters(fd, ecs.Name, "")})
+					Filters: owner(fd).Filters(ecs.Name, "")})
 				if err != nil {
 					t.Fatal(err)
 				}

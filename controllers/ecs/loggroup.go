@@ -19,9 +19,7 @@ const resourceLogGroup = "log-group"
 const defaultLogRetentionDays = 7
 
 // logGroupName is the CloudWatch log group of fd's containers.
-func logGroupName(p *pass) string {
-	return "/flaskops/" + p.fd.Namespace + "/" + p.fd.Name
-}
+func (p *pass) logGroupName() string { return p.name(cloud.LogGroupName, "ecs") }
 
 func (p *pass) logRetentionDays() int32 {
 	if d := p.fd.Spec.Service.LogRetentionDays; d > 0 {
@@ -30,10 +28,10 @@ func (p *pass) logRetentionDays() int32 {
 	return defaultLogRetentionDays
 }
 
-// reconcileLogGroup finds (by name plus owner tag) or creates the log group and repairs its
-// retention and tags.
+// reconcileLogGroup finds (by name, then the ownership check) or creates the log group and
+// repairs its tags and retention.
 func (p *pass) reconcileLogGroup(ctx context.Context) error {
-	name := logGroupName(p)
+	name := p.logGroupName()
 	st := &p.fd.Status.Service
 	group, err := p.findLogGroup(ctx, name)
 	if err != nil {
@@ -50,7 +48,7 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 		if group, err = p.createLogGroup(ctx, name); err != nil {
 			return err
 		}
-	} else if err := p.checkLogGroupOwner(ctx, group); err != nil {
+	} else if err := p.repairLogGroupTags(ctx, group); err != nil {
 		return err
 	}
 	st.LogGroupName = name
@@ -90,7 +88,7 @@ func (p *pass) findLogGroup(ctx context.Context, name string) (*logstypes.LogGro
 // API takes none at creation).
 func (p *pass) createLogGroup(ctx context.Context, name string) (*logstypes.LogGroup, error) {
 	_, err := p.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{
-		LogGroupName: aws.String(name), Tags: p.tags(resourceLogGroup),
+		LogGroupName: aws.String(name), Tags: p.Tags(resourceLogGroup),
 	})
 	if err != nil && !cloud.IsAlreadyExists(err) {
 		return nil, fmt.Errorf("create log group %s: %w", name, err)
@@ -105,7 +103,7 @@ func (p *pass) createLogGroup(ctx context.Context, name string) (*logstypes.LogG
 	}
 	if !fresh {
 		// Created since we looked: check it as found.
-		return group, p.checkLogGroupOwner(ctx, group)
+		return group, p.repairLogGroupTags(ctx, group)
 	}
 	p.fd.Status.Service.LogGroupName = name
 	p.Created(ctx, kindLogGroup, name)
@@ -120,52 +118,38 @@ func logGroupARN(g *logstypes.LogGroup) string {
 	return strings.TrimSuffix(aws.ToString(g.Arn), ":*")
 }
 
-// checkLogGroupOwner refuses a log group of our name that is not ours and repairs the tags
-// of one that is.
-func (p *pass) checkLogGroupOwner(ctx context.Context, g *logstypes.LogGroup) error {
-	name, arn := aws.ToString(g.LogGroupName), logGroupARN(g)
-	out, err := p.Logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
+// logGroupTags reads a log group's tags.
+func (p *pass) logGroupTags(ctx context.Context, g *logstypes.LogGroup) (map[string]string, error) {
+	out, err := p.Logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(logGroupARN(g))})
 	if err != nil {
-		return fmt.Errorf("list tags of log group %s: %w", name, err)
+		return nil, fmt.Errorf("list tags of log group %s: %w", aws.ToString(g.LogGroupName), err)
 	}
-	have := out.Tags
-	if !cloud.IsOwned(have, p.fd) && p.fd.Status.Service.LogGroupName != name {
-		if p.Observing() {
-			p.MayWrite(false, "log group %s does not carry this object's %s tag", name, cloud.TagOwner)
-			return nil
-		}
-		return stage.Terminalf(ReasonOwnershipConflict,
-			"log group %s already exists and is not owned by this FlaskDeployment (tag %s is %q, want %q); the operator never adopts a log group it did not create: delete that log group, or tag it %s=%s if it really belongs here",
-			name, cloud.TagOwner, have[cloud.TagOwner], cloud.Owner(p.fd), cloud.TagOwner, cloud.Owner(p.fd))
-	}
-	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.MayWrite(false, "log group %s has tags %s no longer in spec.tags", name, removed) {
-		if _, err := p.Logs.UntagResource(ctx, &cloudwatchlogs.UntagResourceInput{ResourceArn: aws.String(arn), TagKeys: removed}); err != nil {
-			return fmt.Errorf("remove tags %s from log group %s: %w", strings.Join(removed, ", "), name, err)
-		}
-	}
-	if missing := cloud.MissingTags(p.tags(resourceLogGroup), have); len(missing) > 0 &&
-		p.MayWrite(false, "log group %s tags differ from the spec", name) {
-		if _, err := p.Logs.TagResource(ctx, &cloudwatchlogs.TagResourceInput{ResourceArn: aws.String(arn), Tags: missing}); err != nil {
-			return fmt.Errorf("tag log group %s: %w", name, err)
-		}
-		p.repair(ctx, "UpdatedTags", "tags %s of log group %s set", strings.Join(keys(missing), ", "), name)
-	}
-	return nil
+	return out.Tags, nil
 }
 
-// deleteLogGroup deletes the log group if it carries fd's owner tag.
+// repairLogGroupTags is the ownership check of a log group found by name, and its tag
+// repair.
+func (p *pass) repairLogGroupTags(ctx context.Context, g *logstypes.LogGroup) error {
+	have, err := p.logGroupTags(ctx, g)
+	if err != nil {
+		return err
+	}
+	return p.RepairTags(ctx, kindLogGroup, logGroupARN(g), p.Tags(resourceLogGroup), have, cloud.LogsTagger(p.Logs))
+}
+
+// deleteLogGroup deletes the log group if its tags prove it fd's.
 func (p *pass) deleteLogGroup(ctx context.Context) (bool, error) {
-	name := logGroupName(p)
+	name := p.logGroupName()
 	g, err := p.findLogGroup(ctx, name)
 	if err != nil {
 		return false, err
 	}
 	if g != nil {
-		out, err := p.Logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(logGroupARN(g))})
+		tags, err := p.logGroupTags(ctx, g)
 		if err != nil && !cloud.IsNotFound(err) {
-			return false, fmt.Errorf("list tags of log group %s: %w", name, err)
+			return false, err
 		}
-		if err == nil && cloud.IsOwned(out.Tags, p.fd) {
+		if err == nil && p.Deletable(ctx, kindLogGroup, logGroupARN(g), tags) {
 			if _, err := p.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(name)}); err != nil && !cloud.IsNotFound(err) {
 				return false, fmt.Errorf("delete log group %s: %w", name, err)
 			}

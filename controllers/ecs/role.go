@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
+	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
@@ -27,8 +28,8 @@ const (
 	secretsPolicyName = "flaskops-secrets"
 )
 
-// executionRoleName is the IAM name of fd's task execution role (IAM allows 64 characters).
-func executionRoleName(p *pass) string { return cloud.ShortName(p.fd, "exec", 64) }
+// executionRoleName is the IAM name of fd's task execution role.
+func (p *pass) executionRoleName() string { return p.name(cloud.RoleName, "exec") }
 
 // trustPolicy lets ECS tasks assume the role, and nothing else.
 const trustPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
@@ -105,11 +106,11 @@ func samePolicy(have, want string) bool {
 	return reflect.DeepEqual(a, b)
 }
 
-// reconcileExecutionRole finds (by its deterministic name plus the owner tag) or creates the
-// role ECS uses to pull the image, write logs and read the secrets, and repairs its trust
-// policy, managed policy, secrets policy and tags.
+// reconcileExecutionRole finds (by its deterministic name, then the ownership check) or
+// creates the role ECS uses to pull the image, write logs and read the secrets, and repairs
+// its tags, trust policy, managed policy and secrets policy.
 func (p *pass) reconcileExecutionRole(ctx context.Context) error {
-	name := executionRoleName(p)
+	name := p.executionRoleName()
 	st := &p.fd.Status.Service
 	role, err := p.findRole(ctx, name)
 	if err != nil {
@@ -128,7 +129,7 @@ func (p *pass) reconcileExecutionRole(ctx context.Context) error {
 			return err
 		}
 		created = true
-	} else if err := p.checkRoleOwner(ctx, role); err != nil {
+	} else if err := p.repairRoleTags(ctx, role); err != nil {
 		return err
 	}
 	st.ExecutionRoleARN = aws.ToString(role.Arn)
@@ -164,8 +165,8 @@ func (p *pass) createRole(ctx context.Context, name string) (*iamtypes.Role, err
 		RoleName:                 aws.String(name),
 		Path:                     aws.String(executionRolePath),
 		AssumeRolePolicyDocument: aws.String(trustPolicy),
-		Description:              aws.String("ECS task execution role of FlaskDeployment " + cloud.Owner(p.fd)),
-		Tags:                     cloud.ToIAM(p.tags(resourceExecutionRole)),
+		Description:              aws.String("ECS task execution role of FlaskDeployment " + p.Owner().Ref()),
+		Tags:                     cloud.ToIAM(p.Tags(resourceExecutionRole)),
 	})
 	if cloud.IsAlreadyExists(err) {
 		// Created since we looked: check it as found.
@@ -173,48 +174,24 @@ func (p *pass) createRole(ctx context.Context, name string) (*iamtypes.Role, err
 		if ferr != nil || role == nil {
 			return nil, fmt.Errorf("get role %s after EntityAlreadyExists: %w", name, ferr)
 		}
-		return role, p.checkRoleOwner(ctx, role)
+		return role, p.repairRoleTags(ctx, role)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("create role %s: %w", name, err)
 	}
 	arn := aws.ToString(out.Role.Arn)
 	p.fd.Status.Service.ExecutionRoleARN = arn
-	p.Created(ctx, kindExecutionRole, arn)
+	p.Created(ctx, kindExecutionRole, name)
 	if err := stage.CheckpointCreated(ctx, "role "+name); err != nil {
 		return nil, err
 	}
 	return out.Role, nil
 }
 
-// checkRoleOwner refuses a role of our name that is not ours (never adopted), and puts
-// back tags that were removed from one status records as ours.
-func (p *pass) checkRoleOwner(ctx context.Context, role *iamtypes.Role) error {
-	name, arn := aws.ToString(role.RoleName), aws.ToString(role.Arn)
-	have := cloud.FromIAM(role.Tags)
-	recorded := p.fd.Status.Service.ExecutionRoleARN == arn
-	if !cloud.IsOwned(have, p.fd) && !recorded {
-		if p.Observing() {
-			p.MayWrite(false, "role %s does not carry this object's %s tag", name, cloud.TagOwner)
-			return nil
-		}
-		return stage.Terminalf(ReasonOwnershipConflict,
-			"IAM role %s already exists and is not owned by this FlaskDeployment (tag %s is %q, want %q); the operator never adopts a role it did not create: delete or rename that role, or tag it %s=%s if it really belongs here",
-			name, cloud.TagOwner, have[cloud.TagOwner], cloud.Owner(p.fd), cloud.TagOwner, cloud.Owner(p.fd))
-	}
-	if removed := cloud.RemovedTags(p.fd, have); len(removed) > 0 && p.MayWrite(false, "role %s has tags %s no longer in spec.tags", name, removed) {
-		if _, err := p.IAM.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String(name), TagKeys: removed}); err != nil {
-			return fmt.Errorf("remove tags %s from role %s: %w", strings.Join(removed, ", "), name, err)
-		}
-	}
-	if missing := cloud.MissingTags(p.tags(resourceExecutionRole), have); len(missing) > 0 &&
-		p.MayWrite(false, "role %s tags differ from the spec", name) {
-		if _, err := p.IAM.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String(name), Tags: cloud.ToIAM(missing)}); err != nil {
-			return fmt.Errorf("tag role %s: %w", name, err)
-		}
-		p.repair(ctx, "UpdatedTags", "tags %s of role %s set", strings.Join(keys(missing), ", "), name)
-	}
-	return nil
+// repairRoleTags is the ownership check of a role found by name, and its tag repair.
+func (p *pass) repairRoleTags(ctx context.Context, role *iamtypes.Role) error {
+	return p.RepairTags(ctx, kindExecutionRole, aws.ToString(role.RoleName), p.Tags(resourceExecutionRole),
+		cloud.FromIAM(role.Tags), cloud.IAMRoleTagger(p.IAM))
 }
 
 // reconcileManagedPolicy attaches AmazonECSTaskExecutionRolePolicy when it is missing.
@@ -291,14 +268,14 @@ func (p *pass) reconcileSecretsPolicy(ctx context.Context, name string, created 
 }
 
 // deleteExecutionRole detaches the managed policies, deletes the inline ones, then the
-// role, if it carries fd's owner tag.
+// role, if its tags prove it fd's.
 func (p *pass) deleteExecutionRole(ctx context.Context) (bool, error) {
-	name := executionRoleName(p)
+	name := p.executionRoleName()
 	role, err := p.findRole(ctx, name)
 	if err != nil {
 		return false, err
 	}
-	if role == nil || !cloud.IsOwned(cloud.FromIAM(role.Tags), p.fd) {
+	if role == nil || !p.Deletable(ctx, kindExecutionRole, name, cloud.FromIAM(role.Tags)) {
 		p.fd.Status.Service.ExecutionRoleARN = ""
 		return true, nil
 	}
@@ -331,13 +308,13 @@ func (p *pass) deleteExecutionRole(ctx context.Context) (bool, error) {
 		case cloud.IsNotFound(err):
 		case cloud.IsDependencyViolation(err):
 			// A policy attached since we listed: the next pass detaches it.
-			p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "role %s still has policies", name)
+			p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "role %s still has policies", name)
 			return false, nil
 		default:
 			return false, fmt.Errorf("delete role %s: %w", name, err)
 		}
 	} else {
-		p.Deleted(ctx, kindExecutionRole, aws.ToString(role.Arn))
+		p.Deleted(ctx, kindExecutionRole, name)
 	}
 	p.fd.Status.Service.ExecutionRoleARN = ""
 	return true, nil

@@ -10,14 +10,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
+	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
-// The resource tags of the two security groups; their names are cloud.Name of the same.
-const (
-	resourceLoadBalancerSG = "alb-sg"
-	resourceServiceSG      = "service-sg"
+// The two security groups: the load balancer's and the tasks'.
+type securityGroup struct {
+	resource string // the resource tag
+	suffix   string // the name suffix
+	id       func(*v1alpha1.ServiceStatus) *string
+}
+
+var (
+	loadBalancerSG = securityGroup{resource: "alb-sg", suffix: "alb",
+		id: func(st *v1alpha1.ServiceStatus) *string { return &st.LoadBalancerSecurityGroupID }}
+	serviceSG = securityGroup{resource: "service-sg", suffix: "tasks",
+		id: func(st *v1alpha1.ServiceStatus) *string { return &st.ServiceSecurityGroupID }}
 )
 
 // sgRule is one ingress rule with one peer (a CIDR or a security group), the way AWS
@@ -97,33 +106,54 @@ func (p *pass) serviceIngress(lbGroup string) []sgRule {
 }
 
 // reconcileSecurityGroups finds or creates the load balancer's and the tasks' security
-// groups in the network's VPC and keeps their ingress rules as the spec says.
+// groups in the network's VPC and keeps their tags and ingress rules as the spec says.
 func (p *pass) reconcileSecurityGroups(ctx context.Context) error {
-	groups, err := p.describeOwnedSecurityGroups(ctx)
+	groups, err := p.findSecurityGroups(ctx)
 	if err != nil {
 		return err
 	}
-	st := &p.fd.Status.Service
-	lbGroup, err := p.reconcileSecurityGroup(ctx, groups, &st.LoadBalancerSecurityGroupID, resourceLoadBalancerSG,
-		"load balancer of "+cloud.Owner(p.fd), p.loadBalancerIngress)
+	lbGroup, err := p.reconcileSecurityGroup(ctx, groups, loadBalancerSG,
+		"load balancer of "+p.Owner().Ref(), p.loadBalancerIngress)
 	if err != nil || lbGroup == "" {
 		return err
 	}
-	_, err = p.reconcileSecurityGroup(ctx, groups, &st.ServiceSecurityGroupID, resourceServiceSG,
-		"tasks of "+cloud.Owner(p.fd)+": the load balancer only", func() []sgRule { return p.serviceIngress(lbGroup) })
+	_, err = p.reconcileSecurityGroup(ctx, groups, serviceSG,
+		"tasks of "+p.Owner().Ref()+": the load balancer only", func() []sgRule { return p.serviceIngress(lbGroup) })
 	return err
 }
 
-// describeOwnedSecurityGroups lists the stage's groups of fd: one call for both.
-func (p *pass) describeOwnedSecurityGroups(ctx context.Context) ([]ec2types.SecurityGroup, error) {
+// findSecurityGroups lists the stage's groups of fd by their tags (one call for both),
+// and the groups status names that the tags no longer find, which the ownership check
+// then refuses.
+func (p *pass) findSecurityGroups(ctx context.Context) ([]ec2types.SecurityGroup, error) {
+	groups, err := p.describeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: p.Filters("")}, "of "+p.Owner().Ref())
+	if err != nil {
+		return nil, err
+	}
+	st := &p.fd.Status.Service
+	for _, id := range []string{st.LoadBalancerSecurityGroupID, st.ServiceSecurityGroupID} {
+		if id == "" || slices.ContainsFunc(groups, func(g ec2types.SecurityGroup) bool { return aws.ToString(g.GroupId) == id }) {
+			continue
+		}
+		found, err := p.describeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}}, id)
+		if cloud.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, found...)
+	}
+	return groups, nil
+}
+
+func (p *pass) describeSecurityGroups(ctx context.Context, in *ec2.DescribeSecurityGroupsInput, what string) ([]ec2types.SecurityGroup, error) {
 	var groups []ec2types.SecurityGroup
-	pages := ec2.NewDescribeSecurityGroupsPaginator(p.EC2, &ec2.DescribeSecurityGroupsInput{
-		Filters: cloud.OwnerFilters(p.fd, Name, ""),
-	})
+	pages := ec2.NewDescribeSecurityGroupsPaginator(p.EC2, in)
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("describe security groups of %s: %w", cloud.Owner(p.fd), err)
+			return nil, fmt.Errorf("describe security groups %s: %w", what, err)
 		}
 		groups = append(groups, out.SecurityGroups...)
 	}
@@ -131,15 +161,16 @@ func (p *pass) describeOwnedSecurityGroups(ctx context.Context) ([]ec2types.Secu
 }
 
 // findSecurityGroup picks the group with the ID in status, else the one tagged with the
-// resource. Two tagged groups are a conflict the user has to resolve.
-func (p *pass) findSecurityGroup(groups []ec2types.SecurityGroup, statusID, resource string) (*ec2types.SecurityGroup, error) {
+// resource whose tags prove it fd's. Two of those are a conflict the user has to resolve.
+func (p *pass) findSecurityGroup(groups []ec2types.SecurityGroup, which securityGroup) (*ec2types.SecurityGroup, error) {
+	statusID := *which.id(&p.fd.Status.Service)
 	var found []*ec2types.SecurityGroup
 	var ids []string
 	for i := range groups {
 		if statusID != "" && aws.ToString(groups[i].GroupId) == statusID {
 			return &groups[i], nil
 		}
-		if cloud.FromEC2(groups[i].Tags)[cloud.TagResource] == resource {
+		if tags := cloud.FromEC2(groups[i].Tags); tags[cloud.TagResource] == which.resource && p.Owner().Owns(tags) {
 			found = append(found, &groups[i])
 			ids = append(ids, aws.ToString(groups[i].GroupId))
 		}
@@ -150,16 +181,17 @@ func (p *pass) findSecurityGroup(groups []ec2types.SecurityGroup, statusID, reso
 	case 1:
 		return found[0], nil
 	}
-	return nil, stage.Terminalf(ReasonOwnershipConflict,
-		"%d security groups are tagged %s=%s and %s=%s: %s; delete the extra ones so that exactly one is left",
-		len(found), cloud.TagOwner, cloud.Owner(p.fd), cloud.TagResource, resource, strings.Join(ids, ", "))
+	return nil, stage.Terminalf(v1alpha1.ReasonOwnershipConflict,
+		"%d security groups are this object's %s: %s; delete the extra ones so that exactly one is left",
+		len(found), which.resource, strings.Join(ids, ", "))
 }
 
 // reconcileSecurityGroup converges one group and returns its ID ("" under Observe when
-// it does not exist). *statusID is updated and checkpointed on create.
-func (p *pass) reconcileSecurityGroup(ctx context.Context, groups []ec2types.SecurityGroup, statusID *string,
-	resource, description string, want func() []sgRule) (string, error) {
-	sg, err := p.findSecurityGroup(groups, *statusID, resource)
+// it does not exist). Its ID in status is updated and checkpointed on create.
+func (p *pass) reconcileSecurityGroup(ctx context.Context, groups []ec2types.SecurityGroup, which securityGroup,
+	description string, want func() []sgRule) (string, error) {
+	statusID := which.id(&p.fd.Status.Service)
+	sg, err := p.findSecurityGroup(groups, which)
 	if err != nil {
 		return "", err
 	}
@@ -169,48 +201,60 @@ func (p *pass) reconcileSecurityGroup(ctx context.Context, groups []ec2types.Sec
 			p.Drift(ctx, "security group %s no longer exists; creating a new one", *statusID)
 			*statusID = ""
 		}
-		if !p.MayWrite(true, "security group %s", cloud.Name(p.fd, resource)) {
+		if !p.MayWrite(true, "security group %s", p.name(cloud.SecurityGroupName, which.suffix)) {
 			return "", nil
 		}
-		if sg, err = p.createSecurityGroup(ctx, statusID, resource, description); err != nil {
+		if sg, created, err = p.createSecurityGroup(ctx, which, description); err != nil {
 			return "", err
 		}
-		created = true
 	}
 	id := aws.ToString(sg.GroupId)
+	if !created {
+		if err := p.RepairTags(ctx, kindSecurityGroup, id, p.EC2Tags(which.resource), cloud.FromEC2(sg.Tags), cloud.EC2Tagger(p.EC2)); err != nil {
+			return "", err
+		}
+	}
 	*statusID = id
 	if vpc := aws.ToString(sg.VpcId); vpc != p.fd.Status.Network.VPCID {
-		return "", stage.Terminalf(ReasonOwnershipConflict,
+		return "", stage.Terminalf(v1alpha1.ReasonImmutableField,
 			"security group %s is in VPC %s, not in the network's VPC %s; delete it to let the operator create one there",
 			id, vpc, p.fd.Status.Network.VPCID)
 	}
 	return id, p.reconcileIngress(ctx, id, ingressRules(sg.IpPermissions), want(), created)
 }
 
-func (p *pass) createSecurityGroup(ctx context.Context, statusID *string, resource, description string) (*ec2types.SecurityGroup, error) {
-	name, vpc := cloud.Name(p.fd, resource), p.fd.Status.Network.VPCID
+// createSecurityGroup creates the group, tagged. A group of its name in the VPC (one the
+// tags did not find) is found by name instead and goes through the ownership check.
+func (p *pass) createSecurityGroup(ctx context.Context, which securityGroup, description string) (*ec2types.SecurityGroup, bool, error) {
+	name, vpc := p.name(cloud.SecurityGroupName, which.suffix), p.fd.Status.Network.VPCID
 	out, err := p.EC2.CreateSecurityGroup(ctx, &ec2.CreateSecurityGroupInput{
 		GroupName:         aws.String(name),
 		Description:       aws.String(description),
 		VpcId:             aws.String(vpc),
-		TagSpecifications: cloud.EC2TagSpec(ec2types.ResourceTypeSecurityGroup, cloud.EC2Tags(p.fd, Name, resource)),
+		TagSpecifications: cloud.EC2TagSpec(ec2types.ResourceTypeSecurityGroup, p.EC2Tags(which.resource)),
 	}, ec2RetryThrottledOnly)
-	if err != nil {
-		if cloud.IsAlreadyExists(err) {
-			// Not found by our tags, so not ours.
-			return nil, stage.Terminal(ReasonOwnershipConflict, fmt.Errorf(
-				"create security group %s in VPC %s: a group of that name without the tag %s=%s exists; delete or rename it: %w",
-				name, vpc, cloud.TagOwner, cloud.Owner(p.fd), err))
+	if cloud.IsAlreadyExists(err) {
+		groups, ferr := p.describeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{Filters: []ec2types.Filter{
+			{Name: aws.String("vpc-id"), Values: []string{vpc}}, {Name: aws.String("group-name"), Values: []string{name}},
+		}}, name)
+		if ferr != nil {
+			return nil, false, ferr
 		}
-		return nil, fmt.Errorf("create security group %s in VPC %s: %w", name, vpc, err)
+		if len(groups) != 1 {
+			return nil, false, fmt.Errorf("create security group %s in VPC %s: %w, yet %d groups of that name are there", name, vpc, err, len(groups))
+		}
+		return &groups[0], false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("create security group %s in VPC %s: %w", name, vpc, err)
 	}
 	id := aws.ToString(out.GroupId)
-	*statusID = id
+	*which.id(&p.fd.Status.Service) = id
 	p.Created(ctx, kindSecurityGroup, id)
 	if err := stage.CheckpointCreated(ctx, "security group "+id); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return &ec2types.SecurityGroup{GroupId: out.GroupId, VpcId: aws.String(vpc), Tags: out.Tags}, nil
+	return &ec2types.SecurityGroup{GroupId: out.GroupId, VpcId: aws.String(vpc), Tags: out.Tags}, true, nil
 }
 
 // reconcileIngress adds the missing rules and revokes the unexpected ones. On a group
@@ -273,20 +317,39 @@ func rulesString(rules []sgRule) string {
 
 // deleteSecurityGroups deletes the stage's groups of fd. The rules that reference one of
 // them go first, so neither group holds the other; a group still attached to interfaces
-// (a deleted load balancer's linger for a minute or so) is a wait.
+// (a deleted load balancer's linger for a minute or so) is a wait. A group status names
+// that is not fd's is left in place; when it references one of fd's, which AWS then
+// refuses to delete, that is DeletionBlocked.
 func (p *pass) deleteSecurityGroups(ctx context.Context) (bool, error) {
-	groups, err := p.describeOwnedSecurityGroups(ctx)
+	groups, err := p.findSecurityGroups(ctx)
 	if err != nil {
 		return false, err
 	}
-	ours := map[string]bool{}
+	var ours, foreign []ec2types.SecurityGroup
 	for _, g := range groups {
-		ours[aws.ToString(g.GroupId)] = true
+		if p.Deletable(ctx, kindSecurityGroup, aws.ToString(g.GroupId), cloud.FromEC2(g.Tags)) {
+			ours = append(ours, g)
+		} else {
+			foreign = append(foreign, g)
+		}
 	}
-	for _, g := range groups {
+	isOurs := map[string]bool{}
+	for _, g := range ours {
+		isOurs[aws.ToString(g.GroupId)] = true
+	}
+	for _, g := range foreign {
+		for _, r := range ingressRules(g.IpPermissions) {
+			if isOurs[r.group] {
+				return false, stage.Terminalf(v1alpha1.ReasonDeletionBlocked,
+					"security group %s is not this object's (%s) and admits traffic from this object's security group %s, which AWS does not delete while it is referenced: remove that rule or that group",
+					aws.ToString(g.GroupId), p.Owner().Describe(cloud.FromEC2(g.Tags)), r.group)
+			}
+		}
+	}
+	for _, g := range ours {
 		var refs []sgRule
 		for _, r := range ingressRules(g.IpPermissions) {
-			if ours[r.group] {
+			if isOurs[r.group] {
 				refs = append(refs, r)
 			}
 		}
@@ -297,14 +360,14 @@ func (p *pass) deleteSecurityGroups(ctx context.Context) (bool, error) {
 		}
 	}
 	done := true
-	for _, g := range groups {
+	for _, g := range ours {
 		id := aws.ToString(g.GroupId)
 		if _, err := p.EC2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)}); err != nil {
 			switch {
 			case cloud.IsNotFound(err):
 				continue
 			case cloud.IsDependencyViolation(err):
-				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval,
+				p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval,
 					"security group %s is still attached to network interfaces (a deleted load balancer's or task's release theirs within minutes)", id)
 				done = false
 				continue

@@ -25,7 +25,8 @@ const resourceService = "service"
 // answering with a deleted service for a token.
 const createServiceAttempts = 3
 
-func svcName(fd *v1alpha1.FlaskDeployment) string { return ecsName(fd, "svc") }
+// serviceName is the name of fd's ECS service.
+func (p *pass) serviceName() string { return p.name(cloud.ECSName, "service") }
 
 // desiredCount is the task count the spec asks for: 0 while suspended; with autoscaling,
 // the starting count within its range (afterwards autoscaling owns the count).
@@ -87,15 +88,15 @@ func (p *pass) deploymentConfiguration() *ecstypes.DeploymentConfiguration {
 	}
 }
 
-// reconcileService finds (by name in the cluster plus owner tag) or creates the Fargate
-// service, converges it, and follows its rollout.
+// reconcileService finds (by the ARN in status, then by name in the cluster, then the
+// ownership check) or creates the Fargate service, converges it, and follows its rollout.
 func (p *pass) reconcileService(ctx context.Context) error {
 	st := &p.fd.Status.Service
 	if st.ClusterARN == "" || st.TaskDefinitionARN == "" {
-		p.stop = true
+		p.Stop()
 		return nil
 	}
-	name := svcName(p.fd)
+	name := p.serviceName()
 	svc, err := p.findService(ctx)
 	if err != nil {
 		return err
@@ -105,8 +106,8 @@ func (p *pass) reconcileService(ctx context.Context) error {
 			p.Drift(ctx, "service %s was deleted outside the operator; it is created again once drained", name)
 			st.ServiceARN, st.RunningCount = "", 0
 		}
-		p.WaitFor(ReasonWaitingForDeployment, deploymentPollInterval, "service %s is draining after a delete; waiting to create it again", name)
-		p.stop = true
+		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s is draining after a delete; waiting to create it again", name)
+		p.Stop()
 		return nil
 	}
 	if svc == nil {
@@ -118,20 +119,20 @@ func (p *pass) reconcileService(ctx context.Context) error {
 			return nil // nothing to run
 		}
 		if st.ListenerARN == "" || st.TargetGroupARN == "" || st.ServiceSecurityGroupID == "" {
-			p.WaitFor(ReasonWaitingForLoadBalancer, loadBalancerPollInterval,
+			p.WaitFor(v1alpha1.ReasonWaitingForLoadBalancer, loadBalancerPollInterval,
 				"waiting for the load balancer's listener, target group and the tasks' security group before creating service %s", name)
-			p.stop = true
+			p.Stop()
 			return nil
 		}
 		if !p.MayWrite(true, "ECS service %s", name) {
-			p.stop = true
+			p.Stop()
 			return nil
 		}
 		if svc, err = p.createService(ctx, name); err != nil {
 			return err
 		}
 	} else {
-		if err := p.checkServiceOwner(ctx, svc); err != nil {
+		if err := p.RepairTags(ctx, kindService, aws.ToString(svc.ServiceArn), p.Tags(resourceService), cloud.FromECS(svc.Tags), cloud.ECSTagger(p.ECS)); err != nil {
 			return err
 		}
 		st.ServiceARN = aws.ToString(svc.ServiceArn)
@@ -157,34 +158,34 @@ func (p *pass) findService(ctx context.Context) (*ecstypes.Service, error) {
 	return svc, nil
 }
 
+// describeService describes fd's service with its tags: by the ARN in status, then by
+// name in the cluster status names (or fd's cluster's name).
 func (p *pass) describeService(ctx context.Context) (*ecstypes.Service, error) {
-	name, cluster := svcName(p.fd), clusterName(p.fd)
-	out, err := p.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{
-		Cluster: aws.String(cluster), Services: []string{name}, Include: []ecstypes.ServiceField{ecstypes.ServiceFieldTags},
-	})
-	if cloud.IsNotFound(err) {
-		return nil, nil
+	st := p.fd.Status.Service
+	cluster := st.ClusterARN
+	if cluster == "" {
+		cluster = p.clusterName()
 	}
-	if err != nil {
-		return nil, fmt.Errorf("describe service %s in cluster %s: %w", name, cluster, err)
-	}
-	for i := range out.Services {
-		if aws.ToString(out.Services[i].Status) != "INACTIVE" {
-			return &out.Services[i], nil
+	for _, ref := range []string{st.ServiceARN, p.serviceName()} {
+		if ref == "" {
+			continue
+		}
+		out, err := p.ECS.DescribeServices(ctx, &ecs.DescribeServicesInput{
+			Cluster: aws.String(cluster), Services: []string{ref}, Include: []ecstypes.ServiceField{ecstypes.ServiceFieldTags},
+		})
+		if cloud.IsNotFound(err) {
+			return nil, nil // no such cluster
+		}
+		if err != nil {
+			return nil, fmt.Errorf("describe service %s in cluster %s: %w", ref, cluster, err)
+		}
+		for i := range out.Services {
+			if aws.ToString(out.Services[i].Status) != "INACTIVE" {
+				return &out.Services[i], nil
+			}
 		}
 	}
 	return nil, nil
-}
-
-func (p *pass) checkServiceOwner(ctx context.Context, svc *ecstypes.Service) error {
-	name, arn := aws.ToString(svc.ServiceName), aws.ToString(svc.ServiceArn)
-	have := cloud.FromECS(svc.Tags)
-	if !cloud.IsOwned(have, p.fd) && p.fd.Status.Service.ServiceARN != arn {
-		return stage.Terminalf(ReasonOwnershipConflict,
-			"ECS service %s already exists in cluster %s and is not owned by this FlaskDeployment (tag %s is %q, want %q); the operator never adopts a service it did not create: delete that service, or tag it %s=%s if it really belongs here",
-			name, clusterName(p.fd), cloud.TagOwner, have[cloud.TagOwner], cloud.Owner(p.fd), cloud.TagOwner, cloud.Owner(p.fd))
-	}
-	return p.reconcileECSTags(ctx, "ECS service", arn, resourceService, have)
 }
 
 // createService creates the service with a client token derived from the object's UID and
@@ -203,7 +204,7 @@ func (p *pass) createService(ctx context.Context, name string) (*ecstypes.Servic
 		NetworkConfiguration:    p.networkConfiguration(),
 		LoadBalancers:           p.loadBalancers(),
 		DeploymentConfiguration: p.deploymentConfiguration(),
-		Tags:                    cloud.ToECS(p.tags(resourceService)),
+		Tags:                    cloud.ToECS(p.Tags(resourceService)),
 	}
 	body, err := json.Marshal(in)
 	if err != nil {
@@ -214,7 +215,7 @@ func (p *pass) createService(ctx context.Context, name string) (*ecstypes.Servic
 		in.ClientToken = aws.String(stage.ClientToken(p.fd.UID, key, 0, 36))
 		out, err := p.ECS.CreateService(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("create service %s in cluster %s: %w", name, clusterName(p.fd), err)
+			return nil, fmt.Errorf("create service %s in cluster %s: %w", name, st.ClusterARN, err)
 		}
 		svc := out.Service
 		if aws.ToString(svc.Status) != "ACTIVE" {
@@ -241,7 +242,7 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 		if p.failedBefore() {
 			// The circuit breaker rolled this revision back and the spec has not changed
 			// since: deploying it again would fail again.
-			return nil, stage.Terminalf(ReasonDeploymentFailed, "%s", p.failedMessage())
+			return nil, stage.Terminalf(v1alpha1.ReasonDeploymentFailed, "%s", p.failedMessage())
 		}
 		in.TaskDefinition = aws.String(st.TaskDefinitionARN)
 		notes = append(notes, fmt.Sprintf("task definition %s replaced by %s", revision(have), revision(st.TaskDefinitionARN)))
@@ -329,7 +330,7 @@ func sameDeploymentConfiguration(have, want *ecstypes.DeploymentConfiguration) b
 // task definition failed: the stage's condition still says so.
 func (p *pass) failedBefore() bool {
 	c := meta.FindStatusCondition(p.fd.Status.Conditions, v1alpha1.ConditionServiceReady)
-	return c != nil && c.Reason == ReasonDeploymentFailed && c.ObservedGeneration == p.fd.Generation
+	return c != nil && c.Reason == v1alpha1.ReasonDeploymentFailed && c.ObservedGeneration == p.fd.Generation
 }
 
 func (p *pass) failedMessage() string {
@@ -351,7 +352,7 @@ func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 		}
 	}
 	if primary == nil {
-		p.WaitFor(ReasonWaitingForDeployment, deploymentPollInterval, "service %s has no deployment yet", aws.ToString(svc.ServiceName))
+		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s has no deployment yet", aws.ToString(svc.ServiceName))
 		return nil
 	}
 	td := aws.ToString(primary.TaskDefinition)
@@ -361,11 +362,11 @@ func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 	case td != want && rollingBack(primary):
 		return p.deploymentFailed(ctx, svc, want, revision(td))
 	case primary.RolloutState == ecstypes.DeploymentRolloutStateInProgress:
-		p.WaitFor(ReasonWaitingForDeployment, deploymentPollInterval, "deployment of %s in progress: %d/%d tasks running",
+		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "deployment of %s in progress: %d/%d tasks running",
 			revision(td), primary.RunningCount, primary.DesiredCount)
 		return nil
 	case svc.RunningCount != svc.DesiredCount || len(svc.Deployments) > 1:
-		p.WaitFor(ReasonWaitingForDeployment, deploymentPollInterval, "service %s: %d/%d tasks running",
+		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s: %d/%d tasks running",
 			aws.ToString(svc.ServiceName), svc.RunningCount, svc.DesiredCount)
 		return nil
 	}
@@ -395,7 +396,7 @@ func (p *pass) recordDeployed(ctx context.Context, td string) error {
 	}
 	dr.Image, dr.TaskDefinitionARN = s.Image, td
 	p.fd.Status.DeployedRevision = dr
-	p.changed(ctx, "DeployedRevision", "Service %s runs %s (image %s)", svcName(p.fd), revision(td), s.Image)
+	p.Changed(ctx, "DeployedRevision", "Service %s runs %s (image %s)", p.serviceName(), revision(td), s.Image)
 	return nil
 }
 
@@ -433,7 +434,7 @@ func (p *pass) deploymentFailed(ctx context.Context, svc *ecstypes.Service, td, 
 		}
 	}
 	b.WriteString("; the deployment is retried when the spec changes")
-	return stage.Terminalf(ReasonDeploymentFailed, "%s", b.String())
+	return stage.Terminalf(v1alpha1.ReasonDeploymentFailed, "%s", b.String())
 }
 
 // stoppedReason is the stop reason of the newest stopped task of td (its container's
@@ -505,7 +506,9 @@ func (p *pass) missingFromECR(ctx context.Context, image string) (string, error)
 }
 
 // deleteService scales the service to zero, deletes it (force) and waits until it is
-// INACTIVE: while DRAINING its tasks still hold network interfaces in the subnets.
+// INACTIVE: while DRAINING its tasks still hold network interfaces in the subnets. A
+// service that is not fd's is left in place; in fd's cluster, which AWS does not delete
+// while it holds a service, that is DeletionBlocked.
 func (p *pass) deleteService(ctx context.Context) (bool, error) {
 	svc, err := p.findService(ctx)
 	if err != nil {
@@ -516,9 +519,18 @@ func (p *pass) deleteService(ctx context.Context) (bool, error) {
 		return true, nil
 	}
 	name, arn := aws.ToString(svc.ServiceName), aws.ToString(svc.ServiceArn)
-	if !cloud.IsOwned(cloud.FromECS(svc.Tags), p.fd) {
-		p.fd.Status.Service.ServiceARN = ""
-		return true, nil // not ours to delete
+	if tags := cloud.FromECS(svc.Tags); !p.Deletable(ctx, kindService, arn, tags) {
+		cl, err := p.findCluster(ctx)
+		if err != nil {
+			return false, err
+		}
+		if cl != nil && aws.ToString(cl.ClusterArn) == aws.ToString(svc.ClusterArn) && p.Owner().Owns(cloud.FromECS(cl.Tags)) {
+			return false, stage.Terminalf(v1alpha1.ReasonDeletionBlocked,
+				"ECS service %s is not this object's (%s) and AWS does not delete this object's cluster %s while it holds a service: delete that service yourself",
+				arn, p.Owner().Describe(tags), aws.ToString(cl.ClusterArn))
+		}
+		p.fd.Status.Service.ServiceARN, p.fd.Status.Service.RunningCount = "", 0
+		return true, nil
 	}
 	if aws.ToString(svc.Status) == "ACTIVE" {
 		if svc.DesiredCount > 0 {
@@ -538,6 +550,6 @@ func (p *pass) deleteService(ctx context.Context) (bool, error) {
 		}
 		p.Deleted(ctx, kindService, arn)
 	}
-	p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "service %s draining: %d task(s) still running", name, svc.RunningCount+svc.PendingCount)
+	p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "service %s draining: %d task(s) still running", name, svc.RunningCount+svc.PendingCount)
 	return false, nil
 }

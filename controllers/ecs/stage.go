@@ -8,10 +8,12 @@
 // subnets the stage waits; it never imports another stage.
 //
 // Every pass walks a checklist. Each resource is found by the ID or ARN in status, then by
-// its deterministic name (checked for fd's ownership tag: a resource of that name that is
-// not ours is never adopted), and created only on a confirmed miss, tagged at creation;
-// its ID is checkpointed before anything depends on it. Mutable settings are then repaired,
-// each repair noted in status.drift.
+// its deterministic name (every name comes from the Owner), and created only on a confirmed
+// miss, tagged at creation; its ID is checkpointed before anything depends on it. Whatever
+// is found passes the ownership check before anything is written to it: status is a cache
+// of IDs, only the tags prove a resource ours, and one that is not ours is never adopted,
+// changed or deleted. Mutable settings and tags are then repaired, each repair noted in
+// status.drift.
 //
 // The image: spec.service.image when set. When it is empty the pipeline owns the image, so
 // the stage keeps the image the service runs now (a deployed image is not drift), and before
@@ -21,13 +23,10 @@ package ecs
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/tools/events"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -36,19 +35,6 @@ import (
 
 // Name is the stage's name: log key, tag value and event prefix.
 const Name = "ecs"
-
-// Condition reasons of the ecs stage.
-const (
-	ReasonWaitingForNetwork      = "WaitingForNetwork"
-	ReasonWaitingForImage        = "WaitingForImage"
-	ReasonWaitingForLoadBalancer = "WaitingForLoadBalancer"
-	ReasonWaitingForDeployment   = "WaitingForDeployment"
-	ReasonDeploymentFailed       = "DeploymentFailed"
-	ReasonWaitingForDeletion     = "WaitingForDeletion"
-	ReasonOwnershipConflict      = "OwnershipConflict"
-	// ReasonImmutableField: the spec asks for a change AWS cannot make in place.
-	ReasonImmutableField = "ImmutableField"
-)
 
 // Requeue intervals.
 const (
@@ -75,13 +61,15 @@ type Clients struct {
 type Stage struct {
 	clients  func(region string) Clients
 	recorder events.EventRecorder
+	cluster  string
 }
 
 var _ stage.Stage = (*Stage)(nil)
 
-// New returns the ecs stage. clients hands out the SDK clients of a region.
-func New(clients func(region string) Clients, recorder events.EventRecorder) *Stage {
-	return &Stage{clients: clients, recorder: recorder}
+// New returns the ecs stage of the manager of cluster (its --cluster-name, in every
+// ownership tag and name). clients hands out the SDK clients of a region.
+func New(clients func(region string) Clients, recorder events.EventRecorder, cluster string) *Stage {
+	return &Stage{clients: clients, recorder: recorder, cluster: cluster}
 }
 
 // Name implements stage.Stage.
@@ -96,10 +84,10 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 	p := s.newPass(fd)
 	defer p.ReportRepairs()
 	if !p.networkReady() {
-		p.WaitFor(ReasonWaitingForNetwork, networkPollInterval, "waiting for the network's VPC and subnets")
+		p.WaitFor(v1alpha1.ReasonWaitingForNetwork, networkPollInterval, "waiting for the network's VPC and subnets")
 		return p.result(), nil
 	}
-	for _, step := range []func(context.Context) error{
+	if err := p.Run(ctx,
 		p.reconcileExecutionRole,
 		p.reconcileLogGroup,
 		p.reconcileSecurityGroups,
@@ -110,26 +98,19 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		p.reconcileTaskDefinition,
 		p.reconcileService,
 		p.reconcileAutoscaling,
-	} {
-		if err := step(ctx); err != nil {
-			return stage.Result{}, err
-		}
-		if p.stop {
-			break
-		}
+	); err != nil {
+		return stage.Result{}, err
 	}
 	return p.result(), nil
 }
 
-// Delete removes, in dependency order, every resource of the stage that carries fd's owner
-// tag. AWS's own delays (a draining service, a deleting load balancer's interfaces) are
-// waits, not errors.
+// Delete removes, in dependency order, every resource of the stage that its tags prove
+// fd's; anything else is left in place. AWS's own delays (a draining service, a deleting
+// load balancer's interfaces) are waits, not errors; a resource of someone else's that
+// holds one of ours is DeletionBlocked.
 func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
-	if fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve {
-		return stage.Ready("managementPolicy Observe: service left untouched"), nil
-	}
 	p := s.newPass(fd)
-	for _, step := range []func(context.Context) (bool, error){
+	done, err := stage.RunDelete(ctx,
 		p.deleteAutoscaling,
 		p.deleteService,
 		p.deleteListener,
@@ -140,14 +121,15 @@ func (s *Stage) Delete(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage
 		p.deleteTaskDefinitions,
 		p.deleteLogGroup,
 		p.deleteExecutionRole,
-	} {
-		done, err := step(ctx)
-		if err != nil {
-			return stage.Result{}, err
+	)
+	switch {
+	case err != nil:
+		return stage.Result{}, err
+	case !done:
+		if r, ok := p.Unfinished(deletePollInterval, ""); ok {
+			return r, nil
 		}
-		if !done {
-			return p.result(), nil
-		}
+		return stage.Waiting(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "deleting the service's resources"), nil
 	}
 	fd.Status.Service = v1alpha1.ServiceStatus{}
 	fd.Status.DeployedRevision = nil
@@ -159,21 +141,23 @@ type pass struct {
 	*Stage
 	*stage.Journal
 	Clients
-	fd   *v1alpha1.FlaskDeployment
-	stop bool // a later step cannot run yet (no image, Observe without a resource)
+	fd *v1alpha1.FlaskDeployment
 
 	// service is the ECS service as read once in this pass (nil: none), shared by the task
 	// definition step (the running image) and the service step.
 	service     *ecstypes.Service
 	serviceRead bool
+	// elbTags are the tags of the ELBv2 resources read in this pass, by ARN.
+	elbTags map[string]map[string]string
 }
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	return &pass{
 		Stage:   s,
-		Journal: stage.NewJournal(s, fd, s.recorder),
+		Journal: stage.NewJournal(s, fd, s.recorder, s.cluster),
 		Clients: s.clients(stage.Region(fd)),
 		fd:      fd,
+		elbTags: map[string]map[string]string{},
 	}
 }
 
@@ -194,17 +178,12 @@ func (p *pass) result() stage.Result {
 		return stage.Result{Done: true, Reason: v1alpha1.ReasonSuspended,
 			Message: "suspended: service scaled to zero, load balancer deleted; cluster, task definition and logs kept"}
 	}
-	return stage.Ready(fmt.Sprintf("service %s: %d task(s) running behind %s", serviceName(st.ServiceARN), st.RunningCount, st.LoadBalancerDNS))
-}
-
-// serviceName is the last part of a service ARN.
-func serviceName(arn string) string {
-	return arn[strings.LastIndex(arn, "/")+1:]
+	return stage.Ready(fmt.Sprintf("service %s: %d task(s) running behind %s", p.serviceName(), st.RunningCount, st.LoadBalancerDNS))
 }
 
 // The kinds of AWS resource the stage creates and deletes.
 var (
-	kindExecutionRole  = stage.Kind{Name: "task execution role", Reason: "ExecutionRole", IDKey: "roleARN"}
+	kindExecutionRole  = stage.Kind{Name: "task execution role", Reason: "ExecutionRole", IDKey: "roleName"}
 	kindLogGroup       = stage.Kind{Name: "log group", Reason: "LogGroup", IDKey: "logGroup"}
 	kindSecurityGroup  = stage.Kind{Name: "security group", Reason: "SecurityGroup", IDKey: "securityGroupID"}
 	kindLoadBalancer   = stage.Kind{Name: "load balancer", Reason: "LoadBalancer", IDKey: "loadBalancerARN"}
@@ -213,18 +192,10 @@ var (
 	kindCluster        = stage.Kind{Name: "ECS cluster", Reason: "Cluster", IDKey: "clusterARN"}
 	kindTaskDefinition = stage.Kind{Name: "task definition", Reason: "TaskDefinition", IDKey: "taskDefinitionARN"}
 	kindService        = stage.Kind{Name: "ECS service", Reason: "Service", IDKey: "serviceARN"}
-	kindScalableTarget = stage.Kind{Name: "scalable target", Reason: "ScalableTarget", IDKey: "resourceID"}
+	kindScalableTarget = stage.Kind{Name: "scalable target", Reason: "ScalableTarget", IDKey: "scalableTarget"}
 )
 
-// changed records a change to a resource that is neither a create, a delete nor a drift
-// repair (a new task definition revision rolled out, a desired count the spec changed).
-func (p *pass) changed(ctx context.Context, reason, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
-	log.FromContext(ctx).Info(msg)
-	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, reason, "Update", "%s", msg)
-}
-
-// tags is the full tag set of one of the stage's resources.
-func (p *pass) tags(resource string) map[string]string {
-	return cloud.Tags(p.fd, Name, resource)
+// name is the AWS name of one of fd's resources of the stage under rule.
+func (p *pass) name(rule cloud.NameRule, suffix string) string {
+	return p.Owner().Name(rule, suffix)
 }

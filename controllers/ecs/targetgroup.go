@@ -9,6 +9,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
+	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
@@ -18,8 +19,8 @@ const (
 	healthCheckMatcher  = "200"
 )
 
-// targetGroupName is the target group's deterministic name (at most 32 characters).
-func (p *pass) targetGroupName() string { return cloud.ShortName(p.fd, resourceTargetGroup, 32) }
+// targetGroupName is the target group's deterministic name.
+func (p *pass) targetGroupName() string { return p.name(cloud.ELBName, "tg") }
 
 // healthCheckPath is the spec's health check path, "/" when unset.
 func (p *pass) healthCheckPath() string {
@@ -35,9 +36,22 @@ func (p *pass) healthCheckPath() string {
 func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 	st := &p.fd.Status.Service
 	name := p.targetGroupName()
-	tg, err := p.findTargetGroup(ctx, true)
+	tg, err := p.findTargetGroup(ctx)
 	if err != nil {
 		return err
+	}
+	if tg != nil {
+		have, err := p.elbTagsOf(ctx, aws.ToString(tg.TargetGroupArn))
+		switch {
+		case err != nil:
+			return err
+		case have == nil: // deleted since
+			tg = nil
+		default:
+			if err := p.RepairTags(ctx, kindTargetGroup, aws.ToString(tg.TargetGroupArn), p.Tags(resourceTargetGroup), have, cloud.ELBTagger(p.ELB)); err != nil {
+				return err
+			}
+		}
 	}
 	if st.TargetGroupARN != "" && (tg == nil || aws.ToString(tg.TargetGroupArn) != st.TargetGroupARN) {
 		if tg == nil {
@@ -55,7 +69,7 @@ func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 	st.TargetGroupARN = arn
 	port, vpc := p.fd.Spec.Service.ContainerPort, p.fd.Status.Network.VPCID
 	if aws.ToInt32(tg.Port) != port || aws.ToString(tg.VpcId) != vpc || tg.Protocol != elbv2types.ProtocolEnumHttp || tg.TargetType != elbv2types.TargetTypeEnumIp {
-		return stage.Terminalf(ReasonImmutableField,
+		return stage.Terminalf(v1alpha1.ReasonImmutableField,
 			"target group %s is %s:%d (%s targets) in VPC %s, the spec asks for HTTP:%d (ip targets) in VPC %s: AWS cannot change that in place; delete the target group's service and listener, or set containerPort back",
 			arn, tg.Protocol, aws.ToInt32(tg.Port), tg.TargetType, aws.ToString(tg.VpcId), port, vpc)
 	}
@@ -82,12 +96,11 @@ func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 }
 
 // findTargetGroup finds fd's target group, as findELBv2 does.
-func (p *pass) findTargetGroup(ctx context.Context, forReconcile bool) (*elbv2types.TargetGroup, error) {
-	return findELBv2(ctx, p, "target group", p.fd.Status.Service.TargetGroupARN, p.targetGroupName(), forReconcile,
+func (p *pass) findTargetGroup(ctx context.Context) (*elbv2types.TargetGroup, error) {
+	return findELBv2(p.fd.Status.Service.TargetGroupARN, p.targetGroupName(),
 		func(arns, names []string) (*elbv2types.TargetGroup, error) {
 			return p.describeTargetGroup(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: arns, Names: names}, strings.Join(append(arns, names...), ","))
-		},
-		func(tg *elbv2types.TargetGroup) string { return aws.ToString(tg.TargetGroupArn) })
+		})
 }
 
 func (p *pass) describeTargetGroup(ctx context.Context, in *elbv2.DescribeTargetGroupsInput, what string) (*elbv2types.TargetGroup, error) {
@@ -115,7 +128,7 @@ func (p *pass) createTargetGroup(ctx context.Context, name string) error {
 		HealthCheckProtocol: elbv2types.ProtocolEnumHttp,
 		HealthCheckPath:     aws.String(p.healthCheckPath()),
 		Matcher:             &elbv2types.Matcher{HttpCode: aws.String(healthCheckMatcher)},
-		Tags:                cloud.ToELB(p.tags(resourceTargetGroup)),
+		Tags:                cloud.ToELB(p.Tags(resourceTargetGroup)),
 	})
 	if err != nil {
 		return fmt.Errorf("create target group %s: %w", name, err)
@@ -130,29 +143,32 @@ func (p *pass) createTargetGroup(ctx context.Context, name string) error {
 }
 
 // deleteTargetGroup deletes fd's target group. A listener still forwarding to it
-// (ResourceInUse) is a wait.
+// (ResourceInUse) is a wait. One that is not fd's is left in place.
 func (p *pass) deleteTargetGroup(ctx context.Context) (bool, error) {
 	st := &p.fd.Status.Service
-	tg, err := p.findTargetGroup(ctx, false)
+	tg, err := p.findTargetGroup(ctx)
 	if err != nil {
 		return false, err
 	}
 	if tg != nil {
 		arn := aws.ToString(tg.TargetGroupArn)
-		if err := p.checkDeletable(ctx, "target group", arn); err != nil {
+		tags, err := p.elbTagsOf(ctx, arn)
+		if err != nil {
 			return false, err
 		}
-		if _, err := p.ELB.DeleteTargetGroup(ctx, &elbv2.DeleteTargetGroupInput{TargetGroupArn: aws.String(arn)}); err != nil {
-			switch {
-			case cloud.IsNotFound(err):
-			case cloud.IsDependencyViolation(err):
-				p.WaitFor(ReasonWaitingForDeletion, deletePollInterval, "target group %s is still in use by a listener", arn)
-				return false, nil
-			default:
-				return false, fmt.Errorf("delete target group %s: %w", arn, err)
+		if tags != nil && p.Deletable(ctx, kindTargetGroup, arn, tags) {
+			if _, err := p.ELB.DeleteTargetGroup(ctx, &elbv2.DeleteTargetGroupInput{TargetGroupArn: aws.String(arn)}); err != nil {
+				switch {
+				case cloud.IsNotFound(err):
+				case cloud.IsDependencyViolation(err):
+					p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "target group %s is still in use by a listener", arn)
+					return false, nil
+				default:
+					return false, fmt.Errorf("delete target group %s: %w", arn, err)
+				}
+			} else {
+				p.Deleted(ctx, kindTargetGroup, arn)
 			}
-		} else {
-			p.Deleted(ctx, kindTargetGroup, arn)
 		}
 	}
 	st.TargetGroupARN = ""

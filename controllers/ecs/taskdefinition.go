@@ -27,7 +27,8 @@ const (
 	logStreamPrefix = "ecs"
 )
 
-func familyName(fd *v1alpha1.FlaskDeployment) string { return ecsName(fd, "app") }
+// familyName is the family of fd's task definitions.
+func (p *pass) familyName() string { return p.name(cloud.ECSName, "task") }
 
 // taskSpec is the part of a task definition the stage sets: two revisions with the same
 // taskSpec are the same to us, whatever else AWS filled in.
@@ -154,11 +155,12 @@ func (s taskSpec) equal(o taskSpec) bool {
 
 // reconcileTaskDefinition registers a new revision of the family when the wanted task
 // definition differs from the one the service runs (or, before there is a service, the
-// one status records), and records the revision to run in status.
+// one status records), and records the revision to run in status. Only a revision whose
+// tags prove it fd's is reused (and its tags repaired); any other is left as it is.
 func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 	st := &p.fd.Status.Service
 	if st.ExecutionRoleARN == "" || st.LogGroupName == "" {
-		p.stop = true // Observe: nothing to build a task definition on
+		p.Stop() // Observe: nothing to build a task definition on
 		return nil
 	}
 	env, err := p.environment()
@@ -171,34 +173,45 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 	}
 	var running *ecstypes.TaskDefinition
 	if len(candidates) > 0 {
-		running = candidates[0]
+		running = candidates[0].td
 	}
 	image, err := p.image(ctx, running)
 	if err != nil {
 		return err
 	}
 	if image == "" {
-		p.stop = true
+		p.Stop()
 		return nil
 	}
 	want := p.wantedTaskSpec(image, env)
-	for _, td := range candidates {
-		if have, ok := specOf(td); ok && have.equal(want) {
-			st.TaskDefinitionARN = aws.ToString(td.TaskDefinitionArn)
-			return nil
+	for _, c := range candidates {
+		if have, ok := specOf(c.td); !ok || !have.equal(want) || !p.Owner().Owns(c.tags) {
+			continue
 		}
+		arn := aws.ToString(c.td.TaskDefinitionArn)
+		if err := p.RepairTags(ctx, kindTaskDefinition, arn, p.Tags(resourceTaskDefinition), c.tags, cloud.ECSTagger(p.ECS)); err != nil {
+			return err
+		}
+		st.TaskDefinitionARN = arn
+		return nil
 	}
-	if !p.MayWrite(true, "task definition %s with image %s", familyName(p.fd), image) {
-		p.stop = true
+	if !p.MayWrite(true, "task definition %s with image %s", p.familyName(), image) {
+		p.Stop()
 		return nil
 	}
 	return p.registerTaskDefinition(ctx, want)
 }
 
+// revisionFound is a task definition revision with its tags.
+type revisionFound struct {
+	td   *ecstypes.TaskDefinition
+	tags map[string]string
+}
+
 // currentTaskDefinitions are the revisions the wanted one is compared with, in order: the
 // one the service runs, the one status records (the last one registered), and the family's
-// latest ACTIVE revision if it is ours (registered just before a crash lost its ARN).
-func (p *pass) currentTaskDefinitions(ctx context.Context) ([]*ecstypes.TaskDefinition, error) {
+// latest ACTIVE revision (registered just before a crash lost its ARN).
+func (p *pass) currentTaskDefinitions(ctx context.Context) ([]revisionFound, error) {
 	var refs []string
 	svc, err := p.findService(ctx)
 	if err != nil {
@@ -207,11 +220,11 @@ func (p *pass) currentTaskDefinitions(ctx context.Context) ([]*ecstypes.TaskDefi
 	if svc != nil {
 		refs = append(refs, aws.ToString(svc.TaskDefinition))
 	}
-	refs = append(refs, p.fd.Status.Service.TaskDefinitionARN, familyName(p.fd))
-	var out []*ecstypes.TaskDefinition
+	refs = append(refs, p.fd.Status.Service.TaskDefinitionARN, p.familyName())
+	var out []revisionFound
 	seen := map[string]bool{}
-	for i, ref := range refs {
-		if ref == "" {
+	for _, ref := range refs {
+		if ref == "" || seen[ref] {
 			continue
 		}
 		td, tags, err := p.describeTaskDefinition(ctx, ref)
@@ -221,11 +234,8 @@ func (p *pass) currentTaskDefinitions(ctx context.Context) ([]*ecstypes.TaskDefi
 		if td == nil || seen[aws.ToString(td.TaskDefinitionArn)] {
 			continue
 		}
-		if i == len(refs)-1 && !cloud.IsOwned(tags, p.fd) {
-			continue // a family of our name that someone else registered: never reused
-		}
 		seen[aws.ToString(td.TaskDefinitionArn)] = true
-		out = append(out, td)
+		out = append(out, revisionFound{td: td, tags: tags})
 	}
 	return out, nil
 }
@@ -259,14 +269,14 @@ func (p *pass) image(ctx context.Context, running *ecstypes.TaskDefinition) (str
 	}
 	repo := p.fd.Status.Repository
 	if repo.Name == "" || repo.URI == "" {
-		p.WaitFor(ReasonWaitingForImage, imagePollInterval, "waiting for an image: spec.service.image is empty and the repository does not exist yet")
+		p.WaitFor(v1alpha1.ReasonWaitingForImage, imagePollInterval, "waiting for an image: spec.service.image is empty and the repository does not exist yet")
 		return "", nil
 	}
 	img, err := p.latestImage(ctx, repo.Name, repo.URI)
 	if err != nil || img != "" {
 		return img, err
 	}
-	p.WaitFor(ReasonWaitingForImage, imagePollInterval, "waiting for an image: the pipeline has not pushed one to %s yet", repo.URI)
+	p.WaitFor(v1alpha1.ReasonWaitingForImage, imagePollInterval, "waiting for an image: the pipeline has not pushed one to %s yet", repo.URI)
 	return "", nil
 }
 
@@ -304,7 +314,7 @@ func (p *pass) latestImage(ctx context.Context, repo, uri string) (string, error
 }
 
 func (p *pass) registerTaskDefinition(ctx context.Context, want taskSpec) error {
-	family := familyName(p.fd)
+	family := p.familyName()
 	out, err := p.ECS.RegisterTaskDefinition(ctx, &ecs.RegisterTaskDefinitionInput{
 		Family:                  aws.String(family),
 		RequiresCompatibilities: []ecstypes.Compatibility{ecstypes.CompatibilityFargate},
@@ -323,8 +333,8 @@ func (p *pass) registerTaskDefinition(ctx context.Context, want taskSpec) error 
 				LogDriver: ecstypes.LogDriverAwslogs, Options: want.LogOptions,
 			},
 		}},
-		Tags: cloud.ToECS(p.tags(resourceTaskDefinition)),
-	})
+		Tags: cloud.ToECS(p.Tags(resourceTaskDefinition)),
+	}, ecsRetryThrottledOnly)
 	if err != nil {
 		return fmt.Errorf("register task definition %s with image %s: %w", family, want.Image, err)
 	}
@@ -339,10 +349,10 @@ func revision(arn string) string {
 	return arn[strings.LastIndex(arn, "/")+1:]
 }
 
-// deleteTaskDefinitions deregisters every ACTIVE revision of the family that carries fd's
-// owner tag (AWS keeps INACTIVE revisions describable; they cost nothing).
+// deleteTaskDefinitions deregisters every ACTIVE revision of the family whose tags prove it
+// fd's (AWS keeps INACTIVE revisions describable; they cost nothing).
 func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
-	family := familyName(p.fd)
+	family := p.familyName()
 	pages := ecs.NewListTaskDefinitionsPaginator(p.ECS, &ecs.ListTaskDefinitionsInput{
 		FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive,
 	})
@@ -363,7 +373,7 @@ func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		if td == nil || !cloud.IsOwned(tags, p.fd) {
+		if td == nil || !p.Deletable(ctx, kindTaskDefinition, arn, tags) {
 			continue
 		}
 		if _, err := p.ECS.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)}); err != nil {
@@ -377,3 +387,9 @@ func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
 	p.fd.Status.Service.TaskDefinitionARN = ""
 	return true, nil
 }
+
+// ecsRetryThrottledOnly is the option of RegisterTaskDefinition, which takes no
+// ClientToken and adds a revision each time it succeeds: the SDK retries it only when
+// throttled, never after a failure that may have come after AWS acted (the next pass finds
+// that revision as the family's latest and reuses it).
+func ecsRetryThrottledOnly(o *ecs.Options) { o.Retryer = cloud.RetryThrottledOnly(o.Retryer) }

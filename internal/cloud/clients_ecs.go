@@ -102,6 +102,7 @@ type AutoScalingAPI interface {
 	DescribeScalingPolicies(ctx context.Context, in *applicationautoscaling.DescribeScalingPoliciesInput, optFns ...func(*applicationautoscaling.Options)) (*applicationautoscaling.DescribeScalingPoliciesOutput, error)
 	DeleteScalingPolicy(ctx context.Context, in *applicationautoscaling.DeleteScalingPolicyInput, optFns ...func(*applicationautoscaling.Options)) (*applicationautoscaling.DeleteScalingPolicyOutput, error)
 	TagResource(ctx context.Context, in *applicationautoscaling.TagResourceInput, optFns ...func(*applicationautoscaling.Options)) (*applicationautoscaling.TagResourceOutput, error)
+	UntagResource(ctx context.Context, in *applicationautoscaling.UntagResourceInput, optFns ...func(*applicationautoscaling.Options)) (*applicationautoscaling.UntagResourceOutput, error)
 	ListTagsForResource(ctx context.Context, in *applicationautoscaling.ListTagsForResourceInput, optFns ...func(*applicationautoscaling.Options)) (*applicationautoscaling.ListTagsForResourceOutput, error)
 }
 
