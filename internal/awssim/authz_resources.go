@@ -138,9 +138,10 @@ var authzRules = map[string]authzRule{
 	"ecs:RegisterTaskDefinition": {tags: jsonTags("tags", "key", "value"), implied: implies(
 		passRole("ecs-tasks.amazonaws.com", "executionRoleArn", "taskRoleArn"),
 		tagOnCreate("ecs:TagResource", ecsNewTaskDefinitionARN, jsonTags("tags", "key", "value"), "ecs:CreateAction"))},
-	"ecs:DescribeTaskDefinition":   {},
-	"ecs:DeregisterTaskDefinition": {},
-	"ecs:ListTaskDefinitions":      {},
+	"ecs:DescribeTaskDefinition":     {},
+	"ecs:DeregisterTaskDefinition":   {},
+	"ecs:ListTaskDefinitions":        {},
+	"ecs:ListTaskDefinitionFamilies": {},
 	"ecs:CreateService": {resources: ecsServiceARN("serviceName"), tags: jsonTags("tags", "key", "value"),
 		implied: tagOnCreate("ecs:TagResource", ecsServiceARN("serviceName"), jsonTags("tags", "key", "value"), "ecs:CreateAction")},
 	"ecs:DescribeServices":    {resources: ecsServiceARNs},
@@ -164,6 +165,7 @@ var authzRules = map[string]authzRule{
 	"ecr:PutImageTagMutability":         {resources: repositoryARN},
 	"ecr:PutImage":                      {resources: repositoryARN},
 	"ecr:DescribeImages":                {resources: repositoryARN},
+	"ecr:ListImages":                    {resources: repositoryARN},
 	"ecr:TagResource":                   {resources: field("resourceArn"), tags: jsonTags("tags", "Key", "Value")},
 	"ecr:UntagResource":                 {resources: field("resourceArn"), tags: jsonTagKeys("tagKeys")},
 	"ecr:ListTagsForResource":           {resources: field("resourceArn")},
@@ -173,6 +175,7 @@ var authzRules = map[string]authzRule{
 	// DescribeLogGroups is checked against this odd ARN, which "log-group:*" matches.
 	"logs:DescribeLogGroups":     {resources: arnOf("logs", "log-group::log-stream:")},
 	"logs:DeleteLogGroup":        {resources: logGroupARN},
+	"logs:DescribeLogStreams":    {resources: logGroupARN},
 	"logs:PutRetentionPolicy":    {resources: logGroupARN},
 	"logs:DeleteRetentionPolicy": {resources: logGroupARN},
 	"logs:TagResource":           {resources: field("resourceArn"), tags: jsonTagMap("tags")},
@@ -182,6 +185,9 @@ var authzRules = map[string]authzRule{
 	"ssm:PutParameter": {resources: parameterARN("Name"), tags: jsonTags("Tags", "Key", "Value"),
 		implied: tagOnCreate("ssm:AddTagsToResource", parameterARN("Name"), jsonTags("Tags", "Key", "Value"), "")},
 	"ssm:GetParameter":           {resources: parameterARN("Name")},
+	"ssm:GetParameters":          {resources: parameterARNs("Names")},
+	"ssm:GetParametersByPath":    {resources: parameterARN("Path")}, // the path, not the parameters it returns
+	"ssm:DescribeParameters":     {},
 	"ssm:DeleteParameter":        {resources: parameterARN("Name")},
 	"ssm:AddTagsToResource":      {resources: parameterARN("ResourceId"), tags: jsonTags("Tags", "Key", "Value")},
 	"ssm:RemoveTagsFromResource": {resources: parameterARN("ResourceId"), tags: jsonTagKeys("TagKeys")},
@@ -208,6 +214,7 @@ var authzRules = map[string]authzRule{
 	"s3:DeleteBucketTagging":             {action: "s3:PutBucketTagging", resources: bucketARN},
 	"s3:DeleteObject":                    {custom: s3DeleteObject},
 	"s3:ListObjectVersions":              {action: "s3:ListBucketVersions", resources: bucketARN},
+	"s3:ListObjectsV2":                   {action: "s3:ListBucket", resources: bucketARN, keys: s3ListKeys},
 	"s3:DeleteObjects":                   {custom: s3DeleteObjects},
 
 	"codebuild:CreateProject":        {resources: projectARN("name"), tags: jsonTags("tags", "key", "value"), implied: passRole("codebuild.amazonaws.com", "serviceRole")},
@@ -219,6 +226,7 @@ var authzRules = map[string]authzRule{
 	"codebuild:StopBuild":            {resources: buildProjectARNs("id")},
 	"codebuild:BatchGetBuilds":       {resources: buildProjectARNs("ids")},
 	"codebuild:ListBuildsForProject": {resources: projectARN("projectName")},
+	"codebuild:ListBuilds":           {},
 
 	"codepipeline:CreatePipeline": {resources: pipelineARN("pipeline.name"), tags: jsonTags("tags", "key", "value"), implied: implies(
 		passRole("codepipeline.amazonaws.com", "pipeline.roleArn"),
@@ -257,6 +265,9 @@ var authzRules = map[string]authzRule{
 	"acm:AddTagsToCertificate":      {resources: field("CertificateArn"), tags: jsonTags("Tags", "Key", "Value")},
 	"acm:RemoveTagsFromCertificate": {resources: field("CertificateArn"), tags: jsonTagKeysOf("Tags", "Key")},
 	"acm:ListTagsForCertificate":    {resources: field("CertificateArn")},
+
+	// The Tagging API's IAM prefix is "tag", its signing name "tagging".
+	"tagging:GetResources": {action: "tag:GetResources"},
 
 	"application-autoscaling:RegisterScalableTarget": {resources: scalableTargetARN, tags: jsonTagMap("Tags"),
 		implied: tagOnCreate("application-autoscaling:TagResource", scalableTargetARN, jsonTagMap("Tags"), "")},
@@ -723,7 +734,14 @@ func repositoryARNs(q *authzQuery) []string {
 
 // Logs: log-group:<name>.
 
+// logGroupARN is the group a request names by logGroupName or, where the operation has
+// one, by logGroupIdentifier (a name or an ARN, maybe with the ":*" DescribeLogGroups adds).
 func logGroupARN(q *authzQuery) []string {
+	if id := q.str("logGroupIdentifier"); strings.HasPrefix(id, "arn:") {
+		return []string{strings.TrimSuffix(id, ":*")}
+	} else if id != "" {
+		return []string{ARN("logs", q.region, "log-group:"+id)}
+	}
 	return []string{ARN("logs", q.region, "log-group:"+q.str("logGroupName"))}
 }
 
@@ -736,6 +754,19 @@ func parameterARN(path string) resolver {
 			return []string{name}
 		}
 		return []string{ssmARN(q.region, name)}
+	}
+}
+
+func parameterARNs(path string) resolver {
+	return func(q *authzQuery) []string {
+		var out []string
+		for _, name := range q.strs(path) {
+			if !strings.HasPrefix(name, "arn:") {
+				name = ssmARN(q.region, name)
+			}
+			out = append(out, name)
+		}
+		return out
 	}
 }
 
@@ -778,6 +809,12 @@ func s3ObjectTagging(q *authzQuery) map[string][]string {
 		out["s3:RequestObjectTagKeys"] = append(out["s3:RequestObjectTagKeys"], k)
 	}
 	return out
+}
+
+// s3ListKeys are the condition keys of a listing: s3:prefix, s3:delimiter, s3:max-keys.
+func s3ListKeys(q *authzQuery) map[string][]string {
+	v := q.http.URL.Query()
+	return map[string][]string{"s3:prefix": {v.Get("prefix")}, "s3:delimiter": {v.Get("delimiter")}, "s3:max-keys": {v.Get("max-keys")}}
 }
 
 // s3DeleteObject: deleting a version of an object is s3:DeleteObjectVersion.

@@ -117,6 +117,7 @@ func newCodeBuild(sim *Sim) *Service {
 			"StopBuild":            s.stopBuild,
 			"BatchGetBuilds":       s.batchGetBuilds,
 			"ListBuildsForProject": s.listBuildsForProject,
+			"ListBuilds":           s.listBuilds,
 		},
 	}
 }

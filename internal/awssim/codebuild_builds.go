@@ -484,6 +484,40 @@ func (s *codebuildState) listBuildsForProject(c *Call) (any, error) {
 	return out, nil
 }
 
+// listBuilds lists every build of the region, newest first unless ASCENDING; builds of
+// deleted projects stay listed, as on AWS.
+func (s *codebuildState) listBuilds(c *Call) (any, error) {
+	var in struct {
+		SortOrder string `json:"sortOrder"`
+		NextToken string `json:"nextToken"`
+	}
+	if err := c.DecodeJSON(&in); err != nil {
+		return nil, err
+	}
+	order := cmp.Or(in.SortOrder, "DESCENDING")
+	if err := cbEnum("sortOrder", order, []string{"ASCENDING", "DESCENDING"}); err != nil {
+		return nil, err
+	}
+	builds := slices.Collect(maps.Values(s.region(c).Builds))
+	slices.SortFunc(builds, func(a, b *cbBuild) int { return cmp.Or(a.Start.Compare(b.Start), strings.Compare(a.ID, b.ID)) })
+	if order == "DESCENDING" {
+		slices.Reverse(builds)
+	}
+	ids := make([]string, len(builds))
+	for i, b := range builds {
+		ids[i] = b.ID
+	}
+	page, next, err := Paginate(ids, in.NextToken, 0, s.sim.PageSize())
+	if err != nil {
+		return nil, cbInvalid("Invalid pagination token")
+	}
+	out := map[string]any{"ids": append([]string{}, page...)}
+	if next != "" {
+		out["nextToken"] = next
+	}
+	return out, nil
+}
+
 // StartPipelineBuild starts a build of project for CodePipeline's CodeBuild action (called
 // with the simulator lock held). The error is an *APIError (ResourceNotFoundException for a
 // missing project), as StartBuild would answer.

@@ -66,6 +66,7 @@ func newECR(sim *Sim) *Service {
 			"PutImageTagMutability":         s.putImageTagMutability,
 			"PutImage":                      s.putImage,
 			"DescribeImages":                s.describeImages,
+			"ListImages":                    s.listImages,
 			"TagResource":                   s.tagResource,
 			"UntagResource":                 s.untagResource,
 			"ListTagsForResource":           s.listTagsForResource,
@@ -670,6 +671,52 @@ func (s *ecrState) describeImages(c *Call) (any, error) {
 		page = []ecrImageDetail{}
 	}
 	return ecrPage("imageDetails", page, next), nil
+}
+
+// listImages lists an image ID per tag of each image, and the bare digest of an untagged one.
+func (s *ecrState) listImages(c *Call) (any, error) {
+	var in struct {
+		ecrRepoRef
+		NextToken  string `json:"nextToken"`
+		MaxResults int    `json:"maxResults"`
+		Filter     *struct {
+			TagStatus string `json:"tagStatus"`
+		} `json:"filter"`
+	}
+	if err := c.DecodeJSON(&in); err != nil {
+		return nil, err
+	}
+	if in.MaxResults < 0 || in.MaxResults > 1000 {
+		return nil, ecrInvalid("Invalid parameter at 'maxResults' failed to satisfy constraint: 'Member must have value between 1 and 1000'")
+	}
+	repo, err := s.lookup(c, in.ecrRepoRef)
+	if err != nil {
+		return nil, err
+	}
+	status := "ANY"
+	if in.Filter != nil && in.Filter.TagStatus != "" {
+		status = in.Filter.TagStatus
+	}
+	var ids []ecrImageID
+	for _, d := range slices.Sorted(maps.Keys(repo.Images)) {
+		img := repo.Images[d]
+		switch {
+		case len(img.Tags) == 0 && status != "TAGGED":
+			ids = append(ids, ecrImageID{ImageDigest: d})
+		case len(img.Tags) > 0 && status != "UNTAGGED":
+			for _, tag := range slices.Sorted(slices.Values(img.Tags)) {
+				ids = append(ids, ecrImageID{ImageDigest: d, ImageTag: tag})
+			}
+		}
+	}
+	page, next, err := Paginate(ids, in.NextToken, in.MaxResults, s.sim.PageSize())
+	if err != nil {
+		return nil, ecrInvalid("Invalid parameter at 'nextToken': %s", in.NextToken)
+	}
+	if page == nil {
+		page = []ecrImageID{}
+	}
+	return ecrPage("imageIds", page, next), nil
 }
 
 // byARN finds the repository of a resourceArn (tagging operations).

@@ -1,6 +1,7 @@
 package awssim
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -464,4 +465,37 @@ func (s *ecsState) listTaskDefinitions(c *Call) (any, error) {
 		return nil, err
 	}
 	return ecsPage("taskDefinitionArns", page, next), nil
+}
+
+// listTaskDefinitionFamilies lists families by name: ACTIVE ones have an ACTIVE revision,
+// INACTIVE ones have revisions but none ACTIVE; ALL lists both.
+func (s *ecsState) listTaskDefinitionFamilies(c *Call) (any, error) {
+	var in struct {
+		FamilyPrefix string `json:"familyPrefix"`
+		Status       string `json:"status"`
+		NextToken    string `json:"nextToken"`
+		MaxResults   *int   `json:"maxResults"`
+	}
+	if err := c.DecodeJSON(&in); err != nil {
+		return nil, err
+	}
+	status := cmp.Or(in.Status, "ACTIVE")
+	if status != "ACTIVE" && status != "INACTIVE" && status != "ALL" {
+		return nil, ecsInvalid("Invalid status %s: valid values are ACTIVE, INACTIVE and ALL.", status)
+	}
+	active := map[string]bool{}
+	for _, td := range s.region(c).TaskDefs {
+		active[td.Family] = active[td.Family] || td.Status == "ACTIVE"
+	}
+	var families []string
+	for _, f := range slices.Sorted(maps.Keys(active)) {
+		if strings.HasPrefix(f, in.FamilyPrefix) && (status == "ALL" || active[f] == (status == "ACTIVE")) {
+			families = append(families, f)
+		}
+	}
+	page, next, err := s.ecsPaginate(families, in.NextToken, in.MaxResults)
+	if err != nil {
+		return nil, err
+	}
+	return ecsPage("families", page, next), nil
 }

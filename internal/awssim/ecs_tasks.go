@@ -175,9 +175,31 @@ func (s *ecsState) applyTasks(region string, r *ecsRegion, svc *ecsService, t ti
 				continue
 			}
 			task.State, task.StartedAt = "RUNNING", t
+			s.openLogStreams(r, task, t)
 		case task.State == "STOPPING" && !task.StopAt.After(t):
 			s.stopped(region, task, t, task.StopCode, task.StoppedReason)
 		}
+	}
+}
+
+// openLogStreams creates the CloudWatch Logs stream of each awslogs container of a task
+// that started, named <awslogs-stream-prefix>/<container>/<task ID> as on Fargate.
+func (s *ecsState) openLogStreams(r *ecsRegion, task *ecsTask, t time.Time) {
+	td, ok := r.TaskDefs[lastPartAfter(task.TaskDefARN, "task-definition/")]
+	logsSvc := s.sim.Service("logs")
+	if !ok || logsSvc == nil {
+		return
+	}
+	for _, cd := range td.containers() {
+		lc := cd.LogConfiguration
+		if lc == nil || lc.LogDriver != "awslogs" {
+			continue
+		}
+		name := task.ID
+		if prefix := lc.Options["awslogs-stream-prefix"]; prefix != "" {
+			name = prefix + "/" + cd.Name + "/" + task.ID
+		}
+		logsSvc.State.(*logsState).openStream(lc.Options["awslogs-region"], lc.Options["awslogs-group"], name, t)
 	}
 }
 

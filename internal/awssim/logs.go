@@ -29,6 +29,14 @@ type logGroup struct {
 	KMSKeyID      string            `json:"kmsKeyId,omitempty"`
 	Class         string            `json:"class"`
 	Tags          map[string]string `json:"tags,omitempty"`
+	// Streams are the group's log streams by name; they go with the group.
+	Streams map[string]*logStream `json:"streams,omitempty"`
+}
+
+// logStream is a stream without events: the simulator keeps no log lines.
+type logStream struct {
+	Name         string    `json:"name"`
+	CreationTime time.Time `json:"creationTime"`
 }
 
 func newLogs(sim *Sim) *Service {
@@ -45,6 +53,7 @@ func newLogs(sim *Sim) *Service {
 			"DeleteLogGroup":        s.deleteLogGroup,
 			"PutRetentionPolicy":    s.putRetentionPolicy,
 			"DeleteRetentionPolicy": s.deleteRetentionPolicy,
+			"DescribeLogStreams":    s.describeLogStreams,
 			"TagResource":           s.tagResource,
 			"UntagResource":         s.untagResource,
 			"ListTagsForResource":   s.listTagsForResource,

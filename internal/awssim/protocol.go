@@ -6,12 +6,14 @@ import (
 	"encoding/xml"
 	"fmt"
 	"net/http"
+
+	"github.com/aws/smithy-go/encoding/cbor"
 )
 
 // The envelopes below mirror what the SDK deserializers read: ec2query's
 // GetErrorResponseComponents (Response/Errors/Error), awsquery's awsxml
 // GetErrorResponseComponents (ErrorResponse/Error), awsjson's X-Amzn-ErrorType/__type and
-// s3shared's Error/Code.
+// s3shared's Error/Code; RPC v2 CBOR's __type and message (cbor.go).
 
 type ec2ErrorEnvelope struct {
 	XMLName   xml.Name `xml:"Response"`
@@ -67,7 +69,7 @@ func writeXML(w http.ResponseWriter, status int, header http.Header, body []byte
 }
 
 // writeResult encodes a successful operation result in the service's protocol.
-func writeResult(w http.ResponseWriter, svc *Service, c *Call, out any) error {
+func writeResult(w http.ResponseWriter, p Protocol, svc *Service, c *Call, out any) error {
 	if raw, ok := out.(*RawResponse); ok {
 		for k, v := range raw.Header {
 			w.Header()[k] = v
@@ -81,7 +83,7 @@ func writeResult(w http.ResponseWriter, svc *Service, c *Call, out any) error {
 		_, _ = w.Write(raw.Body)
 		return nil
 	}
-	switch svc.Protocol {
+	switch p {
 	case EC2Query:
 		inner, err := innerXML(out)
 		if err != nil {
@@ -98,13 +100,20 @@ func writeResult(w http.ResponseWriter, svc *Service, c *Call, out any) error {
 		body := fmt.Sprintf(`<%sResponse xmlns="%s"><%sResult>%s</%sResult><ResponseMetadata><RequestId>%s</RequestId></ResponseMetadata></%sResponse>`,
 			c.Op, svc.XMLNS, c.Op, inner, c.Op, c.RequestID, c.Op)
 		writeXML(w, http.StatusOK, nil, []byte(body))
-	case JSON10, JSON11:
+	case JSON10, JSON11, RPCv2CBOR:
 		if out == nil {
 			out = struct{}{}
 		}
 		b, err := json.Marshal(out)
 		if err != nil {
 			return fmt.Errorf("marshal %s response: %w", c.Op, err)
+		}
+		if p == RPCv2CBOR {
+			if b, err = jsonToCBOR(b); err != nil {
+				return fmt.Errorf("encode %s response: %w", c.Op, err)
+			}
+			writeCBOR(w, http.StatusOK, c.RequestID, b)
+			return nil
 		}
 		w.Header().Set("Content-Type", svc.Protocol.contentType())
 		w.Header().Set("X-Amzn-RequestId", c.RequestID)
@@ -148,6 +157,8 @@ func writeError(w http.ResponseWriter, p Protocol, xmlns, requestID string, e *A
 		w.WriteHeader(status)
 		b, _ := json.Marshal(map[string]string{"__type": e.Code, "message": e.Message})
 		_, _ = w.Write(b)
+	case RPCv2CBOR:
+		writeCBOR(w, status, requestID, cbor.Encode(cbor.Map{"__type": cbor.String(e.Code), "message": cbor.String(e.Message)}))
 	case RESTXML:
 		w.Header().Set("x-amz-request-id", requestID)
 		b, _ := xml.Marshal(restXMLError{Code: e.Code, Message: e.Message, RequestID: requestID})

@@ -86,6 +86,7 @@ func newS3(sim *Sim) *Service {
 			"PutObject":                       s.putObject,
 			"DeleteObject":                    s.deleteObject,
 			"ListObjectVersions":              s.listObjectVersions,
+			"ListObjectsV2":                   s.listObjectsV2,
 			"DeleteObjects":                   s.deleteObjects,
 		},
 	}
@@ -138,6 +139,8 @@ func s3Route(r *http.Request) string {
 		return "ListBuckets"
 	case key == "" && r.Method == http.MethodGet && q.Has("versions"):
 		return "ListObjectVersions"
+	case key == "" && r.Method == http.MethodGet && q.Get("list-type") == "2":
+		return "ListObjectsV2"
 	case key == "" && r.Method == http.MethodPost && q.Has("delete"):
 		return "DeleteObjects"
 	case key == "" && r.Method == http.MethodPut && len(q) == 0:
@@ -582,28 +585,4 @@ func hasPayloadChecksum(h http.Header) bool {
 		}
 	}
 	return false
-}
-
-type listBucketsResult struct {
-	XMLName xml.Name `xml:"ListAllMyBucketsResult"`
-	Xmlns   string   `xml:"xmlns,attr"`
-	Owner   s3Owner  `xml:"Owner"`
-	Buckets []struct {
-		Name         string `xml:"Name"`
-		CreationDate string `xml:"CreationDate"`
-		BucketRegion string `xml:"BucketRegion"`
-	} `xml:"Buckets>Bucket"`
-}
-
-func (s *s3State) listBuckets(*Call) (any, error) {
-	out := listBucketsResult{Xmlns: s3XMLNS, Owner: simOwner}
-	for _, name := range slices.Sorted(maps.Keys(s.Buckets)) {
-		b := s.Buckets[name]
-		out.Buckets = append(out.Buckets, struct {
-			Name         string `xml:"Name"`
-			CreationDate string `xml:"CreationDate"`
-			BucketRegion string `xml:"BucketRegion"`
-		}{name, b.CreatedAt.UTC().Format("2006-01-02T15:04:05.000Z"), b.Region})
-	}
-	return s3XML(out, nil)
 }

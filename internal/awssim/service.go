@@ -22,6 +22,9 @@ const (
 	JSON10
 	// RESTXML is the REST protocol with XML bodies (S3).
 	RESTXML
+	// RPCv2CBOR is Smithy RPC v2 CBOR, which services that set Service.CBOR speak besides
+	// awsJson (cbor.go).
+	RPCv2CBOR
 )
 
 // isJSON reports whether p is one of the awsJson protocols.
@@ -54,8 +57,11 @@ type Service struct {
 	Protocol Protocol
 	// XMLNS is the namespace of query-protocol responses.
 	XMLNS string
-	// TargetPrefix is the part of X-Amz-Target before the dot (JSON 1.1).
+	// TargetPrefix is the part of X-Amz-Target before the dot (JSON 1.1), which is also the
+	// service shape name in RPC v2 CBOR paths.
 	TargetPrefix string
+	// CBOR makes an awsJson service reachable over Smithy RPC v2 CBOR too, as AWS serves it.
+	CBOR bool
 	// Route names the operation of a REST request ("" when unknown).
 	Route func(r *http.Request) string
 	Ops   map[string]Op

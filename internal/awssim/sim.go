@@ -195,6 +195,15 @@ func credentialScope(r *http.Request) (region, service string) {
 
 // route finds the service and operation of a request.
 func (s *Sim) route(r *http.Request, body []byte, scopeService string) (*Service, string, *Params) {
+	if isCBOR(r) {
+		name, op := cborTarget(r.URL.Path)
+		for _, n := range s.order {
+			if svc := s.services[n]; svc.CBOR && svc.TargetPrefix == name {
+				return svc, op, nil
+			}
+		}
+		return nil, op, nil
+	}
 	if target := r.Header.Get("X-Amz-Target"); target != "" {
 		prefix, op, _ := strings.Cut(target, ".")
 		for _, name := range s.order {
@@ -254,6 +263,14 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, protocolOf(r, scopeService, op), "", requestID, Errorf("UnknownService", "no simulated service for %q", scopeService))
 		return
 	}
+	proto := svc.Protocol
+	if isCBOR(r) {
+		proto = RPCv2CBOR
+		if body, err = cborToJSON(body); err != nil {
+			writeError(w, proto, "", requestID, err.(*APIError))
+			return
+		}
+	}
 	s.mu.Lock()
 	s.calls[svc.Name+":"+op]++
 	fault, latency := s.injectedFault(svc, op)
@@ -262,7 +279,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(latency)
 	}
 	if fault != nil {
-		writeError(w, svc.Protocol, svc.XMLNS, requestID, fault)
+		writeError(w, proto, svc.XMLNS, requestID, fault)
 		return
 	}
 	fn, ok := svc.Ops[op]
@@ -271,7 +288,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if svc.Protocol.isJSON() {
 			code = "UnknownOperationException"
 		}
-		writeError(w, svc.Protocol, svc.XMLNS, requestID, Errorf(code, "operation %q is not simulated by %s", op, svc.Name))
+		writeError(w, proto, svc.XMLNS, requestID, Errorf(code, "operation %q is not simulated by %s", op, svc.Name))
 		return
 	}
 	c := &Call{Service: svc.Name, Op: op, Region: region, RequestID: requestID, Params: params, Body: body, HTTP: r, sim: s}
@@ -300,11 +317,11 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if !errors.As(err, &apiErr) {
 			apiErr = &APIError{Status: http.StatusInternalServerError, Code: "InternalError", Message: err.Error()}
 		}
-		writeError(w, svc.Protocol, svc.XMLNS, requestID, apiErr)
+		writeError(w, proto, svc.XMLNS, requestID, apiErr)
 		return
 	}
-	if err := writeResult(w, svc, c, out); err != nil {
-		writeError(w, svc.Protocol, svc.XMLNS, requestID,
+	if err := writeResult(w, proto, svc, c, out); err != nil {
+		writeError(w, proto, svc.XMLNS, requestID,
 			&APIError{Status: http.StatusInternalServerError, Code: "InternalError", Message: fmt.Sprintf("encode %s: %v", op, err)})
 	}
 }
@@ -319,6 +336,8 @@ var restXMLServices = map[string]bool{"route53": true, "cloudfront": true}
 func protocolOf(r *http.Request, service, op string) Protocol {
 	contentType := r.Header.Get("Content-Type")
 	switch {
+	case isCBOR(r):
+		return RPCv2CBOR
 	case strings.HasPrefix(contentType, "application/x-amz-json-1.0"):
 		return JSON10
 	case r.Header.Get("X-Amz-Target") != "" || strings.HasPrefix(contentType, "application/x-amz-json"):

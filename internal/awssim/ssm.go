@@ -15,6 +15,7 @@ func init() { register(newSSM) }
 // the SDK's service/ssm/schemas.
 type ssmState struct {
 	Regions map[string]*ssmRegion `json:"regions"`
+	sim     *Sim
 }
 
 type ssmRegion struct {
@@ -33,8 +34,8 @@ type ssmParameter struct {
 	Tags         map[string]string `json:"tags,omitempty"`
 }
 
-func newSSM(*Sim) *Service {
-	s := &ssmState{}
+func newSSM(sim *Sim) *Service {
+	s := &ssmState{sim: sim}
 	s.Reset()
 	return &Service{
 		Name:         "ssm",
@@ -44,6 +45,9 @@ func newSSM(*Sim) *Service {
 		Ops: map[string]Op{
 			"PutParameter":           s.putParameter,
 			"GetParameter":           s.getParameter,
+			"GetParameters":          s.getParameters,
+			"GetParametersByPath":    s.getParametersByPath,
+			"DescribeParameters":     s.describeParameters,
 			"DeleteParameter":        s.deleteParameter,
 			"AddTagsToResource":      s.addTagsToResource,
 			"RemoveTagsFromResource": s.removeTagsFromResource,
@@ -201,14 +205,20 @@ func (s *ssmState) getParameter(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return map[string]any{"Parameter": p.out(c.Region, in.WithDecryption)}, nil
+}
+
+// out is the Parameter shape of the Get operations; a SecureString's value is ciphertext
+// unless decrypted.
+func (p *ssmParameter) out(region string, decrypt bool) map[string]any {
 	value := p.Value
-	if p.Type == "SecureString" && !in.WithDecryption {
+	if p.Type == "SecureString" && !decrypt {
 		value = "AQICAHh" + strings.Repeat("x", 24) // ciphertext stand-in
 	}
-	return map[string]any{"Parameter": map[string]any{
+	return map[string]any{
 		"Name": p.Name, "Type": p.Type, "Value": value, "Version": p.Version,
-		"LastModifiedDate": EpochSeconds(p.LastModified), "ARN": ssmARN(c.Region, p.Name), "DataType": p.DataType,
-	}}, nil
+		"LastModifiedDate": EpochSeconds(p.LastModified), "ARN": ssmARN(region, p.Name), "DataType": p.DataType,
+	}
 }
 
 func (s *ssmState) deleteParameter(c *Call) (any, error) {
