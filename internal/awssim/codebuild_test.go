@@ -482,3 +482,42 @@ func TestCodeBuildStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("build number %d after restart", aws.ToInt64(b.BuildNumber))
 	}
 }
+
+func TestCodeBuildListBuilds(t *testing.T) {
+	e := newSvcEnv(t, awssim.WithPageSize(2))
+	cbSetup(t, e)
+	c := e.codebuild(cbRegion)
+	for _, name := range []string{"aa", "bb"} {
+		must[*codebuild.CreateProjectOutput](t, "create "+name)(c.CreateProject(bg, cbSeedProject(name, true)))
+	}
+	var started []string
+	for _, project := range []string{"aa", "bb", "aa"} {
+		b := must[*codebuild.StartBuildOutput](t, "start")(c.StartBuild(bg, &codebuild.StartBuildInput{
+			ProjectName: aws.String(project), SourceVersion: aws.String(cbCommit)})).Build
+		started = append(started, aws.ToString(b.Id))
+		e.clock.Advance(time.Second)
+	}
+	must[*codebuild.DeleteProjectOutput](t, "delete bb")(c.DeleteProject(bg, &codebuild.DeleteProjectInput{Name: aws.String("bb")}))
+	collect := func(in *codebuild.ListBuildsInput) []string {
+		var ids []string
+		for pages := codebuild.NewListBuildsPaginator(c, in); pages.HasMorePages(); {
+			ids = append(ids, must[*codebuild.ListBuildsOutput](t, "page")(pages.NextPage(bg)).Ids...)
+		}
+		return ids
+	}
+	newest := slices.Clone(started)
+	slices.Reverse(newest)
+	if got := collect(&codebuild.ListBuildsInput{}); !slices.Equal(got, newest) {
+		t.Fatalf("builds %v, want newest first %v", got, newest)
+	}
+	if got := collect(&codebuild.ListBuildsInput{SortOrder: cbtypes.SortOrderTypeAscending}); !slices.Equal(got, started) {
+		t.Fatalf("builds ascending %v, want %v", got, started)
+	}
+	if got := must[*codebuild.BatchGetBuildsOutput](t, "batch get")(c.BatchGetBuilds(bg, &codebuild.BatchGetBuildsInput{Ids: started})); len(got.Builds) != 3 {
+		t.Fatalf("batch get %d builds, not found %v", len(got.Builds), got.BuildsNotFound)
+	}
+	_, err := c.ListBuilds(bg, &codebuild.ListBuildsInput{SortOrder: "SIDEWAYS"})
+	wantCode(t, "bad order", err, "ValidationException")
+	_, err = c.ListBuilds(bg, &codebuild.ListBuildsInput{NextToken: aws.String("garbage!")})
+	wantCode(t, "bad token", err, "InvalidInputException")
+}

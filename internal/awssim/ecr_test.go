@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -322,4 +323,46 @@ func TestECRStatePersists(t *testing.T) {
 	again := newSvcEnv(t, awssim.WithStateFile(path))
 	_, err := again.ecr("us-east-1").DeleteRepository(bg, &ecr.DeleteRepositoryInput{RepositoryName: aws.String("app")})
 	wantCode(t, "restarted sim keeps images", err, "RepositoryNotEmptyException")
+}
+
+func TestECRListImages(t *testing.T) {
+	e := newSvcEnv(t, awssim.WithPageSize(2))
+	c := e.ecr("us-east-1")
+	must[*ecr.CreateRepositoryOutput](t, "create")(c.CreateRepository(bg, &ecr.CreateRepositoryInput{RepositoryName: aws.String("app")}))
+	digests := map[int]string{}
+	for _, img := range []struct {
+		n   int
+		tag string
+	}{{1, "v1"}, {1, "latest"}, {2, "v2"}, {3, ""}} {
+		in := &ecr.PutImageInput{RepositoryName: aws.String("app"), ImageManifest: aws.String(manifest(img.n))}
+		if img.tag != "" {
+			in.ImageTag = aws.String(img.tag)
+		}
+		out := must[*ecr.PutImageOutput](t, "put")(c.PutImage(bg, in))
+		digests[img.n] = aws.ToString(out.Image.ImageId.ImageDigest)
+	}
+	list := func(in *ecr.ListImagesInput) map[string]string {
+		got := map[string]string{}
+		for pages := ecr.NewListImagesPaginator(c, in); pages.HasMorePages(); {
+			for _, id := range must[*ecr.ListImagesOutput](t, "list images")(pages.NextPage(bg)).ImageIds {
+				got[aws.ToString(id.ImageTag)] += aws.ToString(id.ImageDigest)
+			}
+		}
+		return got
+	}
+	all := list(&ecr.ListImagesInput{RepositoryName: aws.String("app")})
+	want := map[string]string{"v1": digests[1], "latest": digests[1], "v2": digests[2], "": digests[3]}
+	if !maps.Equal(all, want) {
+		t.Fatalf("images %v, want %v", all, want)
+	}
+	if got := list(&ecr.ListImagesInput{RepositoryName: aws.String("app"), Filter: &ecrtypes.ListImagesFilter{TagStatus: ecrtypes.TagStatusUntagged}}); len(got) != 1 || got[""] != digests[3] {
+		t.Fatalf("untagged %v", got)
+	}
+	if got := list(&ecr.ListImagesInput{RepositoryName: aws.String("app"), Filter: &ecrtypes.ListImagesFilter{TagStatus: ecrtypes.TagStatusTagged}}); len(got) != 3 || got[""] != "" {
+		t.Fatalf("tagged %v", got)
+	}
+	_, err := c.ListImages(bg, &ecr.ListImagesInput{RepositoryName: aws.String("missing")})
+	wantCode(t, "missing repository", err, "RepositoryNotFoundException")
+	_, err = c.ListImages(bg, &ecr.ListImagesInput{RepositoryName: aws.String("app"), MaxResults: aws.Int32(1001)})
+	wantCode(t, "max results", err, "InvalidParameterException")
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
@@ -804,5 +805,106 @@ func TestECSAtTimeScaleZero(t *testing.T) {
 	}
 	if d := e.service(t, "c", "bad").Deployments[0]; d.RolloutState != ecstypes.DeploymentRolloutStateFailed || d.FailedTasks != 3 {
 		t.Fatalf("bad image: %s after %d failures", d.RolloutState, d.FailedTasks)
+	}
+}
+
+func TestECSListTaskDefinitionFamilies(t *testing.T) {
+	e := newECSEnv(t)
+	e.taskDef(t, "web", "nginx:1.27")
+	e.taskDef(t, "web", "nginx:1.28")
+	worker := e.taskDef(t, "worker", "nginx:1.27")
+	e.taskDef(t, "api", "nginx:1.27")
+	must[*ecs.DeregisterTaskDefinitionOutput](t, "deregister")(e.ecs.DeregisterTaskDefinition(bg, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(worker)}))
+	families := func(in *ecs.ListTaskDefinitionFamiliesInput) string {
+		var out []string
+		pages := ecs.NewListTaskDefinitionFamiliesPaginator(e.ecs, in)
+		for pages.HasMorePages() {
+			out = append(out, must[*ecs.ListTaskDefinitionFamiliesOutput](t, "families")(pages.NextPage(bg)).Families...)
+		}
+		return strings.Join(out, " ")
+	}
+	for _, tc := range []struct {
+		in   *ecs.ListTaskDefinitionFamiliesInput
+		want string
+	}{
+		{&ecs.ListTaskDefinitionFamiliesInput{}, "api web"},
+		{&ecs.ListTaskDefinitionFamiliesInput{Status: ecstypes.TaskDefinitionFamilyStatusInactive}, "worker"},
+		{&ecs.ListTaskDefinitionFamiliesInput{Status: ecstypes.TaskDefinitionFamilyStatusAll, MaxResults: aws.Int32(1)}, "api web worker"},
+		{&ecs.ListTaskDefinitionFamiliesInput{Status: ecstypes.TaskDefinitionFamilyStatusAll, FamilyPrefix: aws.String("w")}, "web worker"},
+	} {
+		if got := families(tc.in); got != tc.want {
+			t.Errorf("families %+v: %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	_, err := e.ecs.ListTaskDefinitionFamilies(bg, &ecs.ListTaskDefinitionFamiliesInput{Status: "DELETED"})
+	wantCode(t, "bad status", err, "InvalidParameterException")
+	_, err = e.ecs.ListTaskDefinitionFamilies(bg, &ecs.ListTaskDefinitionFamiliesInput{MaxResults: aws.Int32(101)})
+	wantCode(t, "max results", err, "InvalidParameterException")
+}
+
+// A task's awslogs container writes to a stream <prefix>/<container>/<task ID> from the
+// moment it runs, so DescribeLogStreams shows one per started task, also after it stopped.
+func TestECSTasksOpenLogStreams(t *testing.T) {
+	e := newECSEnv(t)
+	logs := e.logs(ecsRegion)
+	must[*cloudwatchlogs.CreateLogGroupOutput](t, "log group")(logs.CreateLogGroup(bg, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/demo-dev-app")}))
+	e.cluster(t, "c")
+	td := e.taskDef(t, "app", "nginx:1.27")
+	must[*ecs.CreateServiceOutput](t, "create")(e.ecs.CreateService(bg, e.serviceInput("c", "app", td, 2)))
+	streams := func(in *cloudwatchlogs.DescribeLogStreamsInput) []string {
+		var out []string
+		pages := cloudwatchlogs.NewDescribeLogStreamsPaginator(logs, in)
+		for pages.HasMorePages() {
+			for _, s := range must[*cloudwatchlogs.DescribeLogStreamsOutput](t, "streams")(pages.NextPage(bg)).LogStreams {
+				out = append(out, aws.ToString(s.LogStreamName))
+			}
+		}
+		return out
+	}
+	group := &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("/ecs/demo-dev-app")}
+	if got := streams(group); len(got) != 0 {
+		t.Fatalf("streams before any task ran: %v", got)
+	}
+	e.waitStable(t, "c", "app")
+	var want []string
+	for _, arn := range must[*ecs.ListTasksOutput](t, "tasks")(e.ecs.ListTasks(bg, &ecs.ListTasksInput{Cluster: aws.String("c")})).TaskArns {
+		want = append(want, "ecs/app/"+lastPathPart(arn))
+	}
+	slices.Sort(want)
+	if got := streams(group); len(want) != 2 || !slices.Equal(got, want) {
+		t.Fatalf("streams %v, want %v", got, want)
+	}
+	first := must[*cloudwatchlogs.DescribeLogStreamsOutput](t, "by ARN")(logs.DescribeLogStreams(bg, &cloudwatchlogs.DescribeLogStreamsInput{
+		LogGroupIdentifier: aws.String("arn:aws:logs:us-east-1:123456789012:log-group:/ecs/demo-dev-app:*"), Limit: aws.Int32(1), Descending: aws.Bool(true)}))
+	if len(first.LogStreams) != 1 || aws.ToString(first.NextToken) == "" || aws.ToString(first.LogStreams[0].LogStreamName) != want[1] ||
+		aws.ToString(first.LogStreams[0].Arn) != "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/demo-dev-app:log-stream:"+want[1] ||
+		aws.ToInt64(first.LogStreams[0].CreationTime) == 0 {
+		t.Fatalf("first stream descending %+v next %q", first.LogStreams, aws.ToString(first.NextToken))
+	}
+	if got := streams(&cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("/ecs/demo-dev-app"), LogStreamNamePrefix: aws.String(want[0])}); !slices.Equal(got, want[:1]) {
+		t.Fatalf("streams by prefix %v", got)
+	}
+
+	must[*ecs.UpdateServiceOutput](t, "scale in")(e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String("c"), Service: aws.String("app"), DesiredCount: aws.Int32(0)}))
+	e.clock.Advance(time.Hour)
+	if got := streams(group); !slices.Equal(got, want) {
+		t.Fatalf("streams after the tasks stopped %v, want %v", got, want)
+	}
+
+	for what, in := range map[string]*cloudwatchlogs.DescribeLogStreamsInput{
+		"name and identifier": {LogGroupName: aws.String("/ecs/demo-dev-app"), LogGroupIdentifier: aws.String("/ecs/demo-dev-app")},
+		"neither":             {},
+		"order with prefix":   {LogGroupName: aws.String("/ecs/demo-dev-app"), OrderBy: "LastEventTime", LogStreamNamePrefix: aws.String("ecs/")},
+		"limit":               {LogGroupName: aws.String("/ecs/demo-dev-app"), Limit: aws.Int32(51)},
+	} {
+		_, err := logs.DescribeLogStreams(bg, in)
+		wantCode(t, what, err, "InvalidParameterException")
+	}
+	_, err := logs.DescribeLogStreams(bg, &cloudwatchlogs.DescribeLogStreamsInput{LogGroupName: aws.String("/ecs/missing")})
+	wantCode(t, "missing group", err, "ResourceNotFoundException")
+	must[*cloudwatchlogs.DeleteLogGroupOutput](t, "delete group")(logs.DeleteLogGroup(bg, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String("/ecs/demo-dev-app")}))
+	must[*cloudwatchlogs.CreateLogGroupOutput](t, "re-create group")(logs.CreateLogGroup(bg, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String("/ecs/demo-dev-app")}))
+	if got := streams(group); len(got) != 0 {
+		t.Fatalf("streams of a re-created group %v", got)
 	}
 }

@@ -320,3 +320,103 @@ func TestS3AndSSMStatePersists(t *testing.T) {
 		t.Fatalf("parameter version after restart %d, want 2", out.Version)
 	}
 }
+
+// s3List pages through ListObjectsV2 and returns the keys and the common prefixes.
+func s3List(t *testing.T, c *s3.Client, in *s3.ListObjectsV2Input) (keys, prefixes []string, pages int) {
+	t.Helper()
+	p := s3.NewListObjectsV2Paginator(c, in)
+	for p.HasMorePages() {
+		out := must[*s3.ListObjectsV2Output](t, "list objects")(p.NextPage(bg))
+		pages++
+		if int(aws.ToInt32(out.KeyCount)) != len(out.Contents)+len(out.CommonPrefixes) {
+			t.Fatalf("KeyCount %d for %d keys and %d prefixes", aws.ToInt32(out.KeyCount), len(out.Contents), len(out.CommonPrefixes))
+		}
+		for _, o := range out.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+		for _, cp := range out.CommonPrefixes {
+			prefixes = append(prefixes, aws.ToString(cp.Prefix))
+		}
+	}
+	return keys, prefixes, pages
+}
+
+func TestS3ListObjectsV2(t *testing.T) {
+	e := newSvcEnv(t, awssim.WithPageSize(2))
+	c := e.s3("us-east-1")
+	must[*s3.CreateBucketOutput](t, "create")(c.CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String("artifacts")}))
+	must[*s3.PutBucketVersioningOutput](t, "versioning")(c.PutBucketVersioning(bg, &s3.PutBucketVersioningInput{Bucket: aws.String("artifacts"),
+		VersioningConfiguration: &s3types.VersioningConfiguration{Status: s3types.BucketVersioningStatusEnabled}}))
+	putObjects(t, c, "artifacts", "a.txt", "app/BuildArtif/one.zip", "app/BuildArtif/two.zip", "app/SourceArti/src.zip", "gone", "z b+c.txt")
+	putObjects(t, c, "artifacts", "a.txt") // a second version lists once
+	must[*s3.DeleteObjectOutput](t, "delete")(c.DeleteObject(bg, &s3.DeleteObjectInput{Bucket: aws.String("artifacts"), Key: aws.String("gone")}))
+
+	for _, tc := range []struct {
+		in             s3.ListObjectsV2Input
+		keys, prefixes string
+		pages          int
+	}{
+		{s3.ListObjectsV2Input{}, "[a.txt app/BuildArtif/one.zip app/BuildArtif/two.zip app/SourceArti/src.zip z b+c.txt]", "[]", 3},
+		{s3.ListObjectsV2Input{Delimiter: aws.String("/")}, "[a.txt z b+c.txt]", "[app/]", 2},
+		{s3.ListObjectsV2Input{Prefix: aws.String("app/"), Delimiter: aws.String("/"), MaxKeys: aws.Int32(1)}, "[]", "[app/BuildArtif/ app/SourceArti/]", 2},
+		{s3.ListObjectsV2Input{Prefix: aws.String("app/BuildArtif/")}, "[app/BuildArtif/one.zip app/BuildArtif/two.zip]", "[]", 1},
+		{s3.ListObjectsV2Input{StartAfter: aws.String("app/BuildArtif/one.zip"), MaxKeys: aws.Int32(10)}, "[app/BuildArtif/two.zip app/SourceArti/src.zip z b+c.txt]", "[]", 1},
+		{s3.ListObjectsV2Input{EncodingType: s3types.EncodingTypeUrl, Prefix: aws.String("z")}, "[z+b%2Bc.txt]", "[]", 1},
+	} {
+		in := tc.in
+		in.Bucket = aws.String("artifacts")
+		keys, prefixes, pages := s3List(t, c, &in)
+		if fmt.Sprint(keys) != tc.keys || fmt.Sprint(prefixes) != tc.prefixes || pages != tc.pages {
+			t.Errorf("list %+v: keys %v prefixes %v in %d pages, want %s %s in %d", tc.in, keys, prefixes, pages, tc.keys, tc.prefixes, tc.pages)
+		}
+	}
+	one := must[*s3.ListObjectsV2Output](t, "one")(c.ListObjectsV2(bg, &s3.ListObjectsV2Input{Bucket: aws.String("artifacts"), MaxKeys: aws.Int32(1), FetchOwner: aws.Bool(true)}))
+	o := one.Contents[0]
+	if !aws.ToBool(one.IsTruncated) || aws.ToString(one.NextContinuationToken) == "" || aws.ToString(o.Key) != "a.txt" ||
+		aws.ToInt64(o.Size) != int64(len("data of a.txt")) || aws.ToString(o.ETag) == "" || o.LastModified == nil ||
+		o.StorageClass != s3types.ObjectStorageClassStandard || o.Owner == nil || aws.ToInt32(one.MaxKeys) != 1 {
+		t.Fatalf("first object %+v of %+v", o, one)
+	}
+	_, err := c.ListObjectsV2(bg, &s3.ListObjectsV2Input{Bucket: aws.String("artifacts"), ContinuationToken: aws.String("!")})
+	wantCode(t, "bad token", err, "InvalidArgument")
+	_, err = c.ListObjectsV2(bg, &s3.ListObjectsV2Input{Bucket: aws.String("missing")})
+	wantCode(t, "missing bucket", err, "NoSuchBucket")
+}
+
+func TestS3ListBucketsPaginates(t *testing.T) {
+	e := newSvcEnv(t)
+	for _, b := range []struct{ name, region string }{{"alpha", "us-east-1"}, {"beta", "eu-west-1"}, {"gamma", "us-east-1"}, {"gamma-2", "us-east-1"}} {
+		in := &s3.CreateBucketInput{Bucket: aws.String(b.name)}
+		if b.region != "us-east-1" {
+			in.CreateBucketConfiguration = &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraint(b.region)}
+		}
+		must[*s3.CreateBucketOutput](t, "create "+b.name)(e.s3(b.region).CreateBucket(bg, in))
+	}
+	c := e.s3("us-east-1")
+	list := func(in *s3.ListBucketsInput) (names []string, pages int) {
+		p := s3.NewListBucketsPaginator(c, in)
+		for p.HasMorePages() {
+			pages++
+			for _, b := range must[*s3.ListBucketsOutput](t, "list buckets")(p.NextPage(bg)).Buckets {
+				names = append(names, aws.ToString(b.Name)+"@"+aws.ToString(b.BucketRegion))
+			}
+		}
+		return names, pages
+	}
+	for _, tc := range []struct {
+		in    s3.ListBucketsInput
+		want  string
+		pages int
+	}{
+		{s3.ListBucketsInput{}, "[alpha@us-east-1 beta@eu-west-1 gamma@us-east-1 gamma-2@us-east-1]", 1},
+		{s3.ListBucketsInput{MaxBuckets: aws.Int32(3)}, "[alpha@us-east-1 beta@eu-west-1 gamma@us-east-1 gamma-2@us-east-1]", 2},
+		{s3.ListBucketsInput{Prefix: aws.String("gamma"), MaxBuckets: aws.Int32(1)}, "[gamma@us-east-1 gamma-2@us-east-1]", 2},
+		{s3.ListBucketsInput{BucketRegion: aws.String("eu-west-1")}, "[beta@eu-west-1]", 1},
+	} {
+		if got, pages := list(&tc.in); fmt.Sprint(got) != tc.want || pages != tc.pages {
+			t.Errorf("list buckets %+v: %v in %d pages, want %s in %d", tc.in, got, pages, tc.want, tc.pages)
+		}
+	}
+	_, err := c.ListBuckets(bg, &s3.ListBucketsInput{MaxBuckets: aws.Int32(10001)})
+	wantCode(t, "max buckets", err, "InvalidArgument")
+}
