@@ -4,7 +4,11 @@
 //	awssim --iam-policy config/iam/operator-policy.json  # refuse what the policy does not allow
 //
 // It prints the shell exports that point the AWS SDKs at it, then serves until SIGINT or
-// SIGTERM, saving the state file on the way out.
+// SIGTERM, saving the state file on the way out. The aws CLI reads them too, but versions
+// before AWS_ENDPOINT_URL (Debian 12's 2.9) need the endpoint as a flag:
+//
+//	aws --endpoint-url $AWS_ENDPOINT_URL ssm get-parameters-by-path --path /flaskops --recursive
+//	aws --endpoint-url $AWS_ENDPOINT_URL resourcegroupstaggingapi get-resources --tag-filters Key=K,Values=V
 //
 // The test controls are served on the same address under /_awssim/ (internal/awssim/admin.go):
 // the inventory, faults, the CodeStar connection handshake, the simulated GitHub and the

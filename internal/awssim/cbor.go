@@ -34,7 +34,7 @@ func cborTarget(path string) (service, op string) {
 }
 
 // cborToJSON turns a CBOR request body into the awsJson body of the same input.
-func cborToJSON(body []byte) ([]byte, error) {
+func cborToJSON(body []byte) ([]byte, *APIError) {
 	if len(body) == 0 {
 		return nil, nil
 	}

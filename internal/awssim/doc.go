@@ -13,8 +13,9 @@
 //
 // Routing: a request goes to the service named in its SigV4 credential scope
 // (Credential=AKID/date/REGION/SERVICE/aws4_request); the operation comes from X-Amz-Target
-// (JSON 1.1), the Action form field (EC2 query and awsquery) or the service's Route func
-// (REST protocols such as S3). Any credentials are accepted. The region of the scope selects
+// (JSON 1.1), the /service/<name>/operation/<op> path of Smithy RPC v2 CBOR (for services
+// that set CBOR, as the Tagging API does; cbor.go), the Action form field (EC2 query and
+// awsquery) or the service's Route func (REST protocols such as S3). Any credentials are accepted. The region of the scope selects
 // the regional state. A request for a service the simulator lacks is answered UnknownService
 // in the error envelope its protocol family expects, so the caller's SDK reads the code.
 //

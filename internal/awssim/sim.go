@@ -266,8 +266,9 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	proto := svc.Protocol
 	if isCBOR(r) {
 		proto = RPCv2CBOR
-		if body, err = cborToJSON(body); err != nil {
-			writeError(w, proto, "", requestID, err.(*APIError))
+		var decErr *APIError
+		if body, decErr = cborToJSON(body); decErr != nil {
+			writeError(w, proto, "", requestID, decErr)
 			return
 		}
 	}

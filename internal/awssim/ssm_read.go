@@ -168,7 +168,7 @@ func ssmPage[T any](s *ssmState, items []T, token string, maxResults int) ([]T, 
 	return page, next, nil
 }
 
-func withNextToken(out map[string]any, next string) map[string]any {
+func ssmResult(out map[string]any, next string) map[string]any {
 	if next != "" {
 		out["NextToken"] = next
 	}
@@ -238,7 +238,7 @@ func (s *ssmState) getParametersByPath(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withNextToken(map[string]any{"Parameters": page}, next), nil
+	return ssmResult(map[string]any{"Parameters": page}, next), nil
 }
 
 // ssmMetadata is the ParameterMetadata of DescribeParameters (no value).
@@ -301,5 +301,5 @@ func (s *ssmState) describeParameters(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return withNextToken(map[string]any{"Parameters": page}, next), nil
+	return ssmResult(map[string]any{"Parameters": page}, next), nil
 }

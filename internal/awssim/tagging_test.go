@@ -2,8 +2,11 @@ package awssim_test
 
 import (
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -31,6 +34,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/smithy-go/encoding/cbor"
 	"github.com/aws/smithy-go/transport/http/protocol/awsjson"
 )
 
@@ -242,5 +246,31 @@ func TestTaggingAndReadsAreAuthorized(t *testing.T) {
 	}
 	if got := e.sim.UsedActions(); fmt.Sprint(got) != "[tag:GetResources]" {
 		t.Fatalf("used actions %v", got)
+	}
+}
+
+// A CBOR body that does not decode is answered in the CBOR error envelope.
+func TestTaggingRefusesMalformedCBOR(t *testing.T) {
+	e := newSvcEnv(t)
+	req, err := http.NewRequest(http.MethodPost, e.url+"/service/ResourceGroupsTaggingAPI_20170126/operation/GetResources", strings.NewReader("\xbf\x61"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Smithy-Protocol", "rpc-v2-cbor")
+	req.Header.Set("Content-Type", "application/cbor")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := cbor.Decode(body)
+	m, _ := v.(cbor.Map)
+	if err != nil || resp.StatusCode != http.StatusBadRequest || resp.Header.Get("Smithy-Protocol") != "rpc-v2-cbor" ||
+		m["__type"] != cbor.String("SerializationException") {
+		t.Fatalf("status %d headers %v body %v (%v)", resp.StatusCode, resp.Header, v, err)
 	}
 }
