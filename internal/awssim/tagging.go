@@ -65,7 +65,7 @@ func (s *taggingState) taggedResources(region string, now time.Time) []taggedRes
 func (s *taggingState) arnOf(res Resource) string {
 	switch res.Service + ":" + res.Type {
 	case "elasticloadbalancing:loadbalancer", "elasticloadbalancing:targetgroup", "elasticloadbalancing:listener",
-		"codestar-connections:connection":
+		"codestar-connections:connection", "acm:certificate":
 		return res.ID // listed by ARN
 	case "ecs:cluster", "ecs:service", "ecs:task-definition", "ecr:repository", "codebuild:project":
 		return ARN(res.Service, res.Region, res.Type+"/"+res.ID)

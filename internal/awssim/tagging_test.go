@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	acmtypes "github.com/aws/aws-sdk-go-v2/service/acm/types"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/codebuild"
 	cbtypes "github.com/aws/aws-sdk-go-v2/service/codebuild/types"
@@ -118,6 +120,9 @@ func TestTaggingGetResources(t *testing.T) {
 	must[*codestarconnections.TagResourceOutput](t, "tag connection")(e.codestar(ecsRegion).TagResource(bg, &codestarconnections.TagResourceInput{
 		ResourceArn: aws.String(e.conn), Tags: []cstypes.Tag{{Key: aws.String("team"), Value: aws.String("ci")}}}))
 	want[e.conn] = "ci"
+	cert := aws.ToString(must[*acm.RequestCertificateOutput](t, "certificate")(acm.NewFromConfig(cfg).RequestCertificate(bg, &acm.RequestCertificateInput{
+		DomainName: aws.String("app.example.com"), Tags: []acmtypes.Tag{{Key: aws.String("team"), Value: aws.String("web")}}})).CertificateArn)
+	want[cert] = "web"
 	// A tagged bucket of another region is listed there only.
 	must[*s3.CreateBucketOutput](t, "eu bucket")(e.s3("eu-west-1").CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String("eu-artifacts"),
 		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: s3types.BucketLocationConstraintEuWest1}}))
