@@ -183,6 +183,7 @@ type DeployedRevision struct {
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.message`,priority=0
+// +kubebuilder:printcolumn:name="Commit",type=string,JSONPath=`.status.deployedRevision.commit`,priority=1
 // +kubebuilder:validation:XValidation:rule="!has(self.status) || !has(self.status.region) || size(self.status.region) == 0 || !has(self.spec.region) || size(self.spec.region) == 0 || self.spec.region == self.status.region",message="must be the region the resources were created in (status.region): AWS resources cannot move between regions",fieldPath=".spec.region"
 // +kubebuilder:validation:XValidation:rule="!has(self.status) || !has(self.status.network) || !has(self.status.network.availabilityZones) || !has(self.spec.network) || !has(self.spec.network.availabilityZones) || self.spec.network.availabilityZones == self.status.network.availabilityZones",message="must be the zones the subnets were created in (status.network.availabilityZones): subnets cannot move between availability zones",fieldPath=".spec.network.availabilityZones"
 

@@ -1,6 +1,9 @@
 package v1alpha1
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
 
 // PipelineSpec is the CodePipeline that builds each commit and deploys it to the service.
 type PipelineSpec struct {
@@ -70,6 +73,9 @@ type PipelineStatus struct {
 	// ArtifactBucket is the S3 bucket holding pipeline artifacts.
 	// +optional
 	ArtifactBucket string `json:"artifactBucket,omitempty"`
+	// BuildLogGroupName is the CloudWatch log group of the builds.
+	// +optional
+	BuildLogGroupName string `json:"buildLogGroupName,omitempty"`
 	// BuildRoleARN is the CodeBuild service role.
 	// +optional
 	BuildRoleARN string `json:"buildRoleARN,omitempty"`
@@ -82,7 +88,32 @@ type PipelineStatus struct {
 	// PipelineName is the CodePipeline.
 	// +optional
 	PipelineName string `json:"pipelineName,omitempty"`
-	// LatestExecution is the ID and status of the pipeline's latest execution.
+	// PipelineARN is the CodePipeline's ARN.
 	// +optional
-	LatestExecution string `json:"latestExecution,omitempty"`
+	PipelineARN string `json:"pipelineARN,omitempty"`
+	// LatestExecution is the pipeline's most recent execution.
+	// +optional
+	LatestExecution *PipelineExecution `json:"latestExecution,omitempty"`
+	// OAuthTokenDigest tells, for a GitHub version 1 source, whether the token in the
+	// Secret is still the one the pipeline was given: a salted SHA-256 digest of it, never
+	// the token, so that a rotated token reaches the pipeline at the next pass.
+	// +optional
+	OAuthTokenDigest string `json:"oauthTokenDigest,omitempty"`
+}
+
+// PipelineExecution is one run of the pipeline.
+type PipelineExecution struct {
+	// ID is the pipeline execution ID.
+	ID string `json:"id"`
+	// Status is CodePipeline's: InProgress, Stopping, Stopped, Succeeded, Superseded or Failed.
+	Status string `json:"status"`
+	// SourceCommit is the commit the execution fetched, once its source action did.
+	// +optional
+	SourceCommit string `json:"sourceCommit,omitempty"`
+	// StartTime is when the execution started.
+	// +optional
+	StartTime *metav1.Time `json:"startTime,omitempty"`
+	// FailureMessage is why a failed execution failed.
+	// +optional
+	FailureMessage string `json:"failureMessage,omitempty"`
 }

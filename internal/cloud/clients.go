@@ -6,6 +6,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/applicationautoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/codebuild"
+	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
+	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
@@ -86,6 +89,23 @@ func (c *Clients) STS(region string) *sts.Client {
 func (c *Clients) S3(region string) *s3.Client {
 	return cached(c, "s3", region, func(cfg aws.Config) *s3.Client {
 		return s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = cfg.BaseEndpoint != nil })
+	})
+}
+
+// CodeBuild returns the CodeBuild client for region.
+func (c *Clients) CodeBuild(region string) *codebuild.Client {
+	return cached(c, "codebuild", region, func(cfg aws.Config) *codebuild.Client { return codebuild.NewFromConfig(cfg) })
+}
+
+// CodePipeline returns the CodePipeline client for region.
+func (c *Clients) CodePipeline(region string) *codepipeline.Client {
+	return cached(c, "codepipeline", region, func(cfg aws.Config) *codepipeline.Client { return codepipeline.NewFromConfig(cfg) })
+}
+
+// Connections returns the CodeStar Connections client for region.
+func (c *Clients) Connections(region string) *codestarconnections.Client {
+	return cached(c, "codestar-connections", region, func(cfg aws.Config) *codestarconnections.Client {
+		return codestarconnections.NewFromConfig(cfg)
 	})
 }
 

@@ -70,6 +70,18 @@ func isECSTaskDefinitionMissing(err error) bool {
 	return strings.Contains(msg, "Unable to describe task definition") || strings.Contains(msg, "task definition does not exist")
 }
 
+// IsNoSuchConfiguration reports whether S3 said a bucket that exists has no configuration
+// of the kind asked for: no tags, no lifecycle rules, no public access block, no default
+// encryption. Unlike IsNotFound, the bucket is there.
+func IsNoSuchConfiguration(err error) bool {
+	switch ErrorCode(err) {
+	case "NoSuchTagSet", "NoSuchLifecycleConfiguration", "NoSuchPublicAccessBlockConfiguration",
+		"ServerSideEncryptionConfigurationNotFoundError":
+		return true
+	}
+	return false
+}
+
 // IsDependencyViolation reports whether AWS refused a delete because something still uses
 // the resource (ENIs draining from a subnet, an IGW with mapped addresses). It is a wait.
 func IsDependencyViolation(err error) bool {

@@ -154,6 +154,14 @@ func TestClassification(t *testing.T) {
 			t.Fatalf("IsAlreadyExists(%s) = false", code)
 		}
 	}
+	for _, code := range []string{"NoSuchTagSet", "NoSuchLifecycleConfiguration", "NoSuchPublicAccessBlockConfiguration"} {
+		if err := (&smithy.GenericAPIError{Code: code}); !IsNoSuchConfiguration(err) || IsNotFound(err) {
+			t.Fatalf("%s: a bucket without that configuration is there, not missing", code)
+		}
+	}
+	if IsNoSuchConfiguration(&smithy.GenericAPIError{Code: "NoSuchBucket"}) {
+		t.Fatal("NoSuchBucket is a missing bucket, not a missing configuration")
+	}
 	if ErrorCode(errors.New("plain")) != "" {
 		t.Fatal("a non-AWS error has no code")
 	}
