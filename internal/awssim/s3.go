@@ -203,7 +203,8 @@ func (s *s3State) createBucket(c *Call) (any, error) {
 		return nil, err
 	}
 	var cfg struct {
-		LocationConstraint string `xml:"LocationConstraint"`
+		LocationConstraint string  `xml:"LocationConstraint"`
+		Tags               []s3Tag `xml:"Tags>Tag"`
 	}
 	if len(bytes.TrimSpace(c.Body)) > 0 {
 		if err := xml.Unmarshal(c.Body, &cfg); err != nil {
@@ -225,6 +226,10 @@ func (s *s3State) createBucket(c *Call) (any, error) {
 		return nil, s3Err(http.StatusBadRequest, "IllegalLocationConstraintException",
 			"The %s location constraint is incompatible for the region specific endpoint this request was sent to.", lc)
 	}
+	tags, err := s3BucketTagMap(cfg.Tags)
+	if err != nil {
+		return nil, err
+	}
 	if b, ok := s.Buckets[name]; ok {
 		// us-east-1 answers a repeated create of one's own bucket there with 200 (legacy
 		// behaviour); every other case is BucketAlreadyOwnedByYou.
@@ -235,7 +240,7 @@ func (s *s3State) createBucket(c *Call) (any, error) {
 			"Your previous request to create the named bucket succeeded and you already own it.")
 	}
 	s.Buckets[name] = &s3Bucket{Name: name, Region: c.Region, CreatedAt: c.Now, Objects: map[string][]*s3Version{},
-		PublicAccessBlock: s3DefaultPublicAccessBlock()}
+		PublicAccessBlock: s3DefaultPublicAccessBlock(), Tags: tags}
 	return &RawResponse{Status: http.StatusOK, Header: http.Header{"Location": {"/" + name}}}, nil
 }
 

@@ -357,9 +357,19 @@ func (s *s3State) putBucketTagging(c *Call) (any, error) {
 	if in.TagSet == nil {
 		return nil, malformedXML()
 	}
-	// AWS checks each tag in order, then the count.
+	tags, err := s3BucketTagMap(in.TagSet.Tags)
+	if err != nil {
+		return nil, err
+	}
+	b.Tags = tags
+	return noContent(), nil
+}
+
+// s3BucketTagMap checks a bucket's tag set as PutBucketTagging and CreateBucket do, each tag
+// in order and then the count; nil for an empty set.
+func s3BucketTagMap(set []s3Tag) (map[string]string, error) {
 	tags := map[string]string{}
-	for _, t := range in.TagSet.Tags {
+	for _, t := range set {
 		switch {
 		case t.Key == "" || utf8.RuneCountInString(t.Key) > 128:
 			return nil, s3Err(http.StatusBadRequest, "InvalidTag", "The TagKey you have provided is invalid")
@@ -376,11 +386,10 @@ func (s *s3State) putBucketTagging(c *Call) (any, error) {
 	if len(tags) > 50 {
 		return nil, s3Err(http.StatusBadRequest, "InvalidTag", "Bucket tag count cannot be greater than 50")
 	}
-	b.Tags = nil
-	if len(tags) > 0 {
-		b.Tags = tags
+	if len(tags) == 0 {
+		return nil, nil
 	}
-	return noContent(), nil
+	return tags, nil
 }
 
 func (s *s3State) getBucketTagging(c *Call) (any, error) {

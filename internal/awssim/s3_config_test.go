@@ -212,6 +212,29 @@ func TestS3BucketTagging(t *testing.T) {
 	wantCode(t, "get after delete", err, "NoSuchTagSet")
 }
 
+// A general purpose bucket may be tagged by CreateBucket itself, so that no moment exists
+// when it is there without its tags; the tags are checked as PutBucketTagging checks them.
+func TestS3CreateBucketWithTags(t *testing.T) {
+	e := newSvcEnv(t)
+	tag := func(k, v string) s3types.Tag { return s3types.Tag{Key: aws.String(k), Value: aws.String(v)} }
+	west := e.s3("eu-west-1")
+	must[*s3.CreateBucketOutput](t, "create")(west.CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String("tagged"),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{LocationConstraint: "eu-west-1",
+			Tags: []s3types.Tag{tag("flaskops.io/owner", "ns/demo"), tag("env", "dev")}}}))
+	got := must[*s3.GetBucketTaggingOutput](t, "get")(west.GetBucketTagging(bg, &s3.GetBucketTaggingInput{Bucket: aws.String("tagged")}))
+	if len(got.TagSet) != 2 || aws.ToString(got.TagSet[1].Value) != "ns/demo" {
+		t.Fatalf("tags %+v", got.TagSet)
+	}
+	east := e.s3("us-east-1")
+	must[*s3.CreateBucketOutput](t, "create in us-east-1, tags only")(east.CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String("tagged-east"),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{Tags: []s3types.Tag{tag("env", "dev")}}}))
+	_, err := east.CreateBucket(bg, &s3.CreateBucketInput{Bucket: aws.String("badly-tagged"),
+		CreateBucketConfiguration: &s3types.CreateBucketConfiguration{Tags: []s3types.Tag{tag("aws:reserved", "x")}}})
+	wantCode(t, "reserved key", err, "InvalidTag")
+	_, err = east.GetBucketTagging(bg, &s3.GetBucketTaggingInput{Bucket: aws.String("badly-tagged")})
+	wantCode(t, "a refused create makes no bucket", err, "NoSuchBucket")
+}
+
 // TestS3ConfigurationPutsNeedAChecksum sends the Puts without Content-MD5 or x-amz-checksum-*
 // as raw HTTP: S3 refuses them.
 func TestS3ConfigurationPutsNeedAChecksum(t *testing.T) {
