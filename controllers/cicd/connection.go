@@ -1,0 +1,76 @@
+package cicd
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
+	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+// connectionsConsole is where a person completes a pending connection's handshake.
+const connectionsConsole = "https://console.aws.amazon.com/codesuite/settings/connections"
+
+// reconcileConnection reports the CodeStar connection's state as SourceConnectionReady.
+// A connection is created PENDING and only a person can complete its handshake with
+// GitHub, in the console: until then the pipeline exists but its source cannot fetch, so
+// PipelineReady does not wait for it. A connection in ERROR or gone is terminal.
+func (p *pass) reconcileConnection(ctx context.Context) error {
+	arn := p.fd.Spec.Pipeline.Source.ConnectionARN
+	if arn == "" {
+		meta.RemoveStatusCondition(&p.fd.Status.Conditions, v1alpha1.ConditionSourceConnectionReady)
+		return nil
+	}
+	region := arnRegion(arn)
+	out, err := p.clients(region).Connections.GetConnection(ctx, &codestarconnections.GetConnectionInput{ConnectionArn: aws.String(arn)})
+	if cloud.IsNotFound(err) {
+		msg := fmt.Sprintf("CodeStar connection %s (spec.pipeline.source.connectionARN) does not exist: create one in %s and name it in the spec", arn, connectionsConsole)
+		p.setConnectionCondition(metav1.ConditionFalse, v1alpha1.ReasonSourceConnectionFailed, msg)
+		return stage.Terminalf(v1alpha1.ReasonSourceConnectionFailed, "%s", msg)
+	}
+	if err != nil {
+		return fmt.Errorf("get connection %s: %w", arn, err)
+	}
+	c := out.Connection
+	switch c.ConnectionStatus {
+	case cstypes.ConnectionStatusAvailable:
+		p.setConnectionCondition(metav1.ConditionTrue, v1alpha1.ReasonReady, fmt.Sprintf("connection %s is available", aws.ToString(c.ConnectionName)))
+	case cstypes.ConnectionStatusPending:
+		p.handshakePending = true
+		msg := fmt.Sprintf("connection %s (%s) awaits its handshake with GitHub: open %s?region=%s, choose the connection and Update pending connection",
+			aws.ToString(c.ConnectionName), arn, connectionsConsole, region)
+		if was := meta.FindStatusCondition(p.fd.Status.Conditions, v1alpha1.ConditionSourceConnectionReady); was == nil || was.Reason != v1alpha1.ReasonPendingHandshake {
+			p.recorder.Eventf(p.fd, nil, corev1.EventTypeWarning, v1alpha1.ReasonPendingHandshake, "Reconcile", "The pipeline's source %s", msg)
+		}
+		p.setConnectionCondition(metav1.ConditionFalse, v1alpha1.ReasonPendingHandshake, msg)
+	default:
+		msg := fmt.Sprintf("connection %s (%s) is %s: the pipeline cannot read GitHub through it; delete it and create a new one in %s, then name that in spec.pipeline.source.connectionARN",
+			aws.ToString(c.ConnectionName), arn, c.ConnectionStatus, connectionsConsole)
+		p.setConnectionCondition(metav1.ConditionFalse, v1alpha1.ReasonSourceConnectionFailed, msg)
+		return stage.Terminalf(v1alpha1.ReasonSourceConnectionFailed, "%s", msg)
+	}
+	return nil
+}
+
+func (p *pass) setConnectionCondition(status metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&p.fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionSourceConnectionReady,
+		Status: status, Reason: reason, Message: msg, ObservedGeneration: p.fd.Generation})
+}
+
+// arnRegion is the region of an ARN: connections are regional and may live in another
+// region than the pipeline.
+func arnRegion(arn string) string {
+	if parts := strings.SplitN(arn, ":", 5); len(parts) == 5 {
+		return parts[3]
+	}
+	return ""
+}
