@@ -3,8 +3,10 @@ package cicd_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -213,13 +215,15 @@ func (r *rig) inputs(fd *v1alpha1.FlaskDeployment) {
 }
 
 // pass runs one Reconcile the way the orchestrator does: checkpoints accepted, the
-// stage's condition and observedGeneration written after a pass that did not fail.
+// stage's condition, observedGeneration and the tag keys put on AWS written after a pass
+// that did not fail.
 func (r *rig) pass(fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
 	ctx := stage.WithCheckpoint(bg, func(context.Context) error { return nil })
 	res, err := r.stage.Reconcile(ctx, fd)
 	if err == nil {
 		stagetest.RecordCondition(fd, v1alpha1.ConditionPipelineReady, res)
 		fd.Status.ObservedGeneration = fd.Generation
+		fd.Status.TagKeys = slices.Sorted(maps.Keys(fd.Spec.Tags))
 	}
 	return res, err
 }
