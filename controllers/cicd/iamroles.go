@@ -171,8 +171,12 @@ func (p *pass) reconcileRole(ctx context.Context, r serviceRole) error {
 		if err != nil || created {
 			return err
 		}
-		if role, err = p.findRole(ctx, name); err != nil || role == nil {
-			return fmt.Errorf("get role %s after EntityAlreadyExists: %w", name, err)
+		if role, err = p.findRole(ctx, name); err != nil {
+			return err
+		}
+		if role == nil {
+			return stage.Terminalf(v1alpha1.ReasonOwnershipConflict,
+				"IAM role %s exists outside %s, where the operator may not read it, so it is not this FlaskDeployment's: delete or rename it", name, rolePath)
 		}
 	}
 	if err := p.RepairTags(ctx, r.kind, name, p.Tags(r.resource), cloud.FromIAM(role.Tags), cloud.IAMRoleTagger(p.IAM)); err != nil {
@@ -194,10 +198,13 @@ func (p *pass) reconcileRole(ctx context.Context, r serviceRole) error {
 	return p.removeForeignPolicies(ctx, r, name)
 }
 
-// findRole gets a role; nil when there is none.
+// findRole gets a role; nil when there is none the operator may read. Its IAM permissions
+// reach only roles under /flaskops/, and IAM checks a name it does not find as a role
+// outside any path, so AccessDenied means no role of ours has the name: either none
+// does, or someone else's outside /flaskops/, which CreateRole then runs into.
 func (p *pass) findRole(ctx context.Context, name string) (*iamtypes.Role, error) {
 	out, err := p.IAM.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(name)})
-	if cloud.IsNotFound(err) {
+	if cloud.IsNotFound(err) || cloud.IsAccessDenied(err) {
 		return nil, nil
 	}
 	if err != nil {

@@ -1,0 +1,76 @@
+package cicd_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+// The stage needs nothing beyond config/iam/operator-policy.json: with the simulator
+// enforcing it, a pipeline is built, deploys a commit and is deleted with its artifacts.
+func TestWorksUnderTheOperatorPolicy(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "config", "iam", "operator-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t)
+	conn := r.connection("github")
+	fd := newFD("team-a", "shop", conn)
+	r.inputs(fd)
+	if err := r.sim.SetIdentityPolicy(doc); err != nil {
+		t.Fatal(err)
+	}
+	r.converge(fd)
+	must(r, r.sim.ApproveConnection(conn))
+	r.push(commit(1), false)
+	r.until(fd, "deployed", func() bool { return r.latest(fd).Status == "Succeeded" })
+	used := r.sim.UsedActions()
+	must(r, r.sim.SetIdentityPolicy(nil)) // the pipeline's own writes, not the operator's
+	r.putArtifacts(fd.Status.Pipeline.ArtifactBucket)
+	must(r, r.sim.SetIdentityPolicy(doc))
+	r.deleteAll(fd)
+	if left := r.leftovers(); len(left) != 0 {
+		t.Fatalf("left behind: %v", left)
+	}
+	used = append(used, r.sim.UsedActions()...)
+	for _, action := range []string{"s3:CreateBucket", "s3:TagResource", "s3:DeleteObjectVersion", "iam:PassRole", "codepipeline:CreatePipeline", "codebuild:CreateProject"} {
+		if !slices.Contains(used, action) {
+			t.Errorf("the policy was never asked for %s: %s", action, strings.Join(used, " "))
+		}
+	}
+}
+
+// Under the policy the operator cannot read a role outside /flaskops/: one that holds the
+// build role's name is someone else's, and the stage stalls naming it.
+func TestRoleOfOurNameOutsideOurPath(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "..", "config", "iam", "operator-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t)
+	fd := newFD("team-a", "shop", r.connection("github"))
+	r.inputs(fd)
+	name := owner(fd).Name(cloud.RoleName, "build")
+	_, err = r.clients.IAM(region).CreateRole(bg, &iam.CreateRoleInput{RoleName: aws.String(name),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"codebuild.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+	must(r, err)
+	must(r, r.sim.SetIdentityPolicy(doc))
+	var last error
+	for range 3 {
+		if _, last = r.pass(fd); last != nil {
+			break
+		}
+	}
+	if term, ok := stage.AsTerminal(last); !ok || term.Reason != v1alpha1.ReasonOwnershipConflict || !strings.Contains(last.Error(), name) {
+		t.Fatalf("a foreign role of our name: %v", last)
+	}
+}
