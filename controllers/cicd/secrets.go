@@ -23,6 +23,8 @@ type SecretReader func(ctx context.Context, namespace, name, key string) (string
 // ErrSecretKeyNotFound is a SecretReader's answer for a Secret without the key.
 var ErrSecretKeyNotFound = errors.New("no such key in the Secret")
 
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+
 // SecretKeyReader reads Secrets through r, which should be the manager's API reader
 // (mgr.GetAPIReader()): uncached, so the manager neither watches nor keeps every Secret
 // of the cluster, and needs only get on them.
