@@ -324,6 +324,21 @@ func (r *rig) eventsWith(subs ...string) []string {
 	}
 }
 
+// writes counts the calls of operations that change AWS.
+func (r *rig) writes() int {
+	n := 0
+	for op, c := range r.sim.Calls() {
+		_, name, _ := strings.Cut(op, ":")
+		for _, verb := range []string{"Create", "Put", "Update", "Delete", "Tag", "Untag", "Attach", "Detach", "Stop"} {
+			if strings.HasPrefix(name, verb) {
+				n += c
+				break
+			}
+		}
+	}
+	return n
+}
+
 func (r *rig) push(commit string, fail bool) {
 	r.t.Helper()
 	if _, err := r.sim.PushGitHub(ghOwner, ghRepo, "main", commit, fail); err != nil {
