@@ -90,4 +90,16 @@ func TestRemovingThePipelineFromTheSpec(t *testing.T) {
 	if after := r.sim.Calls(); !maps.Equal(after, before) {
 		t.Fatalf("a pass without a pipeline called AWS: %v, before %v", after, before)
 	}
+
+	// Putting it back builds it all again, as a set-up: nothing of it is drift.
+	fd.Spec.Pipeline = newFD("team-a", "shop", r.connection("github")).Spec.Pipeline
+	fd.Generation++
+	r.eventsWith()
+	r.converge(fd)
+	if got := r.owned(fd); !maps.Equal(got, map[string]int{"s3/bucket": 1, "logs/log-group": 1, "iam/role": 2, "codebuild/project": 1, "codepipeline/pipeline": 1}) {
+		t.Fatalf("after putting the pipeline back: %v", got)
+	}
+	if fd.Status.Drift != nil || len(r.eventsWith("RepairedDrift")) != 0 {
+		t.Fatalf("a new pipeline reported as drift: %v", fd.Status.Drift)
+	}
 }

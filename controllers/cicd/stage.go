@@ -155,6 +155,12 @@ type pass struct {
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	region := stage.Region(fd)
+	if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionPipelineReady); fd.Spec.Pipeline != nil &&
+		c != nil && c.Reason == v1alpha1.ReasonNotConfigured {
+		// Ready without a pipeline is not a converged pipeline: what the first passes
+		// find unfinished is set-up, not drift.
+		meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionPipelineReady)
+	}
 	return &pass{
 		Stage:   s,
 		Journal: stage.NewJournal(s, fd, s.recorder, s.cluster),
