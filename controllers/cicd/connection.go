@@ -66,8 +66,8 @@ func (p *pass) setConnectionCondition(status metav1.ConditionStatus, reason, msg
 		Status: status, Reason: reason, Message: msg, ObservedGeneration: p.fd.Generation})
 }
 
-// arnRegion is the region of an ARN: connections are regional and may live in another
-// region than the pipeline.
+// arnRegion is the region of an ARN: a connection is regional and is read through its
+// region's endpoint.
 func arnRegion(arn string) string {
 	if parts := strings.SplitN(arn, ":", 5); len(parts) == 5 {
 		return parts[3]
