@@ -4,13 +4,11 @@ import (
 	"context"
 	"testing"
 
-	"k8s.io/client-go/tools/events"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/flaskops/flask-operator/controllers"
 	"github.com/flaskops/flask-operator/controllers/stage"
-	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -33,7 +31,7 @@ var _ = BeforeSuite(func() {
 	beta = newFakeStage("beta", "RepositoryReady", calls)
 	var err error
 	env, err = testenv.Start(testenv.Options{
-		Stages: func(*cloud.Clients, events.EventRecorder, string) []stage.Stage { return []stage.Stage{alpha, beta} },
+		Stages: func(controllers.Deps) []stage.Stage { return []stage.Stage{alpha, beta} },
 	})
 	Expect(err).NotTo(HaveOccurred())
 })

@@ -93,7 +93,7 @@ func main() {
 	r := &controllers.FlaskDeploymentReconciler{
 		Client:           mgr.GetClient(),
 		Recorder:         rec,
-		Stages:           controllers.Stages(clients, rec, cluster),
+		Stages:           controllers.Stages(controllers.Deps{Clients: clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader()}),
 		DefaultRegion:    clients.DefaultRegion(),
 		ResyncPeriod:     resyncPeriod,
 		MaxRequeueAfter:  maxRequeueAfter,

@@ -7,12 +7,8 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"k8s.io/client-go/tools/events"
 
 	"github.com/flaskops/flask-operator/controllers"
-	"github.com/flaskops/flask-operator/controllers/cicd"
-	"github.com/flaskops/flask-operator/controllers/stage"
-	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -40,14 +36,7 @@ var _ = BeforeSuite(func() {
 	SetDefaultEventuallyTimeout(timeout)
 	SetDefaultEventuallyPollingInterval(poll)
 	var err error
-	env, err = testenv.Start(testenv.Options{Stages: func(c *cloud.Clients, rec events.EventRecorder, cluster string) []stage.Stage {
-		// Secrets are read through the environment's uncached client, as the manager's API
-		// reader would; env is set before any object exists.
-		secrets := func(ctx context.Context, namespace, name, key string) (string, error) {
-			return cicd.SecretKeyReader(env.Client)(ctx, namespace, name, key)
-		}
-		return append(controllers.Stages(c, rec, cluster), cicd.New(cicd.ClientsFrom(c), secrets, rec, cluster))
-	}})
+	env, err = testenv.Start(testenv.Options{Stages: controllers.Stages})
 	Expect(err).NotTo(HaveOccurred())
 })
 

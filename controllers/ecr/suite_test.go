@@ -4,11 +4,10 @@ import (
 	"context"
 	"testing"
 
-	"k8s.io/client-go/tools/events"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/flaskops/flask-operator/controllers"
 	"github.com/flaskops/flask-operator/controllers/ecr"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
@@ -33,7 +32,8 @@ var _ = BeforeSuite(func() {
 	SetDefaultEventuallyPollingInterval(poll)
 	var err error
 	env, err = testenv.Start(testenv.Options{
-		Stages: func(c *cloud.Clients, rec events.EventRecorder, cluster string) []stage.Stage {
+		Stages: func(d controllers.Deps) []stage.Stage {
+			c, rec, cluster := d.Clients, d.Recorder, d.Cluster
 			return []stage.Stage{ecr.New(
 				func(region string) cloud.ECRAPI { return c.ECR(region) },
 				func(region string) cloud.SSMAPI { return c.SSM(region) },

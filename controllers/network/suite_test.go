@@ -6,11 +6,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	"k8s.io/client-go/tools/events"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
+	"github.com/flaskops/flask-operator/controllers"
 	"github.com/flaskops/flask-operator/controllers/network"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/awssim"
@@ -49,7 +49,8 @@ var _ = BeforeSuite(func() {
 			awssim.WithLatency(awssim.LatencyNATGatewayDelete, 20*time.Second),
 		},
 		// The suite's objects all live in testenv.Region.
-		Stages: func(c *cloud.Clients, rec events.EventRecorder, cluster string) []stage.Stage {
+		Stages: func(d controllers.Deps) []stage.Stage {
+			c, rec, cluster := d.Clients, d.Recorder, d.Cluster
 			opts := c.EC2(testenv.Region).Options()
 			cut = stagetest.NewCrasher(opts.HTTPClient)
 			client := ec2.New(opts, func(o *ec2.Options) { o.HTTPClient = cut })

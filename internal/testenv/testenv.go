@@ -20,7 +20,6 @@ import (
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
@@ -44,7 +43,7 @@ const ClusterName = "envtest"
 // Options choose what the environment runs.
 type Options struct {
 	// Stages builds the stages the reconciler runs, in creation order.
-	Stages func(c *cloud.Clients, rec events.EventRecorder, cluster string) []stage.Stage
+	Stages func(controllers.Deps) []stage.Stage
 	// ClusterName is the manager's --cluster-name; default ClusterName.
 	ClusterName string
 	// SharedAWS points the manager at another environment's simulator (SimOptions are then
@@ -138,7 +137,7 @@ func Start(opts Options) (*Env, error) {
 		if cluster == "" {
 			cluster = ClusterName
 		}
-		r.Stages = opts.Stages(env.Clients, rec, cluster)
+		r.Stages = opts.Stages(controllers.Deps{Clients: env.Clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader()})
 	}
 	if err := r.SetupWithManager(mgr, 4); err != nil {
 		return nil, env.stopWith(fmt.Errorf("set up reconciler: %w", err))
