@@ -51,25 +51,83 @@ bin/manager --cluster-name=demo --metrics-bind-address="$metrics" --health-probe
 	>"$work/manager.log" 2>&1 &
 pids+=($!)
 
+# aws calls the simulator the way the SDK would (JSON protocols): aws <target prefix>.<Op> <json> [1.0|1.1]
+aws() {
+	local service=$1 target=$2 body=$3 version=${4:-1.1}
+	curl -sf "$AWS_ENDPOINT_URL/" -H "Content-Type: application/x-amz-json-$version" -H "X-Amz-Target: $target" \
+		-H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDDEMO/20260101/$AWS_REGION/$service/aws4_request, SignedHeaders=host, Signature=0" \
+		-d "$body"
+}
+field() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
+show() { kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath="$1"; echo; }
+
+connection=""
+if grep -q connectionARN "$sample"; then
+	step "Creating the GitHub connection, as the user does once in the console (it starts PENDING)"
+	connection=$(aws codestar-connections CodeStar_connections_20191201.CreateConnection \
+		'{"ConnectionName":"demo-github","ProviderType":"GitHub"}' 1.0 | field '["ConnectionArn"]')
+	echo "    $connection"
+	applied="$work/sample.yaml"
+	sed "s#connectionARN: .*#connectionARN: $connection#" "$sample" >"$applied"
+else
+	applied=$sample
+fi
+
 step "Applying $sample"
-kubectl apply -f "$sample"
-name=$(kubectl get -f "$sample" -o jsonpath='{.metadata.name}')
-ns=$(kubectl get -f "$sample" -o jsonpath='{.metadata.namespace}')
+kubectl apply -f "$applied"
+name=$(kubectl get -f "$applied" -o jsonpath='{.metadata.name}')
+ns=$(kubectl get -f "$applied" -o jsonpath='{.metadata.namespace}')
 ns=${ns:-default}
 
-image=$(kubectl get -f "$sample" -o jsonpath='{.spec.service.image}')
-if [ -z "$image" ]; then
-	# The sample's pipeline owns the image, and the CI/CD stage is not written yet: the demo
-	# plays the pipeline's part and pushes an image to the repository the operator made.
-	step "Waiting for the ECR repository, then pushing an image to it as the pipeline would"
-	kubectl -n "$ns" wait "flaskdeployment/$name" --for=condition=RepositoryReady --timeout=180s
-	kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.status.conditions[?(@.type=="ServiceReady")].message}{"\n"}' | sed 's/^/    ServiceReady: /'
-	repo=$(kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.status.repository.name}')
-	curl -sf "$AWS_ENDPOINT_URL/" -H 'Content-Type: application/x-amz-json-1.1' \
-		-H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921.PutImage' \
-		-H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDDEMO/20260101/$AWS_REGION/ecr/aws4_request, SignedHeaders=host, Signature=0" \
-		-d "{\"repositoryName\":\"$repo\",\"imageTag\":\"latest\",\"imageManifest\":\"{\\\"schemaVersion\\\":2,\\\"demo\\\":\\\"$(date +%s)\\\"}\"}" >/dev/null
-	echo "    pushed $repo:latest"
+if [ -n "$connection" ]; then
+	owner=$(kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.spec.pipeline.source.owner}')
+	repo=$(kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.spec.pipeline.source.repo}')
+	branch=$(kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.spec.pipeline.source.branch}')
+	push() { # push <commit> [fail]: a commit on the pipeline's branch, as GitHub would see it
+		curl -sf "$AWS_ENDPOINT_URL/_awssim/github/push" -H 'Content-Type: application/json' \
+			-d "{\"owner\":\"$owner\",\"repo\":\"$repo\",\"branch\":\"$branch\",\"commit\":\"$1\",\"fail\":${2:-false}}" >/dev/null
+		echo "    pushed $1 to $owner/$repo@$branch${2:+ (its build fails)}"
+	}
+	live() { # live <commit>: wait until that commit runs behind the load balancer
+		for _ in $(seq 360); do
+			[ "$(kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.status.deployedRevision.commit}')" = "$1" ] && return 0
+			sleep 0.5
+		done
+		kubectl -n "$ns" get "flaskdeployment/$name" -o yaml; tail -50 "$work/manager.log"; return 1
+	}
+
+	step "The pipeline waits for the person who completes the connection's handshake"
+	kubectl -n "$ns" wait "flaskdeployment/$name" --for=jsonpath='{.status.conditions[?(@.type=="SourceConnectionReady")].reason}'=PendingHandshake --timeout=180s
+	show '{.status.conditions[?(@.type=="SourceConnectionReady")].message}' | sed 's/^/    SourceConnectionReady: /'
+
+	step "Completing the handshake, as the user does in the console"
+	curl -sf "$AWS_ENDPOINT_URL/_awssim/connections/approve" -H 'Content-Type: application/json' -d "{\"arn\":\"$connection\"}" >/dev/null
+	kubectl -n "$ns" wait "flaskdeployment/$name" --for=condition=SourceConnectionReady --timeout=180s
+
+	step "Pushing a commit: CodePipeline builds the image and the service runs it"
+	kubectl -n "$ns" wait "flaskdeployment/$name" --for=condition=PipelineReady --timeout=180s
+	first=1111111aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+	push "$first"
+	kubectl -n "$ns" wait "flaskdeployment/$name" --for=condition=Ready --timeout=180s
+	second=2222222bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+	push "$second"
+	live "$second"
+	kubectl -n "$ns" get flaskdeployments -o wide
+	show '{.status.deployedRevision}' | sed 's/^/    deployedRevision: /'
+
+	step "Pushing a commit whose build fails: it is reported, and the previous commit stays live"
+	third=3333333ccccccccccccccccccccccccccccccccc
+	push "$third" true
+	for _ in $(seq 360); do
+		exec=$(kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath='{.status.pipeline.latestExecution.sourceCommit} {.status.pipeline.latestExecution.status}')
+		[ "$exec" = "$third Failed" ] && break
+		sleep 0.5
+	done
+	[ "$exec" = "$third Failed" ] || { echo "the failed build was not reported: $exec"; exit 1; }
+	show '{.status.pipeline.latestExecution}' | sed 's/^/    latestExecution: /'
+	kubectl -n "$ns" get events --field-selector reason=ExecutionFailed -o jsonpath='{range .items[*]}{.message}{"\n"}{end}' 2>/dev/null | sed 's/^/    event: /' || true
+	live "$second"
+	echo "    $second is still live"
 fi
 
 step "Waiting for FlaskDeployment $ns/$name to become Ready"
@@ -105,6 +163,10 @@ for k, v in sorted(counts.items()):
 
 step "Deleting the FlaskDeployment; the operator removes every AWS resource it created"
 kubectl -n "$ns" delete "flaskdeployment/$name" --timeout=180s
+if [ -n "$connection" ]; then
+	# The connection is the user's, not the operator's: the user deletes it.
+	aws codestar-connections CodeStar_connections_20191201.DeleteConnection "{\"ConnectionArn\":\"$connection\"}" 1.0 >/dev/null
+fi
 # The simulator started empty, so anything it still holds leaked (a VPC's main route
 # table and default security group go with the VPC).
 left=$(curl -s "$AWS_ENDPOINT_URL/_awssim/inventory" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))')
