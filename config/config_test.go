@@ -135,8 +135,8 @@ func TestInstallerAppliesToAnAPIServer(t *testing.T) {
 			t.Errorf("server-side dry run of %s %s: %v", u.GetKind(), u.GetName(), err)
 		}
 		if u.GetKind() == "Deployment" {
-			args, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
-			manager, _ := args[0].(map[string]any)
+			containers, _, _ := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+			manager, _ := containers[0].(map[string]any)
 			if !slices.Contains(manager["args"].([]any), any("--cluster-name=CHANGE-ME")) {
 				t.Errorf("the manager's args %v lack --cluster-name=CHANGE-ME for the installer to fill in", manager["args"])
 			}
