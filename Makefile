@@ -2,6 +2,9 @@
 # modules, see hack/build-envtest-binaries.sh) and demo (the local end-to-end run).
 
 IMG ?= flask-operator:dev
+# The manager's --cluster-name in deploy and build-installer; the default CHANGE-ME is no
+# valid name, so an install that was not given one does not start.
+CLUSTER_NAME ?= CHANGE-ME
 ENVTEST_K8S_VERSION ?= 1.37.2
 ENVTEST_ETCD_VERSION ?= 3.6.16
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
@@ -11,6 +14,8 @@ LOCALBIN ?= $(shell pwd)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen-$(CONTROLLER_TOOLS_VERSION)
 KUSTOMIZE ?= kubectl kustomize
 ENVTEST_ASSETS ?= $(LOCALBIN)/k8s/$(ENVTEST_K8S_VERSION)-$(shell go env GOOS)-$(shell go env GOARCH)
+
+SET_IMAGE_AND_CLUSTER = sed -e 's\#controller:latest\#$(IMG)\#' -e 's\#--cluster-name=CHANGE-ME\#--cluster-name=$(CLUSTER_NAME)\#'
 
 SHELL = /usr/bin/env bash -o pipefail
 .SHELLFLAGS = -ec
@@ -91,16 +96,16 @@ uninstall: manifests ## Remove the CRD from the cluster.
 
 .PHONY: deploy
 deploy: manifests ## Deploy the controller to the cluster in ~/.kube/config.
-	$(KUSTOMIZE) config/default | sed 's#controller:latest#$(IMG)#' | kubectl apply -f -
+	$(KUSTOMIZE) config/default | $(SET_IMAGE_AND_CLUSTER) | kubectl apply -f -
 
 .PHONY: undeploy
 undeploy: ## Remove the controller from the cluster.
 	$(KUSTOMIZE) config/default | kubectl delete --ignore-not-found -f -
 
 .PHONY: build-installer
-build-installer: manifests generate ## Write dist/install.yaml: CRD and controller in one file.
+build-installer: manifests generate ## Write dist/install.yaml: CRD, RBAC, manager and metrics Service in one file.
 	mkdir -p dist
-	$(KUSTOMIZE) config/default | sed 's#controller:latest#$(IMG)#' > dist/install.yaml
+	$(KUSTOMIZE) config/default | $(SET_IMAGE_AND_CLUSTER) > dist/install.yaml
 
 ##@ Dependencies
 

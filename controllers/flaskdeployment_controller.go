@@ -6,10 +6,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -60,6 +63,11 @@ func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err := r.Get(ctx, req.NamespacedName, fd); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
+	if paused(fd) {
+		// Removing the annotation wakes the reconciler (an annotation change), so a
+		// paused object needs no requeue.
+		return ctrl.Result{}, r.pause(ctx, fd)
+	}
 
 	if fd.DeletionTimestamp.IsZero() && !controllerutil.ContainsFinalizer(fd, Finalizer) {
 		// The finalizer list is merged with an optimistic lock: another writer's finalizer
@@ -72,6 +80,10 @@ func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 
 	status := newStatusWriter(r.Client, fd)
+	if meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionPaused) {
+		r.Recorder.Eventf(fd, nil, corev1.EventTypeNormal, "Resumed", "Reconcile", "Resumed: the %s annotation was removed", v1alpha1.AnnotationPaused)
+	}
+	wasReady := everReady(fd)
 	ctx = stage.WithCheckpoint(ctx, func(ctx context.Context) error { return status.patch(ctx, fd) })
 
 	work := ctx
@@ -90,6 +102,8 @@ func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if fd.DeletionTimestamp.IsZero() || controllerutil.ContainsFinalizer(fd, Finalizer) {
 		if perr := status.patch(ctx, fd); perr != nil {
 			err = errors.Join(err, perr)
+		} else {
+			observeFirstReady(wasReady, fd)
 		}
 	}
 	return result, err
@@ -111,6 +125,7 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 	}
 	summary := summarize(fd, outcomes, nil)
 	recordTagKeys(fd)
+	recordFirstReady(fd)
 	return r.finish(ctx, fd, summary)
 }
 
@@ -138,7 +153,36 @@ func (r *FlaskDeploymentReconciler) finish(ctx context.Context, fd *v1alpha1.Fla
 	if s.requeueAfter > 0 {
 		return ctrl.Result{RequeueAfter: r.capRequeue(s.requeueAfter)}, nil
 	}
-	return ctrl.Result{RequeueAfter: r.ResyncPeriod}, nil
+	return ctrl.Result{RequeueAfter: jitter(r.ResyncPeriod, rand.Float64())}, nil
+}
+
+// jitter spreads a resync period by ±10 % (f is uniform in [0, 1)), so that objects
+// created together, or after a restart, do not all call AWS in the same second forever.
+func jitter(d time.Duration, f float64) time.Duration {
+	return time.Duration(float64(d) * (0.9 + 0.2*f))
+}
+
+// paused reports whether the object carries the pause annotation.
+func paused(fd *v1alpha1.FlaskDeployment) bool {
+	return fd.Annotations[v1alpha1.AnnotationPaused] == "true"
+}
+
+// pause reports a paused object and touches nothing else: no stage runs, whether the
+// object converges or is being deleted (its finalizer stays), and Ready, Reconciling and
+// Stalled keep what the last pass found.
+func (r *FlaskDeploymentReconciler) pause(ctx context.Context, fd *v1alpha1.FlaskDeployment) error {
+	status := newStatusWriter(r.Client, fd)
+	was := meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionPaused)
+	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionPaused,
+		Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonPaused, ObservedGeneration: fd.Generation,
+		Message: fmt.Sprintf("paused by the %s annotation: no AWS call is made, deletion included, until it is removed", v1alpha1.AnnotationPaused)})
+	if err := status.patch(ctx, fd); err != nil {
+		return err
+	}
+	if !was {
+		r.Recorder.Eventf(fd, nil, corev1.EventTypeNormal, v1alpha1.ReasonPaused, "Reconcile", "Paused: the %s annotation is \"true\"", v1alpha1.AnnotationPaused)
+	}
+	return nil
 }
 
 // resolveRegion fixes the object's region in status at the first pass: resources must keep
@@ -213,6 +257,9 @@ func (r *FlaskDeploymentReconciler) capRequeue(d time.Duration) time.Duration {
 // SetupWithManager registers the reconciler. Our own status patches do not trigger a
 // pass: only spec changes, deletion and annotation changes (a manual nudge) do.
 func (r *FlaskDeploymentReconciler) SetupWithManager(mgr ctrl.Manager, maxConcurrent int) error {
+	if err := registerObjectMetrics(mgr, r.Stages); err != nil {
+		return err
+	}
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.FlaskDeployment{}, builder.WithPredicates(predicate.Or(
 			predicate.GenerationChangedPredicate{},

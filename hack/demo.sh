@@ -150,8 +150,14 @@ kubectl create clusterrolebinding prometheus-metrics-reader --clusterrole=metric
 anonymous=$(curl -sk -o /dev/null -w '%{http_code}' "https://$metrics/metrics")
 [ "$anonymous" = 401 ] || { echo "metrics without a token answered $anonymous, want 401"; exit 1; }
 token=$(kubectl -n default create token prometheus)
-curl -sfk -H "Authorization: Bearer $token" "https://$metrics/metrics" |
-	grep '^controller_runtime_reconcile_total{controller="flaskdeployment"' | sed 's/^/    /'
+curl -sfk -H "Authorization: Bearer $token" "https://$metrics/metrics" >"$work/metrics.txt"
+grep -E '^(controller_runtime_reconcile_total\{controller="flaskdeployment"|flaskops_flaskdeployments|flaskops_stage_ready|flaskops_time_to_ready_seconds_count)' \
+	"$work/metrics.txt" | sed 's/^/    /'
+echo "    AWS requests by service (flaskops_aws_api_calls_total):"
+sed -nE 's/^flaskops_aws_api_calls_total\{.*service="([^"]*)"\} ([0-9.e+]+)$/\1\t\2/p' "$work/metrics.txt" |
+	awk -F'\t' '{n[$1] += $2} END {for (s in n) printf "      %5d  %s\n", n[s], s}' | sort -k2
+grep -q '^flaskops_flaskdeployments{phase="Ready"} 1$' "$work/metrics.txt" || { echo "metrics do not count the sample as Ready"; exit 1; }
+grep -q '^flaskops_aws_api_calls_total{code="",operation="CreateVpc",service="EC2"}' "$work/metrics.txt" || { echo "metrics do not count the AWS calls"; exit 1; }
 
 step "What the simulator holds now"
 curl -s "$AWS_ENDPOINT_URL/_awssim/inventory" | python3 -c '

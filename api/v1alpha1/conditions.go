@@ -1,5 +1,9 @@
 package v1alpha1
 
+// AnnotationPaused set to "true" on a FlaskDeployment stops the operator from calling AWS
+// for it, deletion included (the finalizer stays), until the annotation is removed.
+const AnnotationPaused = "flaskops.io/paused"
+
 // Condition types. Each stage owns one <Stage>Ready condition; the orchestrator owns
 // Ready, Reconciling and Stalled (kstatus semantics: Reconciling and Stalled are
 // abnormal-true and are removed when they do not apply).
@@ -13,6 +17,9 @@ const (
 	ConditionPipelineReady         = "PipelineReady"
 	ConditionSourceConnectionReady = "SourceConnectionReady"
 	ConditionDeletionBlocked       = "DeletionBlocked"
+	// ConditionPaused is True while the object carries AnnotationPaused and is removed
+	// when it does not; the other conditions keep what they said before the pause.
+	ConditionPaused = "Paused"
 )
 
 // Condition reasons, all of them: one name per idea, whichever stage sets it.
@@ -29,6 +36,7 @@ const (
 	ReasonObserved           = "Observed"
 	ReasonSuspended          = "Suspended"
 	ReasonRetained           = "Retained"
+	ReasonPaused             = "Paused"
 
 	// ReasonOwnershipConflict: a resource the stage would use or change does not carry
 	// this object's ownership tags. The operator never writes to it or deletes it.

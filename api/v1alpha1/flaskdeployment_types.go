@@ -121,6 +121,10 @@ type FlaskDeploymentStatus struct {
 	// +optional
 	Message string `json:"message,omitempty"`
 
+	// FirstReadyTime is when Ready first became True; later changes do not move it.
+	// +optional
+	FirstReadyTime *metav1.Time `json:"firstReadyTime,omitempty"`
+
 	// Network holds the IDs of the network resources.
 	// +optional
 	Network NetworkStatus `json:"network,omitempty"`

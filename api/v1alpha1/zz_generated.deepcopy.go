@@ -200,6 +200,10 @@ func (in *FlaskDeploymentStatus) DeepCopyInto(out *FlaskDeploymentStatus) {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
+	if in.FirstReadyTime != nil {
+		in, out := &in.FirstReadyTime, &out.FirstReadyTime
+		*out = (*in).DeepCopy()
+	}
 	in.Network.DeepCopyInto(&out.Network)
 	out.Repository = in.Repository
 	out.Service = in.Service

@@ -51,7 +51,7 @@ func main() {
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Enable leader election, so that only one manager reconciles at a time.")
 	flag.StringVar(&clusterName, "cluster-name", "", "Name of this Kubernetes cluster, in every AWS resource's ownership tags and names: managers of two clusters sharing an AWS account never touch each other's resources. Required against real AWS; defaults to \"local\" when AWS_ENDPOINT_URL points at a simulator.")
 	flag.StringVar(&defaultRegion, "default-region", "", "AWS region for FlaskDeployments that name none (default: the SDK's, e.g. AWS_REGION).")
-	flag.DurationVar(&resyncPeriod, "resync-period", 10*time.Minute, "How often a Ready FlaskDeployment is re-read from AWS to repair drift.")
+	flag.DurationVar(&resyncPeriod, "resync-period", 10*time.Minute, "How often a Ready FlaskDeployment is re-read from AWS to repair drift, spread by ±10 % per object.")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 2, "How many FlaskDeployments are reconciled at once.")
 	flag.DurationVar(&maxRequeueAfter, "max-requeue-after", 0, "Cap on the wait before AWS is polled again (0: the stages' own intervals). For simulators on a fast clock.")
 	flag.DurationVar(&reconcileTimeout, "reconcile-timeout", 5*time.Minute, "Longest one reconcile pass may take before its AWS calls are cancelled (0: no limit).")

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/smithy-go/middleware"
 )
 
 // DefaultHTTPTimeout bounds one AWS HTTP request, from dial to the last byte of the answer.
@@ -27,13 +28,15 @@ var ErrNoRegion = errors.New("no AWS region configured: pass --default-region or
 // EKS Pod Identity). AWS_ENDPOINT_URL is honoured by that chain, which is how the same
 // binary talks to AWS, LocalStack or awssim. Retries use the adaptive mode, which also
 // rate-limits the client when AWS throttles. Each HTTP request (each attempt) is cut off
-// after httpTimeout; a timed-out attempt is retried like any connection error.
+// after httpTimeout; a timed-out attempt is retried like any connection error. Every
+// request is counted on the metrics endpoint by service, operation and error code.
 func LoadConfig(ctx context.Context, defaultRegion string, httpTimeout time.Duration) (aws.Config, error) {
 	opts := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewAdaptiveMode()
 		}),
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(httpTimeout)),
+		config.WithAPIOptions([]func(*middleware.Stack) error{countCalls}),
 	}
 	if defaultRegion != "" {
 		opts = append(opts, config.WithRegion(defaultRegion))

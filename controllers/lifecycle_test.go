@@ -1,0 +1,150 @@
+package controllers
+
+import (
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+)
+
+func TestJitter(t *testing.T) {
+	for _, tc := range []struct {
+		period time.Duration
+		f      float64
+		want   time.Duration
+	}{
+		{10 * time.Minute, 0, 9 * time.Minute},
+		{10 * time.Minute, 0.5, 10 * time.Minute},
+		{10 * time.Minute, 0.75, 10*time.Minute + 30*time.Second},
+		{2 * time.Second, 0.25, 1900 * time.Millisecond},
+		{0, 0.3, 0},
+	} {
+		if got := jitter(tc.period, tc.f); got != tc.want {
+			t.Errorf("jitter(%v, %v) = %v, want %v", tc.period, tc.f, got, tc.want)
+		}
+	}
+}
+
+func TestJitterSpreadsResyncsOverTwentyPercent(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	const period = 10 * time.Minute
+	lo, hi := period, period
+	seen := map[time.Duration]bool{}
+	for range 10000 {
+		d := jitter(period, rng.Float64())
+		if d < 9*time.Minute || d >= 11*time.Minute {
+			t.Fatalf("resync %v outside [9m, 11m)", d)
+		}
+		lo, hi = min(lo, d), max(hi, d)
+		seen[d.Truncate(time.Second)] = true
+	}
+	// Objects spread over the whole window, not in lockstep.
+	if lo > 9*time.Minute+6*time.Second || hi < 11*time.Minute-6*time.Second {
+		t.Errorf("10000 resyncs span only [%v, %v], want close to [9m, 11m)", lo, hi)
+	}
+	if len(seen) < 100 {
+		t.Errorf("10000 resyncs fall in only %d distinct seconds", len(seen))
+	}
+}
+
+func TestPhase(t *testing.T) {
+	cond := func(typ string, status metav1.ConditionStatus) metav1.Condition {
+		return metav1.Condition{Type: typ, Status: status}
+	}
+	ready := cond(v1alpha1.ConditionReady, metav1.ConditionTrue)
+	stalled := cond(v1alpha1.ConditionStalled, metav1.ConditionTrue)
+	now := metav1.Now()
+	for _, tc := range []struct {
+		name       string
+		paused     bool
+		deleting   bool
+		generation int64
+		conditions []metav1.Condition
+		want       string
+	}{
+		{"new", false, false, 1, nil, PhaseProgressing},
+		{"ready", false, false, 1, []metav1.Condition{ready}, PhaseReady},
+		{"ready for an older generation", false, false, 2, []metav1.Condition{ready}, PhaseProgressing},
+		{"stalled", false, false, 1, []metav1.Condition{cond(v1alpha1.ConditionReady, metav1.ConditionFalse), stalled}, PhaseStalled},
+		{"deleting", false, true, 1, []metav1.Condition{ready}, PhaseDeleting},
+		{"stalled deleting", false, true, 1, []metav1.Condition{stalled}, PhaseStalled},
+		{"paused", true, false, 1, []metav1.Condition{ready}, PhasePaused},
+		{"paused while deleting and stalled", true, true, 1, []metav1.Condition{stalled}, PhasePaused},
+	} {
+		fd := &v1alpha1.FlaskDeployment{}
+		fd.Generation = tc.generation
+		fd.Status.ObservedGeneration = 1
+		fd.Status.Conditions = tc.conditions
+		if tc.paused {
+			fd.Annotations = map[string]string{v1alpha1.AnnotationPaused: "true"}
+		}
+		if tc.deleting {
+			fd.DeletionTimestamp = &now
+		}
+		if got := Phase(fd); got != tc.want {
+			t.Errorf("%s: Phase = %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestPausedNeedsExactlyTrue(t *testing.T) {
+	for value, want := range map[string]bool{"true": true, "false": false, "": false, "yes": false} {
+		fd := &v1alpha1.FlaskDeployment{}
+		fd.Annotations = map[string]string{v1alpha1.AnnotationPaused: value}
+		if got := paused(fd); got != want {
+			t.Errorf("paused with %q = %v, want %v", value, got, want)
+		}
+	}
+}
+
+func timeToReadyCount(t *testing.T) uint64 {
+	t.Helper()
+	m := &dto.Metric{}
+	if err := timeToReady.Write(m); err != nil {
+		t.Fatal(err)
+	}
+	return m.GetHistogram().GetSampleCount()
+}
+
+func TestTimeToReadyIsObservedOncePerObject(t *testing.T) {
+	created := metav1.NewTime(time.Now().Add(-5 * time.Minute))
+	readyAt := metav1.NewTime(created.Add(3 * time.Minute))
+	readyCond := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue, LastTransitionTime: readyAt}
+	notReady := metav1.Condition{Type: v1alpha1.ConditionReady, Status: metav1.ConditionFalse}
+
+	for _, tc := range []struct {
+		name        string
+		before      []metav1.Condition
+		firstBefore *metav1.Time
+		after       metav1.Condition
+		observed    bool
+		firstAfter  *metav1.Time
+	}{
+		{"first Ready", []metav1.Condition{notReady}, nil, readyCond, true, &readyAt},
+		{"first pass already Ready", nil, nil, readyCond, true, &readyAt},
+		{"still converging", []metav1.Condition{notReady}, nil, notReady, false, nil},
+		{"Ready again after a spec change", []metav1.Condition{notReady}, &created, readyCond, false, &created},
+		{"Ready before the field existed", []metav1.Condition{readyCond}, nil, readyCond, false, &readyAt},
+	} {
+		fd := &v1alpha1.FlaskDeployment{}
+		fd.CreationTimestamp = created
+		fd.Status.Conditions = tc.before
+		fd.Status.FirstReadyTime = tc.firstBefore
+		was := everReady(fd)
+		fd.Status.Conditions = []metav1.Condition{tc.after}
+		recordFirstReady(fd)
+		count := timeToReadyCount(t)
+		observeFirstReady(was, fd)
+		if got := timeToReadyCount(t) - count; got != map[bool]uint64{true: 1, false: 0}[tc.observed] {
+			t.Errorf("%s: observed %d times, want observed=%v", tc.name, got, tc.observed)
+		}
+		if (fd.Status.FirstReadyTime == nil) != (tc.firstAfter == nil) ||
+			tc.firstAfter != nil && !fd.Status.FirstReadyTime.Equal(tc.firstAfter) {
+			t.Errorf("%s: firstReadyTime = %v, want %v", tc.name, fd.Status.FirstReadyTime, tc.firstAfter)
+		}
+	}
+}
