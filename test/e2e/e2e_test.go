@@ -6,12 +6,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
+	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -49,16 +52,6 @@ spec:
   tags:
     project: %s
 %s`, name, name, specLines)
-}
-
-// pushImage pushes an image tagged latest to repo, as the pipeline's build would.
-func pushImage(repo string) {
-	GinkgoHelper()
-	_, err := ecr.NewFromConfig(testenv.SimConfig(suite.endpoint)).PutImage(context.Background(), &ecr.PutImageInput{
-		RepositoryName: aws.String(repo), ImageTag: aws.String("latest"),
-		ImageManifest: aws.String(fmt.Sprintf(`{"schemaVersion":2,"repository":%q}`, repo)),
-	})
-	Expect(err).NotTo(HaveOccurred())
 }
 
 // getFD is `kubectl get fd -o json`, decoded.
@@ -196,50 +189,82 @@ func killAt(base map[string]int, t trigger) {
 }
 
 var _ = Describe("kubectl against the operator and the AWS simulator", func() {
-	It("brings the sample to Ready with every ID in status, and deletes it leaving nothing", func() {
+	It("plays the user's flow on the seed sample: handshake, push, live commit, a failing commit, delete to nothing", func() {
 		ns := newNamespace("sample")
 		Expect(inventory()).To(BeEmpty(), "an earlier spec leaked")
 
-		kubectlOK("apply", "-n", ns, "-f", filepath.Join(suite.root, sample))
-		By("waiting for an image: the sample's pipeline owns it")
-		kubectlOK("wait", "fd/mane", "-n", ns, "--for=condition=RepositoryReady", "--timeout="+readyTimeout)
-		Eventually(func() string {
-			return must(kubectl("get", "fd", "mane", "-n", ns, "-o", `jsonpath={.status.conditions[?(@.type=="ServiceReady")].reason}`))
-		}).WithTimeout(eventualLong).WithPolling(pollKubernetes).Should(Equal("WaitingForImage"))
-		pushImage(getFD(ns, "mane").Status.Repository.Name)
+		By("creating the GitHub connection as the user does in the console: it starts PENDING")
+		conns := codestarconnections.NewFromConfig(testenv.SimConfig(suite.endpoint))
+		conn, err := conns.CreateConnection(context.Background(), &codestarconnections.CreateConnectionInput{
+			ConnectionName: aws.String("mane-github"), ProviderType: cstypes.ProviderTypeGithub})
+		Expect(err).NotTo(HaveOccurred())
+		arn := aws.ToString(conn.ConnectionArn)
+		manifest, err := os.ReadFile(filepath.Join(suite.root, sample))
+		Expect(err).NotTo(HaveOccurred())
+		apply(ns, regexp.MustCompile(`connectionARN: \S+`).ReplaceAllString(string(manifest), "connectionARN: "+arn))
+
+		By("the pipeline waits for the handshake, with the console URL; the infrastructure does not")
+		kubectlOK("wait", "fd/mane", "-n", ns, `--for=jsonpath={.status.conditions[?(@.type=="SourceConnectionReady")].reason}=PendingHandshake`, "--timeout="+readyTimeout)
+		Expect(getFD(ns, "mane").Status.Conditions).To(ContainElement(And(
+			HaveField("Type", v1alpha1.ConditionSourceConnectionReady),
+			HaveField("Message", ContainSubstring("https://console.aws.amazon.com/codesuite/settings/connections")))))
+		kubectlOK("wait", "fd/mane", "-n", ns, "--for=condition=PipelineReady", "--timeout="+readyTimeout)
+
+		By("completing the handshake as the person in the console would")
+		post("/_awssim/connections/approve", fmt.Sprintf(`{"arn":%q}`, arn))
+		kubectlOK("wait", "fd/mane", "-n", ns, "--for=condition=SourceConnectionReady", "--timeout="+readyTimeout)
+
+		By("a push builds the image and the service runs it; the next push is the live commit")
+		first, second, third := strings.Repeat("1", 40), strings.Repeat("2", 40), strings.Repeat("3", 40)
+		push := func(commit string, fail bool) {
+			post("/_awssim/github/push", fmt.Sprintf(`{"owner":"sachin","repo":"mane","branch":"main","commit":%q,"fail":%v}`, commit, fail))
+		}
+		push(first, false)
 		waitReady(ns, "mane")
-
-		By("kubectl get fd shows the printer columns")
-		table := kubectlOK("get", "fd", "-n", ns)
+		push(second, false)
+		Eventually(func() string {
+			return must(kubectl("get", "fd", "mane", "-n", ns, "-o", "jsonpath={.status.deployedRevision.commit}"))
+		}).WithTimeout(eventualLong).WithPolling(pollKubernetes).Should(Equal(second))
+		table := kubectlOK("get", "fd", "-n", ns, "-o", "wide")
 		header := strings.Fields(strings.SplitN(table, "\n", 2)[0])
-		Expect(header).To(Equal([]string{"NAME", "READY", "URL", "AGE", "MESSAGE"}))
-		Expect(table).To(MatchRegexp(`(?m)^mane\s+True\s+http://\S+\.elb\.amazonaws\.com\s`))
+		Expect(header).To(ContainElements("NAME", "READY", "URL", "AGE", "MESSAGE", "COMMIT"))
+		Expect(table).To(MatchRegexp(`(?m)^mane\s+True\s+https?://\S+\.elb\.amazonaws\.com\S*\s.*` + second))
+		rev := getFD(ns, "mane").Status.DeployedRevision
+		Expect(rev.Image).To(ContainSubstring(":" + second[:7]))
+		Expect(rev.TaskDefinitionARN).To(HavePrefix("arn:aws:ecs:"))
+		Expect(rev.PipelineExecutionID).NotTo(BeEmpty())
 
-		By("status holds the VPC, subnet, NAT gateway and route table IDs and the repository URI")
+		By("a failing commit is reported while the previous one stays live")
+		push(third, true)
+		Eventually(func() string {
+			return must(kubectl("get", "fd", "mane", "-n", ns, "-o", "jsonpath={.status.pipeline.latestExecution.sourceCommit} {.status.pipeline.latestExecution.status}"))
+		}).WithTimeout(eventualLong).WithPolling(pollKubernetes).Should(Equal(third + " Failed"))
+		Expect(kubectlOK("get", "events", "-n", ns, "--field-selector", "reason=ExecutionFailed", "-o", "jsonpath={.items[*].message}")).To(ContainSubstring(third[:7]))
+		Consistently(func() string {
+			return must(kubectl("get", "fd", "mane", "-n", ns, "-o", "jsonpath={.status.deployedRevision.commit}"))
+		}).WithTimeout(3 * time.Second).WithPolling(pollKubernetes).Should(Equal(second))
+
+		By("status names the network, repository, service and pipeline")
 		fd := getFD(ns, "mane")
 		Expect(fd.Status.ObservedGeneration).To(Equal(fd.Generation))
-		Expect(fd.Status.Region).To(Equal("us-east-1"))
-		net := fd.Status.Network
-		Expect(net.VPCID).To(HavePrefix("vpc-"))
-		Expect(net.InternetGatewayID).To(HavePrefix("igw-"))
-		for _, s := range append(append([]v1alpha1.SubnetStatus{}, net.PublicSubnets...), net.PrivateSubnets...) {
-			Expect(s.ID).To(HavePrefix("subnet-"))
-		}
-		Expect(net.NATGateways).NotTo(BeEmpty())
-		Expect(net.NATGateways[0].ID).To(HavePrefix("nat-"))
-		Expect(net.PublicRouteTableID).To(HavePrefix("rtb-"))
-		Expect(net.PrivateRouteTables).NotTo(BeEmpty())
-		Expect(net.PrivateRouteTables[0].ID).To(HavePrefix("rtb-"))
+		Expect(fd.Status.Network.VPCID).To(HavePrefix("vpc-"))
 		Expect(fd.Status.Repository.URI).To(MatchRegexp(`^\d{12}\.dkr\.ecr\.us-east-1\.amazonaws\.com/.+`))
-		for _, cond := range []string{"Ready", "NetworkReady", "RepositoryReady", "ServiceReady"} {
+		Expect(fd.Status.Pipeline.PipelineName).NotTo(BeEmpty())
+		Expect(fd.Status.Pipeline.ArtifactBucket).NotTo(BeEmpty())
+		for _, cond := range []string{"Ready", "NetworkReady", "RepositoryReady", "ServiceReady", "PipelineReady", "SourceConnectionReady"} {
 			Expect(fd.Status.Conditions).To(ContainElement(And(
 				HaveField("Type", cond), HaveField("Status", BeEquivalentTo("True")))), cond)
 		}
-		expectExactlyOneSeed(ns, "mane")
-		GinkgoWriter.Printf("inventory when Ready: %v\n", inventory())
+		byType := countByType(owned(ns, "mane"))
+		for typ, n := range map[string]int{"ec2:vpc": 1, "ecr:repository": 1, "ecs:service": 1, "elasticloadbalancing:loadbalancer": 1,
+			"s3:bucket": 1, "codebuild:project": 1, "codepipeline:pipeline": 1, "iam:role": 3, "logs:log-group": 2} {
+			Expect(byType).To(HaveKeyWithValue(typ, n), "owned by %s/mane: %v", ns, byType)
+		}
 
-		By("deleting it leaves the simulator empty")
+		By("deleting it, then the user's connection, leaves the simulator empty")
 		deleteFD(ns, "mane")
+		_, err = conns.DeleteConnection(context.Background(), &codestarconnections.DeleteConnectionInput{ConnectionArn: aws.String(arn)})
+		Expect(err).NotTo(HaveOccurred())
 		Expect(inventory()).To(BeEmpty())
 	})
 

@@ -422,6 +422,15 @@ func calls() map[string]int {
 	return out
 }
 
+// post sends a control to the simulator (/_awssim/...).
+func post(path, body string) {
+	GinkgoHelper()
+	resp, err := http.Post(suite.endpoint+path, "application/json", strings.NewReader(body))
+	Expect(err).NotTo(HaveOccurred())
+	defer func() { _ = resp.Body.Close() }()
+	Expect(resp.StatusCode).To(BeNumerically("<", 300), "POST %s", path)
+}
+
 func setFaults(body string) {
 	GinkgoHelper()
 	resp, err := http.Post(suite.endpoint+"/_awssim/faults", "application/json", strings.NewReader(body))
