@@ -84,7 +84,9 @@ func summarize(fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) 
 			}
 		case o.err != nil:
 			retriable = append(retriable, o.err)
-		case !o.result.Done && o.result.RequeueAfter > 0:
+		case o.result.RequeueAfter > 0:
+			// A ready stage may still have something to watch (a pipeline run, a pending
+			// handshake): it asks to be looked at again sooner than the resync.
 			if s.requeueAfter == 0 || o.result.RequeueAfter < s.requeueAfter {
 				s.requeueAfter = o.result.RequeueAfter
 			}

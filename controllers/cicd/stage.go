@@ -47,8 +47,10 @@ const Name = "cicd"
 const (
 	inputsPollInterval    = 15 * time.Second
 	executionPollInterval = 30 * time.Second
-	deletePollInterval    = 10 * time.Second
-	observeInterval       = time.Minute
+	// tokenPollInterval is how soon a rotated legacy GitHub token reaches the pipeline.
+	tokenPollInterval  = 2 * time.Minute
+	deletePollInterval = 10 * time.Second
+	observeInterval    = time.Minute
 )
 
 // Clients are the SDK clients of one region the stage calls.
@@ -247,8 +249,13 @@ func (p *pass) result() stage.Result {
 		msg += "; the source connection awaits its handshake"
 	}
 	r := stage.Ready(msg)
-	if p.handshakePending || p.executionRunning {
+	switch {
+	case p.handshakePending || p.executionRunning:
 		r.RequeueAfter = executionPollInterval
+	case p.fd.Spec.Pipeline.Source.OAuthTokenSecretRef != nil:
+		// The operator does not watch Secrets (it may not list them): a rotated token
+		// is read again at this interval.
+		r.RequeueAfter = tokenPollInterval
 	}
 	return r
 }
