@@ -128,3 +128,26 @@ func validIdentity(cluster, ns, name string) bool {
 	return len(validation.IsDNS1123Label(cluster)) == 0 && len(validation.IsDNS1123Label(ns)) == 0 &&
 		len(validation.IsDNS1123Subdomain(name)) == 0
 }
+
+func TestClusterName(t *testing.T) {
+	tests := []struct {
+		name, flag string
+		simulator  bool
+		want       string
+		wantErr    bool
+	}{
+		{name: "given", flag: "prod-eu", want: "prod-eu"},
+		{name: "required against AWS", wantErr: true},
+		{name: "local against a simulator", simulator: true, want: "local"},
+		{name: "not a DNS label", flag: "Prod_EU", wantErr: true},
+		{name: "too long for names", flag: strings.Repeat("c", 33), wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ClusterName(tt.flag, tt.simulator)
+			if (err != nil) != tt.wantErr || got != tt.want {
+				t.Fatalf("ClusterName(%q, %v) = %q, %v", tt.flag, tt.simulator, got, err)
+			}
+		})
+	}
+}
