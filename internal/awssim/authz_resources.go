@@ -93,9 +93,9 @@ var authzRules = map[string]authzRule{
 	"iam:AttachRolePolicy":         {resources: roleARN, keys: iamPolicyARN},
 	"iam:DetachRolePolicy":         {resources: roleARN, keys: iamPolicyARN},
 	"iam:ListAttachedRolePolicies": {resources: roleARN},
-	"iam:PutRolePolicy":            {resources: roleARN},
+	"iam:PutRolePolicy":            {resources: roleARN, keys: roleBoundary},
 	"iam:GetRolePolicy":            {resources: roleARN},
-	"iam:DeleteRolePolicy":         {resources: roleARN},
+	"iam:DeleteRolePolicy":         {resources: roleARN, keys: roleBoundary},
 	"iam:ListRolePolicies":         {resources: roleARN},
 	"iam:TagRole":                  {resources: roleARN, tags: formTags("Tags")},
 	"iam:UntagRole":                {resources: roleARN, tags: formTagKeys("TagKeys")},
@@ -620,8 +620,21 @@ func roleRef(q *authzQuery, ref string) string {
 	return "arn:aws:iam::" + Account + ":role/" + ref
 }
 
+// iamPolicyARN is the managed policy a call attaches or detaches, with the role's
+// permissions boundary.
 func iamPolicyARN(q *authzQuery) map[string][]string {
-	return keyOf("iam:PolicyARN", q.str("PolicyArn"))
+	keys := roleBoundary(q)
+	keys["iam:PolicyARN"] = []string{q.str("PolicyArn")}
+	return keys
+}
+
+// roleBoundary is iam:PermissionsBoundary of a call on an existing role's policies: the
+// boundary the role has (absent when it has none).
+func roleBoundary(q *authzQuery) map[string][]string {
+	if role := q.state("iam").(*iamState).Roles[strings.ToLower(q.str("RoleName"))]; role != nil {
+		return keyOf("iam:PermissionsBoundary", role.PermissionsBoundary)
+	}
+	return map[string][]string{}
 }
 
 // ELBv2: loadbalancer/app/<name>/<id>, targetgroup/<name>/<id>,

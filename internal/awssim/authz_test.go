@@ -308,6 +308,39 @@ func TestIdentityPolicyIAMConditionKeys(t *testing.T) {
 	}
 }
 
+// A call on a role's policies carries the role's boundary as iam:PermissionsBoundary, so a
+// policy can let a caller write policies only into roles its boundary caps; GetRole shows it.
+func TestIdentityPolicyRoleBoundaryOfPolicyWrites(t *testing.T) {
+	const boundary = "arn:aws:iam::123456789012:policy/flaskops/envtest-boundary"
+	e := newSvcEnv(t)
+	iamc := e.iam("us-east-1")
+	for name, b := range map[string]*string{"capped": aws.String(boundary), "uncapped": nil} {
+		if _, err := iamc.CreateRole(bg, &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String("/flaskops/"), PermissionsBoundary: b,
+			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
+			t.Fatalf("create role %s: %v", name, err)
+		}
+	}
+	out, err := iamc.GetRole(bg, &iam.GetRoleInput{RoleName: aws.String("capped")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pb := out.Role.PermissionsBoundary; pb == nil || aws.ToString(pb.PermissionsBoundaryArn) != boundary || pb.PermissionsBoundaryType != iamtypes.PermissionsBoundaryAttachmentTypePolicy {
+		t.Errorf("GetRole boundary = %+v, want %s", pb, boundary)
+	}
+	setPolicy(t, e.sim, policy(`{"Effect":"Allow","Action":["iam:PutRolePolicy","iam:AttachRolePolicy"],"Resource":"arn:aws:iam::*:role/flaskops/*","Condition":{"ArnEquals":{"iam:PermissionsBoundary":"`+boundary+`"}}}`))
+	put := func(role string) error {
+		_, err := iamc.PutRolePolicy(bg, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String("p"),
+			PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)})
+		return err
+	}
+	if err := put("capped"); err != nil {
+		t.Errorf("put a policy into the capped role: %v", err)
+	}
+	denied(t, put("uncapped"), "AccessDenied", 403, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/flaskops/uncapped")
+	_, err = iamc.AttachRolePolicy(bg, &iam.AttachRolePolicyInput{RoleName: aws.String("uncapped"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
+	denied(t, err, "AccessDenied", 403, "iam:AttachRolePolicy", "arn:aws:iam::123456789012:role/flaskops/uncapped")
+}
+
 func TestIdentityPolicyRefusesAMalformedDocument(t *testing.T) {
 	if _, err := awssim.New(awssim.WithIdentityPolicy([]byte(`{"Statement":[{"Effect":"Allow","Action":"*"}]}`))); err == nil {
 		t.Error("New accepted a statement without a resource")

@@ -35,8 +35,11 @@ type iamRole struct {
 	Description        string            `json:"description,omitempty"`
 	MaxSessionDuration int               `json:"maxSessionDuration"`
 	Tags               map[string]string `json:"tags,omitempty"`
-	AttachedPolicies   []string          `json:"attachedPolicies,omitempty"` // ARNs, in attach order
-	InlinePolicies     map[string]string `json:"inlinePolicies,omitempty"`   // name → document
+	// PermissionsBoundary is the ARN of the managed policy that caps the role's
+	// permissions ("" for none); IAM's policy conditions read it as iam:PermissionsBoundary.
+	PermissionsBoundary string            `json:"permissionsBoundary,omitempty"`
+	AttachedPolicies    []string          `json:"attachedPolicies,omitempty"` // ARNs, in attach order
+	InlinePolicies      map[string]string `json:"inlinePolicies,omitempty"`   // name → document
 }
 
 func newIAM(sim *Sim) *Service {
@@ -101,9 +104,16 @@ type iamRoleXML struct {
 	Description              string              `xml:"Description,omitempty"`
 	MaxSessionDuration       int                 `xml:"MaxSessionDuration"`
 	Tags                     *iamMembers[iamTag] `xml:"Tags,omitempty"`
+	PermissionsBoundary      *iamBoundaryXML     `xml:"PermissionsBoundary,omitempty"`
 }
 
-// out renders a role; withTags is false for ListRoles, which leaves tags out as AWS does.
+type iamBoundaryXML struct {
+	PermissionsBoundaryType string `xml:"PermissionsBoundaryType"`
+	PermissionsBoundaryArn  string `xml:"PermissionsBoundaryArn"`
+}
+
+// out renders a role; withTags is false for ListRoles, which leaves tags and the permissions
+// boundary out as AWS does.
 // Policy documents are URL-encoded in IAM responses; callers must decode them.
 func (r *iamRole) out(withTags bool) iamRoleXML {
 	x := iamRoleXML{
@@ -113,6 +123,9 @@ func (r *iamRole) out(withTags bool) iamRoleXML {
 	}
 	if withTags && len(r.Tags) > 0 {
 		x.Tags = &iamMembers[iamTag]{Member: iamTagList(r.Tags)}
+	}
+	if withTags && r.PermissionsBoundary != "" {
+		x.PermissionsBoundary = &iamBoundaryXML{PermissionsBoundaryType: "PermissionsBoundaryPolicy", PermissionsBoundaryArn: r.PermissionsBoundary}
 	}
 	return x
 }
@@ -306,12 +319,17 @@ func (s *iamState) createRole(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	boundary := c.Params.String("PermissionsBoundary")
+	if boundary != "" && (len(boundary) < 20 || len(boundary) > 2048) {
+		return nil, iamValidation(boundary, "permissionsBoundary", "Member must have length between 20 and 2048")
+	}
 	if _, ok := s.Roles[strings.ToLower(name)]; ok {
 		return nil, Errorf("EntityAlreadyExists", "Role with name %s already exists.", name).WithStatus(409)
 	}
 	r := &iamRole{
 		Name: name, Path: path, ID: newRoleID(), ARN: "arn:aws:iam::" + Account + ":role" + path + name,
 		CreateDate: c.Now, AssumeRolePolicy: doc, Description: desc, MaxSessionDuration: maxSession,
+		PermissionsBoundary: boundary,
 	}
 	if err := r.mergeTags(tags); err != nil {
 		return nil, err

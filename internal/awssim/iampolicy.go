@@ -66,6 +66,30 @@ var conditionOperators = map[string]conditionOperator{
 	"null":                      {null: true},
 }
 
+// Policy is a parsed identity policy, for checking a policy against a table of requests
+// without serving calls (config/iam's tests).
+type Policy struct{ p *identityPolicy }
+
+// ParsePolicy parses an identity policy document as WithIdentityPolicy does.
+func ParsePolicy(doc []byte) (*Policy, error) {
+	p, err := parseIdentityPolicy(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &Policy{p: p}, nil
+}
+
+// Allows reports whether the policy allows action on resource for a request carrying
+// these condition keys (names are case-insensitive; a key not in the map is one the
+// request does not carry). It is the decision the simulator makes for each check of a call.
+func (p *Policy) Allows(action, resource string, keys map[string][]string) bool {
+	ctx := make(map[string][]string, len(keys))
+	for k, v := range keys {
+		ctx[strings.ToLower(k)] = v
+	}
+	return p.p.evaluate(action, resource, ctx) == allowed
+}
+
 // policyDecision is the outcome of evaluating one action on one resource.
 type policyDecision int
 
