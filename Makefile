@@ -76,6 +76,10 @@ run: manifests generate fmt vet ## Run the controller against the cluster in ~/.
 demo: ## Local demo: control plane + AWS simulator + operator + a sample FlaskDeployment reaching Ready.
 	hack/demo.sh
 
+.PHONY: iam-policies
+iam-policies: ## Write config/iam's policies for CLUSTER_NAME (the manager's --cluster-name) into bin/iam/.
+	go run ./hack/iampolicies --cluster-name "$(CLUSTER_NAME)" --out $(LOCALBIN)/iam
+
 .PHONY: docker-build
 docker-build: ## Build the manager image (needs a Docker engine).
 	docker build -t $(IMG) .

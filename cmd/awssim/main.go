@@ -1,7 +1,7 @@
 // Command awssim serves the AWS API simulator for the local demo:
 //
 //	awssim --addr 127.0.0.1:4566 --time-scale 0.01 --state /tmp/awssim.json
-//	awssim --iam-policy config/iam/operator-policy.json  # refuse what the policy does not allow
+//	awssim --iam-policy bin/iam/operator-policy.json  # refuse what the policy does not allow (make iam-policies CLUSTER_NAME=local)
 //
 // It prints the shell exports that point the AWS SDKs at it, then serves until SIGINT or
 // SIGTERM, saving the state file on the way out. The aws CLI reads them too, but versions

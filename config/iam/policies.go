@@ -1,0 +1,83 @@
+// Package iam holds the operator's IAM policies, the JSON documents beside this file, and
+// renders them for one cluster: ${CLUSTER_NAME} in them stands for the manager's
+// --cluster-name, which every resource's flaskops.io/cluster tag and name carries.
+package iam
+
+import (
+	"bytes"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+
+	"github.com/flaskops/flask-operator/internal/cloud"
+)
+
+//go:embed operator-policy-*.json permissions-boundary.json
+var documents embed.FS
+
+// Placeholder stands for the cluster's name in the documents.
+const Placeholder = "${CLUSTER_NAME}"
+
+// BoundaryARN is the permissions boundary every role the operator creates must carry: the
+// policy permissions-boundary.json, created as <cluster>-boundary under path /flaskops/.
+func BoundaryARN(account, cluster string) string {
+	return "arn:aws:iam::" + account + ":policy/flaskops/" + cluster + "-boundary"
+}
+
+// OperatorPolicies are the operator's policies for cluster by file name, to attach to the
+// manager's AWS identity together: one document would exceed IAM's 6,144 characters for a
+// managed policy.
+func OperatorPolicies(cluster string) (map[string][]byte, error) {
+	names, err := fs.Glob(documents, "operator-policy-*.json")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(names))
+	for _, name := range names {
+		if out[name], err = render(name, cluster); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// OperatorPolicy is every statement of OperatorPolicies in one document, which IAM
+// evaluates as it does the policies attached together: what awssim --iam-policy takes.
+func OperatorPolicy(cluster string) ([]byte, error) {
+	docs, err := OperatorPolicies(cluster)
+	if err != nil {
+		return nil, err
+	}
+	var all []json.RawMessage
+	for _, name := range slices.Sorted(maps.Keys(docs)) {
+		var doc struct{ Statement []json.RawMessage }
+		if err := json.Unmarshal(docs[name], &doc); err != nil {
+			return nil, fmt.Errorf("decode %s: %w", name, err)
+		}
+		all = append(all, doc.Statement...)
+	}
+	return json.MarshalIndent(map[string]any{"Version": "2012-10-17", "Statement": all}, "", "  ")
+}
+
+// PermissionsBoundary is the boundary policy for cluster.
+func PermissionsBoundary(cluster string) ([]byte, error) {
+	return render("permissions-boundary.json", cluster)
+}
+
+func render(name, cluster string) ([]byte, error) {
+	if _, err := cloud.ClusterName(cluster, false); err != nil {
+		return nil, err
+	}
+	b, err := documents.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	b = bytes.ReplaceAll(b, []byte(Placeholder), []byte(cluster))
+	if i := bytes.Index(b, []byte("${")); i >= 0 {
+		return nil, fmt.Errorf("%s: unknown placeholder at %q", name, b[i:min(len(b), i+24)])
+	}
+	return b, nil
+}
