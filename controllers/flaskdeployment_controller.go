@@ -48,13 +48,16 @@ type FlaskDeploymentReconciler struct {
 	// ReconcileTimeout bounds one pass's AWS work (zero: no bound), so that a hung AWS call
 	// cannot hold a worker; the status is still patched with what the pass learned.
 	ReconcileTimeout time.Duration
+	// SecretARNPrefixes are where spec.service.secrets may point, {namespace} standing for
+	// the object's (nil: DefaultSecretARNPrefixes).
+	SecretARNPrefixes []string
 }
 
 // +kubebuilder:rbac:groups=deploy.flaskops.io,resources=flaskdeployments,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=deploy.flaskops.io,resources=flaskdeployments/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=deploy.flaskops.io,resources=flaskdeployments/finalizers,verbs=update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
 // Reconcile runs one pass: finalizer, then every stage (or, when deleting, the stages in
 // reverse), then one status patch if anything changed.
@@ -111,6 +114,9 @@ func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 
 func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1alpha1.FlaskDeployment) (ctrl.Result, error) {
 	if err := r.resolveRegion(fd); err != nil {
+		return r.finish(ctx, fd, summarize(fd, nil, err))
+	}
+	if err := checkSecrets(fd, r.SecretARNPrefixes); err != nil {
 		return r.finish(ctx, fd, summarize(fd, nil, err))
 	}
 	recordOwnerUID(fd)

@@ -4,14 +4,18 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"flag"
 	"os"
+	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -43,6 +47,7 @@ func main() {
 		reconcileTimeout time.Duration
 		awsHTTPTimeout   time.Duration
 		enableHTTP2      bool
+		secretPrefixes   repeated
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, only to callers the API server authorizes for /metrics.")
@@ -56,6 +61,7 @@ func main() {
 	flag.DurationVar(&maxRequeueAfter, "max-requeue-after", 0, "Cap on the wait before AWS is polled again (0: the stages' own intervals). For simulators on a fast clock.")
 	flag.DurationVar(&reconcileTimeout, "reconcile-timeout", 5*time.Minute, "Longest one reconcile pass may take before its AWS calls are cancelled (0: no limit).")
 	flag.DurationVar(&awsHTTPTimeout, "aws-http-timeout", cloud.DefaultHTTPTimeout, "Longest one AWS HTTP request may take, per attempt.")
+	flag.Var(&secretPrefixes, "secret-arn-prefix", "ARN prefix spec.service.secrets may point under, {namespace} standing for the object's and * for any one field (repeatable; default: "+strings.Join(controllers.DefaultSecretARNPrefixes, " and ")+"). The task execution role is granted each secret, so this keeps tenants to their own.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -84,6 +90,9 @@ func main() {
 		// The manager exits right after Start returns, so a successor need not wait out
 		// the lease: every reconcile has stopped by then.
 		LeaderElectionReleaseOnCancel: true,
+		// Secrets are read one by one in the object's namespace, never cached: a cache
+		// would list and watch every Secret of the cluster.
+		Client: client.Options{Cache: &client.CacheOptions{DisableFor: []client.Object{&corev1.Secret{}}}},
 	})
 	if err != nil {
 		log.Error(err, "Cannot create manager")
@@ -91,13 +100,14 @@ func main() {
 	}
 	rec := mgr.GetEventRecorder("flaskdeployment-controller")
 	r := &controllers.FlaskDeploymentReconciler{
-		Client:           mgr.GetClient(),
-		Recorder:         rec,
-		Stages:           controllers.Stages(controllers.Deps{Clients: clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader()}),
-		DefaultRegion:    clients.DefaultRegion(),
-		ResyncPeriod:     resyncPeriod,
-		MaxRequeueAfter:  maxRequeueAfter,
-		ReconcileTimeout: reconcileTimeout,
+		Client:            mgr.GetClient(),
+		Recorder:          rec,
+		Stages:            controllers.Stages(controllers.Deps{Clients: clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader()}),
+		DefaultRegion:     clients.DefaultRegion(),
+		ResyncPeriod:      resyncPeriod,
+		MaxRequeueAfter:   maxRequeueAfter,
+		ReconcileTimeout:  reconcileTimeout,
+		SecretARNPrefixes: secretPrefixes,
 	}
 	if err := r.SetupWithManager(mgr, maxConcurrent); err != nil {
 		log.Error(err, "Cannot set up controller", "controller", "FlaskDeployment")
@@ -132,6 +142,19 @@ func metricsOptions(addr string, secure, enableHTTP2 bool) metricsserver.Options
 		opts.TLSOpts = append(opts.TLSOpts, func(c *tls.Config) { c.NextProtos = []string{"http/1.1"} })
 	}
 	return opts
+}
+
+// repeated is a flag that may be given several times.
+type repeated []string
+
+func (r *repeated) String() string { return strings.Join(*r, ",") }
+
+func (r *repeated) Set(v string) error {
+	if v == "" {
+		return errors.New("must not be empty")
+	}
+	*r = append(*r, v)
+	return nil
 }
 
 func endpoint(base *string) string {
