@@ -261,7 +261,7 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 
 	// CI/CD stage.
 	bucket := "arn:aws:s3:::" + o.ScopedName(cloud.BucketName, "artifacts", account, region)
-	for _, a := range []string{"CreateBucket", "TagResource", "ListBucket", "DeleteBucket", "PutBucketVersioning", "GetBucketVersioning",
+	for _, a := range []string{"CreateBucket", "TagResource", "DeleteBucket", "PutBucketVersioning", "GetBucketVersioning",
 		"PutBucketPublicAccessBlock", "GetBucketPublicAccessBlock", "PutEncryptionConfiguration", "GetEncryptionConfiguration",
 		"PutLifecycleConfiguration", "GetLifecycleConfiguration", "PutBucketTagging", "GetBucketTagging", "ListBucketVersions"} {
 		add(read("s3:"+a, bucket))
@@ -274,18 +274,22 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		return own("iam:PassRole", role, roleTags, key("iam:PassedToService", service))
 	}
 	add(create("codebuild:CreateProject", project, cicdTags), passTo(build, "codebuild.amazonaws.com"),
-		read("codebuild:BatchGetProjects", project),
-		own("codebuild:UpdateProject", project, cicdTags, requestTags(cicdTags)), own("codebuild:DeleteProject", project, cicdTags))
+		read("codebuild:BatchGetProjects", project), read("codebuild:BatchGetBuilds", project), read("codebuild:ListBuildsForProject", project),
+		own("codebuild:UpdateProject", project, cicdTags, requestTags(cicdTags)), own("codebuild:DeleteProject", project, cicdTags),
+		own("codebuild:StopBuild", project, cicdTags))
 	pipeline := arn("codepipeline", o.Name(cloud.PipelineName, "pipeline"))
-	connection := arn("codestar-connections", "connection/8a0e1a0c-5a6e-4c52-9d0a-3a1a2b3c4d5e")
+	// A pipeline whose source is a connection passes it to CodePipeline (not modelled by
+	// awssim); connections have the codestar-connections and the newer codeconnections ARNs.
+	for _, svc := range []string{"codestar-connections", "codeconnections"} {
+		connection := arn(svc, "connection/8a0e1a0c-5a6e-4c52-9d0a-3a1a2b3c4d5e")
+		add(read("codestar-connections:PassConnection", connection).with(key("codestar-connections:PassedToService", "codepipeline.amazonaws.com")),
+			read("codestar-connections:GetConnection", connection))
+	}
 	add(create("codepipeline:CreatePipeline", pipeline, cicdTags), create("codepipeline:TagResource", pipeline, cicdTags),
 		passTo(pipelineRole, "codepipeline.amazonaws.com"),
-		read("codestar-connections:PassConnection", connection).with(key("codestar-connections:PassedToService", "codepipeline.amazonaws.com")),
-		read("codestar-connections:GetConnection", connection),
 		read("codepipeline:GetPipeline", pipeline), read("codepipeline:GetPipelineState", pipeline),
 		read("codepipeline:ListPipelineExecutions", pipeline), read("codepipeline:ListTagsForResource", pipeline),
 		own("codepipeline:UpdatePipeline", pipeline, cicdTags), own("codepipeline:DeletePipeline", pipeline, cicdTags),
-		own("codepipeline:StopPipelineExecution", pipeline, cicdTags),
 		own("codepipeline:TagResource", pipeline, cicdTags, requestTags(user)),
 		own("codepipeline:UntagResource", pipeline, cicdTags, key("aws:TagKeys", "team")))
 	return rs
@@ -597,8 +601,10 @@ func TestPermissionsBoundary(t *testing.T) {
 			own("codebuild:StartBuild", arn("codebuild", "project/"+o.Name(cloud.ProjectName, "build")), o.Tags("cicd", "build")),
 			own("codebuild:BatchGetBuilds", arn("codebuild", "project/"+o.Name(cloud.ProjectName, "build")), o.Tags("cicd", "build")),
 			read("codestar-connections:UseConnection", arn("codestar-connections", "connection/abc")),
-			read("ecs:DescribeTaskDefinition", "*"), read("ecs:RegisterTaskDefinition", "*"), read("ecs:ListTasks", "*"),
-			read("ecs:DescribeTasks", "*"),
+			read("ecs:DescribeTaskDefinition", "*"), read("ecs:RegisterTaskDefinition", "*"),
+			read("ecs:ListTasks", arn("ecs", "container-instance/"+o.Name(cloud.ECSName, "cluster")+"/*")),
+			read("ecs:DescribeTasks", arn("ecs", "task/"+o.Name(cloud.ECSName, "cluster")+"/0123")),
+			read("codeconnections:UseConnection", arn("codeconnections", "connection/abc")),
 			own("ecs:DescribeServices", service, o.Tags("ecs", "service")), own("ecs:UpdateService", service, o.Tags("ecs", "service")),
 			read("ecs:TagResource", arn("ecs", "task-definition/x:2")).with(key("ecs:CreateAction", "RegisterTaskDefinition")),
 			own("iam:PassRole", exec, o.Tags("ecs", "execution-role"), key("iam:PassedToService", "ecs-tasks.amazonaws.com")),
