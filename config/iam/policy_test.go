@@ -228,7 +228,8 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		own("application-autoscaling:TagResource", target, targetTags, requestTags(targetTags)),
 		own("application-autoscaling:PutScalingPolicy", target, targetTags),
 		own("application-autoscaling:DeleteScalingPolicy", target, targetTags),
-		own("application-autoscaling:DeregisterScalableTarget", target, targetTags))
+		own("application-autoscaling:DeregisterScalableTarget", target, targetTags),
+		own("application-autoscaling:UntagResource", target, targetTags, key("aws:TagKeys", "team")))
 	// Target tracking makes Application Auto Scaling create and delete CloudWatch alarms
 	// with the caller's permissions, named after the scalable resource.
 	for _, a := range []string{"PutMetricAlarm", "DescribeAlarms", "DeleteAlarms"} {
@@ -249,6 +250,9 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		for _, a := range []string{"GetRole", "GetRolePolicy", "ListAttachedRolePolicies", "ListRolePolicies", "ListRoleTags"} {
 			add(read("iam:"+a, role))
 		}
+		// IAM checks a role that does not exist yet without its path: the stage's first
+		// look must end in NoSuchEntity, not AccessDenied.
+		add(read("iam:GetRole", "arn:aws:iam::"+account+":role/"+o.Name(cloud.RoleName, suffix)))
 		for _, a := range []string{"DeleteRole", "UpdateAssumeRolePolicy"} {
 			add(own("iam:"+a, role, roleTags))
 		}
@@ -327,6 +331,7 @@ func refusals(fd *v1alpha1.FlaskDeployment) map[string]request {
 		"iam:CreateRole with another boundary":      create("iam:CreateRole", exec, roleTags, key("iam:PermissionsBoundary", "arn:aws:iam::"+account+":policy/Admin")),
 		"a role outside /flaskops/":                 create("iam:CreateRole", "arn:aws:iam::"+account+":role/"+o.Name(cloud.RoleName, "exec"), roleTags, boundary),
 		"a role of another cluster's name":          create("iam:CreateRole", roleARN(other.Name(cloud.RoleName, "exec")), roleTags, boundary),
+		"reading a role outside /flaskops/":         read("iam:GetRolePolicy", "arn:aws:iam::"+account+":role/admin"),
 		"PassRole to ec2":                           own("iam:PassRole", exec, roleTags, key("iam:PassedToService", "ec2.amazonaws.com")),
 		"PassRole of the build role to ECS tasks":   own("iam:PassRole", roleARN(o.Name(cloud.RoleName, "build")), roleTags, key("iam:PassedToService", "ecs-tasks.amazonaws.com")),
 		"PassRole of a role outside /flaskops/":     own("iam:PassRole", "arn:aws:iam::"+account+":role/admin", roleTags, key("iam:PassedToService", "ecs-tasks.amazonaws.com")),
