@@ -2,7 +2,6 @@ package iam_test
 
 import (
 	"context"
-	"encoding/json"
 	"maps"
 	"net/http/httptest"
 	"slices"
@@ -112,28 +111,14 @@ func TestStagesLiveUnderThePolicy(t *testing.T) {
 		used[a] = true
 	}
 	var unused []string
-	for _, a := range allowedActions(t, doc) {
+	allowed, err := iampolicy.AllowedActions(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range allowed {
 		if prefix, _, _ := strings.Cut(a, ":"); !used[a] && slices.Contains([]string{"ec2", "ecr", "ssm"}, prefix) {
 			unused = append(unused, a)
 		}
 	}
 	t.Logf("granted for the network and ecr stages, used by neither in this life: %s", strings.Join(unused, " "))
-}
-
-// allowedActions are the actions a policy's Allow statements name.
-func allowedActions(t *testing.T, doc []byte) []string {
-	t.Helper()
-	var d document
-	if err := json.Unmarshal(doc, &d); err != nil {
-		t.Fatal(err)
-	}
-	set := map[string]bool{}
-	for _, s := range d.Statement {
-		if s.Effect == "Allow" {
-			for _, a := range s.Action {
-				set[a] = true
-			}
-		}
-	}
-	return slices.Sorted(maps.Keys(set))
 }

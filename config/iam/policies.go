@@ -67,6 +67,38 @@ func PermissionsBoundary(cluster string) ([]byte, error) {
 	return render("permissions-boundary.json", cluster)
 }
 
+// AllowedActions are the actions a policy document's Allow statements name, sorted: what
+// a test compares with the actions a simulated life used.
+func AllowedActions(doc []byte) ([]string, error) {
+	var d struct {
+		Statement []struct {
+			Effect string
+			Action json.RawMessage
+		}
+	}
+	if err := json.Unmarshal(doc, &d); err != nil {
+		return nil, fmt.Errorf("decode policy: %w", err)
+	}
+	set := map[string]bool{}
+	for _, s := range d.Statement {
+		if s.Effect != "Allow" {
+			continue
+		}
+		var actions []string
+		if err := json.Unmarshal(s.Action, &actions); err != nil {
+			var one string
+			if err := json.Unmarshal(s.Action, &one); err != nil {
+				return nil, fmt.Errorf("decode Action %s: %w", s.Action, err)
+			}
+			actions = []string{one}
+		}
+		for _, a := range actions {
+			set[a] = true
+		}
+	}
+	return slices.Sorted(maps.Keys(set)), nil
+}
+
 func render(name, cluster string) ([]byte, error) {
 	if _, err := cloud.ClusterName(cluster, false); err != nil {
 		return nil, err
