@@ -24,10 +24,10 @@ import (
 	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
-// The stages live a whole life (create, change, suspend, resume, delete) against awssim
-// enforcing the rendered policy: any call it refuses fails the pass. The grants no call
-// used are listed. The ecs and cicd stages join once they create their roles with the
-// permissions boundary, which the policy requires.
+// The network and ecr stages live a whole life (create, change, suspend, resume, delete)
+// against awssim enforcing the rendered policy, without a control plane: any call it
+// refuses fails the pass. The grants no call used are listed. test/integration runs every
+// stage so under envtest.
 func TestStagesLiveUnderThePolicy(t *testing.T) {
 	doc, err := iampolicy.OperatorPolicy(cluster)
 	if err != nil {
