@@ -21,6 +21,8 @@ type Deps struct {
 	// APIReader reads from the API server without a cache: the pipeline's legacy GitHub
 	// token is read from its Secret with a namespaced get, and no Secret is cached.
 	APIReader client.Reader
+	// RoleBoundary is the permissions boundary of every IAM role the stages create.
+	RoleBoundary string
 }
 
 // Stages are the stages the operator runs, in creation order (deletion runs them in
@@ -33,8 +35,8 @@ func Stages(d Deps) []stage.Stage {
 			func(region string) cloud.ECRAPI { return clients.ECR(region) },
 			func(region string) cloud.SSMAPI { return clients.SSM(region) },
 			rec, d.Cluster),
-		ecs.New(func(region string) ecs.Clients { return ECSClients(clients, region) }, rec, d.Cluster),
-		cicd.New(cicd.ClientsFrom(clients), cicd.SecretKeyReader(d.APIReader), rec, d.Cluster),
+		ecs.New(func(region string) ecs.Clients { return ECSClients(clients, region) }, rec, d.Cluster).WithRoleBoundary(d.RoleBoundary),
+		cicd.New(cicd.ClientsFrom(clients), cicd.SecretKeyReader(d.APIReader), rec, d.Cluster).WithRoleBoundary(d.RoleBoundary),
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
@@ -22,6 +24,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	iampolicy "github.com/flaskops/flask-operator/config/iam"
 	"github.com/flaskops/flask-operator/controllers"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
@@ -41,6 +44,7 @@ func main() {
 		leaderElect      bool
 		defaultRegion    string
 		clusterName      string
+		roleBoundary     string
 		resyncPeriod     time.Duration
 		maxConcurrent    int
 		maxRequeueAfter  time.Duration
@@ -55,6 +59,7 @@ func main() {
 	flag.StringVar(&probeAddr, "health-probe-bind-address", ":8081", "Address the health probe endpoint binds to.")
 	flag.BoolVar(&leaderElect, "leader-elect", false, "Enable leader election, so that only one manager reconciles at a time.")
 	flag.StringVar(&clusterName, "cluster-name", "", "Name of this Kubernetes cluster, in every AWS resource's ownership tags and names: managers of two clusters sharing an AWS account never touch each other's resources. Required against real AWS; defaults to \"local\" when AWS_ENDPOINT_URL points at a simulator.")
+	flag.StringVar(&roleBoundary, "role-permissions-boundary", "", "ARN of the permissions boundary every IAM role the operator creates carries (default: arn:aws:iam::<account>:policy/flaskops/<cluster-name>-boundary, config/iam/permissions-boundary.json).")
 	flag.StringVar(&defaultRegion, "default-region", "", "AWS region for FlaskDeployments that name none (default: the SDK's, e.g. AWS_REGION).")
 	flag.DurationVar(&resyncPeriod, "resync-period", 10*time.Minute, "How often a Ready FlaskDeployment is re-read from AWS to repair drift, spread by ±10 % per object.")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 2, "How many FlaskDeployments are reconciled at once.")
@@ -79,6 +84,14 @@ func main() {
 		os.Exit(1)
 	}
 	clients := cloud.NewClients(cfg)
+	if roleBoundary == "" {
+		id, err := clients.STS(cfg.Region).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
+		if err != nil {
+			log.Error(err, "Cannot find the account of the operator's credentials for the roles' permissions boundary; set --role-permissions-boundary")
+			os.Exit(1)
+		}
+		roleBoundary = iampolicy.BoundaryARN(aws.ToString(id.Account), cluster)
+	}
 	log.Info("Loaded AWS configuration", "region", cfg.Region, "endpoint", endpoint(cfg.BaseEndpoint), "cluster", cluster)
 
 	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), ctrl.Options{
@@ -102,7 +115,7 @@ func main() {
 	r := &controllers.FlaskDeploymentReconciler{
 		Client:            mgr.GetClient(),
 		Recorder:          rec,
-		Stages:            controllers.Stages(controllers.Deps{Clients: clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader()}),
+		Stages:            controllers.Stages(controllers.Deps{Clients: clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader(), RoleBoundary: roleBoundary}),
 		DefaultRegion:     clients.DefaultRegion(),
 		ResyncPeriod:      resyncPeriod,
 		MaxRequeueAfter:   maxRequeueAfter,

@@ -31,6 +31,7 @@ import (
 	"k8s.io/client-go/tools/events"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	iampolicy "github.com/flaskops/flask-operator/config/iam"
 	"github.com/flaskops/flask-operator/controllers/cicd"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/awssim"
@@ -86,7 +87,8 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 }
 
 func (r *rig) newStage(clients *cloud.Clients) *cicd.Stage {
-	return cicd.New(cicd.ClientsFrom(clients), r.readSecret, r.events, cluster)
+	return cicd.New(cicd.ClientsFrom(clients), r.readSecret, r.events, cluster).
+		WithRoleBoundary(iampolicy.BoundaryARN(awssim.Account, cluster))
 }
 
 // crashing gives the stage SDK clients that go through a crasher; the rig's own clients

@@ -42,7 +42,7 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := p.RepairTags(ctx, kindLogGroup, name, p.Tags(resourceLogGroup), have, cloud.LogsTagger(p.Logs)); err != nil {
+	if err := p.RepairTags(ctx, kindLogGroup, p.arn("logs", p.region, "log-group:"+name), p.Tags(resourceLogGroup), have, cloud.LogsTagger(p.Logs)); err != nil {
 		return err
 	}
 	st.BuildLogGroupName = name

@@ -1,8 +1,6 @@
 package cicd_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,14 +9,15 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	iampolicy "github.com/flaskops/flask-operator/config/iam"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
-// The stage needs nothing beyond config/iam/operator-policy.json: with the simulator
+// The stage needs nothing beyond the operator policy of config/iam: with the simulator
 // enforcing it, a pipeline is built, deploys a commit and is deleted with its artifacts.
 func TestWorksUnderTheOperatorPolicy(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "config", "iam", "operator-policy.json"))
+	doc, err := iampolicy.OperatorPolicy(cluster)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +51,7 @@ func TestWorksUnderTheOperatorPolicy(t *testing.T) {
 // Under the policy the operator cannot read a role outside /flaskops/: one that holds the
 // build role's name is someone else's, and the stage stalls naming it.
 func TestRoleOfOurNameOutsideOurPath(t *testing.T) {
-	doc, err := os.ReadFile(filepath.Join("..", "..", "config", "iam", "operator-policy.json"))
+	doc, err := iampolicy.OperatorPolicy(cluster)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -79,6 +79,8 @@ type Stage struct {
 	secrets  SecretReader
 	recorder events.EventRecorder
 	cluster  string
+	// roleBoundary is the permissions boundary of the roles the stage creates ("" none).
+	roleBoundary string
 
 	mu        sync.Mutex
 	account   string // of the manager's credentials, looked up once
@@ -92,6 +94,13 @@ var _ stage.Stage = (*Stage)(nil)
 // uncached (see SecretKeyReader).
 func New(clients func(region string) Clients, secrets SecretReader, recorder events.EventRecorder, cluster string) *Stage {
 	return &Stage{clients: clients, secrets: secrets, recorder: recorder, cluster: cluster}
+}
+
+// WithRoleBoundary makes the stage create its IAM roles with the permissions boundary
+// arn: the operator's own policy lets it create roles only with that boundary.
+func (s *Stage) WithRoleBoundary(arn string) *Stage {
+	s.roleBoundary = arn
+	return s
 }
 
 // Name implements stage.Stage.

@@ -62,6 +62,8 @@ type Stage struct {
 	clients  func(region string) Clients
 	recorder events.EventRecorder
 	cluster  string
+	// roleBoundary is the permissions boundary of the roles the stage creates ("" none).
+	roleBoundary string
 }
 
 var _ stage.Stage = (*Stage)(nil)
@@ -70,6 +72,13 @@ var _ stage.Stage = (*Stage)(nil)
 // ownership tag and name). clients hands out the SDK clients of a region.
 func New(clients func(region string) Clients, recorder events.EventRecorder, cluster string) *Stage {
 	return &Stage{clients: clients, recorder: recorder, cluster: cluster}
+}
+
+// WithRoleBoundary makes the stage create its IAM roles with the permissions boundary
+// arn: the operator's own policy lets it create roles only with that boundary.
+func (s *Stage) WithRoleBoundary(arn string) *Stage {
+	s.roleBoundary = arn
+	return s
 }
 
 // Name implements stage.Stage.

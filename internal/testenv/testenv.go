@@ -28,6 +28,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	iampolicy "github.com/flaskops/flask-operator/config/iam"
 	"github.com/flaskops/flask-operator/controllers"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/awssim"
@@ -137,7 +138,8 @@ func Start(opts Options) (*Env, error) {
 		if cluster == "" {
 			cluster = ClusterName
 		}
-		r.Stages = opts.Stages(controllers.Deps{Clients: env.Clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader()})
+		r.Stages = opts.Stages(controllers.Deps{Clients: env.Clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader(),
+			RoleBoundary: iampolicy.BoundaryARN(awssim.Account, cluster)})
 	}
 	if err := r.SetupWithManager(mgr, 4); err != nil {
 		return nil, env.stopWith(fmt.Errorf("set up reconciler: %w", err))
