@@ -79,6 +79,8 @@ func newEC2(sim *Sim) *Service {
 			"DeleteTags":                    s.deleteTags,
 			"DescribeTags":                  s.describeTags,
 			"DescribeNetworkInterfaces":     s.describeNetworkInterfaces,
+			"CreateNetworkInterface":        s.createNetworkInterface,
+			"DeleteNetworkInterface":        s.deleteNetworkInterface,
 		},
 	}
 }

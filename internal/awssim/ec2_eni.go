@@ -1,9 +1,13 @@
 package awssim
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
-// eni is a network interface. Only AWS-managed ones exist here (NAT gateways, load balancers;
-// later tasks); they hold their subnet, their security groups and any EIP mapped to them.
+// eni is a network interface: an AWS-managed one (NAT gateways, load balancers, tasks) or one
+// a user created with CreateNetworkInterface. It holds its subnet, its security groups and
+// any EIP mapped to them.
 type eni struct {
 	ID            string   `json:"id"`
 	SubnetID      string   `json:"subnetId"`
@@ -14,6 +18,9 @@ type eni struct {
 	Description   string   `json:"description"`
 	GroupIDs      []string `json:"groupIds,omitempty"`
 	RequesterID   string   `json:"requesterId,omitempty"` // "amazon-elb" for load balancers; "amazon-aws" when empty
+	// UserCreated marks an interface made by CreateNetworkInterface: not requester-managed,
+	// no requester, and the user may delete it.
+	UserCreated bool `json:"userCreated,omitempty"`
 	// ReleaseAt is when an interface whose owner is gone is released (a deleted load
 	// balancer's interfaces linger, as on AWS); until then it holds its subnet and groups.
 	ReleaseAt *time.Time `json:"releaseAt,omitempty"`
@@ -72,7 +79,7 @@ type networkInterfaceXML struct {
 	AvailabilityZone   string               `xml:"availabilityZone"`
 	Description        string               `xml:"description"`
 	OwnerID            string               `xml:"ownerId"`
-	RequesterID        string               `xml:"requesterId"`
+	RequesterID        string               `xml:"requesterId,omitempty"`
 	RequesterManaged   bool                 `xml:"requesterManaged"`
 	Status             string               `xml:"status"`
 	PrivateIPAddress   string               `xml:"privateIpAddress"`
@@ -90,7 +97,10 @@ func (r *ec2Region) eniXML(e *eni) networkInterfaceXML {
 		Status: "in-use", PrivateIPAddress: e.PrivateIP, InterfaceType: e.InterfaceType,
 		TagSet: tagSet(r.Tags.Get(e.ID)),
 	}
-	if e.RequesterID != "" {
+	switch {
+	case e.UserCreated:
+		out.RequesterID, out.RequesterManaged = "", false
+	case e.RequesterID != "":
 		out.RequesterID = e.RequesterID
 	}
 	for _, g := range e.GroupIDs {
@@ -115,7 +125,7 @@ func (s *ec2State) describeNetworkInterfaces(c *Call) (any, error) {
 				"network-interface-id": {e.ID}, "subnet-id": {e.SubnetID}, "vpc-id": {e.VpcID},
 				"availability-zone": {e.AZ}, "status": {"in-use"}, "interface-type": {e.InterfaceType},
 				"description": {e.Description}, "private-ip-address": {e.PrivateIP},
-				"addresses.private-ip-address": {e.PrivateIP}, "requester-managed": {"true"},
+				"addresses.private-ip-address": {e.PrivateIP}, "requester-managed": {fmt.Sprint(x.RequesterManaged)},
 				"owner-id": {Account}, "group-id": e.GroupIDs,
 				"association.public-ip": nil, "association.allocation-id": nil,
 			}
@@ -136,4 +146,52 @@ func (s *ec2State) describeNetworkInterfaces(c *Call) (any, error) {
 		out.NetworkInterfaces = append(out.NetworkInterfaces, r.eniXML(e))
 	}
 	return out, nil
+}
+
+// createNetworkInterface makes an interface of the user's own in a subnet, with the
+// security groups (of the subnet's VPC) and tags asked for.
+func (s *ec2State) createNetworkInterface(c *Call) (any, error) {
+	r := s.region(c)
+	sn, err := r.getSubnet(c.Params.String("SubnetId"))
+	if err != nil {
+		return nil, err
+	}
+	groups := c.Params.Strings("SecurityGroupId")
+	for _, g := range groups {
+		sg, err := r.getSecurityGroup(g)
+		if err != nil {
+			return nil, err
+		}
+		if sg.VpcID != sn.VpcID {
+			return nil, Errorf("InvalidParameter", "Security group %s and subnet %s belong to different networks.", g, sn.ID)
+		}
+	}
+	if len(groups) == 0 {
+		groups = []string{r.Vpcs[sn.VpcID].DefaultGroupID}
+	}
+	tags, err := tagSpecs(c.Params, "network-interface")
+	if err != nil {
+		return nil, err
+	}
+	e := r.newENI(sn, "interface", c.Params.String("Description"), groups)
+	e.UserCreated = true
+	r.Tags.Set(e.ID, tags)
+	return struct {
+		NetworkInterface networkInterfaceXML `xml:"networkInterface"`
+	}{r.eniXML(e)}, nil
+}
+
+// deleteNetworkInterface deletes an interface the user created; AWS manages the others.
+func (s *ec2State) deleteNetworkInterface(c *Call) (any, error) {
+	r := s.region(c)
+	id := c.Params.String("NetworkInterfaceId")
+	e, ok := r.ENIs[id]
+	if !ok {
+		return nil, Errorf("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)
+	}
+	if !e.UserCreated {
+		return nil, Errorf("OperationNotPermitted", "You are not allowed to delete the network interface '%s': it is managed by AWS.", id)
+	}
+	r.releaseENI(id)
+	return ec2Return{Return: true}, nil
 }
