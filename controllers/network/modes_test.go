@@ -241,8 +241,8 @@ func TestTwoTaggedMatchesStall(t *testing.T) {
 
 // TestDeleteWaitsOutDependencyViolation: a network interface someone else left in one of
 // our subnets (here a private NAT gateway's, created outside the operator) makes AWS
-// refuse the subnet's delete with DependencyViolation. The delete waits with a message,
-// not an error, and finishes once the interface is gone.
+// refuse the subnet's delete with DependencyViolation. The delete waits, naming the
+// gateway as what blocks it, and finishes once the interface is gone.
 func TestDeleteWaitsOutDependencyViolation(t *testing.T) {
 	ctx := context.Background()
 	r := newRig(t)
@@ -258,13 +258,13 @@ func TestDeleteWaitsOutDependencyViolation(t *testing.T) {
 		if res, err = r.stage.Delete(ctx, fd); err != nil {
 			t.Fatalf("delete: %v", err)
 		}
-		if strings.Contains(res.Message, "still has network interfaces") || res.Done {
+		if res.Reason == v1alpha1.ReasonDeletionBlocked || res.Done {
 			break
 		}
 		r.clock.Advance(2 * 60e9)
 	}
-	if res.Done || res.Reason != v1alpha1.ReasonWaitingForDeletion || res.RequeueAfter <= 0 ||
-		!strings.Contains(res.Message, "subnet "+held+" still has network interfaces") {
+	if res.Done || res.RequeueAfter <= 0 || !strings.Contains(res.Message, "subnet "+held+" is held by network interface") ||
+		!strings.Contains(res.Message, aws.ToString(out.NatGateway.NatGatewayId)) {
 		t.Fatalf("want a wait on subnet %s, got %+v", held, res)
 	}
 	if _, err := r.ec2.DeleteNatGateway(ctx, &ec2.DeleteNatGatewayInput{NatGatewayId: out.NatGateway.NatGatewayId}); err != nil {

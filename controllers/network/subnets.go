@@ -150,17 +150,26 @@ func (p *pass) subnetsOf(t tier) []string {
 	return ids
 }
 
-// deleteSubnets deletes our subnets; a subnet still holding network interfaces (ENIs of a
-// NAT gateway or of tasks draining) is a wait.
+// deleteSubnets deletes our subnets. A subnet still holding network interfaces waits for
+// them, naming each: AWS's draining ones (a deleted NAT gateway's, load balancer's or
+// task's) go by themselves; anyone else's block the deletion until they are removed.
 func (p *pass) deleteSubnets(ctx context.Context) (bool, error) {
 	done := true
+	var held blockers
 	for _, sn := range deletable(ctx, p, kindSubnet, p.inv.subnets, subnetID, subnetTags) {
 		id := aws.ToString(sn.SubnetId)
 		if _, err := p.ec2.DeleteSubnet(ctx, &ec2.DeleteSubnetInput{SubnetId: aws.String(id)}); err != nil {
 			switch {
 			case cloud.IsNotFound(err):
 			case cloud.IsDependencyViolation(err):
-				p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "subnet %s still has network interfaces", id)
+				enis, err := p.interfacesIn(ctx, "subnet-id", id)
+				if err != nil {
+					return false, err
+				}
+				held.add("subnet "+id, enis)
+				if len(enis) == 0 {
+					p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "subnet %s still has network interfaces", id)
+				}
 				done = false
 				continue
 			default:
@@ -173,5 +182,6 @@ func (p *pass) deleteSubnets(ctx context.Context) (bool, error) {
 		st.PublicSubnets = slices.DeleteFunc(st.PublicSubnets, func(s v1alpha1.SubnetStatus) bool { return s.ID == id })
 		st.PrivateSubnets = slices.DeleteFunc(st.PrivateSubnets, func(s v1alpha1.SubnetStatus) bool { return s.ID == id })
 	}
+	p.report(held, "")
 	return done, nil
 }

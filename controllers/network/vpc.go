@@ -190,8 +190,8 @@ func (p *pass) tagSpec(rt ec2types.ResourceType, resource string) []ec2types.Tag
 	return cloud.EC2TagSpec(rt, p.EC2Tags(resource))
 }
 
-// deleteVPC deletes our VPC, the last step; DependencyViolation (something else still in
-// it) is a wait with a message.
+// deleteVPC deletes our VPC, the last step. DependencyViolation (something else still in
+// it) is a wait naming the interfaces and security groups found in it.
 func (p *pass) deleteVPC(ctx context.Context) (bool, error) {
 	for _, v := range deletable(ctx, p, kindVPC, p.inv.vpcs, vpcID, vpcTags) {
 		id := aws.ToString(v.VpcId)
@@ -200,9 +200,7 @@ func (p *pass) deleteVPC(ctx context.Context) (bool, error) {
 			case cloud.IsNotFound(err):
 				continue
 			case cloud.IsDependencyViolation(err):
-				p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval,
-					"VPC %s still has dependencies (network interfaces, security groups or subnets not created by this stage)", id)
-				return false, nil
+				return false, p.vpcBlockers(ctx, id)
 			default:
 				return false, fmt.Errorf("delete VPC %s: %w", id, err)
 			}
@@ -211,4 +209,20 @@ func (p *pass) deleteVPC(ctx context.Context) (bool, error) {
 	}
 	p.fd.Status.Network.VPCID = ""
 	return true, nil
+}
+
+// vpcBlockers reports what keeps VPC id from being deleted.
+func (p *pass) vpcBlockers(ctx context.Context, id string) error {
+	enis, err := p.interfacesIn(ctx, "vpc-id", id)
+	if err != nil {
+		return err
+	}
+	groups, err := p.groupsIn(ctx, id)
+	if err != nil {
+		return err
+	}
+	var held blockers
+	held.add("VPC "+id, append(enis, groups...))
+	p.report(held, fmt.Sprintf("VPC %s still has dependencies (subnets, gateways or route tables not created by this stage)", id))
+	return nil
 }
