@@ -51,6 +51,9 @@ type FlaskDeploymentReconciler struct {
 	// SecretARNPrefixes are where spec.service.secrets may point, {namespace} standing for
 	// the object's (nil: DefaultSecretARNPrefixes).
 	SecretARNPrefixes []string
+	// Sweep looks, after every stage is deleted, for anything still tagged as the object's
+	// (nil: no sweep).
+	Sweep *Sweeper
 }
 
 // +kubebuilder:rbac:groups=deploy.flaskops.io,resources=flaskdeployments,verbs=get;list;watch;update;patch
@@ -240,6 +243,9 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 			return r.finish(ctx, fd, summarizeDelete(fd, outcome{stage: s, result: res, err: err}, deleted))
 		}
 		deleted = append(deleted, s)
+	}
+	if done, res, err := r.sweep(ctx, fd); !done {
+		return res, err
 	}
 	return ctrl.Result{}, r.removeFinalizer(ctx, fd)
 }

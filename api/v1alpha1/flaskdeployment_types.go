@@ -149,6 +149,10 @@ type FlaskDeploymentStatus struct {
 	// "<stage>: <what>", e.g. "network: route 0.0.0.0/0 missing in rtb-0a1b".
 	// +optional
 	Drift []string `json:"drift,omitempty"`
+	// Leftovers lists, by ARN, the AWS resources still carrying this object's ownership
+	// tags once every stage is deleted; the finalizer stays until they are gone.
+	// +optional
+	Leftovers []string `json:"leftovers,omitempty"`
 
 	// TagKeys are the spec.tags keys the operator has put on AWS resources. A key that
 	// leaves spec.tags is removed from every resource carrying it, then from this list

@@ -218,6 +218,11 @@ func (in *FlaskDeploymentStatus) DeepCopyInto(out *FlaskDeploymentStatus) {
 		*out = make([]string, len(*in))
 		copy(*out, *in)
 	}
+	if in.Leftovers != nil {
+		in, out := &in.Leftovers, &out.Leftovers
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
 	if in.TagKeys != nil {
 		in, out := &in.TagKeys, &out.TagKeys
 		*out = make([]string, len(*in))

@@ -121,6 +121,7 @@ func main() {
 		MaxRequeueAfter:   maxRequeueAfter,
 		ReconcileTimeout:  reconcileTimeout,
 		SecretARNPrefixes: secretPrefixes,
+		Sweep:             &controllers.Sweeper{Tagging: func(region string) cloud.TaggingAPI { return clients.Tagging(region) }, Cluster: cluster},
 	}
 	if err := r.SetupWithManager(mgr, maxConcurrent); err != nil {
 		log.Error(err, "Cannot set up controller", "controller", "FlaskDeployment")

@@ -561,6 +561,7 @@ func TestNeedsCoverEveryCallOfTheStages(t *testing.T) {
 		"codepipeline":            {(*cloud.CodePipelineAPI)(nil)},
 		"codestar-connections":    {(*cloud.ConnectionsAPI)(nil)},
 		"sts":                     {(*cloud.IdentityAPI)(nil)},
+		"tag":                     {(*cloud.TaggingAPI)(nil)},
 	} {
 		for _, ptr := range apis {
 			typ := reflect.TypeOf(ptr).Elem()

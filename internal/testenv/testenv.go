@@ -140,6 +140,7 @@ func Start(opts Options) (*Env, error) {
 		}
 		r.Stages = opts.Stages(controllers.Deps{Clients: env.Clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader(),
 			RoleBoundary: iampolicy.BoundaryARN(awssim.Account, cluster)})
+		r.Sweep = &controllers.Sweeper{Tagging: func(region string) cloud.TaggingAPI { return env.Clients.Tagging(region) }, Cluster: cluster}
 	}
 	if err := r.SetupWithManager(mgr, 4); err != nil {
 		return nil, env.stopWith(fmt.Errorf("set up reconciler: %w", err))
