@@ -85,6 +85,11 @@ func TestSuspend(t *testing.T) {
 	if len(fd.Status.Network.NATGateways) != 0 {
 		t.Fatalf("status still lists NAT gateways: %+v", fd.Status.Network.NATGateways)
 	}
+	for _, res := range r.sim.ListLive() {
+		if res.Type == "natgateway" || res.Type == "elastic-ip" {
+			t.Fatalf("%s %s still live while suspended: it is billed", res.Type, res.ID)
+		}
+	}
 	evs := strings.Join(drain(r.events), "\n")
 	if !strings.Contains(evs, "DeletedNATGateway") || !strings.Contains(evs, "DeletedElasticIP") {
 		t.Fatalf("events %s", evs)
