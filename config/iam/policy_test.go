@@ -110,9 +110,11 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 
 	// Network stage (and the ecs stage's security groups).
 	for _, a := range []string{"DescribeAvailabilityZones", "DescribeVpcs", "DescribeVpcAttribute", "DescribeSubnets",
-		"DescribeInternetGateways", "DescribeAddresses", "DescribeNatGateways", "DescribeRouteTables", "DescribeSecurityGroups"} {
+		"DescribeInternetGateways", "DescribeAddresses", "DescribeNatGateways", "DescribeRouteTables", "DescribeSecurityGroups", "DescribeNetworkInterfaces"} {
 		add(read("ec2:"+a, "*"))
 	}
+	// The orchestrator's sweep after teardown.
+	add(read("tag:GetResources", "*"))
 	ec2 := func(typ, id string) string { return arn("ec2", typ+"/"+id) }
 	vpc, subnet, igw, eip, nat, rtb, sg := ec2("vpc", "vpc-1"), ec2("subnet", "subnet-1"), ec2("internet-gateway", "igw-1"),
 		ec2("elastic-ip", "eipalloc-1"), ec2("natgateway", "nat-1"), ec2("route-table", "rtb-1"), ec2("security-group", "sg-1")
