@@ -75,19 +75,13 @@ func orDefault(s, def string) string {
 	return s
 }
 
-// summary is the settings in a comparable form, with the differences AWS makes on its own
-// (defaults filled in, variables in any order) taken out.
-func (s projectSettings) summary() string {
+// setting is one setting of a project in a comparable form.
+type setting struct{ name, value string }
+
+// settings lists the settings, each environment variable on its own, with the differences
+// AWS makes on its own (defaults filled in, variables in any order) taken out.
+func (s projectSettings) settings() []setting {
 	env := s.environment
-	vars := make([]string, 0, len(env.EnvironmentVariables))
-	for _, v := range env.EnvironmentVariables {
-		typ := v.Type
-		if typ == "" {
-			typ = cbtypes.EnvironmentVariableTypePlaintext
-		}
-		vars = append(vars, fmt.Sprintf("%s=%s(%s)", aws.ToString(v.Name), aws.ToString(v.Value), typ))
-	}
-	slices.Sort(vars)
 	logs := "default"
 	if cw := s.logs.CloudWatchLogs; cw != nil {
 		logs = fmt.Sprintf("%s:%s", cw.Status, aws.ToString(cw.GroupName))
@@ -95,9 +89,58 @@ func (s projectSettings) summary() string {
 	if s3 := s.logs.S3Logs; s3 != nil && s3.Status == cbtypes.LogsConfigStatusTypeEnabled {
 		logs += " s3:" + aws.ToString(s3.Location)
 	}
-	return fmt.Sprintf("source=%s/%s/%s artifacts=%s image=%s type=%s compute=%s privileged=%v env=[%s] logs=%s role=%s",
-		s.source.Type, aws.ToString(s.source.Buildspec), aws.ToString(s.source.Location), s.artifacts.Type,
-		aws.ToString(env.Image), env.Type, env.ComputeType, aws.ToBool(env.PrivilegedMode), strings.Join(vars, " "), logs, s.serviceRole)
+	out := []setting{
+		{"source", fmt.Sprintf("%s/%s/%s", s.source.Type, aws.ToString(s.source.Buildspec), aws.ToString(s.source.Location))},
+		{"artifacts", string(s.artifacts.Type)},
+		{"image", aws.ToString(env.Image)},
+		{"environment type", string(env.Type)},
+		{"compute type", string(env.ComputeType)},
+		{"privileged mode", fmt.Sprint(aws.ToBool(env.PrivilegedMode))},
+		{"logs", logs},
+		{"service role", s.serviceRole},
+	}
+	vars := make([]setting, 0, len(env.EnvironmentVariables))
+	for _, v := range env.EnvironmentVariables {
+		typ := v.Type
+		if typ == "" {
+			typ = cbtypes.EnvironmentVariableTypePlaintext
+		}
+		vars = append(vars, setting{envVarPrefix + aws.ToString(v.Name), fmt.Sprintf("%s(%s)", aws.ToString(v.Value), typ)})
+	}
+	slices.SortFunc(vars, func(a, b setting) int { return strings.Compare(a.name, b.name) })
+	return append(out, vars...)
+}
+
+const envVarPrefix = "environment variable "
+
+// differences names the settings in which have differs from want. It shows no variable's
+// value: one set by hand is not the operator's to publish. Two whole setting lists would
+// not fit the 1024 characters of an event's note, which the API server then refuses.
+func differences(have, want projectSettings) []string {
+	h, w := map[string]string{}, map[string]string{}
+	for _, s := range have.settings() {
+		h[s.name] = s.value
+	}
+	var out []string
+	for _, s := range want.settings() {
+		w[s.name] = s.value
+		v, ok := h[s.name]
+		switch {
+		case v == s.value:
+		case strings.HasPrefix(s.name, envVarPrefix) && !ok:
+			out = append(out, s.name+" missing")
+		case strings.HasPrefix(s.name, envVarPrefix):
+			out = append(out, s.name+" changed")
+		default:
+			out = append(out, fmt.Sprintf("%s %s instead of %s", s.name, orDefault(v, "(none)"), orDefault(s.value, "(none)")))
+		}
+	}
+	for _, s := range have.settings() {
+		if _, ok := w[s.name]; !ok {
+			out = append(out, s.name+" added")
+		}
+	}
+	return out
 }
 
 func settingsOf(pr *cbtypes.Project) projectSettings {
@@ -145,8 +188,8 @@ func (p *pass) reconcileProject(ctx context.Context) error {
 		return err
 	}
 	st.BuildProjectName = name
-	before := settingsOf(pr).summary()
-	if before == want.summary() || !p.MayWrite(false, "CodeBuild project %s differs from the spec: %s", name, before) {
+	diff := strings.Join(differences(settingsOf(pr), want), ", ")
+	if diff == "" || !p.MayWrite(false, "CodeBuild project %s differs from the spec: %s", name, diff) {
 		return nil
 	}
 	if _, err := p.CodeBuild.UpdateProject(ctx, &codebuild.UpdateProjectInput{
@@ -155,7 +198,7 @@ func (p *pass) reconcileProject(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("update CodeBuild project %s: %w", name, err)
 	}
-	p.repaired(ctx, "UpdatedBuildProject", "CodeBuild project %s was %s; set to %s", name, before, want.summary())
+	p.repaired(ctx, "UpdatedBuildProject", "CodeBuild project %s had %s; set as the spec says", name, diff)
 	return nil
 }
 

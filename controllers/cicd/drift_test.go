@@ -162,8 +162,12 @@ func TestDriftIsRepaired(t *testing.T) {
 			if len(fd.Status.Drift) == 0 || !strings.HasPrefix(fd.Status.Drift[0], "cicd: ") {
 				t.Fatalf("status.drift %v", fd.Status.Drift)
 			}
-			if n := len(r.eventsWith("RepairedDrift")); n != 1 {
-				t.Fatalf("%d RepairedDrift events", n)
+			evs := r.eventsWith("RepairedDrift")
+			if len(evs) != 1 {
+				t.Fatalf("%d RepairedDrift events", len(evs))
+			}
+			if note := strings.TrimPrefix(evs[0], "Normal RepairedDrift "); len(note) > maxEventNote {
+				t.Fatalf("the API server refuses an event note of %d characters: %s", len(note), note)
 			}
 			r.mustPass(fd)
 			if fd.Status.Drift != nil {
@@ -199,6 +203,9 @@ func TestSpecChangeIsNotDrift(t *testing.T) {
 		t.Fatalf("drift %v", fd.Status.Drift)
 	}
 }
+
+// maxEventNote is the longest note the API server takes in an events.k8s.io/v1 Event.
+const maxEventNote = 1024
 
 func must(r *rig, err error) {
 	r.t.Helper()
