@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -116,7 +117,7 @@ func (j *Journal) Drift(ctx context.Context, format string, args ...any) bool {
 // all but the first note.
 func (j *Journal) ReportRepairs() {
 	if len(j.repaired) > 0 {
-		j.recorder.Eventf(j.fd, nil, corev1.EventTypeNormal, "RepairedDrift", "Repair", "Repaired drift: %s", strings.Join(j.repaired, "; "))
+		j.recorder.Eventf(j.fd, nil, corev1.EventTypeNormal, "RepairedDrift", "Repair", "%s", EventNote("Repaired drift: "+strings.Join(j.repaired, "; ")))
 	}
 }
 
@@ -154,4 +155,20 @@ func (j *Journal) Unfinished(observeInterval time.Duration, found string) (r Res
 	r = Ready("managementPolicy Observe: " + found)
 	r.Reason = v1alpha1.ReasonObserved
 	return r, true
+}
+
+// maxEventNote is the API server's limit on an event's note: a longer one is refused and
+// the event lost.
+const maxEventNote = 1024
+
+// EventNote cuts msg to what an event's note may hold.
+func EventNote(msg string) string {
+	if len(msg) <= maxEventNote {
+		return msg
+	}
+	cut := msg[:maxEventNote-len(" …")]
+	for !utf8.ValidString(cut) {
+		cut = cut[:len(cut)-1]
+	}
+	return cut + " …"
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -106,4 +107,14 @@ func TestJournalUnfinished(t *testing.T) {
 			t.Fatalf("%+v", r)
 		}
 	})
+}
+
+func TestEventNoteFitsTheAPIServersLimit(t *testing.T) {
+	long := strings.Repeat("é", 600) // 1200 bytes
+	if got := EventNote(long); len(got) > 1024 || !strings.HasSuffix(got, " …") || !utf8.ValidString(got) {
+		t.Fatalf("note of %d bytes: %q", len(got), got[len(got)-10:])
+	}
+	if got := EventNote("short"); got != "short" {
+		t.Fatalf("short note changed: %q", got)
+	}
 }

@@ -57,7 +57,7 @@ func (j *Journal) Deletable(ctx context.Context, k Kind, id string, tags map[str
 	}
 	msg := fmt.Sprintf("Left %s %s in place: not this object's (%s)", k.Name, id, j.owner.Describe(tags))
 	log.FromContext(ctx).Info(msg, k.IDKey, id)
-	j.recorder.Eventf(j.fd, nil, corev1.EventTypeWarning, "Kept"+k.Reason, "Delete", "%s", msg)
+	j.recorder.Eventf(j.fd, nil, corev1.EventTypeWarning, "Kept"+k.Reason, "Delete", "%s", EventNote(msg))
 	return false
 }
 
@@ -115,5 +115,5 @@ func (j *Journal) newSpecTags(keys []string) bool {
 func (j *Journal) Changed(ctx context.Context, reason, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
 	log.FromContext(ctx).Info(msg)
-	j.recorder.Eventf(j.fd, nil, corev1.EventTypeNormal, reason, "Update", "%s", msg)
+	j.recorder.Eventf(j.fd, nil, corev1.EventTypeNormal, reason, "Update", "%s", EventNote(msg))
 }
