@@ -25,6 +25,7 @@ import (
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
 // Finalizer keeps a FlaskDeployment until its AWS resources are gone.
@@ -92,10 +93,10 @@ func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	wasReady := everReady(fd)
 	ctx = stage.WithCheckpoint(ctx, func(ctx context.Context) error { return status.patch(ctx, fd) })
 
-	work := ctx
+	work := cloud.TrackHoldBack(ctx)
 	if r.ReconcileTimeout > 0 {
 		var cancel context.CancelFunc
-		work, cancel = context.WithTimeout(ctx, r.ReconcileTimeout)
+		work, cancel = context.WithTimeout(work, r.ReconcileTimeout)
 		defer cancel()
 	}
 	var result ctrl.Result
@@ -146,6 +147,7 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 // no hot loop. A terminal error is never returned as reconcile.TerminalError, which would
 // leave the object alone for good: our predicates pass no status change to wake it.
 func (r *FlaskDeploymentReconciler) finish(ctx context.Context, fd *v1alpha1.FlaskDeployment, s summary) (ctrl.Result, error) {
+	reportThrottled(ctx, fd, s)
 	if s.stalled != nil {
 		if s.newlyStalled {
 			action := "Reconcile"

@@ -49,6 +49,9 @@ const (
 	ReasonWaitingForDeletion = "WaitingForDeletion"
 	// ReasonNotFound: a resource the spec names does not exist.
 	ReasonNotFound = "NotFound"
+	// ReasonThrottled: the pass went slowly because the operator's AWS request budget held
+	// calls back, or AWS throttled calls past their retries.
+	ReasonThrottled = "Throttled"
 
 	ReasonWaitingForNetwork      = "WaitingForNetwork"
 	ReasonWaitingForNATGateway   = "WaitingForNATGateway"

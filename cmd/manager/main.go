@@ -52,6 +52,7 @@ func main() {
 		awsHTTPTimeout   time.Duration
 		enableHTTP2      bool
 		secretPrefixes   repeated
+		budget           cloud.RateLimitOptions
 	)
 	flag.StringVar(&metricsAddr, "metrics-bind-address", ":8443", "Address the metrics endpoint binds to; 0 disables it.")
 	flag.BoolVar(&secureMetrics, "metrics-secure", true, "Serve metrics over HTTPS, only to callers the API server authorizes for /metrics.")
@@ -67,6 +68,10 @@ func main() {
 	flag.DurationVar(&reconcileTimeout, "reconcile-timeout", 5*time.Minute, "Longest one reconcile pass may take before its AWS calls are cancelled (0: no limit).")
 	flag.DurationVar(&awsHTTPTimeout, "aws-http-timeout", cloud.DefaultHTTPTimeout, "Longest one AWS HTTP request may take, per attempt.")
 	flag.Var(&secretPrefixes, "secret-arn-prefix", "ARN prefix spec.service.secrets may point under, {namespace} standing for the object's and * for any one field (repeatable; default: "+strings.Join(controllers.DefaultSecretARNPrefixes, " and ")+"). The task execution role is granted each secret, so this keeps tenants to their own.")
+	flag.Float64Var(&budget.ReadQPS, "aws-read-qps", cloud.DefaultReadQPS, "AWS read calls (Describe, List, Get) per second, per region and service, shared by all reconciles; halved while AWS throttles. 0: unlimited.")
+	flag.IntVar(&budget.ReadBurst, "aws-read-burst", cloud.DefaultReadBurst, "AWS read calls that may go at once above --aws-read-qps.")
+	flag.Float64Var(&budget.WriteQPS, "aws-write-qps", cloud.DefaultWriteQPS, "AWS write calls per second, per region and service, shared by all reconciles; halved while AWS throttles. 0: unlimited.")
+	flag.IntVar(&budget.WriteBurst, "aws-write-burst", cloud.DefaultWriteBurst, "AWS write calls that may go at once above --aws-write-qps.")
 	opts := zap.Options{}
 	opts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -83,7 +88,7 @@ func main() {
 		log.Error(err, "Cannot start without a valid --cluster-name")
 		os.Exit(1)
 	}
-	clients := cloud.NewClients(cfg)
+	clients := cloud.NewClients(cfg, cloud.WithRateLimits(cloud.NewRateLimits(budget)))
 	if roleBoundary == "" {
 		id, err := clients.STS(cfg.Region).GetCallerIdentity(context.Background(), &sts.GetCallerIdentityInput{})
 		if err != nil {

@@ -1,6 +1,7 @@
 package cloud
 
 import (
+	"slices"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -22,14 +23,22 @@ import (
 // Clients hands out one SDK client per service and region, built from one aws.Config.
 // A FlaskDeployment may name any region, so clients are made on first use and cached.
 type Clients struct {
-	cfg   aws.Config
-	mu    sync.Mutex
-	cache map[string]any
+	cfg    aws.Config
+	limits *RateLimits // nil: no client-side budget
+	mu     sync.Mutex
+	cache  map[string]any
 }
 
+// ClientOption configures NewClients.
+type ClientOption func(*Clients)
+
 // NewClients returns a client cache for cfg.
-func NewClients(cfg aws.Config) *Clients {
-	return &Clients{cfg: cfg, cache: map[string]any{}}
+func NewClients(cfg aws.Config, opts ...ClientOption) *Clients {
+	c := &Clients{cfg: cfg, cache: map[string]any{}}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
 }
 
 // DefaultRegion is the region of the configuration, used when a spec names none.
@@ -118,6 +127,10 @@ func cached[T any](c *Clients, service, region string, build func(aws.Config) T)
 	}
 	cfg := c.cfg.Copy()
 	cfg.Region = region
+	if c.limits != nil {
+		// Copy shares the slice: clip it so that appending never writes into c.cfg's.
+		cfg.APIOptions = append(slices.Clip(cfg.APIOptions), c.limits.apiOption(service, region))
+	}
 	v := build(cfg)
 	c.cache[key] = v
 	return v

@@ -94,8 +94,12 @@ func IsDependencyViolation(err error) bool {
 	return false
 }
 
-// IsThrottled reports whether AWS asked us to slow down.
+// IsThrottled reports whether AWS asked us to slow down, or our own request budget did
+// (ErrRateBudget).
 func IsThrottled(err error) bool {
+	if errors.Is(err, ErrRateBudget) {
+		return true
+	}
 	switch ErrorCode(err) {
 	case "Throttling", "ThrottlingException", "ThrottledException", "RequestLimitExceeded",
 		"TooManyRequestsException", "RequestThrottled", "SlowDown", "RequestThrottledException",
