@@ -37,6 +37,27 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return err
 }
 
+// Injected counts the faults injected since the simulator started or was Reset.
+type Injected struct {
+	// Throttled and Errors are the calls ThrottleRate and ErrorRate failed.
+	Throttled int `json:"throttled"`
+	Errors    int `json:"errors"`
+	// Failed are the calls FailNext failed.
+	Failed int `json:"failed"`
+	// Dropped are the calls that ran and whose answer was dropped (DropRate, DropAnswerNext).
+	Dropped int `json:"dropped"`
+}
+
+// Total is the number of faults injected.
+func (i Injected) Total() int { return i.Throttled + i.Errors + i.Failed + i.Dropped }
+
+// Injected returns the faults injected so far.
+func (s *Sim) Injected() Injected {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.injected
+}
+
 type failRule struct {
 	Op    string `json:"op"` // "CreateVpc" or "ec2:CreateVpc"
 	Code  string `json:"code"`
@@ -87,6 +108,7 @@ func (s *Sim) answerDropped(svc *Service, op string) bool {
 			if r.Count--; r.Count <= 0 {
 				s.dropNext = append(s.dropNext[:i], s.dropNext[i+1:]...)
 			}
+			s.injected.Dropped++
 			return true
 		}
 	}
@@ -94,7 +116,11 @@ func (s *Sim) answerDropped(svc *Service, op string) bool {
 	if f.DropRate <= 0 || !mutating(op) || (len(f.Only) > 0 && !scoped(f.Only, svc.Name, key)) {
 		return false
 	}
-	return s.rnd.Float64() < f.DropRate
+	if s.rnd.Float64() < f.DropRate {
+		s.injected.Dropped++
+		return true
+	}
+	return false
 }
 
 // dropAnswer closes the caller's connection without a response.
@@ -119,6 +145,7 @@ func (s *Sim) injectedFault(svc *Service, op string) (*APIError, time.Duration) 
 			if r.Count--; r.Count <= 0 {
 				s.failNext = append(s.failNext[:i], s.failNext[i+1:]...)
 			}
+			s.injected.Failed++
 			return faultError(svc.Protocol, code, "injected failure"), 0
 		}
 	}
@@ -128,9 +155,11 @@ func (s *Sim) injectedFault(svc *Service, op string) (*APIError, time.Duration) 
 	}
 	latency := time.Duration(f.Latency)
 	if f.ThrottleRate > 0 && s.rnd.Float64() < f.ThrottleRate {
+		s.injected.Throttled++
 		return faultError(svc.Protocol, throttleCode(svc.Protocol), "Rate exceeded"), latency
 	}
 	if f.ErrorRate > 0 && s.rnd.Float64() < f.ErrorRate {
+		s.injected.Errors++
 		return faultError(svc.Protocol, "InternalError", "We encountered an internal error. Please try again."), latency
 	}
 	return nil, latency

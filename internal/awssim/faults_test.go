@@ -276,3 +276,34 @@ func TestAdminDropAnswerNext(t *testing.T) {
 		t.Fatalf("after reset: %v", err)
 	}
 }
+
+func TestInjectedCountsEveryFault(t *testing.T) {
+	e := newEnv(t)
+	call := func() { _, _ = e.sts.GetCallerIdentity(ctx(), &sts.GetCallerIdentityInput{}) }
+	create := func() { _, _ = e.ec2.CreateVpc(ctx(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")}) }
+
+	e.sim.SetFaults(awssim.Faults{ThrottleRate: 1})
+	call()
+	call()
+	call()
+	e.sim.SetFaults(awssim.Faults{ErrorRate: 1})
+	call()
+	call()
+	e.sim.SetFaults(awssim.Faults{})
+	e.sim.FailNext("GetCallerIdentity", "InternalError", 1)
+	call()
+	e.sim.DropAnswerNext("CreateVpc", 1)
+	create()
+	e.sim.SetFaults(awssim.Faults{DropRate: 1})
+	create()
+	call() // reads are never dropped
+
+	want := awssim.Injected{Throttled: 3, Errors: 2, Failed: 1, Dropped: 2}
+	if got := e.sim.Injected(); got != want || got.Total() != 8 {
+		t.Fatalf("Injected() = %+v (total %d), want %+v (total 8)", got, got.Total(), want)
+	}
+	e.sim.Reset()
+	if got := e.sim.Injected(); got != (awssim.Injected{}) {
+		t.Fatalf("after Reset, Injected() = %+v, want zero", got)
+	}
+}

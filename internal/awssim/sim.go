@@ -30,6 +30,7 @@ type Sim struct {
 	rnd      *rand.Rand // decides which calls the fault shares hit; guarded by mu
 	failNext []failRule
 	dropNext []dropRule
+	injected Injected
 	calls    map[string]int
 
 	policyDoc []byte          // WithIdentityPolicy's document, parsed by New
@@ -123,7 +124,7 @@ func (s *Sim) PageSize() int { return s.pageSize }
 // Service returns a registered service by signing name, for cross-service lookups.
 func (s *Sim) Service(name string) *Service { return s.services[name] }
 
-// Reset empties every service's state, faults and call counters.
+// Reset empties every service's state, faults and call and fault counters.
 func (s *Sim) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -133,6 +134,7 @@ func (s *Sim) Reset() {
 	s.faults = Faults{}
 	s.failNext = nil
 	s.dropNext = nil
+	s.injected = Injected{}
 	s.calls = map[string]int{}
 	s.images = nil
 }

@@ -5,6 +5,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -56,7 +57,18 @@ type Options struct {
 	ResyncPeriod time.Duration
 	// MaxRequeueAfter caps the stages' waits; default 200ms.
 	MaxRequeueAfter time.Duration
+	// LeaderElection makes every manager of the environment campaign for one lease of
+	// LeaseDuration, so that only one reconciles at a time.
+	LeaderElection bool
 }
+
+// Lease timings of environments with LeaderElection: short, so that a successor takes
+// over from a killed leader within seconds.
+const (
+	LeaseDuration = 2 * time.Second
+	RenewDeadline = 1500 * time.Millisecond
+	RetryPeriod   = 200 * time.Millisecond
+)
 
 // Env is a running environment.
 type Env struct {
@@ -71,10 +83,21 @@ type Env struct {
 	// Clients hands out SDK clients pointing at Sim.
 	Clients *cloud.Clients
 
-	control *envtest.Environment
-	server  *httptest.Server
+	opts     Options
+	scheme   *k8sruntime.Scheme
+	control  *envtest.Environment
+	server   *httptest.Server
+	manager  *Manager   // the one Start started, or RestartManager's latest
+	managers []*Manager // every manager started, stopped by Stop
+}
+
+// Manager is one manager process of the environment: its own controllers, AWS clients and
+// event recorder, on the environment's control plane and simulator.
+type Manager struct {
+	mgr     ctrl.Manager
 	cancel  context.CancelFunc
 	done    chan error
+	stopped bool
 }
 
 // Start brings the environment up. Stop it with Stop.
@@ -104,65 +127,118 @@ func Start(opts Options) (*Env, error) {
 	}
 	env.Clients = cloud.NewClients(env.AWS)
 
-	scheme := k8sruntime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
+	env.opts = opts
+	env.scheme = k8sruntime.NewScheme()
+	if err := clientgoscheme.AddToScheme(env.scheme); err != nil {
 		return nil, env.stopWith(err)
 	}
-	if err := v1alpha1.AddToScheme(scheme); err != nil {
+	if err := v1alpha1.AddToScheme(env.scheme); err != nil {
 		return nil, env.stopWith(err)
 	}
-	if env.Client, err = client.New(cfg, client.Options{Scheme: scheme}); err != nil {
+	if env.Client, err = client.New(cfg, client.Options{Scheme: env.scheme}); err != nil {
 		return nil, env.stopWith(err)
 	}
+	if env.manager, err = env.StartManager(); err != nil {
+		return nil, env.stopWith(err)
+	}
+	return env, nil
+}
 
+// StartManager starts another manager on the environment's control plane and simulator,
+// as a second replica of the operator would run. With Options.LeaderElection it
+// reconciles only once it holds the lease (see Elected).
+func (e *Env) StartManager() (*Manager, error) {
 	skip := true
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:                 scheme,
+	opts := ctrl.Options{
+		Scheme:                 e.scheme,
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Controller:             config.Controller{SkipNameValidation: &skip},
-	})
+	}
+	if e.opts.LeaderElection {
+		lease, renew, retry := LeaseDuration, RenewDeadline, RetryPeriod
+		opts.LeaderElection = true
+		opts.LeaderElectionID = "flask-operator.flaskops.io"
+		opts.LeaderElectionNamespace = "default"
+		opts.LeaseDuration, opts.RenewDeadline, opts.RetryPeriod = &lease, &renew, &retry
+	}
+	mgr, err := ctrl.NewManager(e.Config, opts)
 	if err != nil {
-		return nil, env.stopWith(fmt.Errorf("create manager: %w", err))
+		return nil, fmt.Errorf("create manager: %w", err)
 	}
 	rec := mgr.GetEventRecorder("flaskdeployment-controller")
 	r := &controllers.FlaskDeploymentReconciler{
 		Client:          mgr.GetClient(),
 		Recorder:        rec,
 		DefaultRegion:   Region,
-		ResyncPeriod:    orDefault(opts.ResyncPeriod, 2*time.Second),
-		MaxRequeueAfter: orDefault(opts.MaxRequeueAfter, 200*time.Millisecond),
+		ResyncPeriod:    orDefault(e.opts.ResyncPeriod, 2*time.Second),
+		MaxRequeueAfter: orDefault(e.opts.MaxRequeueAfter, 200*time.Millisecond),
 	}
-	if opts.Stages != nil {
-		cluster := opts.ClusterName
+	if e.opts.Stages != nil {
+		cluster := e.opts.ClusterName
 		if cluster == "" {
 			cluster = ClusterName
 		}
-		r.Stages = opts.Stages(controllers.Deps{Clients: env.Clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader(),
+		// Each manager has its own AWS clients, as each process of the operator would.
+		clients := cloud.NewClients(e.AWS)
+		r.Stages = e.opts.Stages(controllers.Deps{Clients: clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader(),
 			RoleBoundary: iampolicy.BoundaryARN(awssim.Account, cluster)})
-		r.Sweep = &controllers.Sweeper{Tagging: func(region string) cloud.TaggingAPI { return env.Clients.Tagging(region) }, Cluster: cluster}
+		r.Sweep = &controllers.Sweeper{Tagging: func(region string) cloud.TaggingAPI { return clients.Tagging(region) }, Cluster: cluster}
 	}
 	if err := r.SetupWithManager(mgr, 4); err != nil {
-		return nil, env.stopWith(fmt.Errorf("set up reconciler: %w", err))
+		return nil, fmt.Errorf("set up reconciler: %w", err)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	env.cancel = cancel
-	env.done = make(chan error, 1)
-	go func() { env.done <- mgr.Start(ctx) }()
-	return env, nil
+	m := &Manager{mgr: mgr, cancel: cancel, done: make(chan error, 1)}
+	go func() { m.done <- mgr.Start(ctx) }()
+	e.managers = append(e.managers, m)
+	return m, nil
 }
 
-// Stop stops the manager, the simulator (unless shared from another environment) and the
+// Elected is closed once the manager holds the lease (at once without leader election).
+func (m *Manager) Elected() <-chan struct{} { return m.mgr.Elected() }
+
+// Stop kills the manager: its context ends, cancelling the AWS calls and API requests of
+// the reconciles in flight, and a lease it holds is not released (a successor waits it
+// out). Stop returns once every reconcile has returned.
+func (m *Manager) Stop() error {
+	if m.stopped {
+		return nil
+	}
+	m.stopped = true
+	m.cancel()
+	if err := <-m.done; err != nil {
+		return fmt.Errorf("manager: %w", err)
+	}
+	return nil
+}
+
+// Manager is the environment's manager: the one Start started, or RestartManager's latest.
+func (e *Env) Manager() *Manager { return e.manager }
+
+// RestartManager kills the environment's manager (see Manager.Stop) and starts a new one
+// on the same control plane and simulator, as a crashed operator pod is restarted.
+func (e *Env) RestartManager() error {
+	if err := e.manager.Stop(); err != nil {
+		return err
+	}
+	m, err := e.StartManager()
+	if err != nil {
+		return err
+	}
+	e.manager = m
+	return nil
+}
+
+// Stop stops the managers, the simulator (unless shared from another environment) and the
 // control plane.
 func (e *Env) Stop() error {
-	if e.cancel != nil {
-		e.cancel()
-		if err := <-e.done; err != nil {
-			return e.stopWith(fmt.Errorf("manager: %w", err))
-		}
+	var errs []error
+	for _, m := range e.managers {
+		errs = append(errs, m.Stop())
 	}
-	return e.stopWith(nil)
+	return e.stopWith(errors.Join(errs...))
 }
 
 func (e *Env) stopWith(err error) error {
