@@ -57,6 +57,15 @@ test: manifests generate fmt vet envtest ## Run all tests against the envtest co
 	go test ./internal/cloud -run '^$$' -fuzz FuzzNames -fuzztime 20s
 	python3 -m unittest discover -s sample-app -t sample-app
 
+.PHONY: test-chaos
+# The chaos suite (test/integration) at a larger size than in `make test`; CHAOS_SEED picks
+# which calls the faults hit and when the manager is killed.
+CHAOS_OBJECTS ?= 10
+CHAOS_RESTARTS ?= 10
+test-chaos: envtest ## Converge and delete CHAOS_OBJECTS objects through AWS faults and CHAOS_RESTARTS manager kills.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" CHAOS_OBJECTS=$(CHAOS_OBJECTS) CHAOS_RESTARTS=$(CHAOS_RESTARTS) \
+		go test ./test/integration -count=1 -v -timeout 30m -run TestIntegration -ginkgo.focus Chaos
+
 .PHONY: bench
 bench: ## Run the benchmarks (timing requirements live here, never in tests).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -run '^$$' -bench . -benchtime 3x
