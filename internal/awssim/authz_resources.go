@@ -55,6 +55,8 @@ var authzRules = map[string]authzRule{
 	"ec2:ModifyVpcAttribute":            {resources: ec2Ref("vpc", "VpcId")},
 	"ec2:CreateSubnet":                  ec2Create(ec2New("subnet"), ec2Ref("vpc", "VpcId")),
 	"ec2:DeleteSubnet":                  {resources: ec2Ref("subnet", "SubnetId")},
+	"ec2:CreateNetworkInterface":        ec2Create(ec2New("network-interface"), ec2Ref("subnet", "SubnetId")),
+	"ec2:DeleteNetworkInterface":        {resources: ec2Ref("network-interface", "NetworkInterfaceId")},
 	"ec2:ModifySubnetAttribute":         {resources: ec2Ref("subnet", "SubnetId")},
 	"ec2:CreateInternetGateway":         ec2Create(ec2New("internet-gateway")),
 	"ec2:AttachInternetGateway":         {resources: all(ec2Ref("internet-gateway", "InternetGatewayId"), ec2Ref("vpc", "VpcId"))},
