@@ -105,6 +105,7 @@ var _ = Describe("The operator's IAM policy", func() {
 		By("suspending and resuming without the pipeline")
 		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Suspend = true })
 		expectReadyAtGeneration(o)
+		behindItsBack(func() { putArtifacts(env, o.Get().Status.Pipeline.ArtifactBucket) })
 		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Suspend = false; fd.Spec.Pipeline = nil })
 		expectReadyAtGeneration(o)
 		o.DeleteAndWait()
