@@ -11,12 +11,16 @@ import (
 	"io/fs"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
 //go:embed operator-policy-*.json permissions-boundary.json
 var documents embed.FS
+
+//go:embed unused-grants.md
+var unusedGrants string
 
 // Placeholder stands for the cluster's name in the documents.
 const Placeholder = "${CLUSTER_NAME}"
@@ -97,6 +101,28 @@ func AllowedActions(doc []byte) ([]string, error) {
 		}
 	}
 	return slices.Sorted(maps.Keys(set)), nil
+}
+
+// UnusedGrants are the actions of unused-grants.md with why no test flow uses them: the
+// rows "| `action` | why |" of its table.
+func UnusedGrants() (map[string]string, error) {
+	out := map[string]string{}
+	for i, line := range strings.Split(unusedGrants, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) != 4 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		action := strings.Trim(strings.TrimSpace(cells[1]), "`")
+		why := strings.TrimSpace(cells[2])
+		if why == "" {
+			return nil, fmt.Errorf("unused-grants.md:%d: %s has no reason", i+1, action)
+		}
+		if _, dup := out[action]; dup {
+			return nil, fmt.Errorf("unused-grants.md:%d: %s listed twice", i+1, action)
+		}
+		out[action] = why
+	}
+	return out, nil
 }
 
 func render(name, cluster string) ([]byte, error) {
