@@ -2,9 +2,14 @@ package ecs_test
 
 import (
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -96,4 +101,75 @@ var _ = Describe("ECS stage through the reconciler", func() {
 		o.DeleteAndWait()
 		Eventually(env.Sim.ListLive).Should(BeEmpty())
 	})
+
+	It("reports a rolled-back deployment once and never deploys it again for the same spec; a fixed image rolls forward", func() {
+		good := "public.ecr.aws/docker/library/python:3.12-slim"
+		o := newObject(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.Image = good })
+		o.Create()
+		fd := expectReadyWithURL(o)
+		goodTD := fd.Status.Service.TaskDefinitionARN
+
+		bad := "public.ecr.aws/docker/library/python:3.13-broken"
+		env.Sim.SetImageHealth(bad, false)
+		updates := env.Sim.CallCount("ecs", "UpdateService")
+		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.Image = bad })
+		Eventually(func(g Gomega) {
+			c := o.Condition(v1alpha1.ConditionServiceReady)
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonDeploymentFailed), c.Message)
+		}).Should(Succeed())
+		fd = o.Get()
+		badTD := fd.Status.Service.TaskDefinitionARN
+		Expect(badTD).NotTo(Equal(goodTD))
+		c := o.Condition(v1alpha1.ConditionServiceReady)
+		Expect(c.Status).To(Equal(metav1.ConditionFalse))
+		for _, want := range []string{revisionOf(badTD), "image " + bad, "Task failed ELB health checks", "rolled the service back to " + revisionOf(goodTD)} {
+			Expect(c.Message).To(ContainSubstring(want))
+		}
+		stalled := o.Condition(v1alpha1.ConditionStalled)
+		Expect(stalled.Status).To(Equal(metav1.ConditionTrue))
+		Expect(stalled.Reason).To(Equal(v1alpha1.ReasonDeploymentFailed))
+
+		By("resyncing for an hour of simulated time (time scale 0.01), nudged every half second")
+		for deadline := time.Now().Add(36 * time.Second); time.Now().Before(deadline); time.Sleep(500 * time.Millisecond) {
+			o.Nudge()
+		}
+		Expect(env.Sim.CallCount("ecs", "UpdateService")-updates).To(Equal(1), "one UpdateService: the one that deployed the bad image")
+		Expect(o.Condition(v1alpha1.ConditionServiceReady).Reason).To(Equal(v1alpha1.ReasonDeploymentFailed))
+		svc := describeService(o.Get())
+		Expect(aws.ToString(svc.TaskDefinition)).To(Equal(goodTD), "the service keeps running the previous revision")
+		Expect(svc.RunningCount).To(Equal(int32(2)))
+		var warnings []string
+		for _, ev := range o.Events() {
+			if ev.Type == corev1.EventTypeWarning {
+				warnings = append(warnings, ev.Reason+": "+ev.Note)
+			}
+		}
+		Expect(warnings).To(HaveLen(1))
+		Expect(warnings[0]).To(ContainSubstring(revisionOf(badTD)))
+
+		By("deploying a fixed image")
+		fixed := "public.ecr.aws/docker/library/python:3.13-slim"
+		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.Image = fixed })
+		fd = expectReadyWithURL(o)
+		Expect(fd.Status.DeployedRevision.Image).To(Equal(fixed))
+		Expect(fd.Status.Service.FailedDeployment).To(BeNil())
+		Expect(o.Condition(v1alpha1.ConditionStalled).Status).To(BeEmpty())
+
+		o.DeleteAndWait()
+		Eventually(env.Sim.ListLive).Should(BeEmpty())
+	})
 })
+
+// describeService reads fd's ECS service.
+func describeService(fd *v1alpha1.FlaskDeployment) ecstypes.Service {
+	GinkgoHelper()
+	out, err := env.Clients.ECS(testenv.Region).DescribeServices(ctx, &awsecs.DescribeServicesInput{
+		Cluster: aws.String(fd.Status.Service.ClusterARN), Services: []string{fd.Status.Service.ServiceARN},
+	})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(out.Services).To(HaveLen(1))
+	return out.Services[0]
+}
+
+// revisionOf is family:revision of a task definition ARN.
+func revisionOf(arn string) string { return arn[strings.LastIndex(arn, "/")+1:] }

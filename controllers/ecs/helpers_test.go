@@ -71,32 +71,22 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	}
 }
 
-// newFD is a FlaskDeployment running a public image (no pipeline), with the seed's tags.
+// newFD is a FlaskDeployment running a public image (no pipeline), with the seed's tags
+// and the API's defaults, as the API server would store it.
 func newFD(ns, name string) *v1alpha1.FlaskDeployment {
-	two := int32(2)
-	cb := true
-	return &v1alpha1.FlaskDeployment{
+	fd := &v1alpha1.FlaskDeployment{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID(uuid.NewUUID()), Generation: 1},
 		Spec: v1alpha1.FlaskDeploymentSpec{
-			Region: region,
-			Tags:   map[string]string{"project": "mane", "environment": "dev"},
-			Network: v1alpha1.NetworkSpec{
-				VPCCIDR:            "10.0.0.0/16",
-				PublicSubnetCIDRs:  []string{"10.0.1.0/24", "10.0.2.0/24"},
-				PrivateSubnetCIDRs: []string{"10.0.3.0/24", "10.0.4.0/24"},
-				NATGateways:        v1alpha1.NATGatewaySingle,
-			},
-			Service: v1alpha1.ServiceSpec{
-				Image: "public.ecr.aws/docker/library/python:3.12-slim", ContainerPort: 5000, CPU: 256, Memory: 512,
-				DesiredCount: &two, HealthCheckPath: "/", LogRetentionDays: 7,
-				Deployment:   v1alpha1.DeploymentSpec{MaximumPercent: 200, MinimumHealthyPercent: 50, CircuitBreaker: &cb},
-				LoadBalancer: v1alpha1.LoadBalancerSpec{Port: 80, IdleTimeoutSeconds: 60},
-			},
-			DeletionPolicy:   v1alpha1.DeletionPolicyDelete,
-			ManagementPolicy: v1alpha1.ManagementPolicyFull,
+			Region:  region,
+			Tags:    map[string]string{"project": "mane", "environment": "dev"},
+			Service: v1alpha1.ServiceSpec{Image: "public.ecr.aws/docker/library/python:3.12-slim"},
 		},
 		Status: v1alpha1.FlaskDeploymentStatus{Region: region},
 	}
+	if err := stagetest.Defaulted(fd); err != nil {
+		panic(err)
+	}
+	return fd
 }
 
 // buildNetwork runs the network stage until its VPC, subnets and NAT gateway are ready.

@@ -12,7 +12,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"k8s.io/apimachinery/pkg/api/meta"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -136,11 +136,13 @@ func (p *pass) reconcileService(ctx context.Context) error {
 			return err
 		}
 		st.ServiceARN = aws.ToString(svc.ServiceArn)
+		if err := p.checkFailedRollout(ctx, svc); err != nil {
+			return err
+		}
 		if svc, err = p.updateService(ctx, svc); err != nil {
 			return err
 		}
 	}
-	st.RunningCount = svc.RunningCount
 	return p.followRollout(ctx, svc)
 }
 
@@ -223,6 +225,9 @@ func (p *pass) createService(ctx context.Context, name string) (*ecstypes.Servic
 			continue
 		}
 		st.ServiceARN = aws.ToString(svc.ServiceArn)
+		if d := primaryDeployment(svc); d != nil {
+			st.DeploymentID = aws.ToString(d.Id)
+		}
 		p.Created(ctx, kindService, st.ServiceARN)
 		return svc, stage.CheckpointCreated(ctx, "service "+name)
 	}
@@ -238,12 +243,7 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	in := &ecs.UpdateServiceInput{Cluster: svc.ClusterArn, Service: svc.ServiceArn}
 	var notes []string
 	update := false
-	if have := aws.ToString(svc.TaskDefinition); have != st.TaskDefinitionARN {
-		if p.failedBefore() {
-			// The circuit breaker rolled this revision back and the spec has not changed
-			// since: deploying it again would fail again.
-			return nil, stage.Terminalf(v1alpha1.ReasonDeploymentFailed, "%s", p.failedMessage())
-		}
+	if have := aws.ToString(svc.TaskDefinition); have != st.TaskDefinitionARN && p.failed == nil {
 		in.TaskDefinition = aws.String(st.TaskDefinitionARN)
 		notes = append(notes, fmt.Sprintf("task definition %s replaced by %s", revision(have), revision(st.TaskDefinitionARN)))
 		update = true
@@ -279,6 +279,9 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	out, err := p.ECS.UpdateService(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("update service %s (%s): %w", name, strings.Join(notes, "; "), err)
+	}
+	if d := primaryDeployment(out.Service); in.TaskDefinition != nil && d != nil {
+		p.fd.Status.Service.DeploymentID = aws.ToString(d.Id)
 	}
 	p.repair(ctx, "UpdatedService", "service %s: %s", name, strings.Join(notes, "; "))
 	return out.Service, nil
@@ -326,41 +329,124 @@ func sameDeploymentConfiguration(have, want *ecstypes.DeploymentConfiguration) b
 		hcb.Enable == want.DeploymentCircuitBreaker.Enable && hcb.Rollback == want.DeploymentCircuitBreaker.Rollback
 }
 
-// failedBefore reports whether the last pass ended with the rollout of this generation's
-// task definition failed: the stage's condition still says so.
-func (p *pass) failedBefore() bool {
-	c := meta.FindStatusCondition(p.fd.Status.Conditions, v1alpha1.ConditionServiceReady)
-	return c != nil && c.Reason == v1alpha1.ReasonDeploymentFailed && c.ObservedGeneration == p.fd.Generation
-}
-
-func (p *pass) failedMessage() string {
-	if c := meta.FindStatusCondition(p.fd.Status.Conditions, v1alpha1.ConditionServiceReady); c != nil {
-		return c.Message
-	}
-	return "deployment failed"
-}
-
-// followRollout reports the PRIMARY deployment: in progress is a wait, failed (or rolled
-// back by the circuit breaker) is terminal with the tasks' stop reason, completed with
-// every task running records the deployed revision.
-func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
-	want := p.fd.Status.Service.TaskDefinitionARN
-	var primary *ecstypes.Deployment
+// primaryDeployment is the service's PRIMARY deployment, nil before it has one.
+func primaryDeployment(svc *ecstypes.Service) *ecstypes.Deployment {
 	for i := range svc.Deployments {
 		if aws.ToString(svc.Deployments[i].Status) == "PRIMARY" {
-			primary = &svc.Deployments[i]
+			return &svc.Deployments[i]
 		}
 	}
+	return nil
+}
+
+// checkFailedRollout decides whether the revision status asks for may be deployed. It may
+// not when its rollout failed for this spec generation: recorded in status, or found now
+// in ECS's own account of the rollout the stage followed (status.service.deploymentID):
+// that deployment's rolloutState FAILED while it is listed, or, once it has left the
+// service (the circuit breaker's rollback completed), the service's event saying it
+// failed. A failure found is recorded with why the tasks stopped; p.failed then holds the
+// terminal error the pass ends with, and the service keeps what it runs.
+func (p *pass) checkFailedRollout(ctx context.Context, svc *ecstypes.Service) error {
+	st := &p.fd.Status.Service
+	want := st.TaskDefinitionARN
+	if f := st.FailedDeployment; f != nil {
+		if f.TaskDefinitionARN == want && f.Generation == p.fd.Generation {
+			p.failed = failedError(f)
+			return nil
+		}
+		st.FailedDeployment = nil // the spec changed since: deploy again
+	}
+	failedID, reason := "", ""
+	for _, d := range svc.Deployments {
+		if aws.ToString(d.TaskDefinition) == want && d.RolloutState == ecstypes.DeploymentRolloutStateFailed {
+			failedID, reason = aws.ToString(d.Id), aws.ToString(d.RolloutStateReason)
+		}
+	}
+	if failedID == "" && st.DeploymentID != "" && aws.ToString(svc.TaskDefinition) != want && deploymentFailedEvent(svc, st.DeploymentID) {
+		failedID = st.DeploymentID
+	}
+	if failedID == "" {
+		return nil
+	}
+	f := &v1alpha1.FailedDeployment{TaskDefinitionARN: want, Generation: p.fd.Generation, Reason: reason}
+	if have := aws.ToString(svc.TaskDefinition); have != want {
+		f.RolledBackTo = have
+	}
+	stopped, err := p.stoppedReason(ctx, svc, want)
+	if err != nil {
+		return err
+	}
+	if stopped != "" {
+		f.Reason = stopped
+	}
+	def, _, err := p.describeTaskDefinition(ctx, want)
+	if err != nil {
+		return err
+	}
+	if ts, ok := specOf(def); def != nil && ok {
+		f.Image = ts.Image
+		missing, err := p.missingFromECR(ctx, ts.Image)
+		if err != nil {
+			return err
+		}
+		if missing != "" {
+			f.Reason += fmt.Sprintf("; image %s is missing from ECR repository %s: push it (or set spec.service.image to an image that exists)", ts.Image, missing)
+		}
+	}
+	st.FailedDeployment = f
+	log.FromContext(ctx).Info("Deployment failed", "taskDefinitionARN", want, "deploymentID", failedID, "reason", f.Reason)
+	p.failed = failedError(f)
+	return nil
+}
+
+// deploymentFailedEvent reports whether the service's events say that deployment id
+// failed ("(service web) (deployment ecs-svc/123) deployment failed: tasks failed to
+// start."): ECS's record of a rollout once the deployment itself is gone.
+func deploymentFailedEvent(svc *ecstypes.Service, id string) bool {
+	tag := "(deployment " + id + ") deployment failed"
+	return slices.ContainsFunc(svc.Events, func(e ecstypes.ServiceEvent) bool {
+		return strings.Contains(aws.ToString(e.Message), tag)
+	})
+}
+
+// failedError is the terminal error that reports a failed rollout.
+func failedError(f *v1alpha1.FailedDeployment) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "deployment of %s (image %s) failed: the deployment circuit breaker stopped it", revision(f.TaskDefinitionARN), f.Image)
+	if f.RolledBackTo != "" {
+		fmt.Fprintf(&b, " and rolled the service back to %s", revision(f.RolledBackTo))
+	}
+	if f.Reason != "" {
+		fmt.Fprintf(&b, "; last stopped task: %s", f.Reason)
+	}
+	b.WriteString("; the revision is not deployed again until the spec changes")
+	return stage.Terminalf(v1alpha1.ReasonDeploymentFailed, "%s", b.String())
+}
+
+// reportRollout ends the pass with the failed rollout found, once every other step ran.
+func (p *pass) reportRollout(context.Context) error { return p.failed }
+
+// followRollout records the service's counts and its PRIMARY deployment in status; a
+// rollout in progress, or tasks not all running, is a wait; a steady service records the
+// deployed revision.
+func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
+	st := &p.fd.Status.Service
+	st.RunningCount, st.DesiredCount, st.PendingCount = svc.RunningCount, svc.DesiredCount, svc.PendingCount
+	primary := primaryDeployment(svc)
 	if primary == nil {
+		st.RolloutState = ""
 		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s has no deployment yet", aws.ToString(svc.ServiceName))
 		return nil
 	}
 	td := aws.ToString(primary.TaskDefinition)
+	st.RolloutState = string(primary.RolloutState)
+	if td == st.TaskDefinitionARN {
+		st.DeploymentID = aws.ToString(primary.Id)
+	}
+	if p.failed != nil {
+		return nil
+	}
 	switch {
-	case primary.RolloutState == ecstypes.DeploymentRolloutStateFailed:
-		return p.deploymentFailed(ctx, svc, td, "")
-	case td != want && rollingBack(primary):
-		return p.deploymentFailed(ctx, svc, want, revision(td))
 	case primary.RolloutState == ecstypes.DeploymentRolloutStateInProgress:
 		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "deployment of %s in progress: %d/%d tasks running",
 			revision(td), primary.RunningCount, primary.DesiredCount)
@@ -371,13 +457,6 @@ func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 		return nil
 	}
 	return p.recordDeployed(ctx, td)
-}
-
-// rollingBack reports whether a deployment is the circuit breaker's rollback. ECS says so
-// only in the deployment's rollout reason.
-func rollingBack(d *ecstypes.Deployment) bool {
-	r := aws.ToString(d.RolloutStateReason)
-	return strings.Contains(r, "circuit breaker") && strings.Contains(r, "rolling back")
 }
 
 // recordDeployed writes status.deployedRevision once the service runs td steadily.
@@ -398,43 +477,6 @@ func (p *pass) recordDeployed(ctx context.Context, td string) error {
 	p.fd.Status.DeployedRevision = dr
 	p.Changed(ctx, "DeployedRevision", "Service %s runs %s (image %s)", p.serviceName(), revision(td), s.Image)
 	return nil
-}
-
-// deploymentFailed is the terminal error of a failed rollout of td, with why the tasks
-// stopped and, when the image is missing from ECR, that it is.
-func (p *pass) deploymentFailed(ctx context.Context, svc *ecstypes.Service, td, rolledBackTo string) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "deployment of %s failed", revision(td))
-	if cb := svc.DeploymentConfiguration; cb != nil && cb.DeploymentCircuitBreaker != nil && cb.DeploymentCircuitBreaker.Enable {
-		b.WriteString(": the deployment circuit breaker stopped it because tasks failed to start")
-	}
-	if rolledBackTo != "" {
-		fmt.Fprintf(&b, " and rolled the service back to %s", rolledBackTo)
-	}
-	reason, err := p.stoppedReason(ctx, svc, td)
-	if err != nil {
-		return err
-	}
-	if reason != "" {
-		fmt.Fprintf(&b, "; last stopped task: %s", reason)
-	}
-	def, _, err := p.describeTaskDefinition(ctx, td)
-	if err != nil {
-		return err
-	}
-	if def != nil {
-		if s, ok := specOf(def); ok {
-			missing, err := p.missingFromECR(ctx, s.Image)
-			if err != nil {
-				return err
-			}
-			if missing != "" {
-				fmt.Fprintf(&b, "; image %s is missing from ECR repository %s: push it (or set spec.service.image to an image that exists)", s.Image, missing)
-			}
-		}
-	}
-	b.WriteString("; the deployment is retried when the spec changes")
-	return stage.Terminalf(v1alpha1.ReasonDeploymentFailed, "%s", b.String())
 }
 
 // stoppedReason is the stop reason of the newest stopped task of td (its container's

@@ -107,6 +107,7 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		p.reconcileTaskDefinition,
 		p.reconcileService,
 		p.reconcileAutoscaling,
+		p.reportRollout,
 	); err != nil {
 		return stage.Result{}, err
 	}
@@ -158,15 +159,20 @@ type pass struct {
 	serviceRead bool
 	// elbTags are the tags of the ELBv2 resources read in this pass, by ARN.
 	elbTags map[string]map[string]string
+	// taskDefs are the task definitions described in this pass, by the reference asked.
+	taskDefs map[string]revisionFound
+	// failed is the terminal error of a failed rollout, reported once every step ran.
+	failed error
 }
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	return &pass{
-		Stage:   s,
-		Journal: stage.NewJournal(s, fd, s.recorder, s.cluster),
-		Clients: s.clients(stage.Region(fd)),
-		fd:      fd,
-		elbTags: map[string]map[string]string{},
+		Stage:    s,
+		Journal:  stage.NewJournal(s, fd, s.recorder, s.cluster),
+		Clients:  s.clients(stage.Region(fd)),
+		fd:       fd,
+		elbTags:  map[string]map[string]string{},
+		taskDefs: map[string]revisionFound{},
 	}
 }
 

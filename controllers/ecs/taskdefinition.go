@@ -192,7 +192,7 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 		if err := p.RepairTags(ctx, kindTaskDefinition, arn, p.Tags(resourceTaskDefinition), c.tags, cloud.ECSTagger(p.ECS)); err != nil {
 			return err
 		}
-		st.TaskDefinitionARN = arn
+		p.setTaskDefinition(arn)
 		return nil
 	}
 	if !p.MayWrite(true, "task definition %s with image %s", p.familyName(), image) {
@@ -200,6 +200,15 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 		return nil
 	}
 	return p.registerTaskDefinition(ctx, want)
+}
+
+// setTaskDefinition records the revision the service is to run. The deployment followed
+// so far was another revision's.
+func (p *pass) setTaskDefinition(arn string) {
+	st := &p.fd.Status.Service
+	if st.TaskDefinitionARN != arn {
+		st.TaskDefinitionARN, st.DeploymentID = arn, ""
+	}
 }
 
 // revisionFound is a task definition revision with its tags.
@@ -243,6 +252,9 @@ func (p *pass) currentTaskDefinitions(ctx context.Context) ([]revisionFound, err
 // describeTaskDefinition describes a revision (or a family's latest ACTIVE one) with its
 // tags; nil when it does not exist.
 func (p *pass) describeTaskDefinition(ctx context.Context, ref string) (*ecstypes.TaskDefinition, map[string]string, error) {
+	if r, ok := p.taskDefs[ref]; ok {
+		return r.td, r.tags, nil
+	}
 	out, err := p.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
 		TaskDefinition: aws.String(ref), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags},
 	})
@@ -252,7 +264,11 @@ func (p *pass) describeTaskDefinition(ctx context.Context, ref string) (*ecstype
 	if err != nil {
 		return nil, nil, fmt.Errorf("describe task definition %s: %w", ref, err)
 	}
-	return out.TaskDefinition, cloud.FromECS(out.Tags), nil
+	r := revisionFound{td: out.TaskDefinition, tags: cloud.FromECS(out.Tags)}
+	if arn := aws.ToString(r.td.TaskDefinitionArn); arn == ref {
+		p.taskDefs[ref] = r // a family's latest revision may change within the pass
+	}
+	return r.td, r.tags, nil
 }
 
 // image is the image to run, by the rule in the package comment: spec.service.image; else
@@ -339,7 +355,7 @@ func (p *pass) registerTaskDefinition(ctx context.Context, want taskSpec) error 
 		return fmt.Errorf("register task definition %s with image %s: %w", family, want.Image, err)
 	}
 	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
-	p.fd.Status.Service.TaskDefinitionARN = arn
+	p.setTaskDefinition(arn)
 	p.Created(ctx, kindTaskDefinition, arn)
 	return stage.CheckpointCreated(ctx, "task definition "+revision(arn))
 }
