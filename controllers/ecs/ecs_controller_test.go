@@ -2,13 +2,17 @@ package ecs_test
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -16,6 +20,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/ecs"
+	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
@@ -53,7 +59,11 @@ func expectReadyWithURL(o *testenv.Object) *v1alpha1.FlaskDeployment {
 	}).Should(Succeed())
 	fd := o.Get()
 	Expect(fd.Status.Service.LoadBalancerDNS).NotTo(BeEmpty())
-	Expect(fd.Status.URL).To(Equal("http://" + fd.Status.Service.LoadBalancerDNS))
+	scheme := "http://"
+	if fd.Spec.Service.LoadBalancer.CertificateARN != "" {
+		scheme = "https://"
+	}
+	Expect(fd.Status.URL).To(Equal(scheme + fd.Status.Service.LoadBalancerDNS))
 	Expect(fd.Status.Service.RunningCount).To(Equal(int32(2)))
 	return fd
 }
@@ -158,7 +168,95 @@ var _ = Describe("ECS stage through the reconciler", func() {
 		o.DeleteAndWait()
 		Eventually(env.Sim.ListLive).Should(BeEmpty())
 	})
+
+	It("serves plain HTTP on a non-default port, then HTTPS on 443 with the HTTP port redirecting once a certificate is set", func() {
+		o := newObject(func(fd *v1alpha1.FlaskDeployment) {
+			fd.Spec.Service.Image = "public.ecr.aws/docker/library/python:3.12-slim"
+			fd.Spec.Service.LoadBalancer.Port = 8080
+		})
+		o.Create()
+		fd := expectReadyWithURL(o)
+		dns := fd.Status.Service.LoadBalancerDNS
+		Expect(listeners(fd)).To(Equal([]string{"HTTP:8080 forward"}))
+		Expect(ingressPorts(fd)).To(Equal([]string{"8080 0.0.0.0/0"}))
+		Expect(ecs.URL(fd)).To(Equal("http://" + dns + ":8080"))
+		Expect(o.Condition(v1alpha1.ConditionServiceReady).Message).To(HaveSuffix("behind http://" + dns + ":8080"))
+
+		By("setting a certificate")
+		cert, err := acm.NewFromConfig(env.AWS).ImportCertificate(ctx, &acm.ImportCertificateInput{
+			Certificate: []byte("-----BEGIN CERTIFICATE-----\nZmFrZQ==\n-----END CERTIFICATE-----\n"),
+			PrivateKey:  []byte("-----BEGIN PRIVATE KEY-----\nZmFrZQ==\n-----END PRIVATE KEY-----\n"),
+		})
+		Expect(err).NotTo(HaveOccurred())
+		arn := aws.ToString(cert.CertificateArn)
+		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.LoadBalancer.CertificateARN = arn })
+		Eventually(func(g Gomega) {
+			fd := o.Get()
+			g.Expect(fd.Status.ObservedGeneration).To(Equal(fd.Generation))
+			g.Expect(o.Condition(v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+			g.Expect(fd.Status.URL).To(Equal("https://" + dns))
+		}).Should(Succeed())
+		fd = o.Get()
+		Expect(listeners(fd)).To(Equal([]string{
+			"HTTP:8080 redirect HTTPS:443 HTTP_301",
+			"HTTPS:443 forward " + arn + " ELBSecurityPolicy-TLS13-1-2-2021-06",
+		}))
+		Expect(ingressPorts(fd)).To(Equal([]string{"443 0.0.0.0/0", "8080 0.0.0.0/0"}))
+		Expect(fd.Status.Service.RedirectListenerARN).NotTo(BeEmpty())
+
+		o.DeleteAndWait()
+		Eventually(func() []awssim.Resource {
+			var left []awssim.Resource
+			for _, r := range env.Sim.ListLive() {
+				if r.Service != "acm" {
+					left = append(left, r)
+				}
+			}
+			return left
+		}).Should(BeEmpty())
+		_, err = acm.NewFromConfig(env.AWS).DeleteCertificate(ctx, &acm.DeleteCertificateInput{CertificateArn: aws.String(arn)})
+		Expect(err).NotTo(HaveOccurred())
+	})
 })
+
+// listeners describes the listeners of fd's load balancer as "HTTP:80 forward" or
+// "HTTP:80 redirect HTTPS:443 HTTP_301" or "HTTPS:443 forward <certificate> <policy>".
+func listeners(fd *v1alpha1.FlaskDeployment) []string {
+	GinkgoHelper()
+	out, err := env.Clients.ELBv2(testenv.Region).DescribeListeners(ctx, &elbv2.DescribeListenersInput{LoadBalancerArn: aws.String(fd.Status.Service.LoadBalancerARN)})
+	Expect(err).NotTo(HaveOccurred())
+	var got []string
+	for _, l := range out.Listeners {
+		s := fmt.Sprintf("%s:%d %s", l.Protocol, aws.ToInt32(l.Port), l.DefaultActions[0].Type)
+		if rc := l.DefaultActions[0].RedirectConfig; rc != nil {
+			s += fmt.Sprintf(" %s:%s %s", aws.ToString(rc.Protocol), aws.ToString(rc.Port), rc.StatusCode)
+		}
+		for _, c := range l.Certificates {
+			s += " " + aws.ToString(c.CertificateArn)
+		}
+		if p := aws.ToString(l.SslPolicy); p != "" {
+			s += " " + p
+		}
+		got = append(got, s)
+	}
+	slices.Sort(got)
+	return got
+}
+
+// ingressPorts lists the ports the load balancer's security group opens, as "80 0.0.0.0/0".
+func ingressPorts(fd *v1alpha1.FlaskDeployment) []string {
+	GinkgoHelper()
+	out, err := env.Clients.EC2(testenv.Region).DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{fd.Status.Service.LoadBalancerSecurityGroupID}})
+	Expect(err).NotTo(HaveOccurred())
+	var got []string
+	for _, p := range out.SecurityGroups[0].IpPermissions {
+		for _, r := range p.IpRanges {
+			got = append(got, fmt.Sprintf("%d %s", aws.ToInt32(p.FromPort), aws.ToString(r.CidrIp)))
+		}
+	}
+	slices.Sort(got)
+	return got
+}
 
 // describeService reads fd's ECS service.
 func describeService(fd *v1alpha1.FlaskDeployment) ecstypes.Service {

@@ -82,18 +82,14 @@ func ingressRules(perms []ec2types.IpPermission) []sgRule {
 	return out
 }
 
-// loadBalancerIngress is what the load balancer's group admits: the listener port (HTTP,
-// or HTTPS with a certificate: spec port is the listener's port either way) from each
-// allowed CIDR, everyone when none is given.
+// loadBalancerIngress is what the load balancer's group admits: each listener's port from
+// each allowed CIDR.
 func (p *pass) loadBalancerIngress() []sgRule {
-	lb := p.fd.Spec.Service.LoadBalancer
-	cidrs := lb.AllowedCIDRs
-	if len(cidrs) == 0 {
-		cidrs = []string{"0.0.0.0/0"}
-	}
 	var out []sgRule
-	for _, c := range cidrs {
-		out = append(out, sgRule{protocol: "tcp", from: lb.Port, to: lb.Port, cidr: c})
+	for _, w := range p.wantListeners() {
+		for _, c := range p.fd.Spec.Service.LoadBalancer.AllowedCIDRs {
+			out = append(out, sgRule{protocol: "tcp", from: w.port, to: w.port, cidr: c})
+		}
 	}
 	return out
 }
@@ -278,14 +274,14 @@ func (p *pass) reconcileIngress(ctx context.Context, id string, have, want []sgR
 			return fmt.Errorf("authorize ingress %s on security group %s: %w", rulesString(missing), id, err)
 		}
 		if !created {
-			p.Drift(ctx, "security group %s lacked ingress %s; added", id, rulesString(missing))
+			p.repair(ctx, "UpdatedSecurityGroup", "security group %s lacked ingress %s; added", id, rulesString(missing))
 		}
 	}
 	if len(extra) > 0 && p.MayWrite(false, "security group %s has unexpected ingress %s", id, rulesString(extra)) {
 		if err := p.revokeIngress(ctx, id, extra); err != nil {
 			return err
 		}
-		p.Drift(ctx, "security group %s had unexpected ingress %s; revoked", id, rulesString(extra))
+		p.repair(ctx, "UpdatedSecurityGroup", "security group %s had unexpected ingress %s; revoked", id, rulesString(extra))
 	}
 	return nil
 }

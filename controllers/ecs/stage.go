@@ -102,7 +102,7 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		p.reconcileSecurityGroups,
 		p.reconcileLoadBalancer,
 		p.reconcileTargetGroup,
-		p.reconcileListener,
+		p.reconcileListeners,
 		p.reconcileCluster,
 		p.reconcileTaskDefinition,
 		p.reconcileService,
@@ -193,7 +193,22 @@ func (p *pass) result() stage.Result {
 		return stage.Result{Done: true, Reason: v1alpha1.ReasonSuspended,
 			Message: "suspended: service scaled to zero, load balancer deleted; cluster, task definition and logs kept"}
 	}
-	return stage.Ready(fmt.Sprintf("service %s: %d task(s) running behind %s", p.serviceName(), st.RunningCount, st.LoadBalancerDNS))
+	return stage.Ready(fmt.Sprintf("service %s: %d task(s) running behind %s", p.serviceName(), st.RunningCount, URL(p.fd)))
+}
+
+// URL is where fd's app answers: https://<load balancer DNS name> with a certificate, else
+// http:// with the listener's port unless it is 80; "" without a load balancer.
+func URL(fd *v1alpha1.FlaskDeployment) string {
+	dns, lb := fd.Status.Service.LoadBalancerDNS, fd.Spec.Service.LoadBalancer
+	switch {
+	case dns == "":
+		return ""
+	case lb.CertificateARN != "":
+		return "https://" + dns
+	case lb.Port != 80:
+		return fmt.Sprintf("http://%s:%d", dns, lb.Port)
+	}
+	return "http://" + dns
 }
 
 // The kinds of AWS resource the stage creates and deletes.
