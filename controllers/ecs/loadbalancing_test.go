@@ -71,6 +71,20 @@ func idleTimeout(t *testing.T, r *rig, arn string) string {
 	return ""
 }
 
+func deregistrationDelay(t *testing.T, r *rig, arn string) string {
+	t.Helper()
+	out, err := r.clients.ELBv2(region).DescribeTargetGroupAttributes(context.Background(), &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
+	if err != nil {
+		t.Fatalf("describe attributes of %s: %v", arn, err)
+	}
+	for _, a := range out.Attributes {
+		if aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" {
+			return aws.ToString(a.Value)
+		}
+	}
+	return ""
+}
+
 func describeTG(t *testing.T, r *rig, arn string) *elbv2types.TargetGroup {
 	t.Helper()
 	out, err := r.clients.ELBv2(region).DescribeTargetGroups(context.Background(), &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}})
@@ -440,11 +454,41 @@ func TestLoadBalancingDriftRepaired(t *testing.T) {
 					HealthCheckPath: aws.String("/admin"), Matcher: &elbv2types.Matcher{HttpCode: aws.String("200-399")}})
 				return err
 			},
-			wantDrift: "checked health at /admin expecting 200-399; set to / expecting 200",
+			wantDrift: "checked health at /admin expecting 200-399 every 30s (timeout 5s, healthy after 5, unhealthy after 2); set to / expecting 200 every 30s",
 			check: func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment) {
 				tg := describeTG(t, r, fd.Status.Service.TargetGroupARN)
 				if aws.ToString(tg.HealthCheckPath) != "/" || aws.ToString(tg.Matcher.HttpCode) != "200" {
 					t.Errorf("health check = %s %s", aws.ToString(tg.HealthCheckPath), aws.ToString(tg.Matcher.HttpCode))
+				}
+			},
+		},
+		{
+			name: "health check interval and thresholds changed",
+			breakIt: func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error {
+				_, err := c.elb.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(st.TargetGroupARN),
+					HealthCheckIntervalSeconds: aws.Int32(300), HealthyThresholdCount: aws.Int32(10), UnhealthyThresholdCount: aws.Int32(10)})
+				return err
+			},
+			wantDrift: "every 300s (timeout 5s, healthy after 10, unhealthy after 10); set to / expecting 200 every 30s (timeout 5s, healthy after 5, unhealthy after 2)",
+			check: func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment) {
+				tg := describeTG(t, r, fd.Status.Service.TargetGroupARN)
+				if aws.ToInt32(tg.HealthCheckIntervalSeconds) != 30 || aws.ToInt32(tg.HealthyThresholdCount) != 5 || aws.ToInt32(tg.UnhealthyThresholdCount) != 2 {
+					t.Errorf("health check every %ds, healthy after %d, unhealthy after %d", aws.ToInt32(tg.HealthCheckIntervalSeconds),
+						aws.ToInt32(tg.HealthyThresholdCount), aws.ToInt32(tg.UnhealthyThresholdCount))
+				}
+			},
+		},
+		{
+			name: "deregistration delay back to AWS's 300 s",
+			breakIt: func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error {
+				_, err := c.elb.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(st.TargetGroupARN),
+					Attributes: []elbv2types.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("300")}}})
+				return err
+			},
+			wantDrift: "had deregistration delay 300s; set to 30s",
+			check: func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment) {
+				if got := deregistrationDelay(t, r, fd.Status.Service.TargetGroupARN); got != "30" {
+					t.Errorf("deregistration delay %s", got)
 				}
 			},
 		},

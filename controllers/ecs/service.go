@@ -12,6 +12,8 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
@@ -197,16 +199,17 @@ func (p *pass) describeService(ctx context.Context) (*ecstypes.Service, error) {
 func (p *pass) createService(ctx context.Context, name string) (*ecstypes.Service, error) {
 	st := &p.fd.Status.Service
 	in := &ecs.CreateServiceInput{
-		Cluster:                 aws.String(st.ClusterARN),
-		ServiceName:             aws.String(name),
-		TaskDefinition:          aws.String(st.TaskDefinitionARN),
-		DesiredCount:            aws.Int32(p.desiredCount()),
-		LaunchType:              ecstypes.LaunchTypeFargate,
-		SchedulingStrategy:      ecstypes.SchedulingStrategyReplica,
-		NetworkConfiguration:    p.networkConfiguration(),
-		LoadBalancers:           p.loadBalancers(),
-		DeploymentConfiguration: p.deploymentConfiguration(),
-		Tags:                    cloud.ToECS(p.Tags(resourceService)),
+		Cluster:                       aws.String(st.ClusterARN),
+		ServiceName:                   aws.String(name),
+		TaskDefinition:                aws.String(st.TaskDefinitionARN),
+		DesiredCount:                  aws.Int32(p.desiredCount()),
+		LaunchType:                    ecstypes.LaunchTypeFargate,
+		SchedulingStrategy:            ecstypes.SchedulingStrategyReplica,
+		NetworkConfiguration:          p.networkConfiguration(),
+		LoadBalancers:                 p.loadBalancers(),
+		DeploymentConfiguration:       p.deploymentConfiguration(),
+		HealthCheckGracePeriodSeconds: p.fd.Spec.Service.HealthCheckGracePeriodSeconds,
+		Tags:                          cloud.ToECS(p.Tags(resourceService)),
 	}
 	body, err := json.Marshal(in)
 	if err != nil {
@@ -262,6 +265,11 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	if st.TargetGroupARN != "" && !sameLoadBalancers(svc.LoadBalancers, p.loadBalancers()) {
 		in.LoadBalancers = p.loadBalancers()
 		notes = append(notes, "load balancer binding set to target group "+st.TargetGroupARN)
+		update = true
+	}
+	if want := p.fd.Spec.Service.HealthCheckGracePeriodSeconds; want != nil && aws.ToInt32(svc.HealthCheckGracePeriodSeconds) != *want {
+		in.HealthCheckGracePeriodSeconds = want
+		notes = append(notes, fmt.Sprintf("health check grace period %ds set to %ds", aws.ToInt32(svc.HealthCheckGracePeriodSeconds), *want))
 		update = true
 	}
 	if want := p.deploymentConfiguration(); !sameDeploymentConfiguration(svc.DeploymentConfiguration, want) {
@@ -451,12 +459,47 @@ func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "deployment of %s in progress: %d/%d tasks running",
 			revision(td), primary.RunningCount, primary.DesiredCount)
 		return nil
+	case primary.RolloutState != ecstypes.DeploymentRolloutStateCompleted:
+		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "deployment of %s is %s", revision(td), primary.RolloutState)
+		return nil
 	case svc.RunningCount != svc.DesiredCount || len(svc.Deployments) > 1:
 		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s: %d/%d tasks running",
 			aws.ToString(svc.ServiceName), svc.RunningCount, svc.DesiredCount)
 		return nil
 	}
+	healthy, registered, err := p.targetHealth(ctx)
+	if err != nil {
+		return err
+	}
+	if want := max(registered, svc.DesiredCount); healthy != want {
+		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s: %d/%d targets healthy in target group %s",
+			aws.ToString(svc.ServiceName), healthy, want, p.fd.Status.Service.TargetGroupARN)
+		return nil
+	}
 	return p.recordDeployed(ctx, td)
+}
+
+// targetHealth counts the targets registered in the target group (those draining out
+// after their task stopped aside) and the healthy ones among them.
+func (p *pass) targetHealth(ctx context.Context) (healthy, registered int32, err error) {
+	tg := p.fd.Status.Service.TargetGroupARN
+	if tg == "" {
+		return 0, 0, nil
+	}
+	out, err := p.ELB.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)})
+	if err != nil {
+		return 0, 0, fmt.Errorf("describe target health of target group %s: %w", tg, err)
+	}
+	for _, d := range out.TargetHealthDescriptions {
+		if d.TargetHealth == nil || d.TargetHealth.State == elbv2types.TargetHealthStateEnumDraining {
+			continue
+		}
+		registered++
+		if d.TargetHealth.State == elbv2types.TargetHealthStateEnumHealthy {
+			healthy++
+		}
+	}
+	return healthy, registered, nil
 }
 
 // recordDeployed writes status.deployedRevision once the service runs td steadily.

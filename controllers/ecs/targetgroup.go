@@ -3,6 +3,7 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -15,19 +16,39 @@ import (
 )
 
 const (
-	resourceTargetGroup = "tg"
-	healthCheckMatcher  = "200"
+	resourceTargetGroup          = "tg"
+	healthCheckMatcher           = "200"
+	deregistrationDelayAttribute = "deregistration_delay.timeout_seconds"
 )
 
 // targetGroupName is the target group's deterministic name.
 func (p *pass) targetGroupName() string { return p.name(cloud.ELBName, "tg") }
 
-// healthCheckPath is the spec's health check path, "/" when unset.
-func (p *pass) healthCheckPath() string {
-	if path := p.fd.Spec.Service.HealthCheckPath; path != "" {
-		return path
+// healthCheck is a target group's health check as the stage sets it.
+type healthCheck struct {
+	path, matcher                         string
+	interval, timeout, healthy, unhealthy int32
+}
+
+func (h healthCheck) String() string {
+	return fmt.Sprintf("%s expecting %s every %ds (timeout %ds, healthy after %d, unhealthy after %d)",
+		h.path, h.matcher, h.interval, h.timeout, h.healthy, h.unhealthy)
+}
+
+// wantHealthCheck is the health check the spec asks for.
+func (p *pass) wantHealthCheck() healthCheck {
+	spec := p.fd.Spec.Service
+	return healthCheck{path: spec.HealthCheckPath, matcher: healthCheckMatcher, interval: spec.HealthCheckIntervalSeconds,
+		timeout: spec.HealthCheckTimeoutSeconds, healthy: spec.HealthyThresholdCount, unhealthy: spec.UnhealthyThresholdCount}
+}
+
+func healthCheckOf(tg *elbv2types.TargetGroup) healthCheck {
+	h := healthCheck{path: aws.ToString(tg.HealthCheckPath), interval: aws.ToInt32(tg.HealthCheckIntervalSeconds),
+		timeout: aws.ToInt32(tg.HealthCheckTimeoutSeconds), healthy: aws.ToInt32(tg.HealthyThresholdCount), unhealthy: aws.ToInt32(tg.UnhealthyThresholdCount)}
+	if tg.Matcher != nil {
+		h.matcher = aws.ToString(tg.Matcher.HttpCode)
 	}
-	return "/"
+	return h
 }
 
 // reconcileTargetGroup finds or creates the IP target group the tasks register in (HTTP on
@@ -73,25 +94,66 @@ func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 			"target group %s is %s:%d (%s targets) in VPC %s, the spec asks for HTTP:%d (ip targets) in VPC %s: AWS cannot change that in place; delete the target group's service and listener, or set containerPort back",
 			arn, tg.Protocol, aws.ToInt32(tg.Port), tg.TargetType, aws.ToString(tg.VpcId), port, vpc)
 	}
-	havePath, haveMatcher := aws.ToString(tg.HealthCheckPath), ""
-	if tg.Matcher != nil {
-		haveMatcher = aws.ToString(tg.Matcher.HttpCode)
+	if err := p.reconcileHealthCheck(ctx, tg); err != nil {
+		return err
 	}
-	wantPath := p.healthCheckPath()
-	if havePath == wantPath && haveMatcher == healthCheckMatcher {
-		return nil
-	}
-	if !p.MayWrite(false, "target group %s checks health at %s expecting %s, not at %s expecting %s", arn, havePath, haveMatcher, wantPath, healthCheckMatcher) {
+	return p.reconcileDeregistrationDelay(ctx, arn, false)
+}
+
+// reconcileHealthCheck puts the target group's health check back to the spec's.
+func (p *pass) reconcileHealthCheck(ctx context.Context, tg *elbv2types.TargetGroup) error {
+	arn, have, want := aws.ToString(tg.TargetGroupArn), healthCheckOf(tg), p.wantHealthCheck()
+	if have == want || !p.MayWrite(false, "target group %s checks health at %s, not at %s", arn, have, want) {
 		return nil
 	}
 	if _, err := p.ELB.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{
-		TargetGroupArn:  aws.String(arn),
-		HealthCheckPath: aws.String(wantPath),
-		Matcher:         &elbv2types.Matcher{HttpCode: aws.String(healthCheckMatcher)},
+		TargetGroupArn:             aws.String(arn),
+		HealthCheckPath:            aws.String(want.path),
+		Matcher:                    &elbv2types.Matcher{HttpCode: aws.String(want.matcher)},
+		HealthCheckIntervalSeconds: aws.Int32(want.interval),
+		HealthCheckTimeoutSeconds:  aws.Int32(want.timeout),
+		HealthyThresholdCount:      aws.Int32(want.healthy),
+		UnhealthyThresholdCount:    aws.Int32(want.unhealthy),
 	}); err != nil {
 		return fmt.Errorf("set health check of target group %s: %w", arn, err)
 	}
-	p.Drift(ctx, "target group %s checked health at %s expecting %s; set to %s expecting %s", arn, havePath, haveMatcher, wantPath, healthCheckMatcher)
+	p.repair(ctx, "UpdatedTargetGroup", "target group %s checked health at %s; set to %s", arn, have, want)
+	return nil
+}
+
+// reconcileDeregistrationDelay sets the target group's deregistration delay to the
+// spec's; on a group just created that is part of its set-up (CreateTargetGroup takes no
+// attributes).
+func (p *pass) reconcileDeregistrationDelay(ctx context.Context, arn string, created bool) error {
+	delay := p.fd.Spec.Service.LoadBalancer.DeregistrationDelaySeconds
+	if delay == nil {
+		return nil
+	}
+	want := strconv.Itoa(int(*delay))
+	have := ""
+	if !created {
+		out, err := p.ELB.DescribeTargetGroupAttributes(ctx, &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
+		if err != nil {
+			return fmt.Errorf("describe attributes of target group %s: %w", arn, err)
+		}
+		for _, a := range out.Attributes {
+			if aws.ToString(a.Key) == deregistrationDelayAttribute {
+				have = aws.ToString(a.Value)
+			}
+		}
+		if have == want || !p.MayWrite(false, "target group %s has deregistration delay %ss, not %ss", arn, have, want) {
+			return nil
+		}
+	}
+	if _, err := p.ELB.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{
+		TargetGroupArn: aws.String(arn),
+		Attributes:     []elbv2types.TargetGroupAttribute{{Key: aws.String(deregistrationDelayAttribute), Value: aws.String(want)}},
+	}); err != nil {
+		return fmt.Errorf("set deregistration delay %ss on target group %s: %w", want, arn, err)
+	}
+	if !created {
+		p.repair(ctx, "UpdatedTargetGroup", "target group %s had deregistration delay %ss; set to %ss", arn, have, want)
+	}
 	return nil
 }
 
@@ -119,16 +181,21 @@ func (p *pass) describeTargetGroup(ctx context.Context, in *elbv2.DescribeTarget
 
 func (p *pass) createTargetGroup(ctx context.Context, name string) error {
 	st := &p.fd.Status.Service
+	hc := p.wantHealthCheck()
 	out, err := p.ELB.CreateTargetGroup(ctx, &elbv2.CreateTargetGroupInput{
-		Name:                aws.String(name),
-		Protocol:            elbv2types.ProtocolEnumHttp,
-		Port:                aws.Int32(p.fd.Spec.Service.ContainerPort),
-		VpcId:               aws.String(p.fd.Status.Network.VPCID),
-		TargetType:          elbv2types.TargetTypeEnumIp,
-		HealthCheckProtocol: elbv2types.ProtocolEnumHttp,
-		HealthCheckPath:     aws.String(p.healthCheckPath()),
-		Matcher:             &elbv2types.Matcher{HttpCode: aws.String(healthCheckMatcher)},
-		Tags:                cloud.ToELB(p.Tags(resourceTargetGroup)),
+		Name:                       aws.String(name),
+		Protocol:                   elbv2types.ProtocolEnumHttp,
+		Port:                       aws.Int32(p.fd.Spec.Service.ContainerPort),
+		VpcId:                      aws.String(p.fd.Status.Network.VPCID),
+		TargetType:                 elbv2types.TargetTypeEnumIp,
+		HealthCheckProtocol:        elbv2types.ProtocolEnumHttp,
+		HealthCheckPath:            aws.String(hc.path),
+		Matcher:                    &elbv2types.Matcher{HttpCode: aws.String(hc.matcher)},
+		HealthCheckIntervalSeconds: aws.Int32(hc.interval),
+		HealthCheckTimeoutSeconds:  aws.Int32(hc.timeout),
+		HealthyThresholdCount:      aws.Int32(hc.healthy),
+		UnhealthyThresholdCount:    aws.Int32(hc.unhealthy),
+		Tags:                       cloud.ToELB(p.Tags(resourceTargetGroup)),
 	})
 	if err != nil {
 		return fmt.Errorf("create target group %s: %w", name, err)
@@ -139,7 +206,10 @@ func (p *pass) createTargetGroup(ctx context.Context, name string) error {
 	arn := aws.ToString(out.TargetGroups[0].TargetGroupArn)
 	st.TargetGroupARN = arn
 	p.Created(ctx, kindTargetGroup, arn)
-	return stage.CheckpointCreated(ctx, "target group "+name)
+	if err := stage.CheckpointCreated(ctx, "target group "+name); err != nil {
+		return err
+	}
+	return p.reconcileDeregistrationDelay(ctx, arn, true)
 }
 
 // deleteTargetGroup deletes fd's target group. A listener still forwarding to it
