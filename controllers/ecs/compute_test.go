@@ -196,6 +196,9 @@ func TestComputeConvergesAndDeletes(t *testing.T) {
 	if dr := fd.Status.DeployedRevision; dr == nil || dr.Image != fd.Spec.Service.Image || dr.TaskDefinitionARN != st.TaskDefinitionARN {
 		t.Errorf("deployed revision %+v", fd.Status.DeployedRevision)
 	}
+	if st.DesiredCount != 2 || st.PendingCount != 0 || st.RolloutState != "COMPLETED" || st.Image != fd.Spec.Service.Image {
+		t.Errorf("status desired %d pending %d rollout %q image %q", st.DesiredCount, st.PendingCount, st.RolloutState, st.Image)
+	}
 
 	// A second pass is a no-op: no new revision, no drift.
 	before := len(r.activeRevisions(fd))

@@ -1,6 +1,7 @@
 package ecs_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -64,8 +66,30 @@ func expectReadyWithURL(o *testenv.Object) *v1alpha1.FlaskDeployment {
 		scheme = "https://"
 	}
 	Expect(fd.Status.URL).To(Equal(scheme + fd.Status.Service.LoadBalancerDNS))
-	Expect(fd.Status.Service.RunningCount).To(Equal(int32(2)))
+	st := fd.Status.Service
+	Expect([]int32{st.RunningCount, st.DesiredCount, st.PendingCount}).To(Equal([]int32{2, 2, 0}), "running, desired, pending")
+	Expect(st.RolloutState).To(Equal("COMPLETED"))
+	Expect(st.Image).To(Equal(fd.Status.DeployedRevision.Image))
 	return fd
+}
+
+// printed is what kubectl get shows of the object: its printer columns by name.
+func printed(o *testenv.Object) map[string]any {
+	GinkgoHelper()
+	cs, err := kubernetes.NewForConfig(env.Config)
+	Expect(err).NotTo(HaveOccurred())
+	body, err := cs.CoreV1().RESTClient().Get().
+		AbsPath("apis", v1alpha1.GroupVersion.Group, v1alpha1.GroupVersion.Version, "namespaces", o.FD.Namespace, "flaskdeployments", o.FD.Name).
+		SetHeader("Accept", "application/json;as=Table;v=v1;g=meta.k8s.io").DoRaw(ctx)
+	Expect(err).NotTo(HaveOccurred(), string(body))
+	var table metav1.Table
+	Expect(json.Unmarshal(body, &table)).To(Succeed(), string(body))
+	Expect(table.Rows).To(HaveLen(1))
+	out := map[string]any{}
+	for i, c := range table.ColumnDefinitions {
+		out[c.Name] = table.Rows[0].Cells[i]
+	}
+	return out
 }
 
 var _ = Describe("ECS stage through the reconciler", func() {
@@ -77,6 +101,7 @@ var _ = Describe("ECS stage through the reconciler", func() {
 		fd := expectReadyWithURL(o)
 		Expect(fd.Status.DeployedRevision).NotTo(BeNil())
 		Expect(fd.Status.DeployedRevision.Image).To(Equal("public.ecr.aws/docker/library/python:3.12-slim"))
+		Expect(printed(o)).To(And(HaveKeyWithValue("Running", BeNumerically("==", 2)), HaveKeyWithValue("Desired", BeNumerically("==", 2))))
 		Expect(ownedLive(fd)).To(Equal(map[string]int{
 			"ec2/vpc": 1, "ec2/subnet": 4, "ec2/internet-gateway": 1, "ec2/elastic-ip": 1, "ec2/natgateway": 1, "ec2/route-table": 2,
 			"ecr/repository": 1, "ssm/parameter": 1,

@@ -106,7 +106,7 @@ func (p *pass) reconcileService(ctx context.Context) error {
 	if svc != nil && aws.ToString(svc.Status) == "DRAINING" {
 		if st.ServiceARN != "" {
 			p.Drift(ctx, "service %s was deleted outside the operator; it is created again once drained", name)
-			st.ServiceARN, st.RunningCount = "", 0
+			p.forgetService()
 		}
 		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s is draining after a delete; waiting to create it again", name)
 		p.Stop()
@@ -115,7 +115,7 @@ func (p *pass) reconcileService(ctx context.Context) error {
 	if svc == nil {
 		if st.ServiceARN != "" {
 			p.Drift(ctx, "service %s was deleted; creating it again", name)
-			st.ServiceARN, st.RunningCount = "", 0
+			p.forgetService()
 		}
 		if p.fd.Spec.Suspend {
 			return nil // nothing to run
@@ -146,6 +146,12 @@ func (p *pass) reconcileService(ctx context.Context) error {
 		}
 	}
 	return p.followRollout(ctx, svc)
+}
+
+// forgetService clears the service and what status says it runs: it is gone.
+func (p *pass) forgetService() {
+	st := &p.fd.Status.Service
+	st.ServiceARN, st.RunningCount, st.DesiredCount, st.PendingCount, st.RolloutState, st.Image, st.DeploymentID = "", 0, 0, 0, "", "", ""
 }
 
 // findService describes the service in fd's cluster with its tags, once per pass; nil when
@@ -391,14 +397,13 @@ func (p *pass) checkFailedRollout(ctx context.Context, svc *ecstypes.Service) er
 	if err != nil {
 		return err
 	}
-	if ts, ok := specOf(def); def != nil && ok {
-		f.Image = ts.Image
-		missing, err := p.missingFromECR(ctx, ts.Image)
+	if f.Image = imageOf(def); f.Image != "" {
+		missing, err := p.missingFromECR(ctx, f.Image)
 		if err != nil {
 			return err
 		}
 		if missing != "" {
-			f.Reason += fmt.Sprintf("; image %s is missing from ECR repository %s: push it (or set spec.service.image to an image that exists)", ts.Image, missing)
+			f.Reason += fmt.Sprintf("; image %s is missing from ECR repository %s: push it (or set spec.service.image to an image that exists)", f.Image, missing)
 		}
 	}
 	st.FailedDeployment = f
@@ -440,6 +445,11 @@ func (p *pass) reportRollout(context.Context) error { return p.failed }
 func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 	st := &p.fd.Status.Service
 	st.RunningCount, st.DesiredCount, st.PendingCount = svc.RunningCount, svc.DesiredCount, svc.PendingCount
+	running, _, err := p.describeTaskDefinition(ctx, aws.ToString(svc.TaskDefinition))
+	if err != nil {
+		return err
+	}
+	st.Image = imageOf(running)
 	primary := primaryDeployment(svc)
 	if primary == nil {
 		st.RolloutState = ""
@@ -600,7 +610,7 @@ func (p *pass) deleteService(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if svc == nil {
-		p.fd.Status.Service.ServiceARN, p.fd.Status.Service.RunningCount = "", 0
+		p.forgetService()
 		return true, nil
 	}
 	name, arn := aws.ToString(svc.ServiceName), aws.ToString(svc.ServiceArn)
@@ -614,7 +624,7 @@ func (p *pass) deleteService(ctx context.Context) (bool, error) {
 				"ECS service %s is not this object's (%s) and AWS does not delete this object's cluster %s while it holds a service: delete that service yourself",
 				arn, p.Owner().Describe(tags), aws.ToString(cl.ClusterArn))
 		}
-		p.fd.Status.Service.ServiceARN, p.fd.Status.Service.RunningCount = "", 0
+		p.forgetService()
 		return true, nil
 	}
 	if aws.ToString(svc.Status) == "ACTIVE" {

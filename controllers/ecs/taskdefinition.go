@@ -125,6 +125,15 @@ func specOf(td *ecstypes.TaskDefinition) (taskSpec, bool) {
 	return s, true
 }
 
+// imageOf is the image of a task definition's container, "" without one.
+func imageOf(td *ecstypes.TaskDefinition) string {
+	if td == nil {
+		return ""
+	}
+	s, _ := specOf(td)
+	return s.Image
+}
+
 func (s taskSpec) equal(o taskSpec) bool {
 	norm := func(t taskSpec) taskSpec {
 		if len(t.Env) == 0 {
