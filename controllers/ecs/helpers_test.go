@@ -1,9 +1,13 @@
 package ecs_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +49,33 @@ type rig struct {
 	stage   *ecs.Stage
 	network *network.Stage
 	events  *events.FakeRecorder
+	// requests are the AWS requests the simulator received, as "<operation> <body>".
+	requests *requestLog
+}
+
+// requestLog records the requests a handler receives.
+type requestLog struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (l *requestLog) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		op := stagetest.Operation(req) // reads the body and puts it back
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		l.mu.Lock()
+		l.list = append(l.list, op+" "+string(body))
+		l.mu.Unlock()
+		h.ServeHTTP(w, req)
+	})
+}
+
+// all returns the requests so far.
+func (l *requestLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.list)
 }
 
 func newRig(t testing.TB, opts ...awssim.Option) *rig {
@@ -54,7 +85,8 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	if err != nil {
 		t.Fatalf("new sim: %v", err)
 	}
-	srv := httptest.NewServer(sim)
+	requests := &requestLog{}
+	srv := httptest.NewServer(requests.wrap(sim))
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{
 		Region:           region,
@@ -65,7 +97,7 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	clients := cloud.NewClients(cfg)
 	rec := events.NewFakeRecorder(1000)
 	return &rig{
-		t: t, sim: sim, clock: clock, cfg: cfg, clients: clients, events: rec,
+		t: t, sim: sim, clock: clock, cfg: cfg, clients: clients, events: rec, requests: requests,
 		stage:   ecs.New(func(r string) ecs.Clients { return controllers.ECSClients(clients, r) }, rec, testCluster),
 		network: network.New(func(r string) cloud.NetworkEC2 { return clients.EC2(r) }, rec, testCluster),
 	}

@@ -229,7 +229,7 @@ func (p *pass) reconcileLoadBalancerSecurityGroups(ctx context.Context, lb *elbv
 
 // reconcileIdleTimeout sets the idle timeout attribute to the spec's.
 func (p *pass) reconcileIdleTimeout(ctx context.Context, arn string, created bool) error {
-	want := strconv.Itoa(int(p.idleTimeout()))
+	want := strconv.Itoa(int(p.fd.Spec.Service.LoadBalancer.IdleTimeoutSeconds))
 	out, err := p.ELB.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
 	if err != nil {
 		return fmt.Errorf("describe attributes of load balancer %s: %w", arn, err)
@@ -250,17 +250,9 @@ func (p *pass) reconcileIdleTimeout(ctx context.Context, arn string, created boo
 		return fmt.Errorf("set idle timeout %ss on load balancer %s: %w", want, arn, err)
 	}
 	if !created {
-		p.Drift(ctx, "load balancer %s had idle timeout %ss; set to %ss", arn, have, want)
+		p.repair(ctx, "UpdatedLoadBalancer", "load balancer %s had idle timeout %ss; set to %ss", arn, have, want)
 	}
 	return nil
-}
-
-// idleTimeout is the spec's idle timeout, AWS's default of 60 s when unset.
-func (p *pass) idleTimeout() int32 {
-	if t := p.fd.Spec.Service.LoadBalancer.IdleTimeoutSeconds; t > 0 {
-		return t
-	}
-	return 60
 }
 
 // suspendLoadBalancer deletes the load balancer of a suspended object (its ownership

@@ -37,10 +37,7 @@ func (p *pass) desiredCount() int32 {
 	if p.fd.Spec.Suspend {
 		return 0
 	}
-	n := int32(2)
-	if spec.DesiredCount != nil {
-		n = *spec.DesiredCount
-	}
+	n := aws.ToInt32(spec.DesiredCount)
 	if as := spec.Autoscaling; as != nil {
 		n = min(max(n, as.MinCount), as.MaxCount)
 	}
@@ -76,16 +73,16 @@ func (p *pass) loadBalancers() []ecstypes.LoadBalancer {
 	return []ecstypes.LoadBalancer{{
 		TargetGroupArn: aws.String(p.fd.Status.Service.TargetGroupARN),
 		ContainerName:  aws.String(cloud.ContainerName),
-		ContainerPort:  aws.Int32(containerPort(p.fd)),
+		ContainerPort:  aws.Int32(p.fd.Spec.Service.ContainerPort),
 	}}
 }
 
 func (p *pass) deploymentConfiguration() *ecstypes.DeploymentConfiguration {
 	d := p.fd.Spec.Service.Deployment
-	cb := d.CircuitBreaker == nil || *d.CircuitBreaker
+	cb := aws.ToBool(d.CircuitBreaker)
 	return &ecstypes.DeploymentConfiguration{
-		MaximumPercent:           aws.Int32(orDefault(d.MaximumPercent, 200)),
-		MinimumHealthyPercent:    aws.Int32(orDefault(d.MinimumHealthyPercent, 50)),
+		MaximumPercent:           aws.Int32(d.MaximumPercent),
+		MinimumHealthyPercent:    aws.Int32(d.MinimumHealthyPercent),
 		DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: cb, Rollback: cb},
 	}
 }

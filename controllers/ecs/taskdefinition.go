@@ -52,8 +52,8 @@ func (p *pass) wantedTaskSpec(image string, env []ecstypes.KeyValuePair) taskSpe
 	}
 	slices.SortFunc(secrets, func(a, b ecstypes.Secret) int { return strings.Compare(*a.Name, *b.Name) })
 	return taskSpec{
-		Fargate: true, CPU: strconv.Itoa(int(orDefault(spec.CPU, 256))), Memory: strconv.Itoa(int(orDefault(spec.Memory, 512))),
-		ExecutionRole: p.fd.Status.Service.ExecutionRoleARN, Image: image, Port: containerPort(p.fd),
+		Fargate: true, CPU: strconv.Itoa(int(spec.CPU)), Memory: strconv.Itoa(int(spec.Memory)),
+		ExecutionRole: p.fd.Status.Service.ExecutionRoleARN, Image: image, Port: p.fd.Spec.Service.ContainerPort,
 		Env: env, Secrets: secrets,
 		LogOptions: map[string]string{
 			"awslogs-group":         p.fd.Status.Service.LogGroupName,
@@ -61,17 +61,6 @@ func (p *pass) wantedTaskSpec(image string, env []ecstypes.KeyValuePair) taskSpe
 			"awslogs-stream-prefix": logStreamPrefix,
 		},
 	}
-}
-
-func orDefault(v, def int32) int32 {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func containerPort(fd *v1alpha1.FlaskDeployment) int32 {
-	return orDefault(fd.Spec.Service.ContainerPort, 5000)
 }
 
 // environment is spec.service.env as ECS takes it: literal values only. ECS has no
