@@ -483,7 +483,10 @@ func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 			aws.ToString(svc.ServiceName), healthy, want, p.fd.Status.Service.TargetGroupARN)
 		return nil
 	}
-	return p.recordDeployed(ctx, td)
+	if err := p.recordDeployed(ctx, td); err != nil {
+		return err
+	}
+	return p.pruneRevisions(ctx, td)
 }
 
 // targetHealth counts the targets registered in the target group (those draining out

@@ -13,6 +13,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -363,40 +364,115 @@ func revision(arn string) string {
 	return arn[strings.LastIndex(arn, "/")+1:]
 }
 
-// deleteTaskDefinitions deregisters every ACTIVE revision of the family whose tags prove it
-// fd's (AWS keeps INACTIVE revisions describable; they cost nothing).
-func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
+// familyRevisions lists the ARNs of the family's revisions in a status, oldest first.
+func (p *pass) familyRevisions(ctx context.Context, status ecstypes.TaskDefinitionStatus) ([]string, error) {
 	family := p.familyName()
-	pages := ecs.NewListTaskDefinitionsPaginator(p.ECS, &ecs.ListTaskDefinitionsInput{
-		FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive,
-	})
+	pages := ecs.NewListTaskDefinitionsPaginator(p.ECS, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family), Status: status})
 	var arns []string
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			return false, fmt.Errorf("list task definitions of family %s: %w", family, err)
+			return nil, fmt.Errorf("list %s task definitions of family %s: %w", status, family, err)
 		}
-		arns = append(arns, out.TaskDefinitionArns...)
+		for _, arn := range out.TaskDefinitionArns {
+			// ListTaskDefinitions matches the family as a prefix: skip longer family names.
+			if strings.HasPrefix(revision(arn), family+":") {
+				arns = append(arns, arn)
+			}
+		}
 	}
+	slices.SortFunc(arns, func(a, b string) int { return revisionNumber(a) - revisionNumber(b) })
+	return arns, nil
+}
+
+// revisionNumber is the revision of a task definition ARN.
+func revisionNumber(arn string) int {
+	n, _ := strconv.Atoi(arn[strings.LastIndex(arn, ":")+1:])
+	return n
+}
+
+// pruneRevisions deregisters the family's superseded ACTIVE revisions once the service
+// runs current steadily: those before current other than the one just before it (kept to
+// roll back to), when their tags prove them fd's, whether the stage registered them or
+// the pipeline's deploy did (it copies the tags). Revisions after current may be about to
+// be deployed and are kept.
+func (p *pass) pruneRevisions(ctx context.Context, current string) error {
+	if p.Observing() {
+		return nil
+	}
+	arns, err := p.familyRevisions(ctx, ecstypes.TaskDefinitionStatusActive)
+	if err != nil {
+		return err
+	}
+	var older []string
 	for _, arn := range arns {
-		// ListTaskDefinitions matches the family prefix: skip longer family names.
-		if !strings.HasPrefix(revision(arn), family+":") {
+		if revisionNumber(arn) < revisionNumber(current) {
+			older = append(older, arn)
+		}
+	}
+	if len(older) < 2 {
+		return nil
+	}
+	for _, arn := range older[:len(older)-1] {
+		td, tags, err := p.describeTaskDefinition(ctx, arn)
+		if err != nil {
+			return err
+		}
+		if td == nil || !p.Owner().Owns(tags) {
 			continue
 		}
-		td, tags, err := p.describeTaskDefinition(ctx, arn)
+		if err := p.deregisterTaskDefinition(ctx, arn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *pass) deregisterTaskDefinition(ctx context.Context, arn string) error {
+	if _, err := p.ECS.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)}); err != nil && !cloud.IsNotFound(err) {
+		return fmt.Errorf("deregister task definition %s: %w", revision(arn), err)
+	}
+	log.FromContext(ctx).Info("Deregistered task definition", "taskDefinitionARN", arn)
+	return nil
+}
+
+// deleteTaskDefinitions deregisters and deletes every revision of the family whose tags
+// prove it fd's, ACTIVE or INACTIVE; one that is not fd's is left in place.
+func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
+	var ours []string
+	for _, status := range []ecstypes.TaskDefinitionStatus{ecstypes.TaskDefinitionStatusActive, ecstypes.TaskDefinitionStatusInactive} {
+		arns, err := p.familyRevisions(ctx, status)
 		if err != nil {
 			return false, err
 		}
-		if td == nil || !p.Deletable(ctx, kindTaskDefinition, arn, tags) {
-			continue
-		}
-		if _, err := p.ECS.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)}); err != nil {
-			if cloud.IsNotFound(err) {
+		for _, arn := range arns {
+			td, tags, err := p.describeTaskDefinition(ctx, arn)
+			if err != nil {
+				return false, err
+			}
+			if td == nil || !p.Deletable(ctx, kindTaskDefinition, arn, tags) {
 				continue
 			}
-			return false, fmt.Errorf("deregister task definition %s: %w", revision(arn), err)
+			if status == ecstypes.TaskDefinitionStatusActive {
+				if err := p.deregisterTaskDefinition(ctx, arn); err != nil {
+					return false, err
+				}
+			}
+			ours = append(ours, arn)
 		}
-		p.Deleted(ctx, kindTaskDefinition, arn)
+	}
+	for batch := range slices.Chunk(ours, 10) {
+		out, err := p.ECS.DeleteTaskDefinitions(ctx, &ecs.DeleteTaskDefinitionsInput{TaskDefinitions: batch})
+		if err != nil {
+			return false, fmt.Errorf("delete task definitions %s: %w", strings.Join(batch, ", "), err)
+		}
+		if len(out.Failures) > 0 {
+			f := out.Failures[0]
+			return false, fmt.Errorf("delete task definition %s: %s: %s", aws.ToString(f.Arn), aws.ToString(f.Reason), aws.ToString(f.Detail))
+		}
+		for _, td := range out.TaskDefinitions {
+			p.Deleted(ctx, kindTaskDefinition, aws.ToString(td.TaskDefinitionArn))
+		}
 	}
 	p.fd.Status.Service.TaskDefinitionARN = ""
 	return true, nil
