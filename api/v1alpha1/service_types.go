@@ -263,6 +263,10 @@ type ServiceStatus struct {
 	// TargetGroupARN is the target group the tasks register in.
 	// +optional
 	TargetGroupARN string `json:"targetGroupARN,omitempty"`
+	// PreviousTargetGroupARN is the target group being replaced after a container port
+	// change; it serves until the new one does and is deleted once nothing uses it.
+	// +optional
+	PreviousTargetGroupARN string `json:"previousTargetGroupARN,omitempty"`
 	// ListenerARN is the load balancer listener.
 	// +optional
 	ListenerARN string `json:"listenerARN,omitempty"`

@@ -62,13 +62,17 @@ func (w wantListener) certificates() []elbv2types.Certificate {
 	return []elbv2types.Certificate{{CertificateArn: aws.String(w.certificate)}}
 }
 
-// actions are the listener's default actions.
-func (w wantListener) actions(tg string) []elbv2types.Action {
-	if w.redirect {
+// actions are the listener's default actions: a redirect, or a forward to the target
+// group tg or, when fwd names them, to weighted target groups.
+func (w wantListener) actions(tg string, fwd []elbv2types.TargetGroupTuple) []elbv2types.Action {
+	switch {
+	case w.redirect:
 		return []elbv2types.Action{{Type: elbv2types.ActionTypeEnumRedirect, RedirectConfig: &elbv2types.RedirectActionConfig{
 			Protocol: aws.String(string(elbv2types.ProtocolEnumHttps)), Port: aws.String(strconv.Itoa(httpsPort)),
 			StatusCode: elbv2types.RedirectActionStatusCodeEnumHttp301,
 		}}}
+	case fwd != nil:
+		return []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, ForwardConfig: &elbv2types.ForwardActionConfig{TargetGroups: fwd}}}
 	}
 	return []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}}
 }
@@ -117,8 +121,12 @@ func (p *pass) reconcileListeners(ctx context.Context) error {
 			}
 		}
 	}
+	fwd, err := p.forwardTargets(ctx, matched[0])
+	if err != nil {
+		return err
+	}
 	for i, w := range wants {
-		if err := p.reconcileListener(ctx, w, matched[i]); err != nil {
+		if err := p.reconcileListener(ctx, w, matched[i], fwd); err != nil {
 			return err
 		}
 	}
@@ -147,7 +155,7 @@ func (p *pass) reconcileListeners(ctx context.Context) error {
 }
 
 // reconcileListener creates the wanted listener, or converges the one found (nil: none).
-func (p *pass) reconcileListener(ctx context.Context, w wantListener, l *elbv2types.Listener) error {
+func (p *pass) reconcileListener(ctx context.Context, w wantListener, l *elbv2types.Listener, fwd []elbv2types.TargetGroupTuple) error {
 	st := &p.fd.Status.Service
 	var have map[string]string
 	if l != nil {
@@ -167,14 +175,14 @@ func (p *pass) reconcileListener(ctx context.Context, w wantListener, l *elbv2ty
 		if !p.MayWrite(true, "listener %s", w) {
 			return nil
 		}
-		return p.createListener(ctx, w)
+		return p.createListener(ctx, w, fwd)
 	}
 	arn := aws.ToString(l.ListenerArn)
 	if err := p.RepairTags(ctx, kindListener, arn, p.Tags(resourceListener), have, cloud.ELBTagger(p.ELB)); err != nil {
 		return err
 	}
 	*w.arn = arn
-	diff := listenerDiff(l, w, st.TargetGroupARN)
+	diff := listenerDiff(l, w, st.TargetGroupARN, fwd)
 	if diff == "" || !p.MayWrite(false, "listener %s %s", arn, diff) {
 		return nil
 	}
@@ -183,7 +191,7 @@ func (p *pass) reconcileListener(ctx context.Context, w wantListener, l *elbv2ty
 		Port:           aws.Int32(w.port),
 		Protocol:       w.protocol,
 		Certificates:   w.certificates(),
-		DefaultActions: w.actions(st.TargetGroupARN),
+		DefaultActions: w.actions(st.TargetGroupARN, fwd),
 	}
 	if w.sslPolicy != "" {
 		in.SslPolicy = aws.String(w.sslPolicy)
@@ -196,7 +204,7 @@ func (p *pass) reconcileListener(ctx context.Context, w wantListener, l *elbv2ty
 }
 
 // listenerDiff says how a listener differs from the wanted one, "" when it does not.
-func listenerDiff(l *elbv2types.Listener, w wantListener, tg string) string {
+func listenerDiff(l *elbv2types.Listener, w wantListener, tg string, fwd []elbv2types.TargetGroupTuple) string {
 	switch {
 	case aws.ToInt32(l.Port) != w.port || l.Protocol != w.protocol:
 		return fmt.Sprintf("was %s:%d", l.Protocol, aws.ToInt32(l.Port))
@@ -206,10 +214,23 @@ func listenerDiff(l *elbv2types.Listener, w wantListener, tg string) string {
 		return "had SSL policy " + aws.ToString(l.SslPolicy)
 	case w.redirect && !redirectsToHTTPS(l.DefaultActions):
 		return "did not redirect to HTTPS"
-	case !w.redirect && !forwardsOnlyTo(l.DefaultActions, tg):
+	case !w.redirect && fwd == nil && !forwardsOnlyTo(l.DefaultActions, tg):
 		return "did not forward to the target group"
+	case !w.redirect && fwd != nil && !forwardsWeighted(l.DefaultActions, fwd):
+		return "did not forward to the replaced target group while its replacement starts"
 	}
 	return ""
+}
+
+// forwardsWeighted reports whether actions are exactly one forward to the weighted target
+// groups fwd.
+func forwardsWeighted(actions []elbv2types.Action, fwd []elbv2types.TargetGroupTuple) bool {
+	if len(actions) != 1 || actions[0].Type != elbv2types.ActionTypeEnumForward || actions[0].ForwardConfig == nil {
+		return false
+	}
+	return slices.EqualFunc(actions[0].ForwardConfig.TargetGroups, fwd, func(a, b elbv2types.TargetGroupTuple) bool {
+		return aws.ToString(a.TargetGroupArn) == aws.ToString(b.TargetGroupArn) && aws.ToInt32(a.Weight) == aws.ToInt32(b.Weight)
+	})
 }
 
 // redirectsToHTTPS reports whether actions are exactly one permanent redirect to the same
@@ -254,14 +275,14 @@ func (p *pass) listenersOf(ctx context.Context, lbARN string) ([]elbv2types.List
 	return out, nil
 }
 
-func (p *pass) createListener(ctx context.Context, w wantListener) error {
+func (p *pass) createListener(ctx context.Context, w wantListener, fwd []elbv2types.TargetGroupTuple) error {
 	st := &p.fd.Status.Service
 	in := &elbv2.CreateListenerInput{
 		LoadBalancerArn: aws.String(st.LoadBalancerARN),
 		Port:            aws.Int32(w.port),
 		Protocol:        w.protocol,
 		Certificates:    w.certificates(),
-		DefaultActions:  w.actions(st.TargetGroupARN),
+		DefaultActions:  w.actions(st.TargetGroupARN, fwd),
 		Tags:            cloud.ToELB(p.Tags(resourceListener)),
 	}
 	if w.sslPolicy != "" {

@@ -122,6 +122,13 @@ func listenerSummary(l elbv2types.Listener) string {
 		switch a.Type {
 		case elbv2types.ActionTypeEnumForward:
 			out += " forward " + aws.ToString(a.TargetGroupArn)
+			if fc := a.ForwardConfig; fc != nil && len(fc.TargetGroups) > 1 {
+				var tgs []string
+				for _, tg := range fc.TargetGroups {
+					tgs = append(tgs, fmt.Sprintf("%s=%d", aws.ToString(tg.TargetGroupArn), aws.ToInt32(tg.Weight)))
+				}
+				out += strings.Join(tgs, ",")
+			}
 		case elbv2types.ActionTypeEnumRedirect:
 			rc := a.RedirectConfig
 			out += fmt.Sprintf(" redirect %s:%s %s %s%s?%s", aws.ToString(rc.Protocol), aws.ToString(rc.Port), rc.StatusCode,
@@ -288,7 +295,7 @@ func TestLoadBalancingConverges(t *testing.T) {
 			wantPath := fd.Spec.Service.HealthCheckPath
 			if tg.Protocol != elbv2types.ProtocolEnumHttp || aws.ToInt32(tg.Port) != 5000 || tg.TargetType != elbv2types.TargetTypeEnumIp ||
 				aws.ToString(tg.VpcId) != fd.Status.Network.VPCID || aws.ToString(tg.HealthCheckPath) != wantPath ||
-				aws.ToString(tg.Matcher.HttpCode) != "200" || aws.ToString(tg.TargetGroupName) != owner(fd).Name(cloud.ELBName, "tg") {
+				aws.ToString(tg.Matcher.HttpCode) != "200" || aws.ToString(tg.TargetGroupName) != owner(fd).Name(cloud.ELBName, "tg5000") {
 				t.Errorf("target group = %s %s:%d %s vpc %s check %s %s", aws.ToString(tg.TargetGroupName), tg.Protocol, aws.ToInt32(tg.Port),
 					tg.TargetType, aws.ToString(tg.VpcId), aws.ToString(tg.HealthCheckPath), aws.ToString(tg.Matcher.HttpCode))
 			}

@@ -94,11 +94,38 @@ func (p *pass) loadBalancerIngress() []sgRule {
 	return out
 }
 
-// serviceIngress is what the tasks' group admits: the container port from the load
+// serviceIngress is what the tasks' group admits: the container ports from the load
 // balancer's group only.
-func (p *pass) serviceIngress(lbGroup string) []sgRule {
-	port := p.fd.Spec.Service.ContainerPort
-	return []sgRule{{protocol: "tcp", from: port, to: port, group: lbGroup}}
+func serviceIngress(lbGroup string, ports []int32) []sgRule {
+	var out []sgRule
+	for _, port := range ports {
+		out = append(out, sgRule{protocol: "tcp", from: port, to: port, group: lbGroup})
+	}
+	return out
+}
+
+// servingPorts are the container ports the tasks listen on: the spec's and, while a
+// rollout changes it, those of the task definitions the service's deployments still run,
+// whose tasks serve until the rollout ends.
+func (p *pass) servingPorts(ctx context.Context) ([]int32, error) {
+	ports := []int32{p.fd.Spec.Service.ContainerPort}
+	svc, err := p.findService(ctx)
+	if err != nil || svc == nil {
+		return ports, err
+	}
+	for _, d := range svc.Deployments {
+		td, _, err := p.describeTaskDefinition(ctx, aws.ToString(d.TaskDefinition))
+		if err != nil {
+			return nil, err
+		}
+		if td == nil {
+			continue
+		}
+		if s, ok := specOf(td); ok && s.Port != 0 && !slices.Contains(ports, s.Port) {
+			ports = append(ports, s.Port)
+		}
+	}
+	return ports, nil
 }
 
 // reconcileSecurityGroups finds or creates the load balancer's and the tasks' security
@@ -113,8 +140,12 @@ func (p *pass) reconcileSecurityGroups(ctx context.Context) error {
 	if err != nil || lbGroup == "" {
 		return err
 	}
+	ports, err := p.servingPorts(ctx)
+	if err != nil {
+		return err
+	}
 	_, err = p.reconcileSecurityGroup(ctx, groups, serviceSG,
-		"tasks of "+p.Owner().Ref()+": the load balancer only", func() []sgRule { return p.serviceIngress(lbGroup) })
+		"tasks of "+p.Owner().Ref()+": the load balancer only", func() []sgRule { return serviceIngress(lbGroup, ports) })
 	return err
 }
 

@@ -69,12 +69,23 @@ func (p *pass) networkConfiguration() *ecstypes.NetworkConfiguration {
 	return &ecstypes.NetworkConfiguration{AwsvpcConfiguration: cfg}
 }
 
+// loadBalancers binds the container to the target group, and also to the one being
+// replaced while that still gets the traffic, so that the new tasks serve from the start.
 func (p *pass) loadBalancers() []ecstypes.LoadBalancer {
-	return []ecstypes.LoadBalancer{{
-		TargetGroupArn: aws.String(p.fd.Status.Service.TargetGroupARN),
-		ContainerName:  aws.String(cloud.ContainerName),
-		ContainerPort:  aws.Int32(p.fd.Spec.Service.ContainerPort),
-	}}
+	st := p.fd.Status.Service
+	tgs := []string{st.TargetGroupARN}
+	if p.servingPrevious {
+		tgs = []string{st.PreviousTargetGroupARN, st.TargetGroupARN}
+	}
+	var out []ecstypes.LoadBalancer
+	for _, tg := range tgs {
+		out = append(out, ecstypes.LoadBalancer{
+			TargetGroupArn: aws.String(tg),
+			ContainerName:  aws.String(cloud.ContainerName),
+			ContainerPort:  aws.Int32(p.fd.Spec.Service.ContainerPort),
+		})
+	}
+	return out
 }
 
 func (p *pass) deploymentConfiguration() *ecstypes.DeploymentConfiguration {
@@ -142,6 +153,7 @@ func (p *pass) reconcileService(ctx context.Context) error {
 			return err
 		}
 	}
+	p.service = svc
 	return p.followRollout(ctx, svc)
 }
 
@@ -267,7 +279,11 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	}
 	if st.TargetGroupARN != "" && !sameLoadBalancers(svc.LoadBalancers, p.loadBalancers()) {
 		in.LoadBalancers = p.loadBalancers()
-		notes = append(notes, "load balancer binding set to target group "+st.TargetGroupARN)
+		var tgs []string
+		for _, lb := range in.LoadBalancers {
+			tgs = append(tgs, aws.ToString(lb.TargetGroupArn))
+		}
+		notes = append(notes, "load balancer binding set to target group "+strings.Join(tgs, " and "))
 		update = true
 	}
 	if want := p.fd.Spec.Service.HealthCheckGracePeriodSeconds; want != nil && aws.ToInt32(svc.HealthCheckGracePeriodSeconds) != *want {

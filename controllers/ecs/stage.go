@@ -106,6 +106,7 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		p.reconcileCluster,
 		p.reconcileTaskDefinition,
 		p.reconcileService,
+		p.retireTargetGroup,
 		p.reconcileAutoscaling,
 		p.reportRollout,
 	); err != nil {
@@ -163,6 +164,9 @@ type pass struct {
 	taskDefs map[string]revisionFound
 	// failed is the terminal error of a failed rollout, reported once every step ran.
 	failed error
+	// servingPrevious: the listener still sends the traffic to the target group being
+	// replaced, so the service stays registered in it too.
+	servingPrevious bool
 }
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {

@@ -3,10 +3,12 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 
@@ -21,8 +23,11 @@ const (
 	deregistrationDelayAttribute = "deregistration_delay.timeout_seconds"
 )
 
-// targetGroupName is the target group's deterministic name.
-func (p *pass) targetGroupName() string { return p.name(cloud.ELBName, "tg") }
+// targetGroupName is the deterministic name of the target group for the spec's
+// container port: a target group's port cannot change, so a new port is a new group.
+func (p *pass) targetGroupName() string {
+	return p.name(cloud.ELBName, fmt.Sprintf("tg%d", p.fd.Spec.Service.ContainerPort))
+}
 
 // healthCheck is a target group's health check as the stage sets it.
 type healthCheck struct {
@@ -52,26 +57,23 @@ func healthCheckOf(tg *elbv2types.TargetGroup) healthCheck {
 }
 
 // reconcileTargetGroup finds or creates the IP target group the tasks register in (HTTP on
-// the container port, in the network's VPC) and keeps its health check as the spec says.
-// It is kept while suspended.
+// the container port, in the network's VPC) and keeps its health check and deregistration
+// delay as the spec says. It is kept while suspended. After a container port change the
+// group of the old port becomes status.service.previousTargetGroupARN and a group for the
+// new port is created: the listener and the service move to it once it serves
+// (forwardTargets, loadBalancers) and retireTargetGroup deletes the old one.
 func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 	st := &p.fd.Status.Service
-	name := p.targetGroupName()
-	tg, err := p.findTargetGroup(ctx)
+	tg, err := p.lookupTargetGroup(ctx)
 	if err != nil {
 		return err
 	}
-	if tg != nil {
-		have, err := p.elbTagsOf(ctx, aws.ToString(tg.TargetGroupArn))
-		switch {
-		case err != nil:
+	if port := p.fd.Spec.Service.ContainerPort; tg != nil && aws.ToInt32(tg.Port) != port && st.PreviousTargetGroupARN == "" {
+		st.PreviousTargetGroupARN, st.TargetGroupARN = aws.ToString(tg.TargetGroupArn), ""
+		p.Changed(ctx, "ReplacingTargetGroup", "Container port %d: target group %s (port %d) is replaced by one on port %d",
+			port, st.PreviousTargetGroupARN, aws.ToInt32(tg.Port), port)
+		if tg, err = p.lookupTargetGroup(ctx); err != nil {
 			return err
-		case have == nil: // deleted since
-			tg = nil
-		default:
-			if err := p.RepairTags(ctx, kindTargetGroup, aws.ToString(tg.TargetGroupArn), p.Tags(resourceTargetGroup), have, cloud.ELBTagger(p.ELB)); err != nil {
-				return err
-			}
 		}
 	}
 	if st.TargetGroupARN != "" && (tg == nil || aws.ToString(tg.TargetGroupArn) != st.TargetGroupARN) {
@@ -81,6 +83,7 @@ func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 		st.TargetGroupARN = ""
 	}
 	if tg == nil {
+		name := p.targetGroupName()
 		if !p.MayWrite(true, "target group %s", name) {
 			return nil
 		}
@@ -88,16 +91,70 @@ func (p *pass) reconcileTargetGroup(ctx context.Context) error {
 	}
 	arn := aws.ToString(tg.TargetGroupArn)
 	st.TargetGroupARN = arn
-	port, vpc := p.fd.Spec.Service.ContainerPort, p.fd.Status.Network.VPCID
-	if aws.ToInt32(tg.Port) != port || aws.ToString(tg.VpcId) != vpc || tg.Protocol != elbv2types.ProtocolEnumHttp || tg.TargetType != elbv2types.TargetTypeEnumIp {
+	if vpc := p.fd.Status.Network.VPCID; aws.ToString(tg.VpcId) != vpc || tg.Protocol != elbv2types.ProtocolEnumHttp || tg.TargetType != elbv2types.TargetTypeEnumIp {
 		return stage.Terminalf(v1alpha1.ReasonImmutableField,
-			"target group %s is %s:%d (%s targets) in VPC %s, the spec asks for HTTP:%d (ip targets) in VPC %s: AWS cannot change that in place; delete the target group's service and listener, or set containerPort back",
-			arn, tg.Protocol, aws.ToInt32(tg.Port), tg.TargetType, aws.ToString(tg.VpcId), port, vpc)
+			"target group %s is %s (%s targets) in VPC %s, the spec asks for HTTP (ip targets) in VPC %s: AWS cannot change that in place; delete the target group's service and listener",
+			arn, tg.Protocol, tg.TargetType, aws.ToString(tg.VpcId), vpc)
 	}
 	if err := p.reconcileHealthCheck(ctx, tg); err != nil {
 		return err
 	}
 	return p.reconcileDeregistrationDelay(ctx, arn, false)
+}
+
+// lookupTargetGroup finds fd's target group (by the ARN in status, then by the name for the
+// spec's port) and repairs its tags; nil when there is none.
+func (p *pass) lookupTargetGroup(ctx context.Context) (*elbv2types.TargetGroup, error) {
+	tg, err := p.findTargetGroup(ctx)
+	if err != nil || tg == nil {
+		return nil, err
+	}
+	arn := aws.ToString(tg.TargetGroupArn)
+	have, err := p.elbTagsOf(ctx, arn)
+	if err != nil || have == nil { // nil: deleted since
+		return nil, err
+	}
+	return tg, p.RepairTags(ctx, kindTargetGroup, arn, p.Tags(resourceTargetGroup), have, cloud.ELBTagger(p.ELB))
+}
+
+// forwardTargets are the target groups the forwarding listener sends traffic to, with
+// their weights (nil: all). While a target group is being replaced, the old one keeps all
+// the traffic and the new one is attached with weight 0 (ECS registers tasks only in a
+// group behind a load balancer), until the new one has a healthy target for every task
+// the service should run; from then on, and for good once the listener was switched,
+// the new one takes it all.
+func (p *pass) forwardTargets(ctx context.Context, listener *elbv2types.Listener) ([]elbv2types.TargetGroupTuple, error) {
+	st := &p.fd.Status.Service
+	if st.PreviousTargetGroupARN == "" || (listener != nil && forwardsOnlyTo(listener.DefaultActions, st.TargetGroupARN)) {
+		return nil, nil
+	}
+	healthy, _, err := p.targetHealth(ctx)
+	if err != nil || healthy >= p.desiredCount() {
+		return nil, err
+	}
+	p.servingPrevious = true
+	return []elbv2types.TargetGroupTuple{
+		{TargetGroupArn: aws.String(st.PreviousTargetGroupARN), Weight: aws.Int32(1)},
+		{TargetGroupArn: aws.String(st.TargetGroupARN), Weight: aws.Int32(0)},
+	}, nil
+}
+
+// retireTargetGroup deletes the replaced target group once neither the listener nor the
+// service uses it. One that AWS still counts as in use is a wait.
+func (p *pass) retireTargetGroup(ctx context.Context) error {
+	st := &p.fd.Status.Service
+	prev := st.PreviousTargetGroupARN
+	if prev == "" || p.servingPrevious || p.Observing() {
+		return nil
+	}
+	if p.service != nil && slices.ContainsFunc(p.service.LoadBalancers, func(lb ecstypes.LoadBalancer) bool { return aws.ToString(lb.TargetGroupArn) == prev }) {
+		return nil
+	}
+	done, err := p.deleteTargetGroupARN(ctx, prev)
+	if done {
+		st.PreviousTargetGroupARN = ""
+	}
+	return err
 }
 
 // reconcileHealthCheck puts the target group's health check back to the spec's.
@@ -212,35 +269,46 @@ func (p *pass) createTargetGroup(ctx context.Context, name string) error {
 	return p.reconcileDeregistrationDelay(ctx, arn, true)
 }
 
-// deleteTargetGroup deletes fd's target group. A listener still forwarding to it
-// (ResourceInUse) is a wait. One that is not fd's is left in place.
+// deleteTargetGroup deletes fd's target groups: the current one and one being replaced.
 func (p *pass) deleteTargetGroup(ctx context.Context) (bool, error) {
 	st := &p.fd.Status.Service
 	tg, err := p.findTargetGroup(ctx)
 	if err != nil {
 		return false, err
 	}
+	arns := []string{st.PreviousTargetGroupARN}
 	if tg != nil {
-		arn := aws.ToString(tg.TargetGroupArn)
-		tags, err := p.elbTagsOf(ctx, arn)
-		if err != nil {
+		arns = append(arns, aws.ToString(tg.TargetGroupArn))
+	}
+	for _, arn := range arns {
+		if arn == "" {
+			continue
+		}
+		if done, err := p.deleteTargetGroupARN(ctx, arn); err != nil || !done {
 			return false, err
 		}
-		if tags != nil && p.Deletable(ctx, kindTargetGroup, arn, tags) {
-			if _, err := p.ELB.DeleteTargetGroup(ctx, &elbv2.DeleteTargetGroupInput{TargetGroupArn: aws.String(arn)}); err != nil {
-				switch {
-				case cloud.IsNotFound(err):
-				case cloud.IsDependencyViolation(err):
-					p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "target group %s is still in use by a listener", arn)
-					return false, nil
-				default:
-					return false, fmt.Errorf("delete target group %s: %w", arn, err)
-				}
-			} else {
-				p.Deleted(ctx, kindTargetGroup, arn)
-			}
-		}
 	}
-	st.TargetGroupARN = ""
+	st.TargetGroupARN, st.PreviousTargetGroupARN = "", ""
+	return true, nil
+}
+
+// deleteTargetGroupARN deletes a target group if its tags prove it fd's (one that is not
+// is left in place); false while a listener still forwards to it.
+func (p *pass) deleteTargetGroupARN(ctx context.Context, arn string) (bool, error) {
+	tags, err := p.elbTagsOf(ctx, arn)
+	if err != nil || tags == nil || !p.Deletable(ctx, kindTargetGroup, arn, tags) {
+		return err == nil, err
+	}
+	if _, err := p.ELB.DeleteTargetGroup(ctx, &elbv2.DeleteTargetGroupInput{TargetGroupArn: aws.String(arn)}); err != nil {
+		switch {
+		case cloud.IsNotFound(err):
+			return true, nil
+		case cloud.IsDependencyViolation(err):
+			p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "target group %s is still in use by a listener", arn)
+			return false, nil
+		}
+		return false, fmt.Errorf("delete target group %s: %w", arn, err)
+	}
+	p.Deleted(ctx, kindTargetGroup, arn)
 	return true, nil
 }
