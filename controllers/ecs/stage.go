@@ -18,6 +18,15 @@
 // The image: spec.service.image when set. When it is empty the pipeline owns the image, so
 // the stage keeps the image the service runs now (a deployed image is not drift), and before
 // the first deployment takes the repository's latest image; with no image at all it waits.
+//
+// The service is ready when the app answers: the load balancer is active, the primary
+// deployment COMPLETED with every task running, and every registered target healthy. A
+// rollout the deployment circuit breaker stops is recorded in status and not deployed
+// again until the spec changes (DeploymentFailed); the service keeps the previous revision.
+// A new task definition revision is registered only when the container changes; older
+// ones are deregistered down to the one before the current, and all are deleted with the
+// object. The stage reads the spec as the API server defaulted it and repeats none of the
+// API's defaults.
 package ecs
 
 import (
