@@ -83,6 +83,27 @@ func TestRolledBackDeploymentIsNotReissued(t *testing.T) {
 				t.Errorf("deployed revision %+v, want still %s", dr, good)
 			}
 
+			// Another spec change that keeps the image deploys it once more, and records
+			// that failure for the new generation.
+			fd.Spec.Service.LogRetentionDays = 14
+			fd.Generation++
+			updates = r.sim.CallCount("ecs", "UpdateService")
+			for range 30 {
+				if _, err = r.pass(fd); err != nil {
+					break
+				}
+				r.clock.Advance(time.Minute)
+			}
+			if term, ok := stage.AsTerminal(err); !ok || term.Reason != v1alpha1.ReasonDeploymentFailed {
+				t.Fatalf("after a spec change keeping the bad image: %v, want it to fail again", err)
+			}
+			if n := r.sim.CallCount("ecs", "UpdateService") - updates; n != 1 {
+				t.Errorf("%d UpdateService calls after the spec change, want the one retry", n)
+			}
+			if f := fd.Status.Service.FailedDeployment; f == nil || f.Generation != fd.Generation {
+				t.Errorf("failed deployment %+v, want generation %d", f, fd.Generation)
+			}
+
 			fixed := "public.ecr.aws/docker/library/python:3.13-slim"
 			fd.Spec.Service.Image = fixed
 			fd.Generation++

@@ -261,9 +261,14 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	in := &ecs.UpdateServiceInput{Cluster: svc.ClusterArn, Service: svc.ServiceArn}
 	var notes []string
 	update := false
-	if have := aws.ToString(svc.TaskDefinition); have != st.TaskDefinitionARN && p.failed == nil {
+	switch have := aws.ToString(svc.TaskDefinition); {
+	case have != st.TaskDefinitionARN && p.failed == nil:
 		in.TaskDefinition = aws.String(st.TaskDefinitionARN)
 		notes = append(notes, fmt.Sprintf("task definition %s replaced by %s", revision(have), revision(st.TaskDefinitionARN)))
+		update = true
+	case p.retry:
+		in.ForceNewDeployment = true
+		notes = append(notes, fmt.Sprintf("failed deployment of %s retried", revision(have)))
 		update = true
 	}
 	if want := p.desiredCount(); !p.autoscaled() && svc.DesiredCount != want {
@@ -307,7 +312,7 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	if err != nil {
 		return nil, fmt.Errorf("update service %s (%s): %w", name, strings.Join(notes, "; "), err)
 	}
-	if d := primaryDeployment(out.Service); in.TaskDefinition != nil && d != nil {
+	if d := primaryDeployment(out.Service); (in.TaskDefinition != nil || in.ForceNewDeployment) && d != nil {
 		p.fd.Status.Service.DeploymentID = aws.ToString(d.Id)
 	}
 	p.repair(ctx, "UpdatedService", "service %s: %s", name, strings.Join(notes, "; "))
@@ -381,12 +386,18 @@ func (p *pass) checkFailedRollout(ctx context.Context, svc *ecstypes.Service) er
 			p.failed = failedError(f)
 			return nil
 		}
-		st.FailedDeployment = nil // the spec changed since: deploy again
+		// The spec changed since: deploy again, as a new deployment even of the same
+		// revision, and follow that one rather than the failed one.
+		st.FailedDeployment, st.DeploymentID = nil, ""
+		p.retry = f.TaskDefinitionARN == want
+		return nil
 	}
 	failedID, reason := "", ""
 	for _, d := range svc.Deployments {
-		if aws.ToString(d.TaskDefinition) == want && d.RolloutState == ecstypes.DeploymentRolloutStateFailed {
-			failedID, reason = aws.ToString(d.Id), aws.ToString(d.RolloutStateReason)
+		id := aws.ToString(d.Id)
+		if aws.ToString(d.TaskDefinition) == want && d.RolloutState == ecstypes.DeploymentRolloutStateFailed &&
+			(st.DeploymentID == "" || st.DeploymentID == id) {
+			failedID, reason = id, aws.ToString(d.RolloutStateReason)
 		}
 	}
 	if failedID == "" && st.DeploymentID != "" && aws.ToString(svc.TaskDefinition) != want && deploymentFailedEvent(svc, st.DeploymentID) {
@@ -445,7 +456,7 @@ func failedError(f *v1alpha1.FailedDeployment) error {
 	if f.Reason != "" {
 		fmt.Fprintf(&b, "; last stopped task: %s", f.Reason)
 	}
-	b.WriteString("; the revision is not deployed again until the spec changes")
+	b.WriteString("; it is not deployed again until the spec changes")
 	return stage.Terminalf(v1alpha1.ReasonDeploymentFailed, "%s", b.String())
 }
 

@@ -173,6 +173,9 @@ type pass struct {
 	taskDefs map[string]revisionFound
 	// failed is the terminal error of a failed rollout, reported once every step ran.
 	failed error
+	// retry: the spec changed since the revision it asks for failed to roll out, so that
+	// revision is deployed again.
+	retry bool
 	// servingPrevious: the listener still sends the traffic to the target group being
 	// replaced, so the service stays registered in it too.
 	servingPrevious bool
