@@ -189,6 +189,8 @@ type DeployedRevision struct {
 // +kubebuilder:resource:shortName=fd,categories=flaskops
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
+// +kubebuilder:printcolumn:name="Running",type=integer,JSONPath=`.status.service.runningCount`
+// +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.status.service.desiredCount`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:printcolumn:name="Message",type=string,JSONPath=`.status.message`,priority=0
 // +kubebuilder:printcolumn:name="Commit",type=string,JSONPath=`.status.deployedRevision.commit`,priority=1

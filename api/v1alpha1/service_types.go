@@ -7,6 +7,7 @@ import corev1 "k8s.io/api/core/v1"
 // +kubebuilder:validation:XValidation:rule="!has(self.cpu) || !has(self.memory) || (self.cpu == 256 ? self.memory in [512, 1024, 2048] : self.cpu == 512 ? (self.memory >= 1024 && self.memory <= 4096 && self.memory % 1024 == 0) : self.cpu == 1024 ? (self.memory >= 2048 && self.memory <= 8192 && self.memory % 1024 == 0) : self.cpu == 2048 ? (self.memory >= 4096 && self.memory <= 16384 && self.memory % 1024 == 0) : self.cpu == 4096 ? (self.memory >= 8192 && self.memory <= 30720 && self.memory % 1024 == 0) : self.cpu == 8192 ? (self.memory >= 16384 && self.memory <= 61440 && self.memory % 4096 == 0) : self.cpu == 16384 ? (self.memory >= 32768 && self.memory <= 122880 && self.memory % 8192 == 0) : false)",message="cpu and memory must be a valid Fargate pair: cpu 256 takes 512, 1024 or 2048 MiB; 512 takes 1024-4096; 1024 takes 2048-8192; 2048 takes 4096-16384; 4096 takes 8192-30720 (steps of 1024); 8192 takes 16384-61440 (steps of 4096); 16384 takes 32768-122880 (steps of 8192)",fieldPath=".memory"
 // +kubebuilder:validation:XValidation:rule="!has(self.autoscaling) || !has(self.desiredCount) || (self.desiredCount >= self.autoscaling.minCount && self.desiredCount <= self.autoscaling.maxCount)",message="must be within autoscaling minCount..maxCount (desiredCount defaults to 2 when not given)",fieldPath=".desiredCount"
 // +kubebuilder:validation:XValidation:rule="!has(self.env) || !has(self.secrets) || self.secrets.all(s, self.env.all(e, e.name != s.name))",message="must not name a variable that env also sets: the container gets each variable once",fieldPath=".secrets"
+// +kubebuilder:validation:XValidation:rule="!has(self.healthCheckTimeoutSeconds) || !has(self.healthCheckIntervalSeconds) || self.healthCheckTimeoutSeconds < self.healthCheckIntervalSeconds",message="must be shorter than healthCheckIntervalSeconds (defaults: timeout 5, interval 30)",fieldPath=".healthCheckTimeoutSeconds"
 type ServiceSpec struct {
 	// Image is the container image to run, as ECS takes it: [registry/]repository[:tag]
 	// [@sha256:digest], repository path in lower case, at most 255 characters. Empty means
@@ -52,6 +53,44 @@ type ServiceSpec struct {
 	// +kubebuilder:validation:MaxLength=1024
 	// +kubebuilder:validation:Pattern=`^/`
 	HealthCheckPath string `json:"healthCheckPath,omitempty"`
+
+	// HealthCheckIntervalSeconds is how often the load balancer probes each task.
+	// +optional
+	// +kubebuilder:default=30
+	// +kubebuilder:validation:Minimum=5
+	// +kubebuilder:validation:Maximum=300
+	HealthCheckIntervalSeconds int32 `json:"healthCheckIntervalSeconds,omitempty"`
+
+	// HealthCheckTimeoutSeconds is how long a probe may take; it must be shorter than
+	// the interval.
+	// +optional
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=2
+	// +kubebuilder:validation:Maximum=120
+	HealthCheckTimeoutSeconds int32 `json:"healthCheckTimeoutSeconds,omitempty"`
+
+	// HealthyThresholdCount is how many probes in a row a task must pass to be healthy.
+	// +optional
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=2
+	// +kubebuilder:validation:Maximum=10
+	HealthyThresholdCount int32 `json:"healthyThresholdCount,omitempty"`
+
+	// UnhealthyThresholdCount is how many probes in a row a task must fail to be
+	// unhealthy (and, after the grace period, replaced).
+	// +optional
+	// +kubebuilder:default=2
+	// +kubebuilder:validation:Minimum=2
+	// +kubebuilder:validation:Maximum=10
+	UnhealthyThresholdCount int32 `json:"unhealthyThresholdCount,omitempty"`
+
+	// HealthCheckGracePeriodSeconds is how long after a task starts ECS ignores failing
+	// load balancer health checks (time for the app to boot).
+	// +optional
+	// +kubebuilder:default=60
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=2147483647
+	HealthCheckGracePeriodSeconds *int32 `json:"healthCheckGracePeriodSeconds,omitempty"`
 
 	// Env are plain environment variables for the container: literal values only, each
 	// name once. ECS cannot resolve valueFrom; values from SSM Parameter Store or Secrets
@@ -129,20 +168,28 @@ type DeploymentSpec struct {
 }
 
 // LoadBalancerSpec is the Application Load Balancer in front of the service.
+// +kubebuilder:validation:XValidation:rule="!has(self.certificateARN) || size(self.certificateARN) == 0 || !has(self.port) || self.port != 443",message="must not be 443 when certificateARN is set: HTTPS listens on 443 and this port redirects to it",fieldPath=".port"
 type LoadBalancerSpec struct {
-	// Port is the listener port.
+	// Port is the HTTP listener's port. It forwards to the service; with certificateARN
+	// it redirects (301) to HTTPS on 443 instead.
 	// +optional
 	// +kubebuilder:default=80
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=65535
 	Port int32 `json:"port,omitempty"`
 	// CertificateARN is an ACM certificate in spec.region,
-	// arn:aws:acm:<region>:<12-digit account>:certificate/<id>; with it the listener
-	// speaks HTTPS.
+	// arn:aws:acm:<region>:<12-digit account>:certificate/<id>; with it an HTTPS
+	// listener on 443 forwards to the service.
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
 	// +kubebuilder:validation:XValidation:rule=`self == '' || self.matches('^arn:aws(-[a-z]+)*:acm:[a-z]{2,4}(-[a-z]+)+-[0-9]+:[0-9]{12}:certificate/[a-zA-Z0-9-]+$')`,message="must be an ACM certificate ARN: arn:aws:acm:<region>:<12-digit account>:certificate/<id>"
 	CertificateARN string `json:"certificateARN,omitempty"`
+	// SSLPolicy is the HTTPS listener's ELB security policy (TLS versions and ciphers).
+	// +optional
+	// +kubebuilder:default="ELBSecurityPolicy-TLS13-1-2-2021-06"
+	// +kubebuilder:validation:MaxLength=128
+	// +kubebuilder:validation:Pattern=`^ELBSecurityPolicy-[A-Za-z0-9-]+$`
+	SSLPolicy string `json:"sslPolicy,omitempty"`
 	// IdleTimeoutSeconds is the connection idle timeout.
 	// +optional
 	// +kubebuilder:default=60
@@ -156,6 +203,13 @@ type LoadBalancerSpec struct {
 	// +kubebuilder:validation:items:MaxLength=18
 	// +kubebuilder:validation:XValidation:rule="self.all(c, isCIDR(c) && cidr(c).ip().family() == 4)",message="every entry must be an IPv4 CIDR such as 203.0.113.0/24"
 	AllowedCIDRs []string `json:"allowedCIDRs,omitempty"`
+	// DeregistrationDelaySeconds is how long a stopping task keeps serving the requests
+	// in flight before the load balancer drops it.
+	// +optional
+	// +kubebuilder:default=30
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=3600
+	DeregistrationDelaySeconds *int32 `json:"deregistrationDelaySeconds,omitempty"`
 }
 
 // AutoscalingSpec is target tracking on the service's average CPU.
@@ -209,10 +263,56 @@ type ServiceStatus struct {
 	// TargetGroupARN is the target group the tasks register in.
 	// +optional
 	TargetGroupARN string `json:"targetGroupARN,omitempty"`
+	// PreviousTargetGroupARN is the target group being replaced after a container port
+	// change; it serves until the new one does and is deleted once nothing uses it.
+	// +optional
+	PreviousTargetGroupARN string `json:"previousTargetGroupARN,omitempty"`
 	// ListenerARN is the load balancer listener.
 	// +optional
 	ListenerARN string `json:"listenerARN,omitempty"`
+	// RedirectListenerARN is the HTTP listener that redirects to HTTPS (with a
+	// certificate only; ListenerARN is then the HTTPS listener).
+	// +optional
+	RedirectListenerARN string `json:"redirectListenerARN,omitempty"`
 	// RunningCount is how many tasks were running at the last look.
 	// +optional
 	RunningCount int32 `json:"runningCount,omitempty"`
+	// DesiredCount is how many tasks the service was asked to run at the last look.
+	// +optional
+	DesiredCount int32 `json:"desiredCount,omitempty"`
+	// PendingCount is how many tasks were starting at the last look.
+	// +optional
+	PendingCount int32 `json:"pendingCount,omitempty"`
+	// RolloutState is the state of the service's primary deployment: IN_PROGRESS,
+	// COMPLETED or FAILED.
+	// +optional
+	RolloutState string `json:"rolloutState,omitempty"`
+	// Image is the image of the task definition the service runs.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// DeploymentID is the ECS deployment of TaskDefinitionARN, followed until it
+	// completes or fails.
+	// +optional
+	DeploymentID string `json:"deploymentID,omitempty"`
+	// FailedDeployment is the last rollout the deployment circuit breaker stopped. That
+	// revision is not deployed again until the spec changes.
+	// +optional
+	FailedDeployment *FailedDeployment `json:"failedDeployment,omitempty"`
+}
+
+// FailedDeployment is a rollout of a task definition revision that failed.
+type FailedDeployment struct {
+	// TaskDefinitionARN is the revision that failed to roll out.
+	TaskDefinitionARN string `json:"taskDefinitionARN"`
+	// Image is that revision's image.
+	// +optional
+	Image string `json:"image,omitempty"`
+	// Generation is the spec generation the revision was deployed for.
+	Generation int64 `json:"generation"`
+	// Reason is why its tasks stopped, as ECS said.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// RolledBackTo is the revision the circuit breaker rolled the service back to.
+	// +optional
+	RolledBackTo string `json:"rolledBackTo,omitempty"`
 }

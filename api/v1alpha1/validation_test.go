@@ -122,6 +122,11 @@ var _ = Describe("FlaskDeployment CRD", func() {
 		Expect(sv.Memory).To(Equal(int32(512)))
 		Expect(sv.DesiredCount).To(Equal(ptr.To(int32(2))))
 		Expect(sv.HealthCheckPath).To(Equal("/"))
+		Expect(sv.HealthCheckIntervalSeconds).To(Equal(int32(30)))
+		Expect(sv.HealthCheckTimeoutSeconds).To(Equal(int32(5)))
+		Expect(sv.HealthyThresholdCount).To(Equal(int32(5)))
+		Expect(sv.UnhealthyThresholdCount).To(Equal(int32(2)))
+		Expect(sv.HealthCheckGracePeriodSeconds).To(Equal(ptr.To(int32(60))))
 		Expect(sv.LogRetentionDays).To(Equal(int32(7)))
 		Expect(sv.Deployment.MaximumPercent).To(Equal(int32(200)))
 		Expect(sv.Deployment.MinimumHealthyPercent).To(Equal(int32(50)))
@@ -130,6 +135,8 @@ var _ = Describe("FlaskDeployment CRD", func() {
 		Expect(sv.LoadBalancer.CertificateARN).To(BeEmpty())
 		Expect(sv.LoadBalancer.IdleTimeoutSeconds).To(Equal(int32(60)))
 		Expect(sv.LoadBalancer.AllowedCIDRs).To(Equal([]string{"0.0.0.0/0"}))
+		Expect(sv.LoadBalancer.SSLPolicy).To(Equal("ELBSecurityPolicy-TLS13-1-2-2021-06"))
+		Expect(sv.LoadBalancer.DeregistrationDelaySeconds).To(Equal(ptr.To(int32(30))))
 		Expect(sv.Autoscaling).To(BeNil())
 	})
 
@@ -261,6 +268,16 @@ service:
 			"spec.service.desiredCount", "within autoscaling minCount..maxCount"),
 		Entry("allowed CIDR that is not a CIDR", `service: {loadBalancer: {allowedCIDRs: ["0.0.0.0"]}}`,
 			"spec.service.loadBalancer.allowedCIDRs", "must be an IPv4 CIDR"),
+		Entry("a health check timeout as long as the interval", `service: {healthCheckIntervalSeconds: 5}`,
+			"spec.service.healthCheckTimeoutSeconds", "must be shorter than healthCheckIntervalSeconds"),
+		Entry("a healthy threshold of one probe", `service: {healthyThresholdCount: 1}`,
+			"spec.service.healthyThresholdCount", "greater than or equal to 2"),
+		Entry("a deregistration delay over an hour", `service: {loadBalancer: {deregistrationDelaySeconds: 3601}}`,
+			"spec.service.loadBalancer.deregistrationDelaySeconds", "less than or equal to 3600"),
+		Entry("an SSL policy that is not an ELB security policy", `service: {loadBalancer: {sslPolicy: "TLS-1-3"}}`,
+			"spec.service.loadBalancer.sslPolicy", "should match"),
+		Entry("the HTTP port on 443 next to HTTPS", `service: {loadBalancer: {port: 443, certificateARN: "arn:aws:acm:us-east-1:123456789012:certificate/0a1b"}}`,
+			"spec.service.loadBalancer.port", "must not be 443 when certificateARN is set"),
 		// service: certificate
 		Entry("a certificate ARN with a short account", `service: {loadBalancer: {certificateARN: "arn:aws:acm:us-east-1:1234:certificate/0a1b"}}`,
 			"spec.service.loadBalancer.certificateARN", "must be an ACM certificate ARN"),

@@ -15,8 +15,6 @@ const (
 	resourceScalableTarget = "scalable-target"
 	// scalingPolicyName is the target tracking policy on the service's average CPU.
 	scalingPolicyName = "flaskops-cpu"
-	// defaultTargetCPUPercent is the API default, for a spec the API server has not defaulted.
-	defaultTargetCPUPercent = 70
 )
 
 // scalableResourceID is how Application Auto Scaling names fd's service.
@@ -115,7 +113,7 @@ func (p *pass) scalableTargetTagger() cloud.Tagger {
 
 // reconcileScalingPolicy puts the CPU target tracking policy when it is missing or differs.
 func (p *pass) reconcileScalingPolicy(ctx context.Context, id string) error {
-	target := float64(orDefault(p.fd.Spec.Service.Autoscaling.TargetCPUPercent, defaultTargetCPUPercent))
+	target := float64(p.fd.Spec.Service.Autoscaling.TargetCPUPercent)
 	out, err := p.AutoScaling.DescribeScalingPolicies(ctx, &applicationautoscaling.DescribeScalingPoliciesInput{
 		ServiceNamespace: aastypes.ServiceNamespaceEcs, ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount,
 		ResourceId: aws.String(id), PolicyNames: []string{scalingPolicyName},

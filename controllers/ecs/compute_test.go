@@ -196,6 +196,9 @@ func TestComputeConvergesAndDeletes(t *testing.T) {
 	if dr := fd.Status.DeployedRevision; dr == nil || dr.Image != fd.Spec.Service.Image || dr.TaskDefinitionARN != st.TaskDefinitionARN {
 		t.Errorf("deployed revision %+v", fd.Status.DeployedRevision)
 	}
+	if st.DesiredCount != 2 || st.PendingCount != 0 || st.RolloutState != "COMPLETED" || st.Image != fd.Spec.Service.Image {
+		t.Errorf("status desired %d pending %d rollout %q image %q", st.DesiredCount, st.PendingCount, st.RolloutState, st.Image)
+	}
 
 	// A second pass is a no-op: no new revision, no drift.
 	before := len(r.activeRevisions(fd))
@@ -502,8 +505,24 @@ func TestComputeMissingImageStalls(t *testing.T) {
 			t.Errorf("message lacks %q: %s", want, err)
 		}
 	}
-	// The orchestrator recheck at resync finds it still failed.
+	// The orchestrator recheck at resync finds it still failed, and deploys nothing.
+	updates := r.sim.CallCount("ecs", "UpdateService")
 	if _, err := r.pass(fd); err == nil {
 		t.Error("the failed deployment passed on the next look")
+	}
+	// A spec change deploys the same revision once more (a new deployment of it).
+	fd.Spec.Service.LogRetentionDays = 14
+	fd.Generation++
+	for range 40 {
+		if _, err = r.pass(fd); err != nil {
+			break
+		}
+		r.clock.Advance(time.Minute)
+	}
+	if term, ok := stage.AsTerminal(err); !ok || term.Reason != v1alpha1.ReasonDeploymentFailed || fd.Status.Service.FailedDeployment.Generation != fd.Generation {
+		t.Fatalf("after a spec change: %v, failed deployment %+v", err, fd.Status.Service.FailedDeployment)
+	}
+	if n := r.sim.CallCount("ecs", "UpdateService") - updates; n != 1 {
+		t.Errorf("%d UpdateService calls, want the one retry", n)
 	}
 }

@@ -1,9 +1,13 @@
 package ecs_test
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +49,33 @@ type rig struct {
 	stage   *ecs.Stage
 	network *network.Stage
 	events  *events.FakeRecorder
+	// requests are the AWS requests the simulator received, as "<operation> <body>".
+	requests *requestLog
+}
+
+// requestLog records the requests a handler receives.
+type requestLog struct {
+	mu   sync.Mutex
+	list []string
+}
+
+func (l *requestLog) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		op := stagetest.Operation(req) // reads the body and puts it back
+		body, _ := io.ReadAll(req.Body)
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		l.mu.Lock()
+		l.list = append(l.list, op+" "+string(body))
+		l.mu.Unlock()
+		h.ServeHTTP(w, req)
+	})
+}
+
+// all returns the requests so far.
+func (l *requestLog) all() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.list)
 }
 
 func newRig(t testing.TB, opts ...awssim.Option) *rig {
@@ -54,7 +85,8 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	if err != nil {
 		t.Fatalf("new sim: %v", err)
 	}
-	srv := httptest.NewServer(sim)
+	requests := &requestLog{}
+	srv := httptest.NewServer(requests.wrap(sim))
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{
 		Region:           region,
@@ -65,38 +97,28 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	clients := cloud.NewClients(cfg)
 	rec := events.NewFakeRecorder(1000)
 	return &rig{
-		t: t, sim: sim, clock: clock, cfg: cfg, clients: clients, events: rec,
+		t: t, sim: sim, clock: clock, cfg: cfg, clients: clients, events: rec, requests: requests,
 		stage:   ecs.New(func(r string) ecs.Clients { return controllers.ECSClients(clients, r) }, rec, testCluster),
 		network: network.New(func(r string) cloud.NetworkEC2 { return clients.EC2(r) }, rec, testCluster),
 	}
 }
 
-// newFD is a FlaskDeployment running a public image (no pipeline), with the seed's tags.
+// newFD is a FlaskDeployment running a public image (no pipeline), with the seed's tags
+// and the API's defaults, as the API server would store it.
 func newFD(ns, name string) *v1alpha1.FlaskDeployment {
-	two := int32(2)
-	cb := true
-	return &v1alpha1.FlaskDeployment{
+	fd := &v1alpha1.FlaskDeployment{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, UID: types.UID(uuid.NewUUID()), Generation: 1},
 		Spec: v1alpha1.FlaskDeploymentSpec{
-			Region: region,
-			Tags:   map[string]string{"project": "mane", "environment": "dev"},
-			Network: v1alpha1.NetworkSpec{
-				VPCCIDR:            "10.0.0.0/16",
-				PublicSubnetCIDRs:  []string{"10.0.1.0/24", "10.0.2.0/24"},
-				PrivateSubnetCIDRs: []string{"10.0.3.0/24", "10.0.4.0/24"},
-				NATGateways:        v1alpha1.NATGatewaySingle,
-			},
-			Service: v1alpha1.ServiceSpec{
-				Image: "public.ecr.aws/docker/library/python:3.12-slim", ContainerPort: 5000, CPU: 256, Memory: 512,
-				DesiredCount: &two, HealthCheckPath: "/", LogRetentionDays: 7,
-				Deployment:   v1alpha1.DeploymentSpec{MaximumPercent: 200, MinimumHealthyPercent: 50, CircuitBreaker: &cb},
-				LoadBalancer: v1alpha1.LoadBalancerSpec{Port: 80, IdleTimeoutSeconds: 60},
-			},
-			DeletionPolicy:   v1alpha1.DeletionPolicyDelete,
-			ManagementPolicy: v1alpha1.ManagementPolicyFull,
+			Region:  region,
+			Tags:    map[string]string{"project": "mane", "environment": "dev"},
+			Service: v1alpha1.ServiceSpec{Image: "public.ecr.aws/docker/library/python:3.12-slim"},
 		},
 		Status: v1alpha1.FlaskDeploymentStatus{Region: region},
 	}
+	if err := stagetest.Defaulted(fd); err != nil {
+		panic(err)
+	}
+	return fd
 }
 
 // buildNetwork runs the network stage until its VPC, subnets and NAT gateway are ready.

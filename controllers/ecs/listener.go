@@ -3,6 +3,8 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -13,25 +15,44 @@ import (
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
-// The listener: one, on spec.service.loadBalancer.port, forwarding to the target group.
-// With a certificateARN it speaks HTTPS on that port (the API's port is the listener's
-// port whatever the protocol). No HTTP->HTTPS redirect listener is added: that would be a
-// second listener and a second open port nobody asked for in the spec; a user who wants
-// one can set it up behind port 80 once the API grows a field for it.
+// The listeners. Without a certificate, one HTTP listener on spec.service.loadBalancer.port
+// forwards to the target group. With spec.service.loadBalancer.certificateARN, an HTTPS
+// listener on 443 with that certificate and the spec's SSL policy forwards to it, and the
+// HTTP listener on the spec's port answers with a permanent redirect to HTTPS, so that
+// plain http:// links keep working.
 
-// wantListener is the listener the spec asks for.
+// httpsPort is the HTTPS listener's port.
+const httpsPort = 443
+
+// wantListener is one listener the spec asks for.
 type wantListener struct {
 	port        int32
 	protocol    elbv2types.ProtocolEnum
 	certificate string
+	sslPolicy   string
+	// redirect: the listener redirects to HTTPS instead of forwarding to the target group.
+	redirect bool
+	// arn is the status field that records the listener.
+	arn *string
 }
 
-func (p *pass) wantListener() wantListener {
-	lb := p.fd.Spec.Service.LoadBalancer
-	if lb.CertificateARN != "" {
-		return wantListener{port: lb.Port, protocol: elbv2types.ProtocolEnumHttps, certificate: lb.CertificateARN}
+// wantListeners are the listeners the spec asks for, the forwarding one first.
+func (p *pass) wantListeners() []wantListener {
+	lb, st := p.fd.Spec.Service.LoadBalancer, &p.fd.Status.Service
+	if lb.CertificateARN == "" {
+		return []wantListener{{port: lb.Port, protocol: elbv2types.ProtocolEnumHttp, arn: &st.ListenerARN}}
 	}
-	return wantListener{port: lb.Port, protocol: elbv2types.ProtocolEnumHttp}
+	return []wantListener{
+		{port: httpsPort, protocol: elbv2types.ProtocolEnumHttps, certificate: lb.CertificateARN, sslPolicy: lb.SSLPolicy, arn: &st.ListenerARN},
+		{port: lb.Port, protocol: elbv2types.ProtocolEnumHttp, redirect: true, arn: &st.RedirectListenerARN},
+	}
+}
+
+func (w wantListener) String() string {
+	if w.redirect {
+		return fmt.Sprintf("%s:%d redirecting to HTTPS:%d", w.protocol, w.port, httpsPort)
+	}
+	return fmt.Sprintf("%s:%d forwarding to the target group", w.protocol, w.port)
 }
 
 func (w wantListener) certificates() []elbv2types.Certificate {
@@ -41,29 +62,104 @@ func (w wantListener) certificates() []elbv2types.Certificate {
 	return []elbv2types.Certificate{{CertificateArn: aws.String(w.certificate)}}
 }
 
-func forwardTo(tg string) []elbv2types.Action {
+// actions are the listener's default actions: a redirect, or a forward to the target
+// group tg or, when fwd names them, to weighted target groups.
+func (w wantListener) actions(tg string, fwd []elbv2types.TargetGroupTuple) []elbv2types.Action {
+	switch {
+	case w.redirect:
+		return []elbv2types.Action{{Type: elbv2types.ActionTypeEnumRedirect, RedirectConfig: &elbv2types.RedirectActionConfig{
+			Protocol: aws.String(string(elbv2types.ProtocolEnumHttps)), Port: aws.String(strconv.Itoa(httpsPort)),
+			StatusCode: elbv2types.RedirectActionStatusCodeEnumHttp301,
+		}}}
+	case fwd != nil:
+		return []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, ForwardConfig: &elbv2types.ForwardActionConfig{TargetGroups: fwd}}}
+	}
 	return []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}}
 }
 
-// reconcileListener finds or creates the listener on the load balancer and keeps its
-// port, protocol, certificate and default action as the spec says. Suspended, there is no
-// load balancer and so no listener.
-func (p *pass) reconcileListener(ctx context.Context) error {
+// reconcileListeners finds or creates the listeners the spec asks for on the load
+// balancer, keeps their port, protocol, certificate, SSL policy and default action as the
+// spec says, and deletes the load balancer's other listeners of fd (an HTTPS listener
+// after the certificate was removed, the listener of a former port). Suspended, there is
+// no load balancer and so no listener.
+func (p *pass) reconcileListeners(ctx context.Context) error {
 	st := &p.fd.Status.Service
 	if p.fd.Spec.Suspend {
-		st.ListenerARN = ""
+		st.ListenerARN, st.RedirectListenerARN = "", ""
 		return nil
 	}
 	if st.LoadBalancerARN == "" || st.TargetGroupARN == "" {
 		return nil // Observe without them: already reported missing
 	}
-	want := p.wantListener()
-	l, err := p.findListener(ctx, want.port)
+	listeners, err := p.listenersOf(ctx, st.LoadBalancerARN)
 	if err != nil {
 		return err
 	}
+	wants := p.wantListeners()
+	matched := make([]*elbv2types.Listener, len(wants))
+	claimed := map[string]bool{}
+	// A listener on the wanted port is that listener; else the one status recorded for
+	// it (moved to another port by hand) unless another wanted listener has it.
+	for i, w := range wants {
+		for j := range listeners {
+			if aws.ToInt32(listeners[j].Port) == w.port {
+				matched[i], claimed[aws.ToString(listeners[j].ListenerArn)] = &listeners[j], true
+			}
+		}
+	}
+	for i, w := range wants {
+		if matched[i] != nil || *w.arn == "" {
+			continue
+		}
+		if claimed[*w.arn] {
+			*w.arn = "" // now the listener of another port (the certificate came or went)
+			continue
+		}
+		for j := range listeners {
+			if aws.ToString(listeners[j].ListenerArn) == *w.arn {
+				matched[i], claimed[*w.arn] = &listeners[j], true
+			}
+		}
+	}
+	fwd, err := p.forwardTargets(ctx, matched[0])
+	if err != nil {
+		return err
+	}
+	for i, w := range wants {
+		if err := p.reconcileListener(ctx, w, matched[i], fwd); err != nil {
+			return err
+		}
+	}
+	if !slices.ContainsFunc(wants, func(w wantListener) bool { return w.redirect }) {
+		st.RedirectListenerARN = ""
+	}
+	for _, l := range listeners {
+		arn := aws.ToString(l.ListenerArn)
+		if claimed[arn] {
+			continue
+		}
+		tags, err := p.elbTagsOf(ctx, arn)
+		if err != nil {
+			return err
+		}
+		if tags == nil || !p.Owner().Owns(tags) ||
+			!p.MayWrite(false, "listener %s %s:%d is not one the spec asks for", arn, l.Protocol, aws.ToInt32(l.Port)) {
+			continue
+		}
+		if _, err := p.ELB.DeleteListener(ctx, &elbv2.DeleteListenerInput{ListenerArn: aws.String(arn)}); err != nil && !cloud.IsNotFound(err) {
+			return fmt.Errorf("delete listener %s: %w", arn, err)
+		}
+		p.Deleted(ctx, kindListener, arn)
+	}
+	return nil
+}
+
+// reconcileListener creates the wanted listener, or converges the one found (nil: none).
+func (p *pass) reconcileListener(ctx context.Context, w wantListener, l *elbv2types.Listener, fwd []elbv2types.TargetGroupTuple) error {
+	st := &p.fd.Status.Service
 	var have map[string]string
 	if l != nil {
+		var err error
 		if have, err = p.elbTagsOf(ctx, aws.ToString(l.ListenerArn)); err != nil {
 			return err
 		}
@@ -72,48 +168,82 @@ func (p *pass) reconcileListener(ctx context.Context) error {
 		}
 	}
 	if l == nil {
-		if st.ListenerARN != "" {
-			p.Drift(ctx, "listener %s no longer exists; creating a new one", st.ListenerARN)
-			st.ListenerARN = ""
+		if *w.arn != "" {
+			p.Drift(ctx, "listener %s no longer exists; creating a new one", *w.arn)
+			*w.arn = ""
 		}
-		if !p.MayWrite(true, "%s listener on port %d", want.protocol, want.port) {
+		if !p.MayWrite(true, "listener %s", w) {
 			return nil
 		}
-		return p.createListener(ctx, want)
+		return p.createListener(ctx, w, fwd)
 	}
 	arn := aws.ToString(l.ListenerArn)
 	if err := p.RepairTags(ctx, kindListener, arn, p.Tags(resourceListener), have, cloud.ELBTagger(p.ELB)); err != nil {
 		return err
 	}
-	st.ListenerARN = arn
-	diff := listenerDiff(l, want, st.TargetGroupARN)
+	*w.arn = arn
+	diff := listenerDiff(l, w, st.TargetGroupARN, fwd)
 	if diff == "" || !p.MayWrite(false, "listener %s %s", arn, diff) {
 		return nil
 	}
-	if _, err := p.ELB.ModifyListener(ctx, &elbv2.ModifyListenerInput{
+	in := &elbv2.ModifyListenerInput{
 		ListenerArn:    aws.String(arn),
-		Port:           aws.Int32(want.port),
-		Protocol:       want.protocol,
-		Certificates:   want.certificates(),
-		DefaultActions: forwardTo(st.TargetGroupARN),
-	}); err != nil {
+		Port:           aws.Int32(w.port),
+		Protocol:       w.protocol,
+		Certificates:   w.certificates(),
+		DefaultActions: w.actions(st.TargetGroupARN, fwd),
+	}
+	if w.sslPolicy != "" {
+		in.SslPolicy = aws.String(w.sslPolicy)
+	}
+	if _, err := p.ELB.ModifyListener(ctx, in); err != nil {
 		return fmt.Errorf("modify listener %s: %w", arn, err)
 	}
-	p.Drift(ctx, "listener %s %s; set to %s:%d forwarding to target group %s", arn, diff, want.protocol, want.port, st.TargetGroupARN)
+	p.repair(ctx, "UpdatedListener", "listener %s %s; set to %s", arn, diff, w)
 	return nil
 }
 
 // listenerDiff says how a listener differs from the wanted one, "" when it does not.
-func listenerDiff(l *elbv2types.Listener, want wantListener, tg string) string {
+func listenerDiff(l *elbv2types.Listener, w wantListener, tg string, fwd []elbv2types.TargetGroupTuple) string {
 	switch {
-	case aws.ToInt32(l.Port) != want.port || l.Protocol != want.protocol:
+	case aws.ToInt32(l.Port) != w.port || l.Protocol != w.protocol:
 		return fmt.Sprintf("was %s:%d", l.Protocol, aws.ToInt32(l.Port))
-	case want.certificate != "" && (len(l.Certificates) == 0 || aws.ToString(l.Certificates[0].CertificateArn) != want.certificate):
+	case w.certificate != "" && (len(l.Certificates) == 0 || aws.ToString(l.Certificates[0].CertificateArn) != w.certificate):
 		return "had another certificate"
-	case !forwardsOnlyTo(l.DefaultActions, tg):
+	case w.sslPolicy != "" && aws.ToString(l.SslPolicy) != w.sslPolicy:
+		return "had SSL policy " + aws.ToString(l.SslPolicy)
+	case w.redirect && !redirectsToHTTPS(l.DefaultActions):
+		return "did not redirect to HTTPS"
+	case !w.redirect && fwd == nil && !forwardsOnlyTo(l.DefaultActions, tg):
 		return "did not forward to the target group"
+	case !w.redirect && fwd != nil && !forwardsWeighted(l.DefaultActions, fwd):
+		return "did not forward to the replaced target group while its replacement starts"
 	}
 	return ""
+}
+
+// forwardsWeighted reports whether actions are exactly one forward to the weighted target
+// groups fwd.
+func forwardsWeighted(actions []elbv2types.Action, fwd []elbv2types.TargetGroupTuple) bool {
+	if len(actions) != 1 || actions[0].Type != elbv2types.ActionTypeEnumForward || actions[0].ForwardConfig == nil {
+		return false
+	}
+	return slices.EqualFunc(actions[0].ForwardConfig.TargetGroups, fwd, func(a, b elbv2types.TargetGroupTuple) bool {
+		return aws.ToString(a.TargetGroupArn) == aws.ToString(b.TargetGroupArn) && aws.ToInt32(a.Weight) == aws.ToInt32(b.Weight)
+	})
+}
+
+// redirectsToHTTPS reports whether actions are exactly one permanent redirect to the same
+// host, path and query on HTTPS:443.
+func redirectsToHTTPS(actions []elbv2types.Action) bool {
+	if len(actions) != 1 || actions[0].Type != elbv2types.ActionTypeEnumRedirect || actions[0].RedirectConfig == nil {
+		return false
+	}
+	rc := actions[0].RedirectConfig
+	kept := func(v *string, def string) bool { return v == nil || *v == def }
+	return aws.ToString(rc.Protocol) == string(elbv2types.ProtocolEnumHttps) && aws.ToString(rc.Port) == strconv.Itoa(httpsPort) &&
+		rc.StatusCode == elbv2types.RedirectActionStatusCodeEnumHttp301 &&
+		kept(rc.Host, "#{host}") && kept(rc.Path, "/#{path}") && kept(rc.Query, "#{query}")
 }
 
 // forwardsOnlyTo reports whether actions are exactly one forward to tg.
@@ -126,35 +256,6 @@ func forwardsOnlyTo(actions []elbv2types.Action, tg string) bool {
 		return len(a.ForwardConfig.TargetGroups) == 1 && aws.ToString(a.ForwardConfig.TargetGroups[0].TargetGroupArn) == tg
 	}
 	return aws.ToString(a.TargetGroupArn) == tg
-}
-
-// findListener finds the listener: by the ARN in status (on our load balancer), then the
-// one on the spec's port.
-func (p *pass) findListener(ctx context.Context, port int32) (*elbv2types.Listener, error) {
-	st := p.fd.Status.Service
-	if st.ListenerARN != "" {
-		out, err := p.ELB.DescribeListeners(ctx, &elbv2.DescribeListenersInput{ListenerArns: []string{st.ListenerARN}})
-		switch {
-		case err == nil:
-			for i, l := range out.Listeners {
-				if aws.ToString(l.LoadBalancerArn) == st.LoadBalancerARN {
-					return &out.Listeners[i], nil
-				}
-			}
-		case !cloud.IsNotFound(err):
-			return nil, fmt.Errorf("describe listener %s: %w", st.ListenerARN, err)
-		}
-	}
-	listeners, err := p.listenersOf(ctx, st.LoadBalancerARN)
-	if err != nil {
-		return nil, err
-	}
-	for i, l := range listeners {
-		if aws.ToInt32(l.Port) == port {
-			return &listeners[i], nil
-		}
-	}
-	return nil, nil
 }
 
 // listenersOf lists a load balancer's listeners; none when it is gone.
@@ -174,24 +275,28 @@ func (p *pass) listenersOf(ctx context.Context, lbARN string) ([]elbv2types.List
 	return out, nil
 }
 
-func (p *pass) createListener(ctx context.Context, want wantListener) error {
+func (p *pass) createListener(ctx context.Context, w wantListener, fwd []elbv2types.TargetGroupTuple) error {
 	st := &p.fd.Status.Service
-	out, err := p.ELB.CreateListener(ctx, &elbv2.CreateListenerInput{
+	in := &elbv2.CreateListenerInput{
 		LoadBalancerArn: aws.String(st.LoadBalancerARN),
-		Port:            aws.Int32(want.port),
-		Protocol:        want.protocol,
-		Certificates:    want.certificates(),
-		DefaultActions:  forwardTo(st.TargetGroupARN),
+		Port:            aws.Int32(w.port),
+		Protocol:        w.protocol,
+		Certificates:    w.certificates(),
+		DefaultActions:  w.actions(st.TargetGroupARN, fwd),
 		Tags:            cloud.ToELB(p.Tags(resourceListener)),
-	})
+	}
+	if w.sslPolicy != "" {
+		in.SslPolicy = aws.String(w.sslPolicy)
+	}
+	out, err := p.ELB.CreateListener(ctx, in)
 	if err != nil {
-		return fmt.Errorf("create %s listener on port %d of load balancer %s: %w", want.protocol, want.port, st.LoadBalancerARN, err)
+		return fmt.Errorf("create listener %s on load balancer %s: %w", w, st.LoadBalancerARN, err)
 	}
 	if len(out.Listeners) == 0 {
 		return fmt.Errorf("create listener on load balancer %s: AWS answered without a listener", st.LoadBalancerARN)
 	}
 	arn := aws.ToString(out.Listeners[0].ListenerArn)
-	st.ListenerARN = arn
+	*w.arn = arn
 	p.Created(ctx, kindListener, arn)
 	return stage.CheckpointCreated(ctx, "listener "+arn)
 }
@@ -209,7 +314,7 @@ func (p *pass) deleteListener(ctx context.Context) (bool, error) {
 			return false, err
 		}
 	}
-	st.ListenerARN = ""
+	st.ListenerARN, st.RedirectListenerARN = "", ""
 	return true, nil
 }
 

@@ -64,7 +64,7 @@ func (p *pass) reconcileLoadBalancer(ctx context.Context) error {
 		if lb == nil {
 			p.Drift(ctx, "load balancer %s no longer exists; creating a new one", st.LoadBalancerARN)
 		}
-		st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+		p.forgetLoadBalancer()
 	}
 	created := false
 	if lb == nil {
@@ -90,6 +90,12 @@ func (p *pass) reconcileLoadBalancer(ctx context.Context) error {
 		p.WaitFor(v1alpha1.ReasonWaitingForLoadBalancer, loadBalancerPollInterval, "load balancer %s %s", name, state)
 	}
 	return nil
+}
+
+// forgetLoadBalancer clears the load balancer and its listeners from status: they are gone.
+func (p *pass) forgetLoadBalancer() {
+	st := &p.fd.Status.Service
+	st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN, st.RedirectListenerARN = "", "", "", ""
 }
 
 func loadBalancerState(lb *elbv2types.LoadBalancer) elbv2types.LoadBalancerStateEnum {
@@ -144,7 +150,7 @@ func (p *pass) elbTagsOf(ctx context.Context, arn string) (map[string]string, er
 	}
 	st := p.fd.Status.Service
 	arns := []string{arn}
-	for _, a := range []string{st.LoadBalancerARN, st.TargetGroupARN, st.ListenerARN} {
+	for _, a := range []string{st.LoadBalancerARN, st.TargetGroupARN, st.ListenerARN, st.RedirectListenerARN} {
 		if _, read := p.elbTags[a]; a != "" && !read && !slices.Contains(arns, a) {
 			arns = append(arns, a)
 		}
@@ -223,7 +229,7 @@ func (p *pass) reconcileLoadBalancerSecurityGroups(ctx context.Context, lb *elbv
 
 // reconcileIdleTimeout sets the idle timeout attribute to the spec's.
 func (p *pass) reconcileIdleTimeout(ctx context.Context, arn string, created bool) error {
-	want := strconv.Itoa(int(p.idleTimeout()))
+	want := strconv.Itoa(int(p.fd.Spec.Service.LoadBalancer.IdleTimeoutSeconds))
 	out, err := p.ELB.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(arn)})
 	if err != nil {
 		return fmt.Errorf("describe attributes of load balancer %s: %w", arn, err)
@@ -244,17 +250,9 @@ func (p *pass) reconcileIdleTimeout(ctx context.Context, arn string, created boo
 		return fmt.Errorf("set idle timeout %ss on load balancer %s: %w", want, arn, err)
 	}
 	if !created {
-		p.Drift(ctx, "load balancer %s had idle timeout %ss; set to %ss", arn, have, want)
+		p.repair(ctx, "UpdatedLoadBalancer", "load balancer %s had idle timeout %ss; set to %ss", arn, have, want)
 	}
 	return nil
-}
-
-// idleTimeout is the spec's idle timeout, AWS's default of 60 s when unset.
-func (p *pass) idleTimeout() int32 {
-	if t := p.fd.Spec.Service.LoadBalancer.IdleTimeoutSeconds; t > 0 {
-		return t
-	}
-	return 60
 }
 
 // suspendLoadBalancer deletes the load balancer of a suspended object (its ownership
@@ -281,7 +279,7 @@ func (p *pass) suspendLoadBalancer(ctx context.Context, lb *elbv2types.LoadBalan
 			return err
 		}
 	}
-	st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+	p.forgetLoadBalancer()
 	return nil
 }
 
@@ -312,7 +310,7 @@ func (p *pass) deleteLoadBalancer(ctx context.Context) (bool, error) {
 			return false, err
 		}
 		if tags == nil {
-			st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+			p.forgetLoadBalancer()
 			return true, nil
 		}
 		if !p.Deletable(ctx, kindLoadBalancer, arn, tags) {
@@ -321,7 +319,7 @@ func (p *pass) deleteLoadBalancer(ctx context.Context) (bool, error) {
 					"load balancer %s is not this object's (%s) and uses this object's security group %s, which AWS does not delete while it is in use: delete that load balancer or move it to another security group",
 					arn, p.Owner().Describe(tags), sg)
 			}
-			st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+			p.forgetLoadBalancer()
 			return true, nil
 		}
 		if err := p.deleteLoadBalancerARN(ctx, arn); err != nil {
@@ -336,6 +334,6 @@ func (p *pass) deleteLoadBalancer(ctx context.Context) (bool, error) {
 			return false, nil
 		}
 	}
-	st.LoadBalancerARN, st.LoadBalancerDNS, st.ListenerARN = "", "", ""
+	p.forgetLoadBalancer()
 	return true, nil
 }

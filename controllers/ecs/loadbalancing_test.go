@@ -2,6 +2,7 @@ package ecs_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/acm"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
@@ -69,6 +71,20 @@ func idleTimeout(t *testing.T, r *rig, arn string) string {
 	return ""
 }
 
+func deregistrationDelay(t *testing.T, r *rig, arn string) string {
+	t.Helper()
+	out, err := r.clients.ELBv2(region).DescribeTargetGroupAttributes(context.Background(), &elbv2.DescribeTargetGroupAttributesInput{TargetGroupArn: aws.String(arn)})
+	if err != nil {
+		t.Fatalf("describe attributes of %s: %v", arn, err)
+	}
+	for _, a := range out.Attributes {
+		if aws.ToString(a.Key) == "deregistration_delay.timeout_seconds" {
+			return aws.ToString(a.Value)
+		}
+	}
+	return ""
+}
+
 func describeTG(t *testing.T, r *rig, arn string) *elbv2types.TargetGroup {
 	t.Helper()
 	out, err := r.clients.ELBv2(region).DescribeTargetGroups(context.Background(), &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{arn}})
@@ -98,43 +114,118 @@ func liveLB(r *rig, fd *v1alpha1.FlaskDeployment) map[string]int {
 	return out
 }
 
+// listenerSummary describes a listener as "HTTPS:443 forward <tg> cert <arn> policy <p>"
+// or "HTTP:80 redirect HTTPS:443 301".
+func listenerSummary(l elbv2types.Listener) string {
+	out := fmt.Sprintf("%s:%d", l.Protocol, aws.ToInt32(l.Port))
+	for _, a := range l.DefaultActions {
+		switch a.Type {
+		case elbv2types.ActionTypeEnumForward:
+			out += " forward " + aws.ToString(a.TargetGroupArn)
+			if fc := a.ForwardConfig; fc != nil && len(fc.TargetGroups) > 1 {
+				var tgs []string
+				for _, tg := range fc.TargetGroups {
+					tgs = append(tgs, fmt.Sprintf("%s=%d", aws.ToString(tg.TargetGroupArn), aws.ToInt32(tg.Weight)))
+				}
+				out += strings.Join(tgs, ",")
+			}
+		case elbv2types.ActionTypeEnumRedirect:
+			rc := a.RedirectConfig
+			out += fmt.Sprintf(" redirect %s:%s %s %s%s?%s", aws.ToString(rc.Protocol), aws.ToString(rc.Port), rc.StatusCode,
+				aws.ToString(rc.Host), aws.ToString(rc.Path), aws.ToString(rc.Query))
+		default:
+			out += " " + string(a.Type)
+		}
+	}
+	for _, c := range l.Certificates {
+		out += " cert " + aws.ToString(c.CertificateArn)
+	}
+	if p := aws.ToString(l.SslPolicy); p != "" {
+		out += " policy " + p
+	}
+	return out
+}
+
+func listenerSummaries(t *testing.T, r *rig, lbARN string) []string {
+	t.Helper()
+	var out []string
+	for _, l := range listenersOf(t, r, lbARN) {
+		out = append(out, listenerSummary(l))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// importCertificate imports a certificate into ACM (ISSUED at once) and returns its ARN.
+func importCertificate(t *testing.T, cfg aws.Config) string {
+	t.Helper()
+	out, err := acm.NewFromConfig(cfg).ImportCertificate(context.Background(), &acm.ImportCertificateInput{
+		Certificate: []byte("-----BEGIN CERTIFICATE-----\nZmFrZQ==\n-----END CERTIFICATE-----\n"),
+		PrivateKey:  []byte("-----BEGIN PRIVATE KEY-----\nZmFrZQ==\n-----END PRIVATE KEY-----\n"),
+	})
+	if err != nil {
+		t.Fatalf("import certificate: %v", err)
+	}
+	return aws.ToString(out.CertificateArn)
+}
+
+const redirectToHTTPS = " redirect HTTPS:443 HTTP_301 #{host}/#{path}?#{query}"
+
 func TestLoadBalancingConverges(t *testing.T) {
 	tests := []struct {
 		name        string
-		mutate      func(*v1alpha1.FlaskDeployment)
-		wantIngress func(fd *v1alpha1.FlaskDeployment) []string
+		mutate      func(r *rig, fd *v1alpha1.FlaskDeployment)
+		wantIngress []string
 		wantIdle    string
-		wantProto   elbv2types.ProtocolEnum
-		wantPort    int32
+		// wantListeners are the listener summaries, with TG for the target group's ARN
+		// and CERT for the certificate's.
+		wantListeners []string
+		wantURL       string
 	}{
 		{
-			name:      "seed defaults: HTTP 80 from everyone",
-			wantIdle:  "60",
-			wantProto: elbv2types.ProtocolEnumHttp, wantPort: 80,
-			wantIngress: func(*v1alpha1.FlaskDeployment) []string { return []string{"tcp 80 0.0.0.0/0"} },
+			name:          "seed defaults: HTTP 80 from everyone",
+			wantIdle:      "60",
+			wantListeners: []string{"HTTP:80 forward TG"},
+			wantIngress:   []string{"tcp 80 0.0.0.0/0"},
+			wantURL:       "http://DNS",
 		},
 		{
-			name: "allowed CIDRs, idle timeout and health check path from the spec",
-			mutate: func(fd *v1alpha1.FlaskDeployment) {
+			name: "allowed CIDRs, idle timeout, health check path and another port from the spec",
+			mutate: func(_ *rig, fd *v1alpha1.FlaskDeployment) {
 				fd.Spec.Service.LoadBalancer.AllowedCIDRs = []string{"203.0.113.0/24", "198.51.100.0/24"}
 				fd.Spec.Service.LoadBalancer.IdleTimeoutSeconds = 120
+				fd.Spec.Service.LoadBalancer.Port = 8080
 				fd.Spec.Service.HealthCheckPath = "/healthz"
 			},
-			wantIdle:  "120",
-			wantProto: elbv2types.ProtocolEnumHttp, wantPort: 80,
-			wantIngress: func(*v1alpha1.FlaskDeployment) []string {
-				return []string{"tcp 80 198.51.100.0/24", "tcp 80 203.0.113.0/24"}
-			},
+			wantIdle:      "120",
+			wantListeners: []string{"HTTP:8080 forward TG"},
+			wantIngress:   []string{"tcp 8080 198.51.100.0/24", "tcp 8080 203.0.113.0/24"},
+			wantURL:       "http://DNS:8080",
 		},
 		{
-			name: "certificate: HTTPS on the spec port",
-			mutate: func(fd *v1alpha1.FlaskDeployment) {
-				fd.Spec.Service.LoadBalancer.Port = 443
-				fd.Spec.Service.LoadBalancer.CertificateARN = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+			name: "certificate: HTTPS on 443 with the default TLS policy, HTTP on the spec port redirecting to it",
+			mutate: func(r *rig, fd *v1alpha1.FlaskDeployment) {
+				fd.Spec.Service.LoadBalancer.CertificateARN = importCertificate(r.t.(*testing.T), r.cfg)
 			},
-			wantIdle:  "60",
-			wantProto: elbv2types.ProtocolEnumHttps, wantPort: 443,
-			wantIngress: func(*v1alpha1.FlaskDeployment) []string { return []string{"tcp 443 0.0.0.0/0"} },
+			wantIdle: "60",
+			wantListeners: []string{"HTTP:80" + redirectToHTTPS,
+				"HTTPS:443 forward TG cert CERT policy ELBSecurityPolicy-TLS13-1-2-2021-06"},
+			wantIngress: []string{"tcp 443 0.0.0.0/0", "tcp 80 0.0.0.0/0"},
+			wantURL:     "https://DNS",
+		},
+		{
+			name: "certificate with another TLS policy and HTTP port",
+			mutate: func(r *rig, fd *v1alpha1.FlaskDeployment) {
+				fd.Spec.Service.LoadBalancer.CertificateARN = importCertificate(r.t.(*testing.T), r.cfg)
+				fd.Spec.Service.LoadBalancer.SSLPolicy = "ELBSecurityPolicy-TLS13-1-3-2021-06"
+				fd.Spec.Service.LoadBalancer.Port = 8080
+				fd.Spec.Service.LoadBalancer.AllowedCIDRs = []string{"203.0.113.0/24"}
+			},
+			wantIdle: "60",
+			wantListeners: []string{"HTTP:8080" + redirectToHTTPS,
+				"HTTPS:443 forward TG cert CERT policy ELBSecurityPolicy-TLS13-1-3-2021-06"},
+			wantIngress: []string{"tcp 443 203.0.113.0/24", "tcp 8080 203.0.113.0/24"},
+			wantURL:     "https://DNS",
 		},
 	}
 	for _, tt := range tests {
@@ -142,7 +233,7 @@ func TestLoadBalancingConverges(t *testing.T) {
 			r := newRig(t)
 			fd := newFD("shop", "web")
 			if tt.mutate != nil {
-				tt.mutate(fd)
+				tt.mutate(r, fd)
 			}
 			r.buildNetwork(fd)
 
@@ -158,15 +249,15 @@ func TestLoadBalancingConverges(t *testing.T) {
 			if st.TargetGroupARN == "" || st.ListenerARN == "" {
 				t.Fatalf("target group and listener must be created while the load balancer provisions: %+v", st)
 			}
-			if got, want := ingress(t, r, st.LoadBalancerSecurityGroupID), tt.wantIngress(fd); !slices.Equal(got, want) {
-				t.Errorf("load balancer group ingress after the first pass = %v, want %v", got, want)
+			if got := ingress(t, r, st.LoadBalancerSecurityGroupID); !slices.Equal(got, tt.wantIngress) {
+				t.Errorf("load balancer group ingress after the first pass = %v, want %v", got, tt.wantIngress)
 			}
 
-			r.converge(fd)
+			res = r.converge(fd)
 			st = fd.Status.Service
 			lbSG, svcSG := st.LoadBalancerSecurityGroupID, st.ServiceSecurityGroupID
-			if got, want := ingress(t, r, lbSG), tt.wantIngress(fd); !slices.Equal(got, want) {
-				t.Errorf("load balancer group ingress = %v, want %v", got, want)
+			if got := ingress(t, r, lbSG); !slices.Equal(got, tt.wantIngress) {
+				t.Errorf("load balancer group ingress = %v, want %v", got, tt.wantIngress)
 			}
 			if got, want := ingress(t, r, svcSG), []string{"tcp 5000 " + lbSG}; !slices.Equal(got, want) {
 				t.Errorf("service group ingress = %v, want %v", got, want)
@@ -204,28 +295,28 @@ func TestLoadBalancingConverges(t *testing.T) {
 			wantPath := fd.Spec.Service.HealthCheckPath
 			if tg.Protocol != elbv2types.ProtocolEnumHttp || aws.ToInt32(tg.Port) != 5000 || tg.TargetType != elbv2types.TargetTypeEnumIp ||
 				aws.ToString(tg.VpcId) != fd.Status.Network.VPCID || aws.ToString(tg.HealthCheckPath) != wantPath ||
-				aws.ToString(tg.Matcher.HttpCode) != "200" || aws.ToString(tg.TargetGroupName) != owner(fd).Name(cloud.ELBName, "tg") {
+				aws.ToString(tg.Matcher.HttpCode) != "200" || aws.ToString(tg.TargetGroupName) != owner(fd).Name(cloud.ELBName, "tg5000") {
 				t.Errorf("target group = %s %s:%d %s vpc %s check %s %s", aws.ToString(tg.TargetGroupName), tg.Protocol, aws.ToInt32(tg.Port),
 					tg.TargetType, aws.ToString(tg.VpcId), aws.ToString(tg.HealthCheckPath), aws.ToString(tg.Matcher.HttpCode))
 			}
 
-			ls := listenersOf(t, r, st.LoadBalancerARN)
-			if len(ls) != 1 {
-				t.Fatalf("listeners = %d, want 1", len(ls))
+			var wantListeners []string
+			for _, l := range tt.wantListeners {
+				l = strings.ReplaceAll(l, "TG", st.TargetGroupARN)
+				wantListeners = append(wantListeners, strings.ReplaceAll(l, "CERT", fd.Spec.Service.LoadBalancer.CertificateARN))
 			}
-			l := ls[0]
-			if aws.ToString(l.ListenerArn) != st.ListenerARN || l.Protocol != tt.wantProto || aws.ToInt32(l.Port) != tt.wantPort ||
-				len(l.DefaultActions) != 1 || l.DefaultActions[0].Type != elbv2types.ActionTypeEnumForward ||
-				aws.ToString(l.DefaultActions[0].TargetGroupArn) != st.TargetGroupARN {
-				t.Errorf("listener = %s %s:%d actions %+v", aws.ToString(l.ListenerArn), l.Protocol, aws.ToInt32(l.Port), l.DefaultActions)
+			if got := listenerSummaries(t, r, st.LoadBalancerARN); !slices.Equal(got, wantListeners) {
+				t.Errorf("listeners = %q, want %q", got, wantListeners)
 			}
-			if cert := fd.Spec.Service.LoadBalancer.CertificateARN; cert != "" &&
-				(len(l.Certificates) != 1 || aws.ToString(l.Certificates[0].CertificateArn) != cert) {
-				t.Errorf("listener certificates = %+v, want %s", l.Certificates, cert)
+			if wantURL := strings.Replace(tt.wantURL, "DNS", st.LoadBalancerDNS, 1); ecs.URL(fd) != wantURL || !strings.HasSuffix(res.Message, " behind "+wantURL) {
+				t.Errorf("URL %q, ready message %q; want %s", ecs.URL(fd), res.Message, wantURL)
+			}
+			if wantRedirect := fd.Spec.Service.LoadBalancer.CertificateARN != ""; (st.RedirectListenerARN != "") != wantRedirect {
+				t.Errorf("status.service.redirectListenerARN = %q with certificate %t", st.RedirectListenerARN, wantRedirect)
 			}
 
 			want := map[string]int{"ec2/security-group": 2, "elasticloadbalancing/loadbalancer": 1,
-				"elasticloadbalancing/targetgroup": 1, "elasticloadbalancing/listener": 1}
+				"elasticloadbalancing/targetgroup": 1, "elasticloadbalancing/listener": len(tt.wantListeners)}
 			if got := liveLB(r, fd); !mapsEqual(got, want) {
 				t.Errorf("owned load-balancing resources = %v, want %v", got, want)
 			}
@@ -370,11 +461,41 @@ func TestLoadBalancingDriftRepaired(t *testing.T) {
 					HealthCheckPath: aws.String("/admin"), Matcher: &elbv2types.Matcher{HttpCode: aws.String("200-399")}})
 				return err
 			},
-			wantDrift: "checked health at /admin expecting 200-399; set to / expecting 200",
+			wantDrift: "checked health at /admin expecting 200-399 every 30s (timeout 5s, healthy after 5, unhealthy after 2); set to / expecting 200 every 30s",
 			check: func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment) {
 				tg := describeTG(t, r, fd.Status.Service.TargetGroupARN)
 				if aws.ToString(tg.HealthCheckPath) != "/" || aws.ToString(tg.Matcher.HttpCode) != "200" {
 					t.Errorf("health check = %s %s", aws.ToString(tg.HealthCheckPath), aws.ToString(tg.Matcher.HttpCode))
+				}
+			},
+		},
+		{
+			name: "health check interval and thresholds changed",
+			breakIt: func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error {
+				_, err := c.elb.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(st.TargetGroupARN),
+					HealthCheckIntervalSeconds: aws.Int32(300), HealthyThresholdCount: aws.Int32(10), UnhealthyThresholdCount: aws.Int32(10)})
+				return err
+			},
+			wantDrift: "every 300s (timeout 5s, healthy after 10, unhealthy after 10); set to / expecting 200 every 30s (timeout 5s, healthy after 5, unhealthy after 2)",
+			check: func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment) {
+				tg := describeTG(t, r, fd.Status.Service.TargetGroupARN)
+				if aws.ToInt32(tg.HealthCheckIntervalSeconds) != 30 || aws.ToInt32(tg.HealthyThresholdCount) != 5 || aws.ToInt32(tg.UnhealthyThresholdCount) != 2 {
+					t.Errorf("health check every %ds, healthy after %d, unhealthy after %d", aws.ToInt32(tg.HealthCheckIntervalSeconds),
+						aws.ToInt32(tg.HealthyThresholdCount), aws.ToInt32(tg.UnhealthyThresholdCount))
+				}
+			},
+		},
+		{
+			name: "deregistration delay back to AWS's 300 s",
+			breakIt: func(ctx context.Context, c lbClients, st v1alpha1.ServiceStatus) error {
+				_, err := c.elb.ModifyTargetGroupAttributes(ctx, &elbv2.ModifyTargetGroupAttributesInput{TargetGroupArn: aws.String(st.TargetGroupARN),
+					Attributes: []elbv2types.TargetGroupAttribute{{Key: aws.String("deregistration_delay.timeout_seconds"), Value: aws.String("300")}}})
+				return err
+			},
+			wantDrift: "had deregistration delay 300s; set to 30s",
+			check: func(t *testing.T, r *rig, fd *v1alpha1.FlaskDeployment) {
+				if got := deregistrationDelay(t, r, fd.Status.Service.TargetGroupARN); got != "30" {
+					t.Errorf("deregistration delay %s", got)
 				}
 			},
 		},
@@ -662,5 +783,90 @@ func TestLoadBalancingDeleteWaitsForInterfaces(t *testing.T) {
 		if _, err := r.clients.EC2(region).DescribeSecurityGroups(context.Background(), &ec2.DescribeSecurityGroupsInput{GroupIds: []string{id}}); !cloud.IsNotFound(err) {
 			t.Errorf("security group %s: %v", id, err)
 		}
+	}
+}
+
+// Adding a certificate to a running service puts HTTPS on 443 and turns the HTTP listener
+// into a redirect, HTTPS first; removing it goes back to plain HTTP. Both are changes, not
+// drift. Console edits of the HTTPS listeners are repaired.
+func TestLoadBalancingHTTPSAddedRepairedRemoved(t *testing.T) {
+	r := newRig(t)
+	fd := newFD("shop", "web")
+	r.buildNetwork(fd)
+	r.converge(fd)
+	st := fd.Status.Service
+	httpListener, tg := st.ListenerARN, st.TargetGroupARN
+
+	cert := importCertificate(t, r.cfg)
+	fd.Spec.Service.LoadBalancer.CertificateARN = cert
+	fd.Generation++
+	r.converge(fd)
+	st = fd.Status.Service
+	policy := " policy ELBSecurityPolicy-TLS13-1-2-2021-06"
+	want := []string{"HTTP:80" + redirectToHTTPS, "HTTPS:443 forward " + tg + " cert " + cert + policy}
+	if got := listenerSummaries(t, r, st.LoadBalancerARN); !slices.Equal(got, want) {
+		t.Fatalf("listeners after adding the certificate = %q, want %q", got, want)
+	}
+	if st.RedirectListenerARN != httpListener || st.ListenerARN == httpListener {
+		t.Errorf("the HTTP listener %s should become the redirect one: status %+v", httpListener, st)
+	}
+	if got := ingress(t, r, st.LoadBalancerSecurityGroupID); !slices.Equal(got, []string{"tcp 443 0.0.0.0/0", "tcp 80 0.0.0.0/0"}) {
+		t.Errorf("ingress %v", got)
+	}
+	if d := ecsDrift(fd); d != nil {
+		t.Errorf("a spec change reported as drift: %q", d)
+	}
+
+	elb := r.clients.ELBv2(region)
+	for _, tc := range []struct {
+		name      string
+		breakIt   func() error
+		wantDrift string
+	}{
+		{"TLS policy weakened", func() error {
+			_, err := elb.ModifyListener(bg, &elbv2.ModifyListenerInput{ListenerArn: aws.String(st.ListenerARN), SslPolicy: aws.String("ELBSecurityPolicy-2016-08")})
+			return err
+		}, "had SSL policy ELBSecurityPolicy-2016-08"},
+		{"redirect turned into a forward", func() error {
+			_, err := elb.ModifyListener(bg, &elbv2.ModifyListenerInput{ListenerArn: aws.String(st.RedirectListenerARN),
+				DefaultActions: []elbv2types.Action{{Type: elbv2types.ActionTypeEnumForward, TargetGroupArn: aws.String(tg)}}})
+			return err
+		}, "did not redirect to HTTPS"},
+		{"HTTPS listener deleted", func() error {
+			_, err := elb.DeleteListener(bg, &elbv2.DeleteListenerInput{ListenerArn: aws.String(st.ListenerARN)})
+			return err
+		}, "no longer exists; creating a new one"},
+	} {
+		if err := tc.breakIt(); err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if _, err := r.pass(fd); err != nil {
+			t.Fatalf("%s: repair pass: %v", tc.name, err)
+		}
+		if d := ecsDrift(fd); !slices.ContainsFunc(d, func(s string) bool { return strings.Contains(s, tc.wantDrift) }) {
+			t.Errorf("%s: status.drift = %q, want %q", tc.name, d, tc.wantDrift)
+		}
+		st = fd.Status.Service
+		want := []string{"HTTP:80" + redirectToHTTPS, "HTTPS:443 forward " + tg + " cert " + cert + policy}
+		if got := listenerSummaries(t, r, st.LoadBalancerARN); !slices.Equal(got, want) {
+			t.Errorf("%s: listeners after the repair = %q, want %q", tc.name, got, want)
+		}
+	}
+
+	fd.Spec.Service.LoadBalancer.CertificateARN = ""
+	fd.Generation++
+	r.converge(fd)
+	st = fd.Status.Service
+	if got := listenerSummaries(t, r, st.LoadBalancerARN); !slices.Equal(got, []string{"HTTP:80 forward " + tg}) {
+		t.Errorf("listeners after removing the certificate = %q", got)
+	}
+	if st.RedirectListenerARN != "" || ecs.URL(fd) != "http://"+st.LoadBalancerDNS {
+		t.Errorf("status %+v, URL %s", st, ecs.URL(fd))
+	}
+	if got := ingress(t, r, st.LoadBalancerSecurityGroupID); !slices.Equal(got, []string{"tcp 80 0.0.0.0/0"}) {
+		t.Errorf("ingress %v", got)
+	}
+	if n := liveLB(r, fd)["elasticloadbalancing/listener"]; n != 1 {
+		t.Errorf("%d listeners live", n)
 	}
 }

@@ -15,18 +15,8 @@ import (
 
 const resourceLogGroup = "log-group"
 
-// defaultLogRetentionDays is the API default, for a spec the API server has not defaulted.
-const defaultLogRetentionDays = 7
-
 // logGroupName is the CloudWatch log group of fd's containers.
 func (p *pass) logGroupName() string { return p.name(cloud.LogGroupName, "ecs") }
-
-func (p *pass) logRetentionDays() int32 {
-	if d := p.fd.Spec.Service.LogRetentionDays; d > 0 {
-		return d
-	}
-	return defaultLogRetentionDays
-}
 
 // reconcileLogGroup finds (by name, then the ownership check) or creates the log group and
 // repairs its tags and retention.
@@ -52,7 +42,7 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 		return err
 	}
 	st.LogGroupName = name
-	want := p.logRetentionDays()
+	want := p.fd.Spec.Service.LogRetentionDays
 	if have := aws.ToInt32(group.RetentionInDays); have != want &&
 		p.MayWrite(false, "log group %s keeps logs %d days, spec says %d", name, have, want) {
 		if _, err := p.Logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{

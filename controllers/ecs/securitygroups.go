@@ -82,27 +82,50 @@ func ingressRules(perms []ec2types.IpPermission) []sgRule {
 	return out
 }
 
-// loadBalancerIngress is what the load balancer's group admits: the listener port (HTTP,
-// or HTTPS with a certificate: spec port is the listener's port either way) from each
-// allowed CIDR, everyone when none is given.
+// loadBalancerIngress is what the load balancer's group admits: each listener's port from
+// each allowed CIDR.
 func (p *pass) loadBalancerIngress() []sgRule {
-	lb := p.fd.Spec.Service.LoadBalancer
-	cidrs := lb.AllowedCIDRs
-	if len(cidrs) == 0 {
-		cidrs = []string{"0.0.0.0/0"}
-	}
 	var out []sgRule
-	for _, c := range cidrs {
-		out = append(out, sgRule{protocol: "tcp", from: lb.Port, to: lb.Port, cidr: c})
+	for _, w := range p.wantListeners() {
+		for _, c := range p.fd.Spec.Service.LoadBalancer.AllowedCIDRs {
+			out = append(out, sgRule{protocol: "tcp", from: w.port, to: w.port, cidr: c})
+		}
 	}
 	return out
 }
 
-// serviceIngress is what the tasks' group admits: the container port from the load
+// serviceIngress is what the tasks' group admits: the container ports from the load
 // balancer's group only.
-func (p *pass) serviceIngress(lbGroup string) []sgRule {
-	port := p.fd.Spec.Service.ContainerPort
-	return []sgRule{{protocol: "tcp", from: port, to: port, group: lbGroup}}
+func serviceIngress(lbGroup string, ports []int32) []sgRule {
+	var out []sgRule
+	for _, port := range ports {
+		out = append(out, sgRule{protocol: "tcp", from: port, to: port, group: lbGroup})
+	}
+	return out
+}
+
+// servingPorts are the container ports the tasks listen on: the spec's and, while a
+// rollout changes it, those of the task definitions the service's deployments still run,
+// whose tasks serve until the rollout ends.
+func (p *pass) servingPorts(ctx context.Context) ([]int32, error) {
+	ports := []int32{p.fd.Spec.Service.ContainerPort}
+	svc, err := p.findService(ctx)
+	if err != nil || svc == nil {
+		return ports, err
+	}
+	for _, d := range svc.Deployments {
+		td, _, err := p.describeTaskDefinition(ctx, aws.ToString(d.TaskDefinition))
+		if err != nil {
+			return nil, err
+		}
+		if td == nil {
+			continue
+		}
+		if s, ok := specOf(td); ok && s.Port != 0 && !slices.Contains(ports, s.Port) {
+			ports = append(ports, s.Port)
+		}
+	}
+	return ports, nil
 }
 
 // reconcileSecurityGroups finds or creates the load balancer's and the tasks' security
@@ -117,8 +140,12 @@ func (p *pass) reconcileSecurityGroups(ctx context.Context) error {
 	if err != nil || lbGroup == "" {
 		return err
 	}
+	ports, err := p.servingPorts(ctx)
+	if err != nil {
+		return err
+	}
 	_, err = p.reconcileSecurityGroup(ctx, groups, serviceSG,
-		"tasks of "+p.Owner().Ref()+": the load balancer only", func() []sgRule { return p.serviceIngress(lbGroup) })
+		"tasks of "+p.Owner().Ref()+": the load balancer only", func() []sgRule { return serviceIngress(lbGroup, ports) })
 	return err
 }
 
@@ -278,14 +305,14 @@ func (p *pass) reconcileIngress(ctx context.Context, id string, have, want []sgR
 			return fmt.Errorf("authorize ingress %s on security group %s: %w", rulesString(missing), id, err)
 		}
 		if !created {
-			p.Drift(ctx, "security group %s lacked ingress %s; added", id, rulesString(missing))
+			p.repair(ctx, "UpdatedSecurityGroup", "security group %s lacked ingress %s; added", id, rulesString(missing))
 		}
 	}
 	if len(extra) > 0 && p.MayWrite(false, "security group %s has unexpected ingress %s", id, rulesString(extra)) {
 		if err := p.revokeIngress(ctx, id, extra); err != nil {
 			return err
 		}
-		p.Drift(ctx, "security group %s had unexpected ingress %s; revoked", id, rulesString(extra))
+		p.repair(ctx, "UpdatedSecurityGroup", "security group %s had unexpected ingress %s; revoked", id, rulesString(extra))
 	}
 	return nil
 }

@@ -12,7 +12,9 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
-	"k8s.io/apimachinery/pkg/api/meta"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -35,10 +37,7 @@ func (p *pass) desiredCount() int32 {
 	if p.fd.Spec.Suspend {
 		return 0
 	}
-	n := int32(2)
-	if spec.DesiredCount != nil {
-		n = *spec.DesiredCount
-	}
+	n := aws.ToInt32(spec.DesiredCount)
 	if as := spec.Autoscaling; as != nil {
 		n = min(max(n, as.MinCount), as.MaxCount)
 	}
@@ -70,20 +69,31 @@ func (p *pass) networkConfiguration() *ecstypes.NetworkConfiguration {
 	return &ecstypes.NetworkConfiguration{AwsvpcConfiguration: cfg}
 }
 
+// loadBalancers binds the container to the target group, and also to the one being
+// replaced while that still gets the traffic, so that the new tasks serve from the start.
 func (p *pass) loadBalancers() []ecstypes.LoadBalancer {
-	return []ecstypes.LoadBalancer{{
-		TargetGroupArn: aws.String(p.fd.Status.Service.TargetGroupARN),
-		ContainerName:  aws.String(cloud.ContainerName),
-		ContainerPort:  aws.Int32(containerPort(p.fd)),
-	}}
+	st := p.fd.Status.Service
+	tgs := []string{st.TargetGroupARN}
+	if p.servingPrevious {
+		tgs = []string{st.PreviousTargetGroupARN, st.TargetGroupARN}
+	}
+	var out []ecstypes.LoadBalancer
+	for _, tg := range tgs {
+		out = append(out, ecstypes.LoadBalancer{
+			TargetGroupArn: aws.String(tg),
+			ContainerName:  aws.String(cloud.ContainerName),
+			ContainerPort:  aws.Int32(p.fd.Spec.Service.ContainerPort),
+		})
+	}
+	return out
 }
 
 func (p *pass) deploymentConfiguration() *ecstypes.DeploymentConfiguration {
 	d := p.fd.Spec.Service.Deployment
-	cb := d.CircuitBreaker == nil || *d.CircuitBreaker
+	cb := aws.ToBool(d.CircuitBreaker)
 	return &ecstypes.DeploymentConfiguration{
-		MaximumPercent:           aws.Int32(orDefault(d.MaximumPercent, 200)),
-		MinimumHealthyPercent:    aws.Int32(orDefault(d.MinimumHealthyPercent, 50)),
+		MaximumPercent:           aws.Int32(d.MaximumPercent),
+		MinimumHealthyPercent:    aws.Int32(d.MinimumHealthyPercent),
 		DeploymentCircuitBreaker: &ecstypes.DeploymentCircuitBreaker{Enable: cb, Rollback: cb},
 	}
 }
@@ -104,7 +114,7 @@ func (p *pass) reconcileService(ctx context.Context) error {
 	if svc != nil && aws.ToString(svc.Status) == "DRAINING" {
 		if st.ServiceARN != "" {
 			p.Drift(ctx, "service %s was deleted outside the operator; it is created again once drained", name)
-			st.ServiceARN, st.RunningCount = "", 0
+			p.forgetService()
 		}
 		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s is draining after a delete; waiting to create it again", name)
 		p.Stop()
@@ -113,7 +123,7 @@ func (p *pass) reconcileService(ctx context.Context) error {
 	if svc == nil {
 		if st.ServiceARN != "" {
 			p.Drift(ctx, "service %s was deleted; creating it again", name)
-			st.ServiceARN, st.RunningCount = "", 0
+			p.forgetService()
 		}
 		if p.fd.Spec.Suspend {
 			return nil // nothing to run
@@ -136,12 +146,21 @@ func (p *pass) reconcileService(ctx context.Context) error {
 			return err
 		}
 		st.ServiceARN = aws.ToString(svc.ServiceArn)
+		if err := p.checkFailedRollout(ctx, svc); err != nil {
+			return err
+		}
 		if svc, err = p.updateService(ctx, svc); err != nil {
 			return err
 		}
 	}
-	st.RunningCount = svc.RunningCount
+	p.service = svc
 	return p.followRollout(ctx, svc)
+}
+
+// forgetService clears the service and what status says it runs: it is gone.
+func (p *pass) forgetService() {
+	st := &p.fd.Status.Service
+	st.ServiceARN, st.RunningCount, st.DesiredCount, st.PendingCount, st.RolloutState, st.Image, st.DeploymentID = "", 0, 0, 0, "", "", ""
 }
 
 // findService describes the service in fd's cluster with its tags, once per pass; nil when
@@ -195,16 +214,17 @@ func (p *pass) describeService(ctx context.Context) (*ecstypes.Service, error) {
 func (p *pass) createService(ctx context.Context, name string) (*ecstypes.Service, error) {
 	st := &p.fd.Status.Service
 	in := &ecs.CreateServiceInput{
-		Cluster:                 aws.String(st.ClusterARN),
-		ServiceName:             aws.String(name),
-		TaskDefinition:          aws.String(st.TaskDefinitionARN),
-		DesiredCount:            aws.Int32(p.desiredCount()),
-		LaunchType:              ecstypes.LaunchTypeFargate,
-		SchedulingStrategy:      ecstypes.SchedulingStrategyReplica,
-		NetworkConfiguration:    p.networkConfiguration(),
-		LoadBalancers:           p.loadBalancers(),
-		DeploymentConfiguration: p.deploymentConfiguration(),
-		Tags:                    cloud.ToECS(p.Tags(resourceService)),
+		Cluster:                       aws.String(st.ClusterARN),
+		ServiceName:                   aws.String(name),
+		TaskDefinition:                aws.String(st.TaskDefinitionARN),
+		DesiredCount:                  aws.Int32(p.desiredCount()),
+		LaunchType:                    ecstypes.LaunchTypeFargate,
+		SchedulingStrategy:            ecstypes.SchedulingStrategyReplica,
+		NetworkConfiguration:          p.networkConfiguration(),
+		LoadBalancers:                 p.loadBalancers(),
+		DeploymentConfiguration:       p.deploymentConfiguration(),
+		HealthCheckGracePeriodSeconds: p.fd.Spec.Service.HealthCheckGracePeriodSeconds,
+		Tags:                          cloud.ToECS(p.Tags(resourceService)),
 	}
 	body, err := json.Marshal(in)
 	if err != nil {
@@ -223,6 +243,9 @@ func (p *pass) createService(ctx context.Context, name string) (*ecstypes.Servic
 			continue
 		}
 		st.ServiceARN = aws.ToString(svc.ServiceArn)
+		if d := primaryDeployment(svc); d != nil {
+			st.DeploymentID = aws.ToString(d.Id)
+		}
 		p.Created(ctx, kindService, st.ServiceARN)
 		return svc, stage.CheckpointCreated(ctx, "service "+name)
 	}
@@ -238,14 +261,14 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	in := &ecs.UpdateServiceInput{Cluster: svc.ClusterArn, Service: svc.ServiceArn}
 	var notes []string
 	update := false
-	if have := aws.ToString(svc.TaskDefinition); have != st.TaskDefinitionARN {
-		if p.failedBefore() {
-			// The circuit breaker rolled this revision back and the spec has not changed
-			// since: deploying it again would fail again.
-			return nil, stage.Terminalf(v1alpha1.ReasonDeploymentFailed, "%s", p.failedMessage())
-		}
+	switch have := aws.ToString(svc.TaskDefinition); {
+	case have != st.TaskDefinitionARN && p.failed == nil:
 		in.TaskDefinition = aws.String(st.TaskDefinitionARN)
 		notes = append(notes, fmt.Sprintf("task definition %s replaced by %s", revision(have), revision(st.TaskDefinitionARN)))
+		update = true
+	case p.retry:
+		in.ForceNewDeployment = true
+		notes = append(notes, fmt.Sprintf("failed deployment of %s retried", revision(have)))
 		update = true
 	}
 	if want := p.desiredCount(); !p.autoscaled() && svc.DesiredCount != want {
@@ -261,7 +284,16 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	}
 	if st.TargetGroupARN != "" && !sameLoadBalancers(svc.LoadBalancers, p.loadBalancers()) {
 		in.LoadBalancers = p.loadBalancers()
-		notes = append(notes, "load balancer binding set to target group "+st.TargetGroupARN)
+		var tgs []string
+		for _, lb := range in.LoadBalancers {
+			tgs = append(tgs, aws.ToString(lb.TargetGroupArn))
+		}
+		notes = append(notes, "load balancer binding set to target group "+strings.Join(tgs, " and "))
+		update = true
+	}
+	if want := p.fd.Spec.Service.HealthCheckGracePeriodSeconds; want != nil && aws.ToInt32(svc.HealthCheckGracePeriodSeconds) != *want {
+		in.HealthCheckGracePeriodSeconds = want
+		notes = append(notes, fmt.Sprintf("health check grace period %ds set to %ds", aws.ToInt32(svc.HealthCheckGracePeriodSeconds), *want))
 		update = true
 	}
 	if want := p.deploymentConfiguration(); !sameDeploymentConfiguration(svc.DeploymentConfiguration, want) {
@@ -279,6 +311,9 @@ func (p *pass) updateService(ctx context.Context, svc *ecstypes.Service) (*ecsty
 	out, err := p.ECS.UpdateService(ctx, in)
 	if err != nil {
 		return nil, fmt.Errorf("update service %s (%s): %w", name, strings.Join(notes, "; "), err)
+	}
+	if d := primaryDeployment(out.Service); (in.TaskDefinition != nil || in.ForceNewDeployment) && d != nil {
+		p.fd.Status.Service.DeploymentID = aws.ToString(d.Id)
 	}
 	p.repair(ctx, "UpdatedService", "service %s: %s", name, strings.Join(notes, "; "))
 	return out.Service, nil
@@ -326,58 +361,182 @@ func sameDeploymentConfiguration(have, want *ecstypes.DeploymentConfiguration) b
 		hcb.Enable == want.DeploymentCircuitBreaker.Enable && hcb.Rollback == want.DeploymentCircuitBreaker.Rollback
 }
 
-// failedBefore reports whether the last pass ended with the rollout of this generation's
-// task definition failed: the stage's condition still says so.
-func (p *pass) failedBefore() bool {
-	c := meta.FindStatusCondition(p.fd.Status.Conditions, v1alpha1.ConditionServiceReady)
-	return c != nil && c.Reason == v1alpha1.ReasonDeploymentFailed && c.ObservedGeneration == p.fd.Generation
-}
-
-func (p *pass) failedMessage() string {
-	if c := meta.FindStatusCondition(p.fd.Status.Conditions, v1alpha1.ConditionServiceReady); c != nil {
-		return c.Message
-	}
-	return "deployment failed"
-}
-
-// followRollout reports the PRIMARY deployment: in progress is a wait, failed (or rolled
-// back by the circuit breaker) is terminal with the tasks' stop reason, completed with
-// every task running records the deployed revision.
-func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
-	want := p.fd.Status.Service.TaskDefinitionARN
-	var primary *ecstypes.Deployment
+// primaryDeployment is the service's PRIMARY deployment, nil before it has one.
+func primaryDeployment(svc *ecstypes.Service) *ecstypes.Deployment {
 	for i := range svc.Deployments {
 		if aws.ToString(svc.Deployments[i].Status) == "PRIMARY" {
-			primary = &svc.Deployments[i]
+			return &svc.Deployments[i]
 		}
 	}
+	return nil
+}
+
+// checkFailedRollout decides whether the revision status asks for may be deployed. It may
+// not when its rollout failed for this spec generation: recorded in status, or found now
+// in ECS's own account of the rollout the stage followed (status.service.deploymentID):
+// that deployment's rolloutState FAILED while it is listed, or, once it has left the
+// service (the circuit breaker's rollback completed), the service's event saying it
+// failed. A failure found is recorded with why the tasks stopped; p.failed then holds the
+// terminal error the pass ends with, and the service keeps what it runs.
+func (p *pass) checkFailedRollout(ctx context.Context, svc *ecstypes.Service) error {
+	st := &p.fd.Status.Service
+	want := st.TaskDefinitionARN
+	if f := st.FailedDeployment; f != nil {
+		if f.TaskDefinitionARN == want && f.Generation == p.fd.Generation {
+			p.failed = failedError(f)
+			return nil
+		}
+		// The spec changed since: deploy again, as a new deployment even of the same
+		// revision, and follow that one rather than the failed one.
+		st.FailedDeployment, st.DeploymentID = nil, ""
+		p.retry = f.TaskDefinitionARN == want
+		return nil
+	}
+	failedID, reason := "", ""
+	for _, d := range svc.Deployments {
+		id := aws.ToString(d.Id)
+		if aws.ToString(d.TaskDefinition) == want && d.RolloutState == ecstypes.DeploymentRolloutStateFailed &&
+			(st.DeploymentID == "" || st.DeploymentID == id) {
+			failedID, reason = id, aws.ToString(d.RolloutStateReason)
+		}
+	}
+	if failedID == "" && st.DeploymentID != "" && aws.ToString(svc.TaskDefinition) != want && deploymentFailedEvent(svc, st.DeploymentID) {
+		failedID = st.DeploymentID
+	}
+	if failedID == "" {
+		return nil
+	}
+	f := &v1alpha1.FailedDeployment{TaskDefinitionARN: want, Generation: p.fd.Generation, Reason: reason}
+	if have := aws.ToString(svc.TaskDefinition); have != want {
+		f.RolledBackTo = have
+	}
+	stopped, err := p.stoppedReason(ctx, svc, want)
+	if err != nil {
+		return err
+	}
+	if stopped != "" {
+		f.Reason = stopped
+	}
+	def, _, err := p.describeTaskDefinition(ctx, want)
+	if err != nil {
+		return err
+	}
+	if f.Image = imageOf(def); f.Image != "" {
+		missing, err := p.missingFromECR(ctx, f.Image)
+		if err != nil {
+			return err
+		}
+		if missing != "" {
+			f.Reason += fmt.Sprintf("; image %s is missing from ECR repository %s: push it (or set spec.service.image to an image that exists)", f.Image, missing)
+		}
+	}
+	st.FailedDeployment = f
+	log.FromContext(ctx).Info("Deployment failed", "taskDefinitionARN", want, "deploymentID", failedID, "reason", f.Reason)
+	p.failed = failedError(f)
+	return nil
+}
+
+// deploymentFailedEvent reports whether the service's events say that deployment id
+// failed ("(service web) (deployment ecs-svc/123) deployment failed: tasks failed to
+// start."): ECS's record of a rollout once the deployment itself is gone.
+func deploymentFailedEvent(svc *ecstypes.Service, id string) bool {
+	tag := "(deployment " + id + ") deployment failed"
+	return slices.ContainsFunc(svc.Events, func(e ecstypes.ServiceEvent) bool {
+		return strings.Contains(aws.ToString(e.Message), tag)
+	})
+}
+
+// failedError is the terminal error that reports a failed rollout.
+func failedError(f *v1alpha1.FailedDeployment) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "deployment of %s (image %s) failed: the deployment circuit breaker stopped it", revision(f.TaskDefinitionARN), f.Image)
+	if f.RolledBackTo != "" {
+		fmt.Fprintf(&b, " and rolled the service back to %s", revision(f.RolledBackTo))
+	}
+	if f.Reason != "" {
+		fmt.Fprintf(&b, "; last stopped task: %s", f.Reason)
+	}
+	b.WriteString("; it is not deployed again until the spec changes")
+	return stage.Terminalf(v1alpha1.ReasonDeploymentFailed, "%s", b.String())
+}
+
+// reportRollout ends the pass with the failed rollout found, once every other step ran.
+func (p *pass) reportRollout(context.Context) error { return p.failed }
+
+// followRollout records the service's counts and its PRIMARY deployment in status; a
+// rollout in progress, or tasks not all running, is a wait; a steady service records the
+// deployed revision.
+func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
+	st := &p.fd.Status.Service
+	st.RunningCount, st.DesiredCount, st.PendingCount = svc.RunningCount, svc.DesiredCount, svc.PendingCount
+	running, _, err := p.describeTaskDefinition(ctx, aws.ToString(svc.TaskDefinition))
+	if err != nil {
+		return err
+	}
+	st.Image = imageOf(running)
+	primary := primaryDeployment(svc)
 	if primary == nil {
+		st.RolloutState = ""
 		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s has no deployment yet", aws.ToString(svc.ServiceName))
 		return nil
 	}
 	td := aws.ToString(primary.TaskDefinition)
+	st.RolloutState = string(primary.RolloutState)
+	if td == st.TaskDefinitionARN {
+		st.DeploymentID = aws.ToString(primary.Id)
+	}
+	if p.failed != nil {
+		return nil
+	}
 	switch {
-	case primary.RolloutState == ecstypes.DeploymentRolloutStateFailed:
-		return p.deploymentFailed(ctx, svc, td, "")
-	case td != want && rollingBack(primary):
-		return p.deploymentFailed(ctx, svc, want, revision(td))
 	case primary.RolloutState == ecstypes.DeploymentRolloutStateInProgress:
 		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "deployment of %s in progress: %d/%d tasks running",
 			revision(td), primary.RunningCount, primary.DesiredCount)
+		return nil
+	case primary.RolloutState != ecstypes.DeploymentRolloutStateCompleted:
+		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "deployment of %s is %s", revision(td), primary.RolloutState)
 		return nil
 	case svc.RunningCount != svc.DesiredCount || len(svc.Deployments) > 1:
 		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s: %d/%d tasks running",
 			aws.ToString(svc.ServiceName), svc.RunningCount, svc.DesiredCount)
 		return nil
 	}
-	return p.recordDeployed(ctx, td)
+	healthy, registered, err := p.targetHealth(ctx)
+	if err != nil {
+		return err
+	}
+	if want := max(registered, svc.DesiredCount); healthy != want {
+		p.WaitFor(v1alpha1.ReasonWaitingForDeployment, deploymentPollInterval, "service %s: %d/%d targets healthy in target group %s",
+			aws.ToString(svc.ServiceName), healthy, want, p.fd.Status.Service.TargetGroupARN)
+		return nil
+	}
+	if err := p.recordDeployed(ctx, td); err != nil {
+		return err
+	}
+	return p.pruneRevisions(ctx, td)
 }
 
-// rollingBack reports whether a deployment is the circuit breaker's rollback. ECS says so
-// only in the deployment's rollout reason.
-func rollingBack(d *ecstypes.Deployment) bool {
-	r := aws.ToString(d.RolloutStateReason)
-	return strings.Contains(r, "circuit breaker") && strings.Contains(r, "rolling back")
+// targetHealth counts the targets registered in the target group (those draining out
+// after their task stopped aside) and the healthy ones among them.
+func (p *pass) targetHealth(ctx context.Context) (healthy, registered int32, err error) {
+	tg := p.fd.Status.Service.TargetGroupARN
+	if tg == "" {
+		return 0, 0, nil
+	}
+	out, err := p.ELB.DescribeTargetHealth(ctx, &elbv2.DescribeTargetHealthInput{TargetGroupArn: aws.String(tg)})
+	if err != nil {
+		return 0, 0, fmt.Errorf("describe target health of target group %s: %w", tg, err)
+	}
+	for _, d := range out.TargetHealthDescriptions {
+		if d.TargetHealth == nil || d.TargetHealth.State == elbv2types.TargetHealthStateEnumDraining {
+			continue
+		}
+		registered++
+		if d.TargetHealth.State == elbv2types.TargetHealthStateEnumHealthy {
+			healthy++
+		}
+	}
+	return healthy, registered, nil
 }
 
 // recordDeployed writes status.deployedRevision once the service runs td steadily.
@@ -398,43 +557,6 @@ func (p *pass) recordDeployed(ctx context.Context, td string) error {
 	p.fd.Status.DeployedRevision = dr
 	p.Changed(ctx, "DeployedRevision", "Service %s runs %s (image %s)", p.serviceName(), revision(td), s.Image)
 	return nil
-}
-
-// deploymentFailed is the terminal error of a failed rollout of td, with why the tasks
-// stopped and, when the image is missing from ECR, that it is.
-func (p *pass) deploymentFailed(ctx context.Context, svc *ecstypes.Service, td, rolledBackTo string) error {
-	var b strings.Builder
-	fmt.Fprintf(&b, "deployment of %s failed", revision(td))
-	if cb := svc.DeploymentConfiguration; cb != nil && cb.DeploymentCircuitBreaker != nil && cb.DeploymentCircuitBreaker.Enable {
-		b.WriteString(": the deployment circuit breaker stopped it because tasks failed to start")
-	}
-	if rolledBackTo != "" {
-		fmt.Fprintf(&b, " and rolled the service back to %s", rolledBackTo)
-	}
-	reason, err := p.stoppedReason(ctx, svc, td)
-	if err != nil {
-		return err
-	}
-	if reason != "" {
-		fmt.Fprintf(&b, "; last stopped task: %s", reason)
-	}
-	def, _, err := p.describeTaskDefinition(ctx, td)
-	if err != nil {
-		return err
-	}
-	if def != nil {
-		if s, ok := specOf(def); ok {
-			missing, err := p.missingFromECR(ctx, s.Image)
-			if err != nil {
-				return err
-			}
-			if missing != "" {
-				fmt.Fprintf(&b, "; image %s is missing from ECR repository %s: push it (or set spec.service.image to an image that exists)", s.Image, missing)
-			}
-		}
-	}
-	b.WriteString("; the deployment is retried when the spec changes")
-	return stage.Terminalf(v1alpha1.ReasonDeploymentFailed, "%s", b.String())
 }
 
 // stoppedReason is the stop reason of the newest stopped task of td (its container's
@@ -515,7 +637,7 @@ func (p *pass) deleteService(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if svc == nil {
-		p.fd.Status.Service.ServiceARN, p.fd.Status.Service.RunningCount = "", 0
+		p.forgetService()
 		return true, nil
 	}
 	name, arn := aws.ToString(svc.ServiceName), aws.ToString(svc.ServiceArn)
@@ -529,7 +651,7 @@ func (p *pass) deleteService(ctx context.Context) (bool, error) {
 				"ECS service %s is not this object's (%s) and AWS does not delete this object's cluster %s while it holds a service: delete that service yourself",
 				arn, p.Owner().Describe(tags), aws.ToString(cl.ClusterArn))
 		}
-		p.fd.Status.Service.ServiceARN, p.fd.Status.Service.RunningCount = "", 0
+		p.forgetService()
 		return true, nil
 	}
 	if aws.ToString(svc.Status) == "ACTIVE" {

@@ -18,6 +18,15 @@
 // The image: spec.service.image when set. When it is empty the pipeline owns the image, so
 // the stage keeps the image the service runs now (a deployed image is not drift), and before
 // the first deployment takes the repository's latest image; with no image at all it waits.
+//
+// The service is ready when the app answers: the load balancer is active, the primary
+// deployment COMPLETED with every task running, and every registered target healthy. A
+// rollout the deployment circuit breaker stops is recorded in status and not deployed
+// again until the spec changes (DeploymentFailed); the service keeps the previous revision.
+// A new task definition revision is registered only when the container changes; older
+// ones are deregistered down to the one before the current, and all are deleted with the
+// object. The stage reads the spec as the API server defaulted it and repeats none of the
+// API's defaults.
 package ecs
 
 import (
@@ -102,11 +111,13 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		p.reconcileSecurityGroups,
 		p.reconcileLoadBalancer,
 		p.reconcileTargetGroup,
-		p.reconcileListener,
+		p.reconcileListeners,
 		p.reconcileCluster,
 		p.reconcileTaskDefinition,
 		p.reconcileService,
+		p.retireTargetGroup,
 		p.reconcileAutoscaling,
+		p.reportRollout,
 	); err != nil {
 		return stage.Result{}, err
 	}
@@ -158,15 +169,26 @@ type pass struct {
 	serviceRead bool
 	// elbTags are the tags of the ELBv2 resources read in this pass, by ARN.
 	elbTags map[string]map[string]string
+	// taskDefs are the task definitions described in this pass, by the reference asked.
+	taskDefs map[string]revisionFound
+	// failed is the terminal error of a failed rollout, reported once every step ran.
+	failed error
+	// retry: the spec changed since the revision it asks for failed to roll out, so that
+	// revision is deployed again.
+	retry bool
+	// servingPrevious: the listener still sends the traffic to the target group being
+	// replaced, so the service stays registered in it too.
+	servingPrevious bool
 }
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 	return &pass{
-		Stage:   s,
-		Journal: stage.NewJournal(s, fd, s.recorder, s.cluster),
-		Clients: s.clients(stage.Region(fd)),
-		fd:      fd,
-		elbTags: map[string]map[string]string{},
+		Stage:    s,
+		Journal:  stage.NewJournal(s, fd, s.recorder, s.cluster),
+		Clients:  s.clients(stage.Region(fd)),
+		fd:       fd,
+		elbTags:  map[string]map[string]string{},
+		taskDefs: map[string]revisionFound{},
 	}
 }
 
@@ -187,7 +209,22 @@ func (p *pass) result() stage.Result {
 		return stage.Result{Done: true, Reason: v1alpha1.ReasonSuspended,
 			Message: "suspended: service scaled to zero, load balancer deleted; cluster, task definition and logs kept"}
 	}
-	return stage.Ready(fmt.Sprintf("service %s: %d task(s) running behind %s", p.serviceName(), st.RunningCount, st.LoadBalancerDNS))
+	return stage.Ready(fmt.Sprintf("service %s: %d task(s) running behind %s", p.serviceName(), st.RunningCount, URL(p.fd)))
+}
+
+// URL is where fd's app answers: https://<load balancer DNS name> with a certificate, else
+// http:// with the listener's port unless it is 80; "" without a load balancer.
+func URL(fd *v1alpha1.FlaskDeployment) string {
+	dns, lb := fd.Status.Service.LoadBalancerDNS, fd.Spec.Service.LoadBalancer
+	switch {
+	case dns == "":
+		return ""
+	case lb.CertificateARN != "":
+		return "https://" + dns
+	case lb.Port != 80:
+		return fmt.Sprintf("http://%s:%d", dns, lb.Port)
+	}
+	return "http://" + dns
 }
 
 // The kinds of AWS resource the stage creates and deletes.

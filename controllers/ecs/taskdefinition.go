@@ -13,6 +13,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -52,8 +53,8 @@ func (p *pass) wantedTaskSpec(image string, env []ecstypes.KeyValuePair) taskSpe
 	}
 	slices.SortFunc(secrets, func(a, b ecstypes.Secret) int { return strings.Compare(*a.Name, *b.Name) })
 	return taskSpec{
-		Fargate: true, CPU: strconv.Itoa(int(orDefault(spec.CPU, 256))), Memory: strconv.Itoa(int(orDefault(spec.Memory, 512))),
-		ExecutionRole: p.fd.Status.Service.ExecutionRoleARN, Image: image, Port: containerPort(p.fd),
+		Fargate: true, CPU: strconv.Itoa(int(spec.CPU)), Memory: strconv.Itoa(int(spec.Memory)),
+		ExecutionRole: p.fd.Status.Service.ExecutionRoleARN, Image: image, Port: p.fd.Spec.Service.ContainerPort,
 		Env: env, Secrets: secrets,
 		LogOptions: map[string]string{
 			"awslogs-group":         p.fd.Status.Service.LogGroupName,
@@ -61,17 +62,6 @@ func (p *pass) wantedTaskSpec(image string, env []ecstypes.KeyValuePair) taskSpe
 			"awslogs-stream-prefix": logStreamPrefix,
 		},
 	}
-}
-
-func orDefault(v, def int32) int32 {
-	if v == 0 {
-		return def
-	}
-	return v
-}
-
-func containerPort(fd *v1alpha1.FlaskDeployment) int32 {
-	return orDefault(fd.Spec.Service.ContainerPort, 5000)
 }
 
 // environment is spec.service.env as ECS takes it: literal values only. ECS has no
@@ -123,6 +113,15 @@ func specOf(td *ecstypes.TaskDefinition) (taskSpec, bool) {
 		s.LogOptions = lc.Options
 	}
 	return s, true
+}
+
+// imageOf is the image of a task definition's container, "" without one.
+func imageOf(td *ecstypes.TaskDefinition) string {
+	if td == nil {
+		return ""
+	}
+	s, _ := specOf(td)
+	return s.Image
 }
 
 func (s taskSpec) equal(o taskSpec) bool {
@@ -192,7 +191,7 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 		if err := p.RepairTags(ctx, kindTaskDefinition, arn, p.Tags(resourceTaskDefinition), c.tags, cloud.ECSTagger(p.ECS)); err != nil {
 			return err
 		}
-		st.TaskDefinitionARN = arn
+		p.setTaskDefinition(arn)
 		return nil
 	}
 	if !p.MayWrite(true, "task definition %s with image %s", p.familyName(), image) {
@@ -200,6 +199,15 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 		return nil
 	}
 	return p.registerTaskDefinition(ctx, want)
+}
+
+// setTaskDefinition records the revision the service is to run. The deployment followed
+// so far was another revision's.
+func (p *pass) setTaskDefinition(arn string) {
+	st := &p.fd.Status.Service
+	if st.TaskDefinitionARN != arn {
+		st.TaskDefinitionARN, st.DeploymentID = arn, ""
+	}
 }
 
 // revisionFound is a task definition revision with its tags.
@@ -243,6 +251,9 @@ func (p *pass) currentTaskDefinitions(ctx context.Context) ([]revisionFound, err
 // describeTaskDefinition describes a revision (or a family's latest ACTIVE one) with its
 // tags; nil when it does not exist.
 func (p *pass) describeTaskDefinition(ctx context.Context, ref string) (*ecstypes.TaskDefinition, map[string]string, error) {
+	if r, ok := p.taskDefs[ref]; ok {
+		return r.td, r.tags, nil
+	}
 	out, err := p.ECS.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{
 		TaskDefinition: aws.String(ref), Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags},
 	})
@@ -252,7 +263,11 @@ func (p *pass) describeTaskDefinition(ctx context.Context, ref string) (*ecstype
 	if err != nil {
 		return nil, nil, fmt.Errorf("describe task definition %s: %w", ref, err)
 	}
-	return out.TaskDefinition, cloud.FromECS(out.Tags), nil
+	r := revisionFound{td: out.TaskDefinition, tags: cloud.FromECS(out.Tags)}
+	if arn := aws.ToString(r.td.TaskDefinitionArn); arn == ref {
+		p.taskDefs[ref] = r // a family's latest revision may change within the pass
+	}
+	return r.td, r.tags, nil
 }
 
 // image is the image to run, by the rule in the package comment: spec.service.image; else
@@ -339,7 +354,7 @@ func (p *pass) registerTaskDefinition(ctx context.Context, want taskSpec) error 
 		return fmt.Errorf("register task definition %s with image %s: %w", family, want.Image, err)
 	}
 	arn := aws.ToString(out.TaskDefinition.TaskDefinitionArn)
-	p.fd.Status.Service.TaskDefinitionARN = arn
+	p.setTaskDefinition(arn)
 	p.Created(ctx, kindTaskDefinition, arn)
 	return stage.CheckpointCreated(ctx, "task definition "+revision(arn))
 }
@@ -349,40 +364,115 @@ func revision(arn string) string {
 	return arn[strings.LastIndex(arn, "/")+1:]
 }
 
-// deleteTaskDefinitions deregisters every ACTIVE revision of the family whose tags prove it
-// fd's (AWS keeps INACTIVE revisions describable; they cost nothing).
-func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
+// familyRevisions lists the ARNs of the family's revisions in a status, oldest first.
+func (p *pass) familyRevisions(ctx context.Context, status ecstypes.TaskDefinitionStatus) ([]string, error) {
 	family := p.familyName()
-	pages := ecs.NewListTaskDefinitionsPaginator(p.ECS, &ecs.ListTaskDefinitionsInput{
-		FamilyPrefix: aws.String(family), Status: ecstypes.TaskDefinitionStatusActive,
-	})
+	pages := ecs.NewListTaskDefinitionsPaginator(p.ECS, &ecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family), Status: status})
 	var arns []string
 	for pages.HasMorePages() {
 		out, err := pages.NextPage(ctx)
 		if err != nil {
-			return false, fmt.Errorf("list task definitions of family %s: %w", family, err)
+			return nil, fmt.Errorf("list %s task definitions of family %s: %w", status, family, err)
 		}
-		arns = append(arns, out.TaskDefinitionArns...)
+		for _, arn := range out.TaskDefinitionArns {
+			// ListTaskDefinitions matches the family as a prefix: skip longer family names.
+			if strings.HasPrefix(revision(arn), family+":") {
+				arns = append(arns, arn)
+			}
+		}
 	}
+	slices.SortFunc(arns, func(a, b string) int { return revisionNumber(a) - revisionNumber(b) })
+	return arns, nil
+}
+
+// revisionNumber is the revision of a task definition ARN.
+func revisionNumber(arn string) int {
+	n, _ := strconv.Atoi(arn[strings.LastIndex(arn, ":")+1:])
+	return n
+}
+
+// pruneRevisions deregisters the family's superseded ACTIVE revisions once the service
+// runs current steadily: those before current other than the one just before it (kept to
+// roll back to), when their tags prove them fd's, whether the stage registered them or
+// the pipeline's deploy did (it copies the tags). Revisions after current may be about to
+// be deployed and are kept.
+func (p *pass) pruneRevisions(ctx context.Context, current string) error {
+	if p.Observing() {
+		return nil
+	}
+	arns, err := p.familyRevisions(ctx, ecstypes.TaskDefinitionStatusActive)
+	if err != nil {
+		return err
+	}
+	var older []string
 	for _, arn := range arns {
-		// ListTaskDefinitions matches the family prefix: skip longer family names.
-		if !strings.HasPrefix(revision(arn), family+":") {
+		if revisionNumber(arn) < revisionNumber(current) {
+			older = append(older, arn)
+		}
+	}
+	if len(older) < 2 {
+		return nil
+	}
+	for _, arn := range older[:len(older)-1] {
+		td, tags, err := p.describeTaskDefinition(ctx, arn)
+		if err != nil {
+			return err
+		}
+		if td == nil || !p.Owner().Owns(tags) {
 			continue
 		}
-		td, tags, err := p.describeTaskDefinition(ctx, arn)
+		if err := p.deregisterTaskDefinition(ctx, arn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (p *pass) deregisterTaskDefinition(ctx context.Context, arn string) error {
+	if _, err := p.ECS.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)}); err != nil && !cloud.IsNotFound(err) {
+		return fmt.Errorf("deregister task definition %s: %w", revision(arn), err)
+	}
+	log.FromContext(ctx).Info("Deregistered task definition", "taskDefinitionARN", arn)
+	return nil
+}
+
+// deleteTaskDefinitions deregisters and deletes every revision of the family whose tags
+// prove it fd's, ACTIVE or INACTIVE; one that is not fd's is left in place.
+func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
+	var ours []string
+	for _, status := range []ecstypes.TaskDefinitionStatus{ecstypes.TaskDefinitionStatusActive, ecstypes.TaskDefinitionStatusInactive} {
+		arns, err := p.familyRevisions(ctx, status)
 		if err != nil {
 			return false, err
 		}
-		if td == nil || !p.Deletable(ctx, kindTaskDefinition, arn, tags) {
-			continue
-		}
-		if _, err := p.ECS.DeregisterTaskDefinition(ctx, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(arn)}); err != nil {
-			if cloud.IsNotFound(err) {
+		for _, arn := range arns {
+			td, tags, err := p.describeTaskDefinition(ctx, arn)
+			if err != nil {
+				return false, err
+			}
+			if td == nil || !p.Deletable(ctx, kindTaskDefinition, arn, tags) {
 				continue
 			}
-			return false, fmt.Errorf("deregister task definition %s: %w", revision(arn), err)
+			if status == ecstypes.TaskDefinitionStatusActive {
+				if err := p.deregisterTaskDefinition(ctx, arn); err != nil {
+					return false, err
+				}
+			}
+			ours = append(ours, arn)
 		}
-		p.Deleted(ctx, kindTaskDefinition, arn)
+	}
+	for batch := range slices.Chunk(ours, 10) {
+		out, err := p.ECS.DeleteTaskDefinitions(ctx, &ecs.DeleteTaskDefinitionsInput{TaskDefinitions: batch})
+		if err != nil {
+			return false, fmt.Errorf("delete task definitions %s: %w", strings.Join(batch, ", "), err)
+		}
+		if len(out.Failures) > 0 {
+			f := out.Failures[0]
+			return false, fmt.Errorf("delete task definition %s: %s: %s", aws.ToString(f.Arn), aws.ToString(f.Reason), aws.ToString(f.Detail))
+		}
+		for _, td := range out.TaskDefinitions {
+			p.Deleted(ctx, kindTaskDefinition, aws.ToString(td.TaskDefinitionArn))
+		}
 	}
 	p.fd.Status.Service.TaskDefinitionARN = ""
 	return true, nil

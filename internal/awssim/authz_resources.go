@@ -142,6 +142,7 @@ var authzRules = map[string]authzRule{
 		tagOnCreate("ecs:TagResource", ecsNewTaskDefinitionARN, jsonTags("tags", "key", "value"), "ecs:CreateAction"))},
 	"ecs:DescribeTaskDefinition":     {},
 	"ecs:DeregisterTaskDefinition":   {},
+	"ecs:DeleteTaskDefinitions":      {},
 	"ecs:ListTaskDefinitions":        {},
 	"ecs:ListTaskDefinitionFamilies": {},
 	"ecs:CreateService": {resources: ecsServiceARN("serviceName"), tags: jsonTags("tags", "key", "value"),

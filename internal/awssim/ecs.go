@@ -81,6 +81,7 @@ func newECS(sim *Sim) *Service {
 			"RegisterTaskDefinition":     s.registerTaskDefinition,
 			"DescribeTaskDefinition":     s.describeTaskDefinition,
 			"DeregisterTaskDefinition":   s.deregisterTaskDefinition,
+			"DeleteTaskDefinitions":      s.deleteTaskDefinitions,
 			"ListTaskDefinitions":        s.listTaskDefinitions,
 			"ListTaskDefinitionFamilies": s.listTaskDefinitionFamilies,
 			"CreateService":              s.createService,

@@ -17,7 +17,7 @@ type ecsTaskDef struct {
 	Family                  string            `json:"family"`
 	Revision                int               `json:"revision"`
 	ARN                     string            `json:"arn"`
-	Status                  string            `json:"status"` // ACTIVE or INACTIVE
+	Status                  string            `json:"status"` // ACTIVE, INACTIVE or DELETE_IN_PROGRESS
 	Containers              []map[string]any  `json:"containers"`
 	TaskRoleArn             string            `json:"taskRoleArn,omitempty"`
 	ExecutionRoleArn        string            `json:"executionRoleArn,omitempty"`
@@ -29,6 +29,7 @@ type ecsTaskDef struct {
 	Tags                    map[string]string `json:"tags,omitempty"`
 	RegisteredAt            time.Time         `json:"registeredAt"`
 	DeregisteredAt          *time.Time        `json:"deregisteredAt,omitempty"`
+	DeleteRequestedAt       *time.Time        `json:"deleteRequestedAt,omitempty"`
 }
 
 // ecsContainerDef is the part of a container definition the simulator reads.
@@ -308,6 +309,7 @@ type ecsTaskDefOut struct {
 	RuntimePlatform         map[string]any   `json:"runtimePlatform,omitempty"`
 	RegisteredAt            EpochSeconds     `json:"registeredAt"`
 	DeregisteredAt          *EpochSeconds    `json:"deregisteredAt,omitempty"`
+	DeleteRequestedAt       *EpochSeconds    `json:"deleteRequestedAt,omitempty"`
 	RegisteredBy            string           `json:"registeredBy"`
 }
 
@@ -326,6 +328,10 @@ func (td *ecsTaskDef) out() ecsTaskDefOut {
 	if td.DeregisteredAt != nil {
 		t := EpochSeconds(*td.DeregisteredAt)
 		out.DeregisteredAt = &t
+	}
+	if td.DeleteRequestedAt != nil {
+		t := EpochSeconds(*td.DeleteRequestedAt)
+		out.DeleteRequestedAt = &t
 	}
 	attrs := map[string]bool{}
 	for _, cd := range td.containers() {
@@ -420,6 +426,74 @@ func (s *ecsState) deregisterTaskDefinition(c *Call) (any, error) {
 		td.Status, td.DeregisteredAt = "INACTIVE", &now
 	}
 	return map[string]any{"taskDefinition": td.out()}, nil
+}
+
+// deleteTaskDefinitions submits INACTIVE revisions for deletion: each becomes
+// DELETE_IN_PROGRESS, still describable, and is deleted for good once no task or service
+// deployment uses it (deletedTaskDefinitions). An ACTIVE or unknown revision is a failure
+// of the call, not an error, as on AWS.
+func (s *ecsState) deleteTaskDefinitions(c *Call) (any, error) {
+	var in struct {
+		TaskDefinitions []string `json:"taskDefinitions"`
+	}
+	if err := c.DecodeJSON(&in); err != nil {
+		return nil, err
+	}
+	if len(in.TaskDefinitions) == 0 || len(in.TaskDefinitions) > 10 {
+		return nil, ecsInvalid("taskDefinitions must hold between 1 and 10 task definitions.")
+	}
+	r := s.region(c)
+	deleted := []ecsTaskDefOut{}
+	failures := []ecsFailure{}
+	for _, ref := range in.TaskDefinitions {
+		if !strings.Contains(lastPart(ref), ":") {
+			return nil, ecsClientErr("A task definition revision is required: specify family:revision or the full ARN.")
+		}
+		td, ok := r.taskDef(c, ref)
+		switch {
+		case !ok:
+			failures = append(failures, ecsFailure{Arn: ref, Reason: "TASK_DEFINITION_NOT_FOUND", Detail: "The specified task definition does not exist."})
+			continue
+		case td.Status == "ACTIVE":
+			failures = append(failures, ecsFailure{Arn: td.ARN, Reason: "TASK_DEFINITION_ACTIVE",
+				Detail: "The specified task definition is still in ACTIVE status. Please deregister the target and try again."})
+			continue
+		case td.Status == "INACTIVE":
+			now := c.Now
+			td.Status, td.DeleteRequestedAt = "DELETE_IN_PROGRESS", &now
+		}
+		deleted = append(deleted, td.out())
+	}
+	s.deletedTaskDefinitions(r)
+	return map[string]any{"taskDefinitions": deleted, "failures": failures}, nil
+}
+
+// deletedTaskDefinitions deletes for good the DELETE_IN_PROGRESS revisions that no task
+// that has not stopped and no deployment of a service that is not INACTIVE uses. The
+// family's revision counter stays: a later registration takes the next number.
+func (s *ecsState) deletedTaskDefinitions(r *ecsRegion) {
+	used := map[string]bool{}
+	for _, t := range r.Tasks {
+		if t.State != "STOPPED" {
+			used[t.TaskDefARN] = true
+		}
+	}
+	for _, cl := range r.Clusters {
+		for _, svc := range cl.Services {
+			if svc.Status == "INACTIVE" {
+				continue
+			}
+			used[svc.TaskDefinition] = true
+			for _, d := range svc.Deployments {
+				used[d.TaskDefinition] = true
+			}
+		}
+	}
+	for key, td := range r.TaskDefs {
+		if td.Status == "DELETE_IN_PROGRESS" && !used[td.ARN] {
+			delete(r.TaskDefs, key)
+		}
+	}
 }
 
 func (s *ecsState) listTaskDefinitions(c *Call) (any, error) {

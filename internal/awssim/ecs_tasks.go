@@ -99,6 +99,7 @@ func (s *ecsState) advance(region string, r *ecsRegion, now time.Time) {
 			delete(r.Tasks, id)
 		}
 	}
+	s.deletedTaskDefinitions(r)
 }
 
 // nextEvent is the earliest transition of a service due by now.

@@ -908,3 +908,52 @@ func TestECSTasksOpenLogStreams(t *testing.T) {
 		t.Fatalf("streams of a re-created group %v", got)
 	}
 }
+
+// TestECSDeleteTaskDefinitions: only INACTIVE revisions can be deleted; a deleted revision
+// is DELETE_IN_PROGRESS while a service still uses it and gone once nothing does, and the
+// family's next registration takes the next number.
+func TestECSDeleteTaskDefinitions(t *testing.T) {
+	e := newECSEnv(t)
+	cl := e.cluster(t, "tdgc")
+	first, second := e.taskDef(t, "gc", "nginx:1"), e.taskDef(t, "gc", "nginx:2")
+	must[*ecs.CreateServiceOutput](t, "service")(e.ecs.CreateService(bg, e.serviceInput(cl, "web", first, 1)))
+
+	out := must[*ecs.DeleteTaskDefinitionsOutput](t, "delete active")(e.ecs.DeleteTaskDefinitions(bg, &ecs.DeleteTaskDefinitionsInput{
+		TaskDefinitions: []string{first, "gc:9"}}))
+	if len(out.TaskDefinitions) != 0 || len(out.Failures) != 2 || aws.ToString(out.Failures[0].Arn) != first {
+		t.Fatalf("deleting an ACTIVE and an unknown revision: %+v, want two failures", out)
+	}
+	_, err := e.ecs.DeleteTaskDefinitions(bg, &ecs.DeleteTaskDefinitionsInput{TaskDefinitions: []string{"gc"}})
+	expectCode(t, err, "ClientException")
+
+	for _, td := range []string{first, second} {
+		must[*ecs.DeregisterTaskDefinitionOutput](t, "deregister")(e.ecs.DeregisterTaskDefinition(bg, &ecs.DeregisterTaskDefinitionInput{TaskDefinition: aws.String(td)}))
+	}
+	out = must[*ecs.DeleteTaskDefinitionsOutput](t, "delete")(e.ecs.DeleteTaskDefinitions(bg, &ecs.DeleteTaskDefinitionsInput{
+		TaskDefinitions: []string{first, second}}))
+	if len(out.Failures) != 0 || len(out.TaskDefinitions) != 2 || out.TaskDefinitions[0].Status != ecstypes.TaskDefinitionStatusDeleteInProgress ||
+		out.TaskDefinitions[0].DeleteRequestedAt == nil {
+		t.Fatalf("delete INACTIVE revisions: %+v", out)
+	}
+	// The service's revision stays until the service is gone; the other is deleted at once.
+	if _, err := e.ecs.DescribeTaskDefinition(bg, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(second)}); err == nil {
+		t.Errorf("%s, used by nothing, still describable", second)
+	}
+	d := must[*ecs.DescribeTaskDefinitionOutput](t, "describe")(e.ecs.DescribeTaskDefinition(bg, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(first)}))
+	if d.TaskDefinition.Status != ecstypes.TaskDefinitionStatusDeleteInProgress {
+		t.Errorf("%s used by a service: %s, want DELETE_IN_PROGRESS", first, d.TaskDefinition.Status)
+	}
+	listed := must[*ecs.ListTaskDefinitionsOutput](t, "list")(e.ecs.ListTaskDefinitions(bg, &ecs.ListTaskDefinitionsInput{
+		FamilyPrefix: aws.String("gc"), Status: ecstypes.TaskDefinitionStatusDeleteInProgress}))
+	if !slices.Equal(listed.TaskDefinitionArns, []string{first}) {
+		t.Errorf("DELETE_IN_PROGRESS revisions %v, want [%s]", listed.TaskDefinitionArns, first)
+	}
+	must[*ecs.UpdateServiceOutput](t, "scale in")(e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String(cl), Service: aws.String("web"), DesiredCount: aws.Int32(0)}))
+	must[*ecs.DeleteServiceOutput](t, "delete service")(e.ecs.DeleteService(bg, &ecs.DeleteServiceInput{Cluster: aws.String(cl), Service: aws.String("web")}))
+	e.waitInactive(t, cl, "web")
+	_, err = e.ecs.DescribeTaskDefinition(bg, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(first)})
+	expectCode(t, err, "ClientException")
+	if got := e.taskDef(t, "gc", "nginx:3"); !strings.HasSuffix(got, ":gc:3") && !strings.HasSuffix(got, "/gc:3") {
+		t.Errorf("next registration %s, want revision 3", got)
+	}
+}

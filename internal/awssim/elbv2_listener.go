@@ -83,18 +83,27 @@ type actionXML struct {
 }
 
 type listenerXML struct {
-	ListenerArn     string      `xml:"ListenerArn"`
-	LoadBalancerArn string      `xml:"LoadBalancerArn"`
-	Port            int32       `xml:"Port"`
-	Protocol        string      `xml:"Protocol"`
-	Certificates    []string    `xml:"Certificates>member>CertificateArn"`
-	SslPolicy       string      `xml:"SslPolicy,omitempty"`
-	DefaultActions  []actionXML `xml:"DefaultActions>member"`
+	ListenerArn     string           `xml:"ListenerArn"`
+	LoadBalancerArn string           `xml:"LoadBalancerArn"`
+	Port            int32            `xml:"Port"`
+	Protocol        string           `xml:"Protocol"`
+	Certificates    *certificatesXML `xml:"Certificates,omitempty"`
+	SslPolicy       string           `xml:"SslPolicy,omitempty"`
+	DefaultActions  []actionXML      `xml:"DefaultActions>member"`
+}
+
+// certificatesXML is a listener's certificate list, left out for HTTP listeners as AWS
+// does (an empty path element would read as one certificate without an ARN).
+type certificatesXML struct {
+	ARNs []string `xml:"member>CertificateArn"`
 }
 
 func listenerToXML(l *elbListener) listenerXML {
 	out := listenerXML{ListenerArn: l.ARN, LoadBalancerArn: l.LoadBalancerArn, Port: l.Port, Protocol: l.Protocol,
-		Certificates: l.Certificates, SslPolicy: l.SslPolicy}
+		SslPolicy: l.SslPolicy}
+	if len(l.Certificates) > 0 {
+		out.Certificates = &certificatesXML{ARNs: l.Certificates}
+	}
 	for _, a := range l.Actions {
 		x := actionXML{Type: a.Type, Order: a.Order}
 		switch a.Type {

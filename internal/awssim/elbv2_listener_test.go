@@ -68,6 +68,9 @@ func TestELBHTTPSListenerCertificatesAndPolicies(t *testing.T) {
 	// Turning an HTTP listener to HTTPS needs a certificate; once DNS validation is done the
 	// requested one does, and the default policy comes with it.
 	plain := e.listener(t, lb, tg, 80)
+	if got := mustDo(e.elb.DescribeListeners(ctx(), &elb.DescribeListenersInput{ListenerArns: []string{plain}}))(t).Listeners[0]; len(got.Certificates) != 0 {
+		t.Fatalf("HTTP listener described with certificates %+v", got.Certificates)
+	}
 	_, err = e.elb.ModifyListener(ctx(), &elb.ModifyListenerInput{ListenerArn: aws.String(plain), Protocol: elbtypes.ProtocolEnumHttps,
 		Port: aws.Int32(8443), Certificates: []elbtypes.Certificate{{CertificateArn: aws.String(pending)}}})
 	expectCode(t, err, "CertificateNotFound")
