@@ -14,6 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/ecs"
 	"github.com/flaskops/flask-operator/controllers/stage"
 )
 
@@ -114,7 +115,7 @@ func summarize(fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) 
 	}
 	meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionDeletionBlocked)
 
-	fd.Status.URL = serviceURL(fd)
+	fd.Status.URL = ecs.URL(fd)
 	if s.retriable == nil {
 		fd.Status.ObservedGeneration = gen
 	}
@@ -195,18 +196,6 @@ func setReconciling(fd *v1alpha1.FlaskDeployment, reason, message string) {
 	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionReconciling,
 		Status: metav1.ConditionTrue, Reason: reason, Message: message, ObservedGeneration: fd.Generation})
 	meta.RemoveStatusCondition(&fd.Status.Conditions, v1alpha1.ConditionStalled)
-}
-
-// serviceURL is where the app answers, derived from the load balancer's DNS name.
-func serviceURL(fd *v1alpha1.FlaskDeployment) string {
-	dns := fd.Status.Service.LoadBalancerDNS
-	if dns == "" {
-		return ""
-	}
-	if fd.Spec.Service.LoadBalancer.CertificateARN != "" {
-		return "https://" + dns
-	}
-	return "http://" + dns
 }
 
 func orDefault(s, def string) string {

@@ -172,7 +172,7 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 
 	// Service stage.
 	for _, a := range []string{"DescribeLoadBalancers", "DescribeLoadBalancerAttributes", "DescribeTargetGroups",
-		"DescribeTargetHealth", "DescribeListeners", "DescribeTags"} {
+		"DescribeTargetGroupAttributes", "DescribeTargetHealth", "DescribeListeners", "DescribeTags"} {
 		add(read("elasticloadbalancing:"+a, "*"))
 	}
 	lbName, tgName := o.Name(cloud.ELBName, "alb"), o.Name(cloud.ELBName, "tg")
@@ -187,7 +187,7 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		own("elasticloadbalancing:CreateListener", lb, lbTags, requestTags(lbTags)),
 		create("elasticloadbalancing:AddTags", strings.Replace(lb, ":loadbalancer/", ":listener/", 1)+"/*", lbTags, createAction("CreateListener")))
 	for action, r := range map[string]string{"DeleteLoadBalancer": lb, "ModifyLoadBalancerAttributes": lb, "SetSecurityGroups": lb,
-		"ModifyTargetGroup": tg, "DeleteTargetGroup": tg, "ModifyListener": listener, "DeleteListener": listener} {
+		"ModifyTargetGroup": tg, "ModifyTargetGroupAttributes": tg, "DeleteTargetGroup": tg, "ModifyListener": listener, "DeleteListener": listener} {
 		add(own("elasticloadbalancing:"+action, r, lbTags))
 	}
 	add(own("elasticloadbalancing:AddTags", tg, lbTags, requestTags(user)), own("elasticloadbalancing:RemoveTags", listener, lbTags, key("aws:TagKeys", "team")))
@@ -206,7 +206,7 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		create("ecs:TagResource", arn("ecs", "task-definition/"+family+":*"), ecsTags, ecsCreateAction("RegisterTaskDefinition")),
 		own("iam:PassRole", exec, roleTags, key("iam:PassedToService", "ecs-tasks.amazonaws.com")),
 		read("ecs:DescribeTaskDefinition", "*"), read("ecs:ListTaskDefinitions", "*"), read("ecs:ListTasks", "*"),
-		read("ecs:DeregisterTaskDefinition", "*"),
+		read("ecs:DeregisterTaskDefinition", "*"), read("ecs:DeleteTaskDefinitions", "*"),
 		read("ecs:DescribeClusters", clusterARN), read("ecs:DescribeServices", service),
 		read("ecs:DescribeTasks", arn("ecs", "task/"+ecsCluster+"/0123456789abcdef")),
 		read("ecs:ListTagsForResource", service), read("ecs:ListTagsForResource", taskDef),
