@@ -1,12 +1,6 @@
 package controllers_test
 
 import (
-	"context"
-	"os"
-	"path/filepath"
-	"time"
-
-	lua "github.com/yuin/gopher-lua"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -15,56 +9,15 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
-// argoHealth runs config/argocd/health.lua the way Argo CD runs a health script: the
-// object as the global obj (numbers as Lua numbers, lists as sequences), only the
-// package, base and table libraries, one second at most, the returned table's status and
-// message as the result.
+// argoHealth is the Argo CD health config/argocd/health.lua gives obj.
 func argoHealth(g Gomega, obj map[string]any) (status, message string) {
-	script, err := os.ReadFile(filepath.Join("..", "config", "argocd", "health.lua"))
+	status, message, err := testenv.ArgoHealth(obj)
 	g.Expect(err).NotTo(HaveOccurred())
-	L := lua.NewState(lua.Options{SkipOpenLibs: true})
-	defer L.Close()
-	for name, open := range map[string]lua.LGFunction{lua.LoadLibName: lua.OpenPackage, lua.BaseLibName: lua.OpenBase, lua.TabLibName: lua.OpenTable} {
-		g.Expect(L.CallByParam(lua.P{Fn: L.NewFunction(open), Protect: true}, lua.LString(name))).To(Succeed())
-	}
-	runCtx, cancel := context.WithTimeout(context.Background(), time.Second)
-	defer cancel()
-	L.SetContext(runCtx)
-	L.SetGlobal("obj", luaValue(L, obj))
-	g.Expect(L.DoString(string(script))).To(Succeed())
-	hs, ok := L.Get(-1).(*lua.LTable)
-	g.Expect(ok).To(BeTrue(), "the script must return a table")
-	status, message = lua.LVAsString(hs.RawGetString("status")), lua.LVAsString(hs.RawGetString("message"))
 	g.Expect(status).To(BeElementOf("Healthy", "Progressing", "Degraded", "Suspended", "Missing", "Unknown"))
 	return status, message
-}
-
-func luaValue(L *lua.LState, v any) lua.LValue {
-	switch v := v.(type) {
-	case bool:
-		return lua.LBool(v)
-	case string:
-		return lua.LString(v)
-	case int64:
-		return lua.LNumber(v)
-	case float64:
-		return lua.LNumber(v)
-	case []any:
-		t := L.CreateTable(len(v), 0)
-		for _, item := range v {
-			t.Append(luaValue(L, item))
-		}
-		return t
-	case map[string]any:
-		t := L.CreateTable(0, len(v))
-		for k, item := range v {
-			t.RawSetH(lua.LString(k), luaValue(L, item))
-		}
-		return t
-	}
-	return lua.LNil
 }
 
 // liveHealth is the Argo CD health of the object as the API server holds it now.

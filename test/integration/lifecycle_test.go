@@ -1,0 +1,311 @@
+package integration_test
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers"
+	"github.com/flaskops/flask-operator/internal/cloud"
+	"github.com/flaskops/flask-operator/internal/testenv"
+)
+
+const image = "public.ecr.aws/docker/library/python:3.12-slim"
+
+// newApp is a FlaskDeployment namespace/name running the public image, so that no
+// pipeline is needed.
+func newApp(env *testenv.Env, namespace, name string) *testenv.Object {
+	fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}}
+	fd.Spec.Service.Image = image
+	return env.Object(ctx, fd)
+}
+
+func namespace(env *testenv.Env) string {
+	GinkgoHelper()
+	ns, err := env.Namespace(ctx)
+	Expect(err).NotTo(HaveOccurred())
+	return ns
+}
+
+// isRead says whether an AWS operation only reads.
+func isRead(op string) bool {
+	for _, p := range []string{"Describe", "Get", "List", "BatchGet", "Head"} {
+		if strings.HasPrefix(op, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// callsSince is what was called since before, as "service:op" -> count, split into
+// reads and writes.
+func callsSince(before, now map[string]int) (reads, writes map[string]int) {
+	reads, writes = map[string]int{}, map[string]int{}
+	for k, n := range now {
+		d := n - before[k]
+		if d == 0 {
+			continue
+		}
+		if _, op, _ := strings.Cut(k, ":"); isRead(op) {
+			reads[k] = d
+		} else {
+			writes[k] = d
+		}
+	}
+	return reads, writes
+}
+
+func total(calls map[string]int) int {
+	n := 0
+	for _, c := range calls {
+		n += c
+	}
+	return n
+}
+
+// unstructuredOf is the live object as kstatus and Argo CD see it.
+func unstructuredOf(g Gomega, o *testenv.Object) map[string]any {
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o.Get())
+	g.Expect(err).NotTo(HaveOccurred())
+	return obj
+}
+
+// health is kstatus and the Argo CD health status of one read of the live object.
+func health(g Gomega, o *testenv.Object) (status.Status, string, string) {
+	obj := unstructuredOf(g, o)
+	res, err := status.Compute(&unstructured.Unstructured{Object: obj})
+	g.Expect(err).NotTo(HaveOccurred())
+	argo, msg, err := testenv.ArgoHealth(obj)
+	g.Expect(err).NotTo(HaveOccurred())
+	return res.Status, argo, msg
+}
+
+func setPaused(o *testenv.Object, paused bool) {
+	GinkgoHelper()
+	o.Update(func(fd *v1alpha1.FlaskDeployment) {
+		if paused {
+			if fd.Annotations == nil {
+				fd.Annotations = map[string]string{}
+			}
+			fd.Annotations[v1alpha1.AnnotationPaused] = "true"
+		} else {
+			delete(fd.Annotations, v1alpha1.AnnotationPaused)
+		}
+	})
+}
+
+func expectPaused(o *testenv.Object) {
+	GinkgoHelper()
+	Eventually(func() metav1.ConditionStatus { return o.Condition(v1alpha1.ConditionPaused).Status }).
+		Should(Equal(metav1.ConditionTrue))
+}
+
+// desiredCount is the desired count of the object's ECS service in the simulator.
+func desiredCount(env *testenv.Env, o *testenv.Object) int32 {
+	GinkgoHelper()
+	st := o.Get().Status
+	out, err := env.Clients.ECS(st.Region).DescribeServices(ctx, &awsecs.DescribeServicesInput{
+		Cluster: aws.String(st.Service.ClusterARN), Services: []string{st.Service.ServiceARN}})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(out.Services).To(HaveLen(1))
+	return out.Services[0].DesiredCount
+}
+
+var _ = Describe("Lifecycle on the whole operator", func() {
+	It("writes nothing to AWS under managementPolicy Observe: create, spec change, resync, delete", func() {
+		env := startEnv(testenv.Options{Stages: controllers.Stages, ResyncPeriod: time.Second})
+		ns := namespace(env)
+
+		// A network and stack to observe: built by a Full object, left behind by Retain.
+		full := newApp(env, ns, "app")
+		full.Create()
+		expectReady(full)
+		full.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain })
+		full.DeleteAndWait()
+		live := env.Sim.ListLive()
+		Expect(liveOf(env.Sim, testenv.ClusterName)).NotTo(BeEmpty())
+
+		before := env.Sim.Calls()
+		obs := newApp(env, ns, "app")
+		obs.FD.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+		obs.Create()
+		Eventually(func(g Gomega) {
+			cur := obs.Get()
+			g.Expect(cur.Status.ObservedGeneration).To(Equal(cur.Generation))
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionReady)).NotTo(BeNil())
+			g.Expect(cur.Status.Drift).NotTo(BeEmpty())
+		}).Should(Succeed())
+		first := obs.Get()
+		GinkgoWriter.Printf("drift after create: %q\nconditions: %+v\n", first.Status.Drift, first.Status.Conditions)
+		Expect(first.Status.Region).To(Equal(testenv.Region))
+
+		obs.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.DesiredCount = ptr.To(int32(3)) })
+		Eventually(func(g Gomega) {
+			cur := obs.Get()
+			g.Expect(cur.Status.ObservedGeneration).To(Equal(cur.Generation))
+		}).Should(Succeed())
+		reads, _ := callsSince(before, env.Sim.Calls())
+		readsBefore := total(reads)
+		time.Sleep(3 * time.Second) // three resync periods
+		reads, writes := callsSince(before, env.Sim.Calls())
+		Expect(total(reads)).To(BeNumerically(">", readsBefore), "resyncs read AWS")
+		Expect(writes).To(BeEmpty())
+		GinkgoWriter.Printf("drift after spec change: %q\n", obs.Get().Status.Drift)
+
+		obs.DeleteAndWait()
+		_, writes = callsSince(before, env.Sim.Calls())
+		Expect(writes).To(BeEmpty(), "no write from create to delete under Observe")
+		Expect(env.Sim.ListLive()).To(Equal(live), "the observed resources are all still there")
+	})
+
+	It("reads only, and writes no status, at the resync of a Ready object that did not drift", func() {
+		env := startEnv(testenv.Options{Stages: controllers.Stages, ResyncPeriod: time.Second})
+		app := newApp(env, namespace(env), "app")
+		app.Create()
+		expectReady(app)
+		// Let the passes that follow Ready (first-ready bookkeeping) settle.
+		time.Sleep(2 * time.Second)
+
+		before, rv := env.Sim.Calls(), app.Get().ResourceVersion
+		time.Sleep(4 * time.Second) // about four resync periods
+		reads, writes := callsSince(before, env.Sim.Calls())
+		Expect(writes).To(BeEmpty())
+		Expect(reads).NotTo(BeEmpty(), "the resyncs read AWS")
+		Expect(app.Get().ResourceVersion).To(Equal(rv), "no status patch at a resync that found nothing new")
+		Expect(app.Get().Status.Drift).To(BeEmpty())
+	})
+
+	It("reports kstatus and Argo CD health from real reconciles", func() {
+		env := startEnv(testenv.Options{Stages: controllers.Stages})
+		ns := namespace(env)
+		app := newApp(env, ns, "app")
+		app.Create()
+		Eventually(func(g Gomega) {
+			g.Expect(meta.FindStatusCondition(app.Get().Status.Conditions, v1alpha1.ConditionReconciling)).NotTo(BeNil())
+			ks, argo, _ := health(g, app)
+			g.Expect(ks).To(Equal(status.InProgressStatus))
+			g.Expect(argo).To(Equal("Progressing"))
+		}).Should(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(app.Condition(v1alpha1.ConditionReady).Status).To(Equal(metav1.ConditionTrue))
+			ks, argo, _ := health(g, app)
+			g.Expect(ks).To(Equal(status.CurrentStatus))
+			g.Expect(argo).To(Equal("Healthy"))
+		}).Should(Succeed())
+
+		setPaused(app, true)
+		Eventually(func(g Gomega) {
+			_, argo, msg := health(g, app)
+			g.Expect(argo).To(Equal("Suspended"))
+			g.Expect(msg).To(ContainSubstring(v1alpha1.AnnotationPaused))
+		}).Should(Succeed())
+
+		// A repository of someone else's, named in the spec: an ownership conflict.
+		_, err := env.Clients.ECR(testenv.Region).CreateRepository(ctx, &awsecr.CreateRepositoryInput{
+			RepositoryName: aws.String("theirs"),
+			Tags: []ecrtypes.Tag{{Key: aws.String(cloud.TagCluster), Value: aws.String(testenv.ClusterName)},
+				{Key: aws.String(cloud.TagOwner), Value: aws.String("other/app")}},
+		})
+		Expect(err).NotTo(HaveOccurred())
+		stuck := newApp(env, ns, "stuck")
+		stuck.FD.Spec.Repository.Name = "theirs"
+		stuck.Create()
+		Eventually(func(g Gomega) {
+			g.Expect(stuck.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+			ks, argo, msg := health(g, stuck)
+			g.Expect(ks).To(Equal(status.FailedStatus))
+			g.Expect(argo).To(Equal("Degraded"))
+			g.Expect(msg).To(ContainSubstring("other/app"))
+		}).Should(Succeed())
+	})
+
+	It("makes no AWS call while paused, and converges once resumed", func() {
+		env := startEnv(testenv.Options{Stages: controllers.Stages, ResyncPeriod: time.Second})
+		app := newApp(env, namespace(env), "app")
+		app.Create()
+		expectReady(app)
+		Expect(desiredCount(env, app)).NotTo(Equal(int32(3)))
+
+		setPaused(app, true)
+		expectPaused(app)
+		before := env.Sim.Calls()
+		app.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.DesiredCount = ptr.To(int32(3)) })
+		time.Sleep(3 * time.Second) // three resync periods
+		calls, writes := callsSince(before, env.Sim.Calls())
+		Expect(calls).To(BeEmpty())
+		Expect(writes).To(BeEmpty())
+
+		setPaused(app, false)
+		Eventually(func() int32 { return desiredCount(env, app) }).Should(Equal(int32(3)))
+		Eventually(func(g Gomega) {
+			cur := app.Get()
+			g.Expect(cur.Status.ObservedGeneration).To(Equal(cur.Generation))
+			g.Expect(meta.IsStatusConditionTrue(cur.Status.Conditions, v1alpha1.ConditionReady)).To(BeTrue())
+			g.Expect(meta.FindStatusCondition(cur.Status.Conditions, v1alpha1.ConditionPaused)).To(BeNil())
+		}).Should(Succeed())
+	})
+
+	It("converges 30 objects in 3 namespaces at once to disjoint resources, and deletes them all", func() {
+		env := startEnv(testenv.Options{Stages: controllers.Stages, ResyncPeriod: 30 * time.Second})
+		var apps []*testenv.Object
+		owners := map[string]bool{}
+		for range 3 {
+			ns := namespace(env)
+			for i := range 10 {
+				app := newApp(env, ns, fmt.Sprintf("app-%d", i))
+				apps = append(apps, app)
+				owners[ns+"/"+app.FD.Name] = true
+			}
+		}
+		start := time.Now()
+		for _, app := range apps {
+			app.Create()
+		}
+		for _, app := range apps {
+			expectReady(app)
+		}
+		GinkgoWriter.Printf("30 objects Ready in %s\n", time.Since(start))
+
+		perOwner := map[string]int{}
+		for _, r := range env.Sim.ListLive() {
+			owner, tagged := r.Tags[cloud.TagOwner]
+			if !tagged {
+				continue
+			}
+			Expect(owners).To(HaveKey(owner), "%s %s is owned by one of the objects", r.Type, r.ID)
+			Expect(r.Tags[cloud.TagCluster]).To(Equal(testenv.ClusterName))
+			perOwner[owner]++
+		}
+		Expect(perOwner).To(HaveLen(len(apps)))
+		counts := map[int][]string{}
+		for owner, n := range perOwner {
+			counts[n] = append(counts[n], owner)
+		}
+		for _, o := range counts {
+			sort.Strings(o)
+		}
+		Expect(counts).To(HaveLen(1), "every object owns as many resources as the others: %v", counts)
+
+		start = time.Now()
+		for _, app := range apps {
+			Expect(env.Client.Delete(ctx, app.Get())).To(Succeed())
+		}
+		Eventually(env.Sim.ListLive, 3*timeout).Should(BeEmpty())
+		GinkgoWriter.Printf("30 objects deleted in %s\n", time.Since(start))
+	})
+})
