@@ -270,7 +270,8 @@ var authzRules = map[string]authzRule{
 	"acm:ListTagsForCertificate":    {resources: field("CertificateArn")},
 
 	// The Tagging API's IAM prefix is "tag", its signing name "tagging".
-	"tagging:GetResources": {action: "tag:GetResources"},
+	"tagging:GetResources":   {action: "tag:GetResources"},
+	"tagging:UntagResources": {action: "tag:UntagResources"},
 
 	"application-autoscaling:RegisterScalableTarget": {resources: scalableTargetARN, tags: jsonTagMap("Tags"),
 		implied: tagOnCreate("application-autoscaling:TagResource", scalableTargetARN, jsonTagMap("Tags"), "")},

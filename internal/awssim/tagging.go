@@ -26,7 +26,7 @@ func newTagging(sim *Sim) *Service {
 		TargetPrefix: "ResourceGroupsTaggingAPI_20170126",
 		CBOR:         true,
 		State:        s,
-		Ops:          map[string]Op{"GetResources": s.getResources},
+		Ops:          map[string]Op{"GetResources": s.getResources, "UntagResources": s.untagResources},
 	}
 }
 
@@ -201,6 +201,53 @@ func (s *taggingState) getResources(c *Call) (any, error) {
 	}
 	// AWS answers an empty PaginationToken on the last page.
 	return map[string]any{"ResourceTagMappingList": list, "PaginationToken": next}, nil
+}
+
+type taggingFailure struct {
+	StatusCode   int    `json:"StatusCode"`
+	ErrorCode    string `json:"ErrorCode"`
+	ErrorMessage string `json:"ErrorMessage"`
+}
+
+// untagResources removes keys from each resource; a resource it cannot untag is reported
+// in FailedResourcesMap while the others are untagged, as AWS does. Removing a key a
+// resource does not carry succeeds.
+func (s *taggingState) untagResources(c *Call) (any, error) {
+	var in struct {
+		ResourceARNList []string `json:"ResourceARNList"`
+		TagKeys         []string `json:"TagKeys"`
+	}
+	if err := c.DecodeJSON(&in); err != nil {
+		return nil, err
+	}
+	switch {
+	case len(in.ResourceARNList) == 0 || len(in.ResourceARNList) > 20:
+		return nil, taggingInvalid("ResourceARNList must have between 1 and 20 ARNs.")
+	case len(in.TagKeys) == 0 || len(in.TagKeys) > 50:
+		return nil, taggingInvalid("TagKeys must have between 1 and 50 keys.")
+	}
+	failed := map[string]taggingFailure{}
+	for _, arn := range in.ResourceARNList {
+		tags := s.sim.resourceTags(arn)
+		if tags == nil || arnRegion(arn) != c.Region && arnRegion(arn) != "" {
+			failed[arn] = taggingFailure{StatusCode: 400, ErrorCode: "InvalidParameterException",
+				ErrorMessage: "The resource " + arn + " does not exist or cannot be tagged in " + c.Region + "."}
+			continue
+		}
+		for _, k := range in.TagKeys {
+			delete(tags, k)
+		}
+	}
+	return map[string]any{"FailedResourcesMap": failed}, nil
+}
+
+// arnRegion is the region of an ARN, "" for a global resource.
+func arnRegion(arn string) string {
+	parts := strings.SplitN(arn, ":", 5)
+	if len(parts) < 4 {
+		return ""
+	}
+	return parts[3]
 }
 
 // page cuts one page: ResourcesPerPage resources (the simulator's page size by default),

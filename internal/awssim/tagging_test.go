@@ -279,3 +279,33 @@ func TestTaggingRefusesMalformedCBOR(t *testing.T) {
 		t.Fatalf("status %d headers %v body %v (%v)", resp.StatusCode, resp.Header, v, err)
 	}
 }
+
+func TestTaggingUntagResources(t *testing.T) {
+	e := newSvcEnv(t)
+	cfg := e.cfg("us-east-1")
+	for proto, tc := range e.taggingClients("us-east-1") {
+		t.Run(proto, func(t *testing.T) {
+			vpc := aws.ToString(must[*ec2.CreateVpcOutput](t, "vpc")(ec2.NewFromConfig(cfg).CreateVpc(bg, &ec2.CreateVpcInput{
+				CidrBlock: aws.String("10.0.0.0/16"), TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpc,
+					Tags: []ec2types.Tag{{Key: aws.String("uid"), Value: aws.String("1")}, {Key: aws.String("team"), Value: aws.String(proto)}}}}})).Vpc.VpcId)
+			repo := aws.ToString(must[*ecr.CreateRepositoryOutput](t, "repo")(ecr.NewFromConfig(cfg).CreateRepository(bg, &ecr.CreateRepositoryInput{
+				RepositoryName: aws.String("app-" + proto), Tags: []ecrtypes.Tag{{Key: aws.String("uid"), Value: aws.String("1")},
+					{Key: aws.String("team"), Value: aws.String(proto)}}})).Repository.RepositoryArn)
+			vpcARN := "arn:aws:ec2:us-east-1:123456789012:vpc/" + vpc
+			gone := "arn:aws:ecr:us-east-1:123456789012:repository/gone"
+			out := must[*tagging.UntagResourcesOutput](t, "untag")(tc.UntagResources(bg, &tagging.UntagResourcesInput{
+				ResourceARNList: []string{vpcARN, repo, gone}, TagKeys: []string{"uid", "absent"}}))
+			if len(out.FailedResourcesMap) != 1 ||
+				out.FailedResourcesMap[gone].ErrorCode != tagtypes.ErrorCodeInvalidParameterException {
+				t.Errorf("FailedResourcesMap = %+v, want only %s as InvalidParameterException", out.FailedResourcesMap, gone)
+			}
+			got, _ := getResources(t, tc, &tagging.GetResourcesInput{TagFilters: []tagtypes.TagFilter{{Key: aws.String("team"), Values: []string{proto}}}})
+			want := map[string]map[string]string{vpcARN: {"team": proto}, repo: {"team": proto}}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("tags after untag = %v, want %v", got, want)
+			}
+			_, err := tc.UntagResources(bg, &tagging.UntagResourcesInput{ResourceARNList: []string{repo}, TagKeys: []string{}})
+			wantCode(t, "untag without keys", err, "InvalidParameterException")
+		})
+	}
+}
