@@ -227,6 +227,9 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 		return ctrl.Result{}, nil
 	}
 	if fd.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain || fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve {
+		if err := r.release(ctx, fd); err != nil {
+			return ctrl.Result{}, err
+		}
 		r.Recorder.Eventf(fd, nil, corev1.EventTypeNormal, v1alpha1.ReasonRetained, "Delete",
 			"Left AWS resources in place (deletionPolicy %s, managementPolicy %s)", fd.Spec.DeletionPolicy, fd.Spec.ManagementPolicy)
 		return ctrl.Result{}, r.removeFinalizer(ctx, fd)

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -31,16 +32,39 @@ type Sweeper struct {
 	Cluster string
 }
 
+// regions are where fd's resources are listed: its own, and us-east-1, where the Tagging
+// API lists IAM roles.
+func regions(fd *v1alpha1.FlaskDeployment) []string {
+	if r := stage.Region(fd); r != "us-east-1" {
+		return []string{r, "us-east-1"}
+	}
+	return []string{"us-east-1"}
+}
+
+// release lets a new object of the same namespace/name adopt what a Retain deletion
+// leaves: the resources lose the uid tag, and are owned by cluster and owner tags alone.
+// Under Observe nothing is written, and an object that never got a region created nothing.
+func (r *FlaskDeploymentReconciler) release(ctx context.Context, fd *v1alpha1.FlaskDeployment) error {
+	if r.Sweep == nil || fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve || fd.Status.Region == "" {
+		return nil
+	}
+	owner := cloud.NewOwner(r.Sweep.Cluster, fd)
+	for _, region := range regions(fd) {
+		n, err := owner.Release(ctx, r.Sweep.Tagging(region))
+		if err != nil {
+			return fmt.Errorf("release retained resources in %s: %w", region, err)
+		}
+		log.FromContext(ctx).Info("Released retained resources for adoption", "region", region, "resources", n)
+	}
+	return nil
+}
+
 // leftovers lists the ARNs of the resources in fd's region (and IAM's, which the Tagging API
 // lists in us-east-1) whose tags prove them fd's.
 func (s *Sweeper) leftovers(ctx context.Context, fd *v1alpha1.FlaskDeployment) ([]string, error) {
 	owner := cloud.NewOwner(s.Cluster, fd)
-	regions := []string{stage.Region(fd)}
-	if regions[0] != "us-east-1" {
-		regions = append(regions, "us-east-1")
-	}
 	var arns []string
-	for _, region := range regions {
+	for _, region := range regions(fd) {
 		pg := resourcegroupstaggingapi.NewGetResourcesPaginator(s.Tagging(region), &resourcegroupstaggingapi.GetResourcesInput{
 			TagFilters: []tagtypes.TagFilter{
 				{Key: aws.String(cloud.TagCluster), Values: []string{s.Cluster}},

@@ -11,7 +11,8 @@ type DeletionPolicy string
 const (
 	// DeletionPolicyDelete deletes every AWS resource the object created.
 	DeletionPolicyDelete DeletionPolicy = "Delete"
-	// DeletionPolicyRetain leaves AWS untouched; only the Kubernetes object goes away.
+	// DeletionPolicyRetain leaves every resource in place and only removes its uid tag,
+	// so that an object created again with the same namespace/name adopts it.
 	DeletionPolicyRetain DeletionPolicy = "Retain"
 )
 
@@ -74,7 +75,8 @@ type FlaskDeploymentSpec struct {
 	Pipeline *PipelineSpec `json:"pipeline,omitempty"`
 
 	// DeletionPolicy says what happens to AWS resources when this object is deleted:
-	// Delete removes everything the operator created, Retain leaves AWS untouched.
+	// Delete removes everything the operator created; Retain leaves it in place, released
+	// (uid tag removed) for an object created again with the same namespace/name to adopt.
 	// +kubebuilder:default=Delete
 	DeletionPolicy DeletionPolicy `json:"deletionPolicy,omitempty"`
 

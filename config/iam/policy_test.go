@@ -113,8 +113,9 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		"DescribeInternetGateways", "DescribeAddresses", "DescribeNatGateways", "DescribeRouteTables", "DescribeSecurityGroups", "DescribeNetworkInterfaces"} {
 		add(read("ec2:"+a, "*"))
 	}
-	// The orchestrator's sweep after teardown.
-	add(read("tag:GetResources", "*"))
+	// The orchestrator's sweep after teardown, and its release of a retained object's
+	// resources.
+	add(read("tag:GetResources", "*"), read("tag:UntagResources", "*"))
 	ec2 := func(typ, id string) string { return arn("ec2", typ+"/"+id) }
 	vpc, subnet, igw, eip, nat, rtb, sg := ec2("vpc", "vpc-1"), ec2("subnet", "subnet-1"), ec2("internet-gateway", "igw-1"),
 		ec2("elastic-ip", "eipalloc-1"), ec2("natgateway", "nat-1"), ec2("route-table", "rtb-1"), ec2("security-group", "sg-1")
@@ -149,7 +150,8 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		}
 	}
 	add(own("ec2:CreateTags", subnet, tagsOf("public-subnet-0"), requestTags(user)),
-		own("ec2:DeleteTags", subnet, tagsOf("public-subnet-0"), key("aws:TagKeys", "team")))
+		own("ec2:DeleteTags", subnet, tagsOf("public-subnet-0"), key("aws:TagKeys", "team")),
+		own("ec2:DeleteTags", vpc, tagsOf("vpc"), key("aws:TagKeys", cloud.TagUID))) // the release at a Retain deletion
 
 	// Repository stage.
 	repo := arn("ecr", "repository/"+o.Name(cloud.RepositoryName, ""))
@@ -161,7 +163,8 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 	for _, a := range []string{"DeleteRepository", "PutImageScanningConfiguration", "PutImageTagMutability", "PutLifecyclePolicy"} {
 		add(own("ecr:"+a, repo, repoTags))
 	}
-	add(own("ecr:TagResource", repo, repoTags, requestTags(user)), own("ecr:UntagResource", repo, repoTags, key("aws:TagKeys", "team")))
+	add(own("ecr:TagResource", repo, repoTags, requestTags(user)), own("ecr:UntagResource", repo, repoTags, key("aws:TagKeys", "team")),
+		own("ecr:UntagResource", repo, repoTags, key("aws:TagKeys", cloud.TagUID)))
 	param := arn("ssm", "parameter"+o.Name(cloud.ParameterName, "repository-uri"))
 	paramTags := o.Tags("ecr", "repository-uri")
 	add(create("ssm:PutParameter", param, paramTags), create("ssm:AddTagsToResource", param, paramTags),
@@ -260,7 +263,8 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		}
 		add(own("iam:PutRolePolicy", role, roleTags, boundary), own("iam:DeleteRolePolicy", role, roleTags, boundary),
 			own("iam:DetachRolePolicy", role, roleTags, boundary, key("iam:PolicyARN", "arn:aws:iam::aws:policy/AdministratorAccess")),
-			own("iam:TagRole", role, roleTags, requestTags(user)), own("iam:UntagRole", role, roleTags, key("aws:TagKeys", "team")))
+			own("iam:TagRole", role, roleTags, requestTags(user)), own("iam:UntagRole", role, roleTags, key("aws:TagKeys", "team")),
+			own("iam:UntagRole", role, roleTags, key("aws:TagKeys", cloud.TagUID)))
 	}
 	add(own("iam:AttachRolePolicy", exec, roleTags, boundary,
 		key("iam:PolicyARN", "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy")))
@@ -328,6 +332,7 @@ func refusals(fd *v1alpha1.FlaskDeployment) map[string]request {
 		"a security group in another cluster's VPC": create("ec2:CreateSecurityGroup", vpc, ours, resourceTags(theirs)),
 		"tagging an untagged VPC as ours":           create("ec2:CreateTags", vpc, ours),
 		"removing the owner tag of our VPC":         own("ec2:DeleteTags", vpc, ours, key("aws:TagKeys", cloud.TagOwner)),
+		"removing the uid and cluster tags at once": own("ec2:DeleteTags", vpc, ours, key("aws:TagKeys", cloud.TagUID, cloud.TagCluster)),
 		"re-tagging our VPC to another cluster":     own("ec2:CreateTags", vpc, ours, requestTags(map[string]string{cloud.TagCluster: "other"})),
 		"iam:CreateRole without boundary":           create("iam:CreateRole", exec, roleTags),
 		"iam:CreateRole with another boundary":      create("iam:CreateRole", exec, roleTags, key("iam:PermissionsBoundary", "arn:aws:iam::"+account+":policy/Admin")),

@@ -8,9 +8,11 @@ import (
 )
 
 // TaggingAPI is the part of the Resource Groups Tagging API the orchestrator calls: after
-// every stage is deleted, what still carries an object's ownership tags.
+// every stage is deleted, what still carries an object's ownership tags; at a Retain
+// deletion, the release of the object's resources (Owner.Release).
 type TaggingAPI interface {
 	GetResources(ctx context.Context, in *resourcegroupstaggingapi.GetResourcesInput, optFns ...func(*resourcegroupstaggingapi.Options)) (*resourcegroupstaggingapi.GetResourcesOutput, error)
+	UntagResources(ctx context.Context, in *resourcegroupstaggingapi.UntagResourcesInput, optFns ...func(*resourcegroupstaggingapi.Options)) (*resourcegroupstaggingapi.UntagResourcesOutput, error)
 }
 
 var _ TaggingAPI = (*resourcegroupstaggingapi.Client)(nil)

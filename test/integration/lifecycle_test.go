@@ -2,6 +2,8 @@ package integration_test
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -126,12 +128,19 @@ func desiredCount(env *testenv.Env, o *testenv.Object) int32 {
 	return out.Services[0].DesiredCount
 }
 
+// isTagWrite says whether a write operation only puts tags on a resource.
+func isTagWrite(op string) bool {
+	_, op, _ = strings.Cut(op, ":")
+	return slices.Contains([]string{"CreateTags", "AddTags", "TagResource", "TagRole", "TagLogGroup", "AddTagsToResource"}, op)
+}
+
 var _ = Describe("Lifecycle on the whole operator", func() {
 	It("writes nothing to AWS under managementPolicy Observe: create, spec change, resync, delete", func() {
 		env := startEnv(testenv.Options{Stages: controllers.Stages, ResyncPeriod: time.Second})
 		ns := namespace(env)
 
-		// A network and stack to observe: built by a Full object, left behind by Retain.
+		// A stack to observe: built by a Full object, left behind by Retain, which releases
+		// it to whichever object of the same namespace/name comes next.
 		full := newApp(env, ns, "app")
 		full.Create()
 		expectReady(full)
@@ -151,8 +160,13 @@ var _ = Describe("Lifecycle on the whole operator", func() {
 			g.Expect(cur.Status.Drift).NotTo(BeEmpty())
 		}).Should(Succeed())
 		first := obs.Get()
-		GinkgoWriter.Printf("drift after create: %q\nconditions: %+v\n", first.Status.Drift, first.Status.Conditions)
 		Expect(first.Status.Region).To(Equal(testenv.Region))
+		Expect(first.Status.Network.VPCID).NotTo(BeEmpty())
+		Expect(first.Status.Service.ServiceARN).NotTo(BeEmpty())
+		Expect(meta.FindStatusCondition(first.Status.Conditions, v1alpha1.ConditionNetworkReady).Reason).To(Equal(v1alpha1.ReasonObserved))
+		// The retained resources were released (no uid tag) and Observe may not tag them.
+		Expect(first.Status.Drift).To(HaveEach(ContainSubstring(cloud.TagUID + " missing")))
+		Expect(first.Status.Drift).To(ContainElement(ContainSubstring("VPC " + first.Status.Network.VPCID)))
 
 		obs.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.DesiredCount = ptr.To(int32(3)) })
 		Eventually(func(g Gomega) {
@@ -165,12 +179,48 @@ var _ = Describe("Lifecycle on the whole operator", func() {
 		reads, writes := callsSince(before, env.Sim.Calls())
 		Expect(total(reads)).To(BeNumerically(">", readsBefore), "resyncs read AWS")
 		Expect(writes).To(BeEmpty())
-		GinkgoWriter.Printf("drift after spec change: %q\n", obs.Get().Status.Drift)
+		Expect(obs.Get().Status.Drift).To(ContainElement(MatchRegexp(`^ecs: service \S+: desired count 2 set to 3 \(not repaired: managementPolicy Observe\)$`)))
+		Expect(desiredCount(env, obs)).To(Equal(int32(2)))
 
 		obs.DeleteAndWait()
 		_, writes = callsSince(before, env.Sim.Calls())
 		Expect(writes).To(BeEmpty(), "no write from create to delete under Observe")
 		Expect(env.Sim.ListLive()).To(Equal(live), "the observed resources are all still there")
+	})
+
+	It("adopts, by its tags, everything a Retain deletion left when created again, creating nothing", func() {
+		env := startEnv(testenv.Options{Stages: controllers.Stages})
+		ns := namespace(env)
+		first := newApp(env, ns, "app")
+		first.Create()
+		expectReady(first)
+		firstUID := string(first.Get().UID)
+		first.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain })
+		first.DeleteAndWait()
+		retained := liveOf(env.Sim, testenv.ClusterName)
+		Expect(retained).NotTo(BeEmpty())
+		for _, r := range retained {
+			Expect(r.Tags).NotTo(HaveKey(cloud.TagUID), "%s %s is released", r.Type, r.ID)
+		}
+
+		before := env.Sim.Calls()
+		again := newApp(env, ns, "app")
+		again.Create()
+		expectReady(again)
+		uid := string(again.Get().UID)
+		Expect(uid).NotTo(Equal(firstUID))
+		_, writes := callsSince(before, env.Sim.Calls())
+		for op := range writes {
+			Expect(isTagWrite(op)).To(BeTrue(), "adoption only tags, it called %s: %v", op, writes)
+		}
+		adopted := liveOf(env.Sim, testenv.ClusterName)
+		Expect(slices.Sorted(maps.Keys(adopted))).To(Equal(slices.Sorted(maps.Keys(retained))), "the same resources, none new")
+		for _, r := range adopted {
+			Expect(r.Tags).To(HaveKeyWithValue(cloud.TagUID, uid), "%s %s carries the new object's uid", r.Type, r.ID)
+		}
+
+		again.DeleteAndWait()
+		Expect(env.Sim.ListLive()).To(BeEmpty())
 	})
 
 	It("reads only, and writes no status, at the resync of a Ready object that did not drift", func() {
