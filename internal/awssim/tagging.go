@@ -228,8 +228,8 @@ func (s *taggingState) untagResources(c *Call) (any, error) {
 	}
 	failed := map[string]taggingFailure{}
 	for _, arn := range in.ResourceARNList {
-		tags := s.sim.resourceTags(arn)
-		if tags == nil || arnRegion(arn) != c.Region && arnRegion(arn) != "" {
+		tags := s.tagsOf(arn, c.Region)
+		if tags == nil {
 			failed[arn] = taggingFailure{StatusCode: 400, ErrorCode: "InvalidParameterException",
 				ErrorMessage: "The resource " + arn + " does not exist or cannot be tagged in " + c.Region + "."}
 			continue
@@ -239,6 +239,21 @@ func (s *taggingState) untagResources(c *Call) (any, error) {
 		}
 	}
 	return map[string]any{"FailedResourcesMap": failed}, nil
+}
+
+// tagsOf is the live tag map of the resource arn names in region (an S3 bucket, whose ARN
+// carries no region, must live there; a global IAM role is anywhere's), or nil.
+func (s *taggingState) tagsOf(arn, region string) map[string]string {
+	if name, ok := strings.CutPrefix(arn, "arn:aws:s3:::"); ok {
+		if b := s.sim.services["s3"].State.(*s3State).Buckets[name]; b != nil && b.Region == region {
+			return b.Tags
+		}
+		return nil
+	}
+	if r := arnRegion(arn); r != region && r != "" {
+		return nil
+	}
+	return s.sim.resourceTags(arn)
 }
 
 // arnRegion is the region of an ARN, "" for a global resource.
