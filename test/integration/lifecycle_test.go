@@ -72,14 +72,6 @@ func callsSince(before, now map[string]int) (reads, writes map[string]int) {
 	return reads, writes
 }
 
-func total(calls map[string]int) int {
-	n := 0
-	for _, c := range calls {
-		n += c
-	}
-	return n
-}
-
 // unstructuredOf is the live object as kstatus and Argo CD see it.
 func unstructuredOf(g Gomega, o *testenv.Object) map[string]any {
 	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o.Get())
