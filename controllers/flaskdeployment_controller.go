@@ -227,8 +227,14 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 		return ctrl.Result{}, nil
 	}
 	if fd.Spec.DeletionPolicy == v1alpha1.DeletionPolicyRetain || fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve {
-		if err := r.release(ctx, fd); err != nil {
-			return ctrl.Result{}, err
+		if err := stage.Classify(r.release(ctx, fd)); err != nil {
+			// What retrying cannot fix (a region without an endpoint, a refused call) must
+			// not keep a retained object from going: its resources stay, unreleased.
+			if _, terminal := stage.AsTerminal(err); !terminal {
+				return ctrl.Result{}, err
+			}
+			r.Recorder.Eventf(fd, nil, corev1.EventTypeWarning, "ReleaseFailed", "Delete",
+				"%s; the retained resources keep this object's uid tag, so an object created again with this name will not adopt them", stage.EventNote(err.Error()))
 		}
 		r.Recorder.Eventf(fd, nil, corev1.EventTypeNormal, v1alpha1.ReasonRetained, "Delete",
 			"Left AWS resources in place (deletionPolicy %s, managementPolicy %s)", fd.Spec.DeletionPolicy, fd.Spec.ManagementPolicy)
