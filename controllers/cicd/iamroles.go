@@ -218,7 +218,7 @@ func (p *pass) findRole(ctx context.Context, name string) (*iamtypes.Role, error
 func (p *pass) createRole(ctx context.Context, r serviceRole, name string) (created bool, err error) {
 	out, err := p.IAM.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String(name),
-		PermissionsBoundary:      boundary(p.roleBoundary),
+		PermissionsBoundary:      cloud.PermissionsBoundary(p.roleBoundary),
 		Path:                     aws.String(rolePath),
 		AssumeRolePolicyDocument: aws.String(trustPolicy(r.service)),
 		Description:              aws.String(fmt.Sprintf("%s of FlaskDeployment %s (cluster %s)", r.kind.Name, p.Owner().Ref(), p.Owner().Cluster)),
@@ -373,12 +373,4 @@ func (p *pass) emptyRole(ctx context.Context, name string) error {
 		}
 	}
 	return nil
-}
-
-// boundary is CreateRole's PermissionsBoundary: nil when the stage has none.
-func boundary(arn string) *string {
-	if arn == "" {
-		return nil
-	}
-	return aws.String(arn)
 }

@@ -23,7 +23,7 @@ func (p *pass) logGroupName() string { return p.Owner().Name(cloud.LogGroupName,
 func (p *pass) reconcileLogGroup(ctx context.Context) error {
 	name := p.logGroupName()
 	st := &p.fd.Status.Pipeline
-	g, err := p.findLogGroup(ctx, name)
+	g, err := cloud.FindLogGroup(ctx, p.Logs, name)
 	if err != nil {
 		return err
 	}
@@ -49,23 +49,6 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 	return nil
 }
 
-// findLogGroup describes the log group of exactly this name; nil when there is none.
-func (p *pass) findLogGroup(ctx context.Context, name string) (*logstypes.LogGroup, error) {
-	pages := cloudwatchlogs.NewDescribeLogGroupsPaginator(p.Logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("describe log group %s: %w", name, err)
-		}
-		for i := range out.LogGroups {
-			if aws.ToString(out.LogGroups[i].LogGroupName) == name {
-				return &out.LogGroups[i], nil
-			}
-		}
-	}
-	return nil, nil
-}
-
 // logGroupARN is the ARN the tagging calls take: without DescribeLogGroups' ":*".
 func logGroupARN(g *logstypes.LogGroup) string {
 	if arn := aws.ToString(g.LogGroupArn); arn != "" {
@@ -87,7 +70,7 @@ func (p *pass) createLogGroup(ctx context.Context, name string) error {
 	_, err := p.Logs.CreateLogGroup(ctx, &cloudwatchlogs.CreateLogGroupInput{LogGroupName: aws.String(name), Tags: p.Tags(resourceLogGroup)})
 	if cloud.IsAlreadyExists(err) {
 		// Created since we looked: check it as found.
-		g, err := p.findLogGroup(ctx, name)
+		g, err := cloud.FindLogGroup(ctx, p.Logs, name)
 		if err != nil || g == nil {
 			return fmt.Errorf("describe log group %s after ResourceAlreadyExistsException: %w", name, err)
 		}
@@ -112,7 +95,7 @@ func (p *pass) createLogGroup(ctx context.Context, name string) error {
 // deleteLogGroup deletes the build log group if its tags prove it ours.
 func (p *pass) deleteLogGroup(ctx context.Context) (bool, error) {
 	name := p.logGroupName()
-	g, err := p.findLogGroup(ctx, name)
+	g, err := cloud.FindLogGroup(ctx, p.Logs, name)
 	if err != nil {
 		return false, err
 	}

@@ -288,7 +288,7 @@ func TestComputeDriftRepaired(t *testing.T) {
 	}
 }
 
-// With natGateways None the tasks run in the public subnets with a public IP (issue 4).
+// With natGateways None the tasks run in the public subnets with a public IP.
 func TestComputeNATNonePlacement(t *testing.T) {
 	fd := newFD("shop", "nonat")
 	fd.Spec.Network.NATGateways = v1alpha1.NATGatewayNone

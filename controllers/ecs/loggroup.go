@@ -23,7 +23,7 @@ func (p *pass) logGroupName() string { return p.name(cloud.LogGroupName, "ecs") 
 func (p *pass) reconcileLogGroup(ctx context.Context) error {
 	name := p.logGroupName()
 	st := &p.fd.Status.Service
-	group, err := p.findLogGroup(ctx, name)
+	group, err := cloud.FindLogGroup(ctx, p.Logs, name)
 	if err != nil {
 		return err
 	}
@@ -57,23 +57,6 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 	return nil
 }
 
-// findLogGroup describes the log group of exactly this name; nil when it does not exist.
-func (p *pass) findLogGroup(ctx context.Context, name string) (*logstypes.LogGroup, error) {
-	pages := cloudwatchlogs.NewDescribeLogGroupsPaginator(p.Logs, &cloudwatchlogs.DescribeLogGroupsInput{LogGroupNamePrefix: aws.String(name)})
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("describe log group %s: %w", name, err)
-		}
-		for i := range out.LogGroups {
-			if aws.ToString(out.LogGroups[i].LogGroupName) == name {
-				return &out.LogGroups[i], nil
-			}
-		}
-	}
-	return nil, nil
-}
-
 // createLogGroup creates the log group, tagged; its retention is set by the caller (the
 // API takes none at creation).
 func (p *pass) createLogGroup(ctx context.Context, name string) (*logstypes.LogGroup, error) {
@@ -84,7 +67,7 @@ func (p *pass) createLogGroup(ctx context.Context, name string) (*logstypes.LogG
 		return nil, fmt.Errorf("create log group %s: %w", name, err)
 	}
 	fresh := err == nil
-	group, err := p.findLogGroup(ctx, name)
+	group, err := cloud.FindLogGroup(ctx, p.Logs, name)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +113,7 @@ func (p *pass) repairLogGroupTags(ctx context.Context, g *logstypes.LogGroup) er
 // deleteLogGroup deletes the log group if its tags prove it fd's.
 func (p *pass) deleteLogGroup(ctx context.Context) (bool, error) {
 	name := p.logGroupName()
-	g, err := p.findLogGroup(ctx, name)
+	g, err := cloud.FindLogGroup(ctx, p.Logs, name)
 	if err != nil {
 		return false, err
 	}

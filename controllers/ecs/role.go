@@ -163,7 +163,7 @@ func (p *pass) findRole(ctx context.Context, name string) (*iamtypes.Role, error
 func (p *pass) createRole(ctx context.Context, name string) (*iamtypes.Role, error) {
 	out, err := p.IAM.CreateRole(ctx, &iam.CreateRoleInput{
 		RoleName:                 aws.String(name),
-		PermissionsBoundary:      boundary(p.roleBoundary),
+		PermissionsBoundary:      cloud.PermissionsBoundary(p.roleBoundary),
 		Path:                     aws.String(executionRolePath),
 		AssumeRolePolicyDocument: aws.String(trustPolicy),
 		Description:              aws.String("ECS task execution role of FlaskDeployment " + p.Owner().Ref()),
@@ -319,12 +319,4 @@ func (p *pass) deleteExecutionRole(ctx context.Context) (bool, error) {
 	}
 	p.fd.Status.Service.ExecutionRoleARN = ""
 	return true, nil
-}
-
-// boundary is CreateRole's PermissionsBoundary: nil when the stage has none.
-func boundary(arn string) *string {
-	if arn == "" {
-		return nil
-	}
-	return aws.String(arn)
 }

@@ -50,7 +50,7 @@ func (p *pass) autoscaled() bool {
 }
 
 // networkConfiguration places the tasks: in the private subnets behind the NAT gateway
-// without public IPs, or, with natGateways None (issue 4), in the public subnets with a
+// without public IPs, or, with natGateways None, in the public subnets with a
 // public IP so that they can still pull their image and reach AWS APIs.
 func (p *pass) networkConfiguration() *ecstypes.NetworkConfiguration {
 	n := p.fd.Status.Network

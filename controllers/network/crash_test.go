@@ -10,7 +10,7 @@ import (
 	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
-// TestCrashAfterEveryAWSCall is issue point 3: for every k, the first run is cut short
+// TestCrashAfterEveryAWSCall: for every k, the first run is cut short
 // right after its k-th AWS call has taken effect (the stage sees the call fail, and only
 // what was checkpointed before survives, as when the process dies), then a restarted run
 // converges from the saved status. The simulator must hold exactly one of everything.

@@ -11,7 +11,7 @@
 // depends on it. Mutable attributes (DNS, map-public-IP, routes, associations, tags, the IGW
 // attachment) are then repaired, and each repair is noted in status.drift.
 //
-// Choices the issue left open:
+// Choices made where the API leaves room:
 //   - Suspend deletes the NAT gateways and Elastic IPs and removes the private default
 //     routes (no blackhole routes are left). NetworkReady is then True with reason
 //     Suspended: the network is exactly what a suspended object asks for, so kstatus sees

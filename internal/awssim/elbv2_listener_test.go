@@ -34,12 +34,17 @@ func TestELBHTTPSListenerCertificatesAndPolicies(t *testing.T) {
 		}
 		return e.elb.CreateListener(ctx(), in)
 	}
+	// An ARN of no certificate: the issued one's last digit changed, whatever it was.
+	unknown := issued[:len(issued)-1] + "0"
+	if unknown == issued {
+		unknown = issued[:len(issued)-1] + "1"
+	}
 	for name, tc := range map[string]struct {
 		cert, policy, code string
 	}{
 		"pending validation":     {pending, "", "CertificateNotFound"},
 		"another region":         {foreign, "", "CertificateNotFound"},
-		"no such certificate":    {issued[:len(issued)-1] + "0", "", "CertificateNotFound"},
+		"no such certificate":    {unknown, "", "CertificateNotFound"},
 		"IAM server certificate": {"arn:aws:iam::123456789012:server-certificate/web", "", "CertificateNotFound"},
 		"unknown policy":         {issued, "ELBSecurityPolicy-Nope", "SSLPolicyNotFound"},
 	} {
