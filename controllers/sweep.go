@@ -99,7 +99,8 @@ func (r *FlaskDeploymentReconciler) sweep(ctx context.Context, fd *v1alpha1.Flas
 	}
 	arns, err := r.Sweep.leftovers(ctx, fd)
 	if err != nil {
-		return false, ctrl.Result{}, err
+		res, err := r.finish(ctx, fd, summarizeSweep(fd, stage.Classify(err)))
+		return false, res, err
 	}
 	if len(arns) == 0 {
 		return true, ctrl.Result{}, nil
@@ -120,4 +121,25 @@ func (r *FlaskDeploymentReconciler) sweep(ctx context.Context, fd *v1alpha1.Flas
 		r.Recorder.Eventf(fd, nil, corev1.EventTypeWarning, v1alpha1.ReasonDeletionBlocked, "Delete", "%s", msg)
 	}
 	return false, ctrl.Result{RequeueAfter: r.capRequeue(sweepInterval)}, nil
+}
+
+// summarizeSweep reports a failed look for leftovers as a stage's failed deletion is
+// reported: what AWS refuses for good (access denied) stalls, anything else is retried.
+func summarizeSweep(fd *v1alpha1.FlaskDeployment, err error) summary {
+	var s summary
+	reason, msg := v1alpha1.ReasonRetrying, "every stage is deleted, but looking for AWS resources still tagged as this object's failed: "+err.Error()
+	if t, terminal := stage.AsTerminal(err); terminal {
+		s.stalled, reason = err, t.Reason
+	} else {
+		s.retriable = err
+	}
+	meta.SetStatusCondition(&fd.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionDeletionBlocked,
+		Status: metav1.ConditionTrue, Reason: reason, Message: msg, ObservedGeneration: fd.Generation})
+	if s.stalled != nil {
+		s.newlyStalled = setStalled(fd, reason, err)
+	} else {
+		setReconciling(fd, v1alpha1.ReasonDeleting, msg)
+	}
+	fd.Status.Message = msg
+	return s
 }

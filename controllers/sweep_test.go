@@ -5,6 +5,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -48,6 +49,28 @@ var _ = Describe("Sweep after teardown", func() {
 
 		_, err = env.Clients.EC2(testenv.Region).DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(vpc)})
 		Expect(err).NotTo(HaveOccurred())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(fd), &v1alpha1.FlaskDeployment{}))
+		}, timeout, poll).Should(BeTrue())
+	})
+
+	It("stalls with AWS's refusal when the look for leftovers is denied, and lets the object go once it is allowed", func() {
+		fd := newFD(nil)
+		Eventually(func() *v1alpha1.FlaskDeployment { return get(fd) }, timeout, poll).
+			Should(HaveField("Finalizers", ContainElement(controllers.Finalizer)))
+		Expect(env.Sim.SetIdentityPolicy([]byte(`{"Version":"2012-10-17","Statement":[
+			{"Effect":"Allow","Action":"*","Resource":"*"},
+			{"Effect":"Deny","Action":"tag:GetResources","Resource":"*"}]}`))).To(Succeed())
+		DeferCleanup(func() { Expect(env.Sim.SetIdentityPolicy(nil)).To(Succeed()) })
+
+		Expect(env.Client.Delete(ctx, fd)).To(Succeed())
+		Eventually(func() *metav1.Condition { return condition(fd, v1alpha1.ConditionDeletionBlocked) }, timeout, poll).
+			Should(haveCondition("True", v1alpha1.ReasonAccessDenied))
+		Expect(condition(fd, v1alpha1.ConditionDeletionBlocked).Message).To(ContainSubstring("tag:GetResources"))
+		Expect(condition(fd, v1alpha1.ConditionStalled)).To(haveCondition("True", v1alpha1.ReasonAccessDenied))
+		Expect(get(fd).Finalizers).To(ContainElement(controllers.Finalizer))
+
+		Expect(env.Sim.SetIdentityPolicy(nil)).To(Succeed())
 		Eventually(func() bool {
 			return apierrors.IsNotFound(env.Client.Get(ctx, client.ObjectKeyFromObject(fd), &v1alpha1.FlaskDeployment{}))
 		}, timeout, poll).Should(BeTrue())
