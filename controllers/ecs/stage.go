@@ -45,12 +45,13 @@ import (
 // Name is the stage's name: log key, tag value and event prefix.
 const Name = "ecs"
 
-// Requeue intervals.
+// Requeue intervals. The rollout is the last wait before Ready, and the one a user
+// watches: it is polled more often (two reads a pass, for a few minutes).
 const (
 	networkPollInterval      = 10 * time.Second
 	imagePollInterval        = 30 * time.Second
 	loadBalancerPollInterval = 15 * time.Second
-	deploymentPollInterval   = 15 * time.Second
+	deploymentPollInterval   = 5 * time.Second
 	deletePollInterval       = 10 * time.Second
 	observeInterval          = time.Minute
 )
