@@ -2,7 +2,8 @@
 // of the seed stack in simulated seconds next to the critical path AWS's latencies force,
 // the AWS calls and status writes of a steady-state resync, and how that scales with the
 // number of objects. `make bench` runs it; it prints figures, writes results.json and
-// README.md, and fails only if an object never becomes Ready.
+// README.md, and fails only if an object never becomes Ready or steady state needs more
+// AWS calls per second than the manager's default read budget.
 package bench
 
 import (
@@ -30,6 +31,7 @@ import (
 	"github.com/flaskops/flask-operator/controllers"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/awssim"
+	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -92,19 +94,22 @@ func criticalPath() (steps []pathStep, total float64) {
 
 // scenario is one environment with n objects.
 type scenario struct {
-	N                int                `json:"objects"`
-	ReadySeconds     []float64          `json:"readySimSeconds"` // per object, from its create
-	AllReadySeconds  float64            `json:"allReadySimSeconds"`
-	SteadyCalls      map[string]int     `json:"steadyCallsByOperation"`
-	SteadyResyncs    float64            `json:"steadyReconciles"`
-	SteadyStatusRVs  int                `json:"steadyStatusWrites"`
-	CallsPerMinute   float64            `json:"steadyAWSCallsPerSimMinute"`
-	CPUSeconds       float64            `json:"processCPUSeconds"`
-	PeakRSSMiB       float64            `json:"peakRSSMiB"`
-	ConvergeCalls    int                `json:"convergeAWSCalls"`
-	PerResyncCalls   float64            `json:"awsCallsPerResync"`
-	PerResyncWrites  float64            `json:"statusWritesPerResync"`
-	PerResyncService map[string]float64 `json:"awsCallsPerResyncByService"`
+	N               int            `json:"objects"`
+	ReadySeconds    []float64      `json:"readySimSeconds"` // per object, from its create
+	AllReadySeconds float64        `json:"allReadySimSeconds"`
+	SteadyCalls     map[string]int `json:"steadyCallsByOperation"`
+	// PeakReadsPerSecond is, per service, the most calls in any rateWindow of steady state,
+	// per simulated second: what the manager's read budget (per region and service) must hold.
+	PeakReadsPerSecond map[string]float64 `json:"steadyPeakCallsPerSimSecondByService"`
+	SteadyResyncs      float64            `json:"steadyReconciles"`
+	SteadyStatusRVs    int                `json:"steadyStatusWrites"`
+	CallsPerMinute     float64            `json:"steadyAWSCallsPerSimMinute"`
+	CPUSeconds         float64            `json:"processCPUSeconds"`
+	PeakRSSMiB         float64            `json:"peakRSSMiB"`
+	ConvergeCalls      int                `json:"convergeAWSCalls"`
+	PerResyncCalls     float64            `json:"awsCallsPerResync"`
+	PerResyncWrites    float64            `json:"statusWritesPerResync"`
+	PerResyncService   map[string]float64 `json:"awsCallsPerResyncByService"`
 }
 
 type results struct {
@@ -253,7 +258,7 @@ func runScenario(b *testing.B, n int, stages func(controllers.Deps) []stage.Stag
 	time.Sleep(wall(pollInterval) * 2)
 	stop := countStatusWrites(b, env)
 	calls0, rec0 := env.Sim.Calls(), reconciles(b)
-	time.Sleep(wall(steadyWindow))
+	sc.PeakReadsPerSecond = peakRate(env, wall(steadyWindow))
 	calls1, rec1 := env.Sim.Calls(), reconciles(b)
 	sc.SteadyStatusRVs = stop()
 	sc.SteadyCalls = delta(calls0, calls1)
@@ -271,11 +276,42 @@ func runScenario(b *testing.B, n int, stages func(controllers.Deps) []stage.Stag
 			sc.PerResyncService[k] = round(v)
 		}
 	}
+	for svc, rate := range sc.PeakReadsPerSecond {
+		// The manager's read budget would hold such a burst back (Throttled) rather than let
+		// it reach AWS; steady state must never need that.
+		if rate > cloud.DefaultReadQPS {
+			b.Errorf("N=%d: steady state calls %s at %.1f/s simulated, over the default read budget of %d/s", n, svc, rate, cloud.DefaultReadQPS)
+		}
+	}
 	sc.CPUSeconds = round(cpuSeconds() - cpu0)
 	sc.PeakRSSMiB = round(peakRSSMiB())
 	b.Logf("N=%d: all Ready after %.0f s simulated (per object %v); steady state %.1f AWS calls/min, %.1f calls and %.2f status writes per resync; CPU %.1f s, peak RSS %.0f MiB",
 		n, sc.AllReadySeconds, sc.ReadySeconds, sc.CallsPerMinute, sc.PerResyncCalls, sc.PerResyncWrites, sc.CPUSeconds, sc.PeakRSSMiB)
 	return sc
+}
+
+// rateWindow is the simulated span over which steady-state call rates are taken.
+const rateWindow = 10 * time.Second
+
+// peakRate watches awssim's call counters for d of wall time and returns, per service, the
+// highest rate in calls per simulated second over any rateWindow.
+func peakRate(env *testenv.Env, d time.Duration) map[string]float64 {
+	peak := map[string]float64{}
+	prev := env.Sim.Calls()
+	for end := time.Now().Add(d); time.Now().Before(end); {
+		time.Sleep(wall(rateWindow))
+		cur := env.Sim.Calls()
+		per := map[string]int{}
+		for k, v := range delta(prev, cur) {
+			svc, _, _ := strings.Cut(k, ":")
+			per[svc] += v
+		}
+		for svc, n := range per {
+			peak[svc] = max(peak[svc], round(float64(n)/rateWindow.Seconds()))
+		}
+		prev = cur
+	}
+	return peak
 }
 
 // countStatusWrites watches every FlaskDeployment and counts modifications (new
@@ -427,15 +463,23 @@ func markdown(res *results) string {
 	}
 	fmt.Fprintf(&s, "| **total** | %.1f |\n\nStatus writes (resourceVersion changes) per resync: %.2f.\n\n", res.PerResyncTotal, res.PerResyncWrites)
 	fmt.Fprintf(&s, "## Scale\n\n")
-	fmt.Fprintf(&s, "| objects | all Ready (sim s) | slowest object (sim s) | AWS calls to converge | steady AWS calls / sim min | CPU s (manager+awssim) | peak RSS MiB |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&s, "| objects | all Ready (sim s) | slowest object (sim s) | AWS calls to converge | steady AWS calls / sim min | busiest service at steady state, peak calls / sim s | CPU s (manager+awssim) | peak RSS MiB |\n|---|---|---|---|---|---|---|---|\n")
 	for _, sc := range res.Scenarios {
 		slowest := 0.0
 		for _, r := range sc.ReadySeconds {
 			slowest = max(slowest, r)
 		}
-		fmt.Fprintf(&s, "| %d | %.1f | %.1f | %d | %.1f | %.1f | %.0f |\n", sc.N, sc.AllReadySeconds, slowest, sc.ConvergeCalls, sc.CallsPerMinute, sc.CPUSeconds, sc.PeakRSSMiB)
+		busiest, peak := "-", 0.0
+		for svc, r := range sc.PeakReadsPerSecond {
+			if r > peak || (r == peak && svc < busiest) {
+				busiest, peak = svc, r
+			}
+		}
+		fmt.Fprintf(&s, "| %d | %.1f | %.1f | %d | %.1f | %s %.1f | %.1f | %.0f |\n", sc.N, sc.AllReadySeconds, slowest, sc.ConvergeCalls, sc.CallsPerMinute, busiest, peak, sc.CPUSeconds, sc.PeakRSSMiB)
 	}
 	fmt.Fprintf(&s, "\nCPU is the test process's (manager, awssim, harness), not envtest's kube-apiserver and etcd; peak RSS is its VmHWM, "+
-		"which only grows across the scenarios of one run. 50 and 200 objects run with BENCH_LARGE=1.\n")
+		"which only grows across the scenarios of one run. 50 and 200 objects run with BENCH_LARGE=1. "+
+		"Peak calls are the most in any %.0f s of steady state, per simulated second; the manager's default read budget is %d calls/s per region and service, "+
+		"and the harness fails if steady state ever needs more.\n", rateWindow.Seconds(), cloud.DefaultReadQPS)
 	return s.String()
 }
