@@ -57,6 +57,8 @@ func TestPhase(t *testing.T) {
 	}
 	ready := cond(v1alpha1.ConditionReady, metav1.ConditionTrue)
 	stalled := cond(v1alpha1.ConditionStalled, metav1.ConditionTrue)
+	suspended := ready
+	suspended.Reason = v1alpha1.ReasonSuspended
 	now := metav1.Now()
 	for _, tc := range []struct {
 		name       string
@@ -69,6 +71,9 @@ func TestPhase(t *testing.T) {
 		{"new", false, false, 1, nil, PhaseProgressing},
 		{"ready", false, false, 1, []metav1.Condition{ready}, PhaseReady},
 		{"ready for an older generation", false, false, 2, []metav1.Condition{ready}, PhaseProgressing},
+		{"suspended", false, false, 1, []metav1.Condition{suspended}, PhaseSuspended},
+		{"suspended for an older generation", false, false, 2, []metav1.Condition{suspended}, PhaseProgressing},
+		{"suspended and deleting", false, true, 1, []metav1.Condition{suspended}, PhaseDeleting},
 		{"stalled", false, false, 1, []metav1.Condition{cond(v1alpha1.ConditionReady, metav1.ConditionFalse), stalled}, PhaseStalled},
 		{"deleting", false, true, 1, []metav1.Condition{ready}, PhaseDeleting},
 		{"stalled deleting", false, true, 1, []metav1.Condition{stalled}, PhaseStalled},

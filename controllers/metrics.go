@@ -17,17 +17,6 @@ import (
 	"github.com/flaskops/flask-operator/controllers/stage"
 )
 
-// Phases of a FlaskDeployment, as the flaskops_flaskdeployments gauge counts them.
-const (
-	PhaseReady       = "Ready"
-	PhaseProgressing = "Progressing"
-	PhaseStalled     = "Stalled"
-	PhaseDeleting    = "Deleting"
-	PhasePaused      = "Paused"
-)
-
-var phases = []string{PhaseReady, PhaseProgressing, PhaseStalled, PhaseDeleting, PhasePaused}
-
 // timeToReady buckets span what AWS takes: a NAT gateway, a load balancer and an ECS
 // service each take minutes.
 var timeToReady = prometheus.NewHistogram(prometheus.HistogramOpts{
@@ -38,23 +27,6 @@ var timeToReady = prometheus.NewHistogram(prometheus.HistogramOpts{
 
 func init() {
 	metrics.Registry.MustRegister(timeToReady)
-}
-
-// Phase is the one word that sums an object up: paused, stalled (converging or deleting),
-// deleting, ready for its current generation, or progressing.
-func Phase(fd *v1alpha1.FlaskDeployment) string {
-	switch {
-	case paused(fd):
-		return PhasePaused
-	case meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled):
-		return PhaseStalled
-	case !fd.DeletionTimestamp.IsZero():
-		return PhaseDeleting
-	case meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionReady) &&
-		fd.Status.ObservedGeneration == fd.Generation:
-		return PhaseReady
-	}
-	return PhaseProgressing
 }
 
 // everReady reports whether the object has been Ready before this pass.
@@ -97,7 +69,7 @@ func newObjectCollector(reader client.Reader, stages []stage.Stage) *objectColle
 		reader: reader,
 		stages: stages,
 		phase: prometheus.NewDesc("flaskops_flaskdeployments",
-			"FlaskDeployments by phase (Ready, Progressing, Stalled, Deleting, Paused).", []string{"phase"}, nil),
+			"FlaskDeployments by phase (Ready, Suspended, Progressing, Stalled, Deleting, Paused).", []string{"phase"}, nil),
 		ready: prometheus.NewDesc("flaskops_stage_ready",
 			"FlaskDeployments by stage and the status of the stage's condition (True, False, Unknown; Unknown also when not reported yet).",
 			[]string{"stage", "status"}, nil),

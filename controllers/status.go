@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -37,6 +38,7 @@ func newStatusWriter(c client.Client, fd *v1alpha1.FlaskDeployment) *statusWrite
 }
 
 func (w *statusWriter) patch(ctx context.Context, fd *v1alpha1.FlaskDeployment) error {
+	fd.Status.Phase = Phase(fd)
 	if equality.Semantic.DeepEqual(w.written.Status, fd.Status) {
 		return nil
 	}
@@ -45,6 +47,39 @@ func (w *statusWriter) patch(ctx context.Context, fd *v1alpha1.FlaskDeployment) 
 	}
 	w.written = fd.DeepCopy()
 	return nil
+}
+
+// Phases of a FlaskDeployment: status.phase, and what the flaskops_flaskdeployments gauge
+// counts.
+const (
+	PhaseReady       = "Ready"
+	PhaseSuspended   = "Suspended"
+	PhaseProgressing = "Progressing"
+	PhaseStalled     = "Stalled"
+	PhaseDeleting    = "Deleting"
+	PhasePaused      = "Paused"
+)
+
+var phases = []string{PhaseReady, PhaseSuspended, PhaseProgressing, PhaseStalled, PhaseDeleting, PhasePaused}
+
+// Phase is the one word that sums an object up: paused, stalled (converging or deleting),
+// deleting, ready for its current generation (suspended when the Ready condition says so),
+// or progressing.
+func Phase(fd *v1alpha1.FlaskDeployment) string {
+	ready := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionReady)
+	switch {
+	case paused(fd):
+		return PhasePaused
+	case meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled):
+		return PhaseStalled
+	case !fd.DeletionTimestamp.IsZero():
+		return PhaseDeleting
+	case ready == nil || ready.Status != metav1.ConditionTrue || fd.Status.ObservedGeneration != fd.Generation:
+		return PhaseProgressing
+	case ready.Reason == v1alpha1.ReasonSuspended:
+		return PhaseSuspended
+	}
+	return PhaseReady
 }
 
 // summary is what a pass decided, beyond the conditions it wrote.
@@ -100,6 +135,8 @@ func summarize(fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) 
 		Reason: v1alpha1.ReasonReady, Message: "all stages are ready", ObservedGeneration: gen}
 	if firstNotReady != nil {
 		ready.Status, ready.Reason, ready.Message = firstNotReady.Status, firstNotReady.Reason, firstNotReady.Message
+	} else if msg := suspended(outcomes); msg != "" {
+		ready.Reason, ready.Message = v1alpha1.ReasonSuspended, msg
 	}
 	meta.SetStatusCondition(&fd.Status.Conditions, ready)
 	fd.Status.Message = ready.Message
@@ -120,6 +157,20 @@ func summarize(fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) 
 		fd.Status.ObservedGeneration = gen
 	}
 	return s
+}
+
+// suspended says what the stages that report Suspended hibernated, "" when none does.
+func suspended(outcomes []outcome) string {
+	var parts []string
+	for _, o := range outcomes {
+		if o.err == nil && o.result.Done && o.result.Reason == v1alpha1.ReasonSuspended {
+			parts = append(parts, o.stage.Name()+": "+strings.TrimPrefix(o.result.Message, "suspended: "))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "suspended by spec.suspend. " + strings.Join(parts, ". ")
 }
 
 // stageCondition turns one stage's outcome into its <Stage>Ready condition.

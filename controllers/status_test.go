@@ -37,6 +37,7 @@ func TestSummarize(t *testing.T) {
 		outcomes        []outcome
 		wantReady       metav1.ConditionStatus
 		wantReason      string
+		wantMessage     string
 		wantStalled     bool
 		wantReconcile   bool
 		wantRequeue     time.Duration
@@ -47,6 +48,24 @@ func TestSummarize(t *testing.T) {
 			name:      "all ready",
 			outcomes:  []outcome{{stage: networkStage, result: ready}, {stage: ecrStage, result: ready}},
 			wantReady: metav1.ConditionTrue, wantReason: v1alpha1.ReasonReady, wantObservedGen: true,
+		},
+		{
+			name: "all ready, some suspended: Ready says Suspended and what each stage hibernated",
+			outcomes: []outcome{
+				{stage: networkStage, result: stage.Result{Done: true, Reason: v1alpha1.ReasonSuspended, Message: "suspended: NAT gateways deleted"}},
+				{stage: ecrStage, result: ready},
+			},
+			wantReady: metav1.ConditionTrue, wantReason: v1alpha1.ReasonSuspended,
+			wantMessage: "suspended by spec.suspend. network: NAT gateways deleted", wantObservedGen: true,
+		},
+		{
+			name: "suspended but another stage still waiting: not Ready",
+			outcomes: []outcome{
+				{stage: networkStage, result: stage.Result{Done: true, Reason: v1alpha1.ReasonSuspended, Message: "suspended: NAT gateways deleted"}},
+				{stage: ecrStage, result: stage.Waiting("Creating", 5*time.Second, "creating")},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: "Creating", wantMessage: "creating", wantReconcile: true,
+			wantRequeue: 5 * time.Second, wantObservedGen: true,
 		},
 		{
 			name: "waiting stages requeue at the soonest interval",
@@ -82,6 +101,9 @@ func TestSummarize(t *testing.T) {
 			c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionReady)
 			if c == nil || c.Status != tt.wantReady || c.Reason != tt.wantReason {
 				t.Fatalf("Ready = %+v, want %s/%s", c, tt.wantReady, tt.wantReason)
+			}
+			if tt.wantMessage != "" && (c.Message != tt.wantMessage || fd.Status.Message != tt.wantMessage) {
+				t.Errorf("Ready message %q, status.message %q, want %q", c.Message, fd.Status.Message, tt.wantMessage)
 			}
 			if got := meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionStalled); got != tt.wantStalled {
 				t.Errorf("Stalled = %v, want %v", got, tt.wantStalled)

@@ -123,6 +123,13 @@ type FlaskDeploymentStatus struct {
 	// +optional
 	Message string `json:"message,omitempty"`
 
+	// Phase sums the object up in one word for kubectl get: Ready, Suspended (Ready with
+	// spec.suspend carried out), Progressing, Stalled, Deleting or Paused. It is derived
+	// from the conditions, the pause annotation and the deletion timestamp whenever the
+	// status is written, never set on its own.
+	// +optional
+	Phase string `json:"phase,omitempty"`
+
 	// FirstReadyTime is when Ready first became True; later changes do not move it.
 	// +optional
 	FirstReadyTime *metav1.Time `json:"firstReadyTime,omitempty"`
@@ -190,6 +197,7 @@ type DeployedRevision struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=fd,categories=flaskops
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="URL",type=string,JSONPath=`.status.url`
 // +kubebuilder:printcolumn:name="Running",type=integer,JSONPath=`.status.service.runningCount`
 // +kubebuilder:printcolumn:name="Desired",type=integer,JSONPath=`.status.service.desiredCount`
