@@ -73,6 +73,7 @@ var _ = Describe("Metrics", func() {
 			for i := range list.Items {
 				fd := &list.Items[i]
 				wantPhase["phase="+controllers.Phase(fd)]++
+				g.Expect(fd.Status.Phase).To(Equal(controllers.Phase(fd)), "status.phase of %s", fd.Name)
 				for st, typ := range map[string]string{"alpha": "NetworkReady", "beta": "RepositoryReady"} {
 					status := metav1.ConditionUnknown
 					if c := meta.FindStatusCondition(fd.Status.Conditions, typ); c != nil {
@@ -82,8 +83,8 @@ var _ = Describe("Metrics", func() {
 				}
 			}
 			phases := scrape(g, "flaskops_flaskdeployments")
-			g.Expect(phases).To(HaveLen(5))
-			for _, p := range []string{"Ready", "Progressing", "Stalled", "Deleting", "Paused"} {
+			g.Expect(phases).To(HaveLen(6))
+			for _, p := range []string{"Ready", "Suspended", "Progressing", "Stalled", "Deleting", "Paused"} {
 				g.Expect(phases["phase="+p].GetGauge().GetValue()).To(Equal(wantPhase["phase="+p]), p)
 			}
 			for _, p := range []string{"Ready", "Stalled", "Paused", "Progressing"} {
