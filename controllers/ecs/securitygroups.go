@@ -9,6 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -387,6 +389,8 @@ func (p *pass) deleteSecurityGroups(ctx context.Context) (bool, error) {
 		}
 	}
 	done := true
+	var blocked []sgHolder
+	var releasing []string
 	for _, g := range ours {
 		id := aws.ToString(g.GroupId)
 		if _, err := p.EC2.DeleteSecurityGroup(ctx, &ec2.DeleteSecurityGroupInput{GroupId: aws.String(id)}); err != nil {
@@ -394,9 +398,15 @@ func (p *pass) deleteSecurityGroups(ctx context.Context) (bool, error) {
 			case cloud.IsNotFound(err):
 				continue
 			case cloud.IsDependencyViolation(err):
-				p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval,
-					"security group %s is still attached to network interfaces (a deleted load balancer's or task's release theirs within minutes)", id)
 				done = false
+				holders, err := p.holdersOf(ctx, id, isOurs)
+				if err != nil {
+					return false, err
+				}
+				blocked = append(blocked, holders...)
+				if len(holders) == 0 {
+					releasing = append(releasing, id)
+				}
 				continue
 			default:
 				return false, fmt.Errorf("delete security group %s: %w", id, err)
@@ -404,11 +414,71 @@ func (p *pass) deleteSecurityGroups(ctx context.Context) (bool, error) {
 		}
 		p.Deleted(ctx, kindSecurityGroup, id)
 	}
+	// What blocks comes first: it names the reason (DeletionBlocked).
+	p.reportHolders(blocked)
+	for _, id := range releasing {
+		p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval,
+			"security group %s is still attached to network interfaces (a deleted load balancer's or task's release theirs within minutes)", id)
+	}
 	if done {
 		st := &p.fd.Status.Service
 		st.LoadBalancerSecurityGroupID, st.ServiceSecurityGroupID = "", ""
 	}
 	return done, nil
+}
+
+// sgHolder is something of someone else's that keeps one of fd's security groups from
+// being deleted.
+type sgHolder struct {
+	group  string // fd's group it holds
+	id     string // its own ID
+	what   string // "security group sg-1 ("db", owner 123456789012; ...), whose rules reference it"
+	remedy string // what the user does about it
+}
+
+// holdersOf lists what keeps fd's security group id from being deleted that this object
+// did not create and AWS does not release by itself: other security groups whose rules
+// reference it (ours are fd's groups, whose rules the caller already revoked). Network
+// interfaces are not looked up: those of load balancers and tasks go by themselves, and
+// one a user placed in fd's subnets is named by the network stage.
+func (p *pass) holdersOf(ctx context.Context, id string, ours map[string]bool) ([]sgHolder, error) {
+	var out []sgHolder
+	seen := map[string]bool{}
+	for _, filter := range []string{"ip-permission.group-id", "egress.ip-permission.group-id"} {
+		groups, err := p.describeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{
+			Filters: []ec2types.Filter{{Name: aws.String(filter), Values: []string{id}}},
+		}, "whose rules reference "+id)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range groups {
+			gid := aws.ToString(g.GroupId)
+			if ours[gid] || seen[gid] {
+				continue
+			}
+			seen[gid] = true
+			out = append(out, sgHolder{group: id, id: gid,
+				what: fmt.Sprintf("security group %s (%q, owner %s; %s), whose rules reference it",
+					gid, aws.ToString(g.GroupName), aws.ToString(g.OwnerId), p.Owner().Describe(cloud.FromEC2(g.Tags))),
+				remedy: fmt.Sprintf("remove the rules of security group %s that reference %s, or delete that group", gid, id)})
+		}
+	}
+	return out, nil
+}
+
+// reportHolders makes each holder a DeletionBlocked wait and tells the user, once, what to
+// do about it: while the DeletionBlocked condition already names a holder, the event was
+// sent.
+func (p *pass) reportHolders(holders []sgHolder) {
+	blocked := meta.FindStatusCondition(p.fd.Status.Conditions, v1alpha1.ConditionDeletionBlocked)
+	for _, h := range holders {
+		p.WaitFor(v1alpha1.ReasonDeletionBlocked, deletePollInterval,
+			"security group %s is held by %s, which this operator did not create", h.group, h.what)
+		if blocked == nil || !strings.Contains(blocked.Message, h.id) {
+			p.recorder.Eventf(p.fd, nil, corev1.EventTypeWarning, v1alpha1.ReasonDeletionBlocked, "Delete",
+				"%s", stage.EventNote(h.remedy+"; deletion resumes by itself"))
+		}
+	}
 }
 
 // ec2RetryThrottledOnly is the option of CreateSecurityGroup, which takes no ClientToken: the
