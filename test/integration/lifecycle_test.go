@@ -256,6 +256,23 @@ var _ = Describe("Lifecycle on the whole operator", func() {
 			g.Expect(argo).To(Equal("Suspended"))
 			g.Expect(msg).To(ContainSubstring(v1alpha1.AnnotationPaused))
 		}).Should(Succeed())
+		// A spec change the paused operator does not act on: only observedGeneration's lag
+		// tells kstatus, the conditions still say Ready.
+		app.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.DesiredCount = ptr.To(int32(3)) })
+		Eventually(func(g Gomega) {
+			cur := app.Get()
+			g.Expect(cur.Status.ObservedGeneration).To(BeNumerically("<", cur.Generation))
+			g.Expect(meta.IsStatusConditionTrue(cur.Status.Conditions, v1alpha1.ConditionReady)).To(BeTrue())
+			ks, _, _ := health(g, app)
+			g.Expect(ks).To(Equal(status.InProgressStatus))
+		}).Should(Succeed())
+		setPaused(app, false)
+		Eventually(func(g Gomega) {
+			ks, argo, _ := health(g, app)
+			g.Expect(ks).To(Equal(status.CurrentStatus))
+			g.Expect(argo).To(Equal("Healthy"))
+			g.Expect(desiredCount(env, app)).To(Equal(int32(3)))
+		}).Should(Succeed())
 
 		// A repository of someone else's, named in the spec: an ownership conflict.
 		_, err := env.Clients.ECR(testenv.Region).CreateRepository(ctx, &awsecr.CreateRepositoryInput{
