@@ -36,7 +36,7 @@ func LoadConfig(ctx context.Context, defaultRegion string, httpTimeout time.Dura
 			return retry.NewAdaptiveMode()
 		}),
 		config.WithHTTPClient(awshttp.NewBuildableClient().WithTimeout(httpTimeout)),
-		config.WithAPIOptions([]func(*middleware.Stack) error{countCalls}),
+		config.WithAPIOptions([]func(*middleware.Stack) error{CountCalls}),
 	}
 	if defaultRegion != "" {
 		opts = append(opts, config.WithRegion(defaultRegion))

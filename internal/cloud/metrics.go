@@ -24,10 +24,11 @@ func init() {
 	metrics.Registry.MustRegister(apiCalls)
 }
 
-// countCalls adds the request counter to an SDK client's middleware stack. It is the
-// outermost step of deserialization, which runs once per attempt, so it sees every
-// request that reached (or tried to reach) AWS with its answer already decoded.
-func countCalls(stack *middleware.Stack) error {
+// CountCalls adds the request counter to an SDK client's middleware stack (LoadConfig
+// installs it; a configuration built by hand, as for the simulator, adds it to its
+// APIOptions). It is the outermost step of deserialization, which runs once per attempt,
+// so it sees every request that reached (or tried to reach) AWS with its answer decoded.
+func CountCalls(stack *middleware.Stack) error {
 	return stack.Deserialize.Add(middleware.DeserializeMiddlewareFunc("flaskops.CountCalls",
 		func(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
 			middleware.DeserializeOutput, middleware.Metadata, error) {

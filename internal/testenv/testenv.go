@@ -179,8 +179,11 @@ func (e *Env) StartManager() (*Manager, error) {
 		if cluster == "" {
 			cluster = ClusterName
 		}
-		// Each manager has its own AWS clients, as each process of the operator would.
-		clients := cloud.NewClients(e.AWS)
+		// Each manager has its own AWS clients, as each process of the operator would, and
+		// counts its requests on the metrics registry as LoadConfig's clients do.
+		cfg := e.AWS.Copy()
+		cfg.APIOptions = append(cfg.APIOptions, cloud.CountCalls)
+		clients := cloud.NewClients(cfg)
 		r.Stages = e.opts.Stages(controllers.Deps{Clients: clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader(),
 			RoleBoundary: iampolicy.BoundaryARN(awssim.Account, cluster)})
 		r.Sweep = &controllers.Sweeper{Tagging: func(region string) cloud.TaggingAPI { return clients.Tagging(region) }, Cluster: cluster}
