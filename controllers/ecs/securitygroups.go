@@ -475,7 +475,7 @@ func (p *pass) reportHolders(holders []sgHolder) {
 		p.WaitFor(v1alpha1.ReasonDeletionBlocked, deletePollInterval,
 			"security group %s is held by %s, which this operator did not create", h.group, h.what)
 		if blocked == nil || !strings.Contains(blocked.Message, h.id) {
-			p.recorder.Eventf(p.fd, nil, corev1.EventTypeWarning, v1alpha1.ReasonDeletionBlocked, "Delete",
+			p.recorder.Eventf(p.fd, stage.AWSResource("SecurityGroup", h.id), corev1.EventTypeWarning, v1alpha1.ReasonDeletionBlocked, "Delete",
 				"%s", stage.EventNote(h.remedy+"; deletion resumes by itself"))
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
@@ -26,6 +27,9 @@ type blocker struct {
 	// load balancers and tasks, draining).
 	blocking bool
 }
+
+// blockerKinds are the blockers' kinds as event references name them.
+var blockerKinds = map[string]string{"network interface": "NetworkInterface", "security group": "SecurityGroup"}
 
 // blockers collects, over the delete steps of one pass, what keeps each of them waiting.
 type blockers struct {
@@ -121,7 +125,7 @@ func (p *pass) report(b blockers, fallback string) {
 		p.WaitFor(v1alpha1.ReasonDeletionBlocked, deletePollInterval,
 			"%s is held by %s %s (%s), which this operator did not create", b.holders[x.id], x.kind, x.id, x.detail)
 		if blocked == nil || !strings.Contains(blocked.Message, x.id) {
-			p.recorder.Eventf(p.fd, nil, corev1.EventTypeWarning, v1alpha1.ReasonDeletionBlocked, "Delete",
+			p.recorder.Eventf(p.fd, stage.AWSResource(blockerKinds[x.kind], x.id), corev1.EventTypeWarning, v1alpha1.ReasonDeletionBlocked, "Delete",
 				"%s (%s), which holds %s; deletion resumes by itself", x.remedy, x.detail, b.holders[x.id])
 		}
 	}

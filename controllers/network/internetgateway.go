@@ -66,7 +66,7 @@ func (p *pass) reconcileInternetGateway(ctx context.Context) error {
 	}
 	igw.Attachments = []ec2types.InternetGatewayAttachment{{VpcId: aws.String(st.VPCID), State: ec2types.AttachmentStatusAttached}}
 	if created || !p.Drift(ctx, "internet gateway %s was detached from VPC %s; re-attached", id, st.VPCID) {
-		p.changed(ctx, "AttachedInternetGateway", "Attach", "Attached internet gateway", fmt.Sprintf("%s to VPC %s", id, st.VPCID),
+		p.changed(ctx, "AttachedInternetGateway", "Attach", "InternetGateway", id, "Attached internet gateway", fmt.Sprintf("%s to VPC %s", id, st.VPCID),
 			"internetGatewayID", id, "vpcID", st.VPCID)
 	}
 	return nil
@@ -111,7 +111,7 @@ func (p *pass) deleteInternetGateway(ctx context.Context) (bool, error) {
 			})
 			switch {
 			case err == nil:
-				p.changed(ctx, "DetachedInternetGateway", "Detach", "Detached internet gateway", fmt.Sprintf("%s from VPC %s", id, vpc),
+				p.changed(ctx, "DetachedInternetGateway", "Detach", "InternetGateway", id, "Detached internet gateway", fmt.Sprintf("%s from VPC %s", id, vpc),
 					"internetGatewayID", id, "vpcID", vpc)
 			case cloud.IsNotFound(err), cloud.IsNotAttached(err):
 			case cloud.IsDependencyViolation(err):

@@ -220,7 +220,7 @@ func (p *pass) reconcileDefaultRoute(ctx context.Context, rtID string, target ro
 			return fmt.Errorf("create route %s to %s in route table %s: %w", defaultRoute, target, rtID, err)
 		}
 		if fresh || !p.Drift(ctx, "route %s was missing in route table %s; added, to %s", defaultRoute, rtID, target) {
-			p.changed(ctx, "CreatedRoute", "Create", "Created route", fmt.Sprintf("%s to %s in route table %s", defaultRoute, target, rtID),
+			p.changed(ctx, "CreatedRoute", "Create", "RouteTable", rtID, "Created route", fmt.Sprintf("%s to %s in route table %s", defaultRoute, target, rtID),
 				"routeTableID", rtID, "destination", defaultRoute, "target", target.String())
 		}
 	case replace:
@@ -241,7 +241,7 @@ func (p *pass) reconcileDefaultRoute(ctx context.Context, rtID string, target ro
 			return fmt.Errorf("replace route %s in route table %s with one to %s: %w", defaultRoute, rtID, target, err)
 		}
 		if fresh || !p.Drift(ctx, "route %s in route table %s went to %s; pointed back to %s", defaultRoute, rtID, was, target) {
-			p.changed(ctx, "ReplacedRoute", "Replace", "Replaced route", fmt.Sprintf("%s in route table %s, now to %s (was %s)", defaultRoute, rtID, target, was),
+			p.changed(ctx, "ReplacedRoute", "Replace", "RouteTable", rtID, "Replaced route", fmt.Sprintf("%s in route table %s, now to %s (was %s)", defaultRoute, rtID, target, was),
 				"routeTableID", rtID, "destination", defaultRoute, "target", target.String(), "previousTarget", was)
 		}
 	default:
@@ -273,7 +273,7 @@ func (p *pass) removeDefaultRoute(ctx context.Context, rtID string) error {
 	// A route to a NAT gateway of ours that is going (suspend, natGateways None) is not drift.
 	ours := slices.ContainsFunc(owned(p.Owner(), p.inv.nats, natTags), func(n ec2types.NatGateway) bool { return natID(n) == target })
 	if ours || !p.Drift(ctx, "route %s in route table %s went to %s; removed, the spec asks for none", defaultRoute, rtID, target) {
-		p.changed(ctx, "DeletedRoute", "Delete", "Deleted route", fmt.Sprintf("%s to %s from route table %s", defaultRoute, target, rtID),
+		p.changed(ctx, "DeletedRoute", "Delete", "RouteTable", rtID, "Deleted route", fmt.Sprintf("%s to %s from route table %s", defaultRoute, target, rtID),
 			"routeTableID", rtID, "destination", defaultRoute, "target", target)
 	}
 	rt.Routes = slices.DeleteFunc(rt.Routes, func(r ec2types.Route) bool { return aws.ToString(r.DestinationCidrBlock) == defaultRoute })
@@ -336,7 +336,7 @@ func (p *pass) reconcileAssociations(ctx context.Context, rtID string, subnets [
 			if other != "" {
 				detail += " (moved from route table " + other + ")"
 			}
-			p.changed(ctx, "AssociatedRouteTable", "Associate", "Associated route table", detail,
+			p.changed(ctx, "AssociatedRouteTable", "Associate", "Subnet", sn, "Associated route table", detail,
 				"routeTableID", rtID, "subnetID", sn, "associationID", assoc, "previousRouteTableID", other)
 		}
 	}
@@ -495,7 +495,7 @@ func (p *pass) disassociate(ctx context.Context, id string) error {
 		case err != nil:
 			return fmt.Errorf("disassociate subnet %s from route table %s: %w", sn, id, err)
 		default:
-			p.changed(ctx, "DisassociatedRouteTable", "Disassociate", "Disassociated route table", fmt.Sprintf("%s from subnet %s", id, sn),
+			p.changed(ctx, "DisassociatedRouteTable", "Disassociate", "Subnet", sn, "Disassociated route table", fmt.Sprintf("%s from subnet %s", id, sn),
 				"routeTableID", id, "subnetID", sn, "associationID", assoc)
 		}
 	}
@@ -530,7 +530,7 @@ func (p *pass) deleteRoutes(ctx context.Context) (bool, error) {
 		case err != nil:
 			return false, fmt.Errorf("delete route %s from route table %s: %w", defaultRoute, id, err)
 		default:
-			p.changed(ctx, "DeletedRoute", "Delete", "Deleted route", fmt.Sprintf("%s to %s from route table %s", defaultRoute, target, id),
+			p.changed(ctx, "DeletedRoute", "Delete", "RouteTable", id, "Deleted route", fmt.Sprintf("%s to %s from route table %s", defaultRoute, target, id),
 				"routeTableID", id, "destination", defaultRoute, "target", target)
 		}
 		p.routeTable(id).Routes = slices.DeleteFunc(p.routeTable(id).Routes, func(r ec2types.Route) bool {

@@ -198,11 +198,11 @@ func (p *pass) created(ctx context.Context, k stage.Kind, id string) {
 
 // changed records a change to AWS that is not a resource of its own (a route, a route
 // table association, the internet gateway attachment): a log line with msg and an event
-// whose note is msg followed by detail. Drift repairs are not passed here: ReportRepairs
-// sends them in one event already.
-func (p *pass) changed(ctx context.Context, reason, action, msg, detail string, keysAndValues ...any) {
+// about the resource changed (kind and id) whose note is msg followed by detail. Drift
+// repairs are not passed here: ReportRepairs sends them in one event already.
+func (p *pass) changed(ctx context.Context, reason, action, kind, id, msg, detail string, keysAndValues ...any) {
 	log.FromContext(ctx).Info(msg, keysAndValues...)
-	p.recorder.Eventf(p.fd, nil, corev1.EventTypeNormal, reason, action, "%s %s", msg, detail)
+	p.recorder.Eventf(p.fd, stage.AWSResource(kind, id), corev1.EventTypeNormal, reason, action, "%s %s", msg, detail)
 }
 
 // retryThrottledOnly is the option of the creates that take no ClientToken (CreateVpc,

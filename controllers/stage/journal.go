@@ -124,13 +124,21 @@ func (j *Journal) ReportRepairs() {
 // Created records the creation of an AWS resource: a log line and an event.
 func (j *Journal) Created(ctx context.Context, k Kind, id string) {
 	log.FromContext(ctx).Info("Created "+k.Name, k.IDKey, id)
-	j.recorder.Eventf(j.fd, nil, corev1.EventTypeNormal, "Created"+k.Reason, "Create", "Created %s %s", k.Name, id)
+	j.recorder.Eventf(j.fd, AWSResource(k.Reason, id), corev1.EventTypeNormal, "Created"+k.Reason, "Create", "Created %s %s", k.Name, id)
 }
 
 // Deleted records the deletion of an AWS resource.
 func (j *Journal) Deleted(ctx context.Context, k Kind, id string) {
 	log.FromContext(ctx).Info("Deleted "+k.Name, k.IDKey, id)
-	j.recorder.Eventf(j.fd, nil, corev1.EventTypeNormal, "Deleted"+k.Reason, "Delete", "Deleted %s %s", k.Name, id)
+	j.recorder.Eventf(j.fd, AWSResource(k.Reason, id), corev1.EventTypeNormal, "Deleted"+k.Reason, "Delete", "Deleted %s %s", k.Name, id)
+}
+
+// AWSResource is the related object of an event about one AWS resource: kind is its type
+// (Subnet, LoadBalancer), id its ID or name. Without it, the events of one object with the
+// same type, reason and action within minutes are one series, which keeps the note of the
+// first: "Deleted subnet subnet-1" would stand for every subnet a pass deleted.
+func AWSResource(kind, id string) *corev1.ObjectReference {
+	return &corev1.ObjectReference{Kind: kind, Name: id}
 }
 
 // Unfinished is the result of a pass that is waiting, or that runs under Observe; ok is

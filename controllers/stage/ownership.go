@@ -57,7 +57,7 @@ func (j *Journal) Deletable(ctx context.Context, k Kind, id string, tags map[str
 	}
 	msg := fmt.Sprintf("Left %s %s in place: not this object's (%s)", k.Name, id, j.owner.Describe(tags))
 	log.FromContext(ctx).Info(msg, k.IDKey, id)
-	j.recorder.Eventf(j.fd, nil, corev1.EventTypeWarning, "Kept"+k.Reason, "Delete", "%s", EventNote(msg))
+	j.recorder.Eventf(j.fd, AWSResource(k.Reason, id), corev1.EventTypeWarning, "Kept"+k.Reason, "Delete", "%s", EventNote(msg))
 	return false
 }
 

@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	eventsv1 "k8s.io/api/events/v1"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"github.com/flaskops/flask-operator/controllers"
@@ -46,8 +47,20 @@ func scrape(names ...string) map[string]float64 {
 	return out
 }
 
-var _ = Describe("Metrics of a whole life", func() {
-	It("count the AWS requests by service, operation and error code, the stages' readiness, the phases and the time to Ready", func() {
+// isAbout says whether an event is the creation or deletion (verb) of r: its reason is
+// the verb and the related resource's kind (CreatedSubnet, Subnet), and the related
+// resource is r, by ID or by an ARN ending in it (events name ECS, IAM, CodeBuild and
+// CodePipeline resources by ARN; the simulator lists some by name), which the note names.
+func isAbout(ev eventsv1.Event, verb string, r awssim.Resource) bool {
+	if ev.Related == nil || ev.Reason != verb+ev.Related.Kind || !strings.Contains(ev.Note, ev.Related.Name) {
+		return false
+	}
+	name := ev.Related.Name
+	return name == r.ID || strings.HasSuffix(name, "/"+r.ID) || strings.HasSuffix(name, ":"+r.ID)
+}
+
+var _ = Describe("Metrics and events of a whole life", func() {
+	It("count the AWS requests by service, operation and error code, the stages' readiness, the phases and the time to Ready; an event tells each resource created and deleted", func() {
 		env := startEnv(testenv.Options{Stages: controllers.Stages, SimOptions: []awssim.Option{awssim.WithTimeScale(0)}})
 		const (
 			createVPC    = `flaskops_aws_api_calls_total{code=,operation=CreateVpc,service=EC2}`
@@ -60,6 +73,7 @@ var _ = Describe("Metrics of a whole life", func() {
 		before := scrape(names...)
 		env.Sim.FailNext("ec2:CreateSubnet", "RequestLimitExceeded", 2)
 		app := newApp(env, namespace(env), "app")
+		app.FD.Spec.Pipeline = pipelineFrom(approvedConnection(env))
 		app.Create()
 		expectReady(app)
 
@@ -74,5 +88,27 @@ var _ = Describe("Metrics of a whole life", func() {
 				g.Expect(now["flaskops_stage_ready{stage="+stage+",status=True}"]).To(Equal(1.0), stage)
 			}
 		}).Should(Succeed())
+
+		By("recording an event for every resource created and deleted")
+		owned := ownedBy(env, app)
+		Expect(owned).NotTo(BeEmpty())
+		// The pipeline's deploy registers revisions of the task definition itself; the
+		// operator registers the one status names.
+		ours := app.Get().Status.Service.TaskDefinitionARN
+		Expect(ours).NotTo(BeEmpty())
+		app.DeleteAndWait()
+		created, deleted := map[string]bool{}, map[string]bool{}
+		for _, ev := range app.Events() {
+			for _, r := range owned {
+				created[r.ID] = created[r.ID] || isAbout(ev, "Created", r)
+				deleted[r.ID] = deleted[r.ID] || isAbout(ev, "Deleted", r)
+			}
+		}
+		for id, r := range owned {
+			if r.Type != "task-definition" || strings.HasSuffix(ours, "/"+id) {
+				Expect(created).To(HaveKeyWithValue(id, true), "a Created event for %s/%s %s", r.Service, r.Type, id)
+			}
+			Expect(deleted).To(HaveKeyWithValue(id, true), "a Deleted event for %s/%s %s", r.Service, r.Type, id)
+		}
 	})
 })

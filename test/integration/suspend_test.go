@@ -24,6 +24,21 @@ import (
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
+// approvedConnection is a GitHub connection whose handshake is done, by ARN.
+func approvedConnection(env *testenv.Env) string {
+	GinkgoHelper()
+	conn, err := env.Clients.Connections(testenv.Region).CreateConnection(ctx, &codestarconnections.CreateConnectionInput{
+		ConnectionName: aws.String("github"), ProviderType: cstypes.ProviderTypeGithub})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(env.Sim.ApproveConnection(aws.ToString(conn.ConnectionArn))).To(Succeed())
+	return aws.ToString(conn.ConnectionArn)
+}
+
+// pipelineFrom is a pipeline building flaskops/app through connection.
+func pipelineFrom(connection string) *v1alpha1.PipelineSpec {
+	return &v1alpha1.PipelineSpec{Source: v1alpha1.GitHubSource{Owner: "flaskops", Repo: "app", ConnectionARN: connection}}
+}
+
 // hibernated are the types of resource a suspended object deletes: they are billed by the
 // hour.
 var hibernated = map[string]bool{
@@ -130,13 +145,8 @@ func loadBalancerDNS(env *testenv.Env, arn string) string {
 var _ = Describe("Suspend", func() {
 	It("deletes what is billed by the hour and keeps the rest; resumed, brings it back under the same names with a new URL", func() {
 		env := startEnv(testenv.Options{Stages: controllers.Stages, SimOptions: []awssim.Option{awssim.WithTimeScale(0)}})
-		conn, err := env.Clients.Connections(testenv.Region).CreateConnection(ctx, &codestarconnections.CreateConnectionInput{
-			ConnectionName: aws.String("github"), ProviderType: cstypes.ProviderTypeGithub})
-		Expect(err).NotTo(HaveOccurred())
-		Expect(env.Sim.ApproveConnection(aws.ToString(conn.ConnectionArn))).To(Succeed())
 		app := newApp(env, namespace(env), "app")
-		app.FD.Spec.Pipeline = &v1alpha1.PipelineSpec{Source: v1alpha1.GitHubSource{Owner: "flaskops", Repo: "app",
-			ConnectionARN: aws.ToString(conn.ConnectionArn)}}
+		app.FD.Spec.Pipeline = pipelineFrom(approvedConnection(env))
 		app.Create()
 		expectReadyAtGeneration(app)
 
