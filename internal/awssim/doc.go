@@ -26,8 +26,8 @@
 // that come from a resource's own settings scale too: a target passes its health checks
 // HealthyThresholdCount x HealthCheckIntervalSeconds after its task runs and its load
 // balancer is active (150 s with AWS's defaults, after 180 s of provisioning), an ECS service
-// waits for that before its rollout completes and ignores failing checks for its
-// healthCheckGracePeriodSeconds, and a deregistered target drains for its group's
+// waits for that and for its healthCheckGracePeriodSeconds (during which it ignores the
+// checks) before its rollout completes, and a deregistered target drains for its group's
 // deregistration delay. A DNS-validated ACM certificate is ISSUED LatencyACMValidation after
 // the request (at once at time scale 0).
 //

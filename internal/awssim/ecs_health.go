@@ -6,12 +6,12 @@ import (
 )
 
 // The ECS side of load balancer health. A service's RUNNING tasks are targets in its target
-// groups (syncTargets); a task counts toward its deployment's rollout only once every group
-// reports it healthy, and a task a group reports unhealthy is stopped and replaced once the
-// service's health check grace period (from the task's start, scaled) is over: ECS ignores
-// failing load balancer health checks until then, as on AWS. Such a stop counts as a failed
-// task of its deployment, so the circuit breaker trips on an image that never passes its
-// health checks (Sim.SetImageHealth).
+// groups (syncTargets). ECS ignores a task's health check status for the service's health
+// check grace period (from the task's start, scaled), as on AWS: a task counts toward its
+// deployment's rollout only once that period is over and every group reports it healthy,
+// and a task a group reports unhealthy is stopped and replaced only after it. Such a stop
+// counts as a failed task of its deployment, so the circuit breaker trips on an image that
+// never passes its health checks (Sim.SetImageHealth).
 
 // grace is the service's health check grace period, scaled.
 func (s *ecsState) grace(svc *ecsService) time.Duration {
@@ -50,12 +50,12 @@ func (s *ecsState) healthEvents(region string, svc *ecsService, task *ecsTask) [
 	return append(next, task.StartedAt.Add(s.grace(svc)))
 }
 
-// healthyTasks counts a deployment's RUNNING tasks that every target group of the service
-// reports healthy at t (all RUNNING tasks, without load balancers).
+// healthyTasks counts a deployment's RUNNING tasks past their grace period that every target
+// group of the service reports healthy at t (all RUNNING tasks, without load balancers).
 func (s *ecsState) healthyTasks(region string, r *ecsRegion, svc *ecsService, deploymentID string, t time.Time) int {
 	n := 0
 	for _, task := range r.serviceTasks(svc) {
-		if task.DeploymentID != deploymentID || task.State != "RUNNING" {
+		if task.DeploymentID != deploymentID || task.State != "RUNNING" || t.Before(task.StartedAt.Add(s.grace(svc))) {
 			continue
 		}
 		states, _ := s.targetStates(region, svc, task, t)

@@ -11,6 +11,8 @@ import (
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
+
+	"github.com/flaskops/flask-operator/internal/awssim"
 )
 
 // simStart is the time the manual clock of every test environment starts at.
@@ -207,12 +209,14 @@ func TestECSGracePeriodHoldsOffHealthChecks(t *testing.T) {
 	if svc := e.serviceAt(t, 630*time.Second, "demo", "web"); svc.RunningCount != 0 || svc.Deployments[0].FailedTasks != 1 {
 		t.Fatalf("at the end of the grace period: running %d failed %d", svc.RunningCount, svc.Deployments[0].FailedTasks)
 	}
-	// Healthy again: the next task passes its checks and the rollout completes.
+	// Healthy again: the next task passes its checks and, its grace period over, the rollout
+	// completes.
 	resp, err := http.Post(e.url+"/_awssim/images/health", "application/json", strings.NewReader(`{"image":"app:broken","healthy":true}`))
 	if err != nil || resp.StatusCode != http.StatusNoContent {
 		t.Fatalf("mark healthy: %v %v", resp, err)
 	}
 	resp.Body.Close()
+	e.clock.Advance(600 * time.Second)
 	if svc := e.waitRollout(t, "demo", "web"); svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateCompleted || svc.RunningCount != 1 {
 		t.Fatalf("after recovery: %s running %d", svc.Deployments[0].RolloutState, svc.RunningCount)
 	}
@@ -221,4 +225,69 @@ func TestECSGracePeriodHoldsOffHealthChecks(t *testing.T) {
 		t.Fatalf("request without health: %v %v", resp, err)
 	}
 	resp.Body.Close()
+}
+
+// allHealthy says whether the target group has targets and every one is healthy.
+func (e *ecsEnv) allHealthy(t *testing.T, tg string) bool {
+	t.Helper()
+	targets := e.targets(t, tg)
+	for _, state := range targets {
+		if state != elbtypes.TargetHealthStateEnumHealthy {
+			return false
+		}
+	}
+	return len(targets) > 0
+}
+
+// TestECSGracePeriodHoldsOffTheRollout: ECS ignores health check status for the grace
+// period, so with 600 s a rollout whose targets the load balancer reports healthy at 330 s
+// completes only 600 s after its tasks started (630 s), and the tasks of a later deployment
+// replace the old ones only once their own grace period is over.
+func TestECSGracePeriodHoldsOffTheRollout(t *testing.T) {
+	e := newECSEnv(t)
+	e.cluster(t, "demo")
+	tg := e.lbService(t, "demo", "web", e.taskDef(t, "demo", "app:v1"), 2, 600)
+
+	svc := e.serviceAt(t, 330*time.Second, "demo", "web")
+	if !e.allHealthy(t, tg) {
+		t.Fatalf("targets at 330 s: %v", e.targets(t, tg))
+	}
+	if svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateInProgress {
+		t.Fatalf("rollout %s at 330 s, inside the grace period", svc.Deployments[0].RolloutState)
+	}
+	if svc := e.serviceAt(t, 629*time.Second, "demo", "web"); svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateInProgress {
+		t.Fatalf("rollout %s a second before the grace period ends", svc.Deployments[0].RolloutState)
+	}
+	if svc := e.serviceAt(t, 630*time.Second, "demo", "web"); svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+		t.Fatalf("rollout %s once the grace period is over", svc.Deployments[0].RolloutState)
+	}
+
+	// The new tasks run at +30 s and are healthy at +180 s; the old ones drain at +630 s.
+	must[*ecs.UpdateServiceOutput](t, "update")(e.ecs.UpdateService(bg, &ecs.UpdateServiceInput{
+		Cluster: aws.String("demo"), Service: aws.String("web"), TaskDefinition: aws.String(e.taskDef(t, "demo", "app:v2"))}))
+	svc = e.serviceAt(t, 630*time.Second+629*time.Second, "demo", "web")
+	if len(svc.Deployments) != 2 || svc.Deployments[0].RunningCount != 2 || svc.Deployments[1].RunningCount != 2 {
+		t.Fatalf("old tasks drained inside the new tasks' grace period: %+v", svc.Deployments)
+	}
+	if !e.allHealthy(t, tg) {
+		t.Fatalf("targets inside the new tasks' grace period: %v", e.targets(t, tg))
+	}
+	if svc := e.serviceAt(t, 630*time.Second+630*time.Second, "demo", "web"); svc.Deployments[1].RunningCount != 0 {
+		t.Fatalf("old tasks still running after the new tasks' grace period: %+v", svc.Deployments)
+	}
+}
+
+// TestECSGracePeriodScales: at time scale 0.1 a 600 s grace period holds the rollout for 60 s
+// from the task's start (3 s), though the target is healthy at 33 s.
+func TestECSGracePeriodScales(t *testing.T) {
+	e := newECSEnv(t, awssim.WithTimeScale(0.1))
+	e.cluster(t, "demo")
+	tg := e.lbService(t, "demo", "web", e.taskDef(t, "demo", "app:v1"), 1, 600)
+	svc := e.serviceAt(t, 62*time.Second, "demo", "web")
+	if !e.allHealthy(t, tg) || svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateInProgress {
+		t.Fatalf("at 62 s: targets %v, rollout %s", e.targets(t, tg), svc.Deployments[0].RolloutState)
+	}
+	if svc := e.serviceAt(t, 63*time.Second, "demo", "web"); svc.Deployments[0].RolloutState != ecstypes.DeploymentRolloutStateCompleted {
+		t.Fatalf("rollout %s at 63 s", svc.Deployments[0].RolloutState)
+	}
 }
