@@ -20,6 +20,8 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/awssim"
+	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -98,20 +100,24 @@ var _ = Describe("ECS stage changes and drift through the reconciler", func() {
 		))
 
 		By("scaling from 2 to 3 tasks")
+		registered := env.Sim.CallCount("ecs", "RegisterTaskDefinition")
 		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.DesiredCount = aws.Int32(3) })
 		fd = expectConverged(o)
+		Expect(env.Sim.CallCount("ecs", "RegisterTaskDefinition")-registered).To(BeZero(), "a count change is no new revision")
 		Expect([]int32{fd.Status.Service.RunningCount, fd.Status.Service.DesiredCount}).To(Equal([]int32{3, 3}))
 		Expect(describeService(fd).RunningCount).To(Equal(int32(3)))
 		Expect(printed(o)).To(HaveKeyWithValue("Running", BeNumerically("==", 3)))
 
 		By("setting an environment variable")
-		registered := env.Sim.CallCount("ecs", "RegisterTaskDefinition")
+		registered = env.Sim.CallCount("ecs", "RegisterTaskDefinition")
+		updates := env.Sim.CallCount("ecs", "UpdateService")
 		before := fd.Status.Service.TaskDefinitionARN
 		o.Update(func(fd *v1alpha1.FlaskDeployment) {
 			fd.Spec.Service.Env = []corev1.EnvVar{{Name: "MODE", Value: "prod"}}
 		})
 		fd = expectConverged(o)
 		Expect(env.Sim.CallCount("ecs", "RegisterTaskDefinition")-registered).To(Equal(1), "one new revision")
+		Expect(env.Sim.CallCount("ecs", "UpdateService")-updates).To(Equal(1), "one rollout")
 		after := fd.Status.Service.TaskDefinitionARN
 		Expect(after).NotTo(Equal(before))
 		Expect(fd.Status.DeployedRevision.TaskDefinitionARN).To(Equal(after))
@@ -119,6 +125,56 @@ var _ = Describe("ECS stage changes and drift through the reconciler", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(td.TaskDefinition.ContainerDefinitions[0].Environment).To(HaveLen(1))
 		Expect(aws.ToString(describeService(fd).TaskDefinition)).To(Equal(after))
+
+		o.DeleteAndWait()
+		Eventually(env.Sim.ListLive).Should(BeEmpty())
+	})
+
+	It("puts spec.tags on every resource it owns, follows their changes and puts back a tag taken off in the console", func() {
+		o := newObject(func(fd *v1alpha1.FlaskDeployment) {
+			fd.Spec.Service.Image = "public.ecr.aws/docker/library/python:3.12-slim"
+		})
+		o.Create()
+		fd := expectReadyWithURL(o)
+		st := fd.Status.Service
+		// ownedTags are the tags of every live resource of fd, by service/type and ID.
+		ownedTags := func() map[string]map[string]string {
+			out := map[string]map[string]string{}
+			for _, r := range env.Sim.ListLive() {
+				if cloud.NewOwner(testenv.ClusterName, fd).Owns(r.Tags) {
+					out[r.Service+"/"+r.Type+" "+r.ID] = r.Tags
+				}
+			}
+			return out
+		}
+		Expect(len(ownedTags())).To(BeNumerically(">=", 20), "every resource of the object: %v", ownedTags())
+
+		By("changing spec.tags")
+		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Tags = map[string]string{"project": "kite", "team": "web"} })
+		Eventually(ownedTags).Should(HaveEach(And(HaveKeyWithValue("project", "kite"), HaveKeyWithValue("team", "web"))))
+
+		By("taking the team tag off the service, its revision, the target group, the tasks' security group, the role and the log group")
+		ecsT, elbT, ec2T := cloud.ECSTagger(env.Clients.ECS(testenv.Region)), cloud.ELBTagger(env.Clients.ELBv2(testenv.Region)), cloud.EC2Tagger(env.Clients.EC2(testenv.Region))
+		for _, off := range []struct {
+			tagger cloud.Tagger
+			id     string
+		}{
+			{ecsT, st.ServiceARN}, {ecsT, st.TaskDefinitionARN}, {elbT, st.TargetGroupARN}, {ec2T, st.ServiceSecurityGroupID},
+			{cloud.IAMRoleTagger(env.Clients.IAM(testenv.Region)), st.ExecutionRoleARN[strings.LastIndex(st.ExecutionRoleARN, "/")+1:]},
+			{cloud.LogsTagger(env.Clients.Logs(testenv.Region)), "arn:aws:logs:" + testenv.Region + ":" + awssim.Account + ":log-group:" + st.LogGroupName},
+		} {
+			Expect(off.tagger.RemoveTags(ctx, off.id, []string{"team"})).To(Succeed(), off.id)
+		}
+		Expect(ownedTags()).NotTo(HaveEach(HaveKey("team")))
+		Eventually(ownedTags).Should(HaveEach(HaveKeyWithValue("team", "web")))
+		Eventually(func() string { return repairedDrift(o) }).Should(And(
+			ContainSubstring("tags team restored on ECS service"), ContainSubstring("tags team restored on target group"),
+			ContainSubstring("tags team restored on log group")))
+
+		By("dropping team from spec.tags")
+		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Tags = map[string]string{"project": "kite"} })
+		Eventually(ownedTags).Should(HaveEach(Not(HaveKey("team"))))
+		Expect(ownedTags()).To(HaveEach(HaveKeyWithValue("project", "kite")))
 
 		o.DeleteAndWait()
 		Eventually(env.Sim.ListLive).Should(BeEmpty())
@@ -174,7 +230,30 @@ var _ = Describe("ECS stage changes and drift through the reconciler", func() {
 		Expect(td.TaskDefinition.ContainerDefinitions[0].Environment).To(HaveLen(1))
 		Expect(fd.Status.DeployedRevision.Image).To(Equal(repo.URI + ":def5678"))
 
+		By("keeping the current revision and the pipeline's one before it; the first one is deregistered")
+		first, pipeline, current := cur.TaskDefinition.TaskDefinitionArn, reg.TaskDefinition.TaskDefinitionArn, fd.Status.Service.TaskDefinitionARN
+		family := aws.ToString(c.Family)
+		Eventually(func() []string { return familyRevisions(family, ecstypes.TaskDefinitionStatusInactive) }).Should(Equal([]string{aws.ToString(first)}))
+		Expect(familyRevisions(family, ecstypes.TaskDefinitionStatusActive)).To(Equal([]string{aws.ToString(pipeline), current}))
+
 		o.DeleteAndWait()
 		Eventually(env.Sim.ListLive).Should(BeEmpty())
+		for _, status := range []ecstypes.TaskDefinitionStatus{ecstypes.TaskDefinitionStatusActive, ecstypes.TaskDefinitionStatusInactive, ecstypes.TaskDefinitionStatusDeleteInProgress} {
+			Expect(familyRevisions(family, status)).To(BeEmpty(), "no %s revision of the family after the delete", status)
+		}
 	})
 })
+
+// familyRevisions lists the ARNs of a task definition family's revisions in a status,
+// oldest first.
+func familyRevisions(family string, status ecstypes.TaskDefinitionStatus) []string {
+	GinkgoHelper()
+	var arns []string
+	p := awsecs.NewListTaskDefinitionsPaginator(env.Clients.ECS(testenv.Region), &awsecs.ListTaskDefinitionsInput{FamilyPrefix: aws.String(family), Status: status})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		Expect(err).NotTo(HaveOccurred())
+		arns = append(arns, page.TaskDefinitionArns...)
+	}
+	return arns
+}

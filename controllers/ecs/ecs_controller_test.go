@@ -211,6 +211,21 @@ var _ = Describe("ECS stage through the reconciler", func() {
 		})
 		Expect(err).NotTo(HaveOccurred())
 		arn := aws.ToString(cert.CertificateArn)
+
+		By("naming a certificate that does not exist first: stalled, still serving HTTP")
+		unknown := arn[:len(arn)-1] + "0"
+		if unknown == arn {
+			unknown = arn[:len(arn)-1] + "1"
+		}
+		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.LoadBalancer.CertificateARN = unknown })
+		Eventually(func(g Gomega) {
+			c := o.Condition(v1alpha1.ConditionServiceReady)
+			g.Expect(c.Reason).To(Equal(v1alpha1.ReasonAWSValidationError))
+			g.Expect(c.Message).To(And(ContainSubstring("CertificateNotFound"), ContainSubstring(unknown)))
+			g.Expect(o.Condition(v1alpha1.ConditionStalled).Status).To(Equal(metav1.ConditionTrue))
+		}).Should(Succeed())
+		Expect(listeners(fd)).To(Equal([]string{"HTTP:8080 forward"}), "the app stays reachable over HTTP")
+
 		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.LoadBalancer.CertificateARN = arn })
 		Eventually(func(g Gomega) {
 			fd := o.Get()
@@ -225,6 +240,21 @@ var _ = Describe("ECS stage through the reconciler", func() {
 		}))
 		Expect(ingressPorts(fd)).To(Equal([]string{"443 0.0.0.0/0", "8080 0.0.0.0/0"}))
 		Expect(fd.Status.Service.RedirectListenerARN).NotTo(BeEmpty())
+
+		By("choosing another TLS policy")
+		o.Update(func(fd *v1alpha1.FlaskDeployment) {
+			fd.Spec.Service.LoadBalancer.SSLPolicy = "ELBSecurityPolicy-TLS13-1-3-2021-06"
+		})
+		fd = expectConverged(o)
+		Expect(listeners(fd)).To(ContainElement("HTTPS:443 forward " + arn + " ELBSecurityPolicy-TLS13-1-3-2021-06"))
+
+		By("removing the certificate: plain HTTP on the port again")
+		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.LoadBalancer.CertificateARN = "" })
+		fd = expectConverged(o)
+		Expect(listeners(fd)).To(Equal([]string{"HTTP:8080 forward"}))
+		Expect(ingressPorts(fd)).To(Equal([]string{"8080 0.0.0.0/0"}))
+		Expect(fd.Status.URL).To(Equal("http://" + dns + ":8080"))
+		Expect(fd.Status.Service.RedirectListenerARN).To(BeEmpty())
 
 		o.DeleteAndWait()
 		Eventually(func() []awssim.Resource {
