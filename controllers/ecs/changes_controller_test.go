@@ -49,7 +49,7 @@ func repairedDrift(o *testenv.Object) string {
 }
 
 var _ = Describe("ECS stage changes and drift through the reconciler", func() {
-	It("repairs console edits, then scales 2 to 3 and rolls out an env change as one new revision", func() {
+	It("repairs console edits, follows and repairs spec.tags, then scales 2 to 3 and rolls out an env change as one new revision", func() {
 		o := newObject(func(fd *v1alpha1.FlaskDeployment) {
 			fd.Spec.Service.Image = "public.ecr.aws/docker/library/python:3.12-slim"
 		})
@@ -99,6 +99,52 @@ var _ = Describe("ECS stage changes and drift through the reconciler", func() {
 			ContainSubstring("retention of log group "+st.LogGroupName+" was 1 days; set to 7"),
 		))
 
+		// ownedTags are the tags of every live resource of fd, by service/type and ID.
+		ownedTags := func() map[string]map[string]string {
+			out := map[string]map[string]string{}
+			for _, r := range env.Sim.ListLive() {
+				if cloud.NewOwner(testenv.ClusterName, fd).Owns(r.Tags) {
+					out[r.Service+"/"+r.Type+" "+r.ID] = r.Tags
+				}
+			}
+			return out
+		}
+		Expect(len(ownedTags())).To(BeNumerically(">=", 20), "every resource of the object: %v", ownedTags())
+
+		By("changing spec.tags: every resource of the object follows")
+		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Tags = map[string]string{"project": "kite", "team": "web"} })
+		Eventually(ownedTags).Should(HaveEach(And(HaveKeyWithValue("project", "kite"), HaveKeyWithValue("team", "web"))))
+		Expect(ecsDrift(expectConverged(o))).To(BeEmpty(), "a spec change is not drift")
+
+		By("taking the team tag off the service, its revision, the target group, the tasks' security group, the role and the log group")
+		ecsT, elbT, ec2T := cloud.ECSTagger(env.Clients.ECS(testenv.Region)), cloud.ELBTagger(env.Clients.ELBv2(testenv.Region)), cloud.EC2Tagger(env.Clients.EC2(testenv.Region))
+		for _, off := range []struct {
+			tagger cloud.Tagger
+			id     string
+		}{
+			{ecsT, st.ServiceARN}, {ecsT, st.TaskDefinitionARN}, {elbT, st.TargetGroupARN}, {ec2T, st.ServiceSecurityGroupID},
+			{cloud.IAMRoleTagger(env.Clients.IAM(testenv.Region)), st.ExecutionRoleARN[strings.LastIndex(st.ExecutionRoleARN, "/")+1:]},
+			{cloud.LogsTagger(env.Clients.Logs(testenv.Region)), "arn:aws:logs:" + testenv.Region + ":" + awssim.Account + ":log-group:" + st.LogGroupName},
+		} {
+			Expect(off.tagger.RemoveTags(ctx, off.id, []string{"team"})).To(Succeed(), off.id)
+		}
+		// status.drift lists what the last pass repaired; collect it over the passes (the
+		// RepairedDrift event of a later pass only counts into the first one's series).
+		var drift []string
+		Eventually(func() []string {
+			drift = append(drift, o.Get().Status.Drift...)
+			return drift
+		}).Should(ContainElements(
+			ContainSubstring("tags team restored on ECS service "+st.ServiceARN), ContainSubstring("tags team restored on task definition"),
+			ContainSubstring("tags team restored on target group "+st.TargetGroupARN), ContainSubstring("tags team restored on security group "+st.ServiceSecurityGroupID),
+			ContainSubstring("tags team restored on task execution role"), ContainSubstring("tags team restored on log group")))
+		Eventually(ownedTags).Should(HaveEach(HaveKeyWithValue("team", "web")))
+
+		By("dropping team from spec.tags")
+		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Tags = map[string]string{"project": "kite"} })
+		Eventually(ownedTags).Should(HaveEach(Not(HaveKey("team"))))
+		Expect(ownedTags()).To(HaveEach(HaveKeyWithValue("project", "kite")))
+
 		By("scaling from 2 to 3 tasks")
 		registered := env.Sim.CallCount("ecs", "RegisterTaskDefinition")
 		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Service.DesiredCount = aws.Int32(3) })
@@ -125,56 +171,6 @@ var _ = Describe("ECS stage changes and drift through the reconciler", func() {
 		Expect(err).NotTo(HaveOccurred())
 		Expect(td.TaskDefinition.ContainerDefinitions[0].Environment).To(HaveLen(1))
 		Expect(aws.ToString(describeService(fd).TaskDefinition)).To(Equal(after))
-
-		o.DeleteAndWait()
-		Eventually(env.Sim.ListLive).Should(BeEmpty())
-	})
-
-	It("puts spec.tags on every resource it owns, follows their changes and puts back a tag taken off in the console", func() {
-		o := newObject(func(fd *v1alpha1.FlaskDeployment) {
-			fd.Spec.Service.Image = "public.ecr.aws/docker/library/python:3.12-slim"
-		})
-		o.Create()
-		fd := expectReadyWithURL(o)
-		st := fd.Status.Service
-		// ownedTags are the tags of every live resource of fd, by service/type and ID.
-		ownedTags := func() map[string]map[string]string {
-			out := map[string]map[string]string{}
-			for _, r := range env.Sim.ListLive() {
-				if cloud.NewOwner(testenv.ClusterName, fd).Owns(r.Tags) {
-					out[r.Service+"/"+r.Type+" "+r.ID] = r.Tags
-				}
-			}
-			return out
-		}
-		Expect(len(ownedTags())).To(BeNumerically(">=", 20), "every resource of the object: %v", ownedTags())
-
-		By("changing spec.tags")
-		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Tags = map[string]string{"project": "kite", "team": "web"} })
-		Eventually(ownedTags).Should(HaveEach(And(HaveKeyWithValue("project", "kite"), HaveKeyWithValue("team", "web"))))
-
-		By("taking the team tag off the service, its revision, the target group, the tasks' security group, the role and the log group")
-		ecsT, elbT, ec2T := cloud.ECSTagger(env.Clients.ECS(testenv.Region)), cloud.ELBTagger(env.Clients.ELBv2(testenv.Region)), cloud.EC2Tagger(env.Clients.EC2(testenv.Region))
-		for _, off := range []struct {
-			tagger cloud.Tagger
-			id     string
-		}{
-			{ecsT, st.ServiceARN}, {ecsT, st.TaskDefinitionARN}, {elbT, st.TargetGroupARN}, {ec2T, st.ServiceSecurityGroupID},
-			{cloud.IAMRoleTagger(env.Clients.IAM(testenv.Region)), st.ExecutionRoleARN[strings.LastIndex(st.ExecutionRoleARN, "/")+1:]},
-			{cloud.LogsTagger(env.Clients.Logs(testenv.Region)), "arn:aws:logs:" + testenv.Region + ":" + awssim.Account + ":log-group:" + st.LogGroupName},
-		} {
-			Expect(off.tagger.RemoveTags(ctx, off.id, []string{"team"})).To(Succeed(), off.id)
-		}
-		Expect(ownedTags()).NotTo(HaveEach(HaveKey("team")))
-		Eventually(ownedTags).Should(HaveEach(HaveKeyWithValue("team", "web")))
-		Eventually(func() string { return repairedDrift(o) }).Should(And(
-			ContainSubstring("tags team restored on ECS service"), ContainSubstring("tags team restored on target group"),
-			ContainSubstring("tags team restored on log group")))
-
-		By("dropping team from spec.tags")
-		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Tags = map[string]string{"project": "kite"} })
-		Eventually(ownedTags).Should(HaveEach(Not(HaveKey("team"))))
-		Expect(ownedTags()).To(HaveEach(HaveKeyWithValue("project", "kite")))
 
 		o.DeleteAndWait()
 		Eventually(env.Sim.ListLive).Should(BeEmpty())
