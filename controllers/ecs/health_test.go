@@ -16,9 +16,13 @@ import (
 // of them is applied as a change.
 func TestServiceReadyOnlyWhenTargetsAreHealthy(t *testing.T) {
 	fd := newFD("shop", "health")
-	grace := int32(900) // ECS leaves failing tasks alone that long
-	fd.Spec.Service.HealthCheckGracePeriodSeconds = &grace
 	r := converged(t, fd)
+	// ECS leaves failing tasks alone that long from their start. Set once they run: a
+	// rollout completes only after it, as ECS ignores health checks until then.
+	grace := int32(900)
+	fd.Spec.Service.HealthCheckGracePeriodSeconds = &grace
+	fd.Generation++
+	r.converge(fd)
 	st := fd.Status.Service
 	svc := r.service(fd)
 	if aws.ToInt32(svc.HealthCheckGracePeriodSeconds) != grace {
