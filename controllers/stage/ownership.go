@@ -99,11 +99,13 @@ func (j *Journal) RepairTags(ctx context.Context, k Kind, id string, want, have 
 	return nil
 }
 
-// newSpecTags reports whether every key is a user tag the operator has not applied
-// before: a spec.tags addition, not drift.
+// newSpecTags reports whether every key is a spec.tags edit, not drift: a user tag the
+// operator has not applied before, or one whose value may have changed with a spec change
+// this pass is the first to converge (the generation is not yet observed).
 func (j *Journal) newSpecTags(keys []string) bool {
+	specChanged := j.fd.Status.ObservedGeneration != j.fd.Generation
 	for _, k := range keys {
-		if _, inSpec := j.fd.Spec.Tags[k]; !inSpec || slices.Contains(j.fd.Status.TagKeys, k) {
+		if _, inSpec := j.fd.Spec.Tags[k]; !inSpec || (slices.Contains(j.fd.Status.TagKeys, k) && !specChanged) {
 			return false
 		}
 	}

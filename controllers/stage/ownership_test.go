@@ -97,6 +97,28 @@ func TestRepairTags(t *testing.T) {
 			t.Fatalf("tags %v, drift %v", tg.tags, fd.Status.Drift)
 		}
 	})
+	t.Run("a spec tag's old value is a change after a spec change and drift otherwise", func(t *testing.T) {
+		for _, c := range []struct {
+			name       string
+			generation int64
+			drift      bool
+		}{{"spec changed", 3, false}, {"spec unchanged", 2, true}} {
+			fd := newFD()
+			fd.Generation, fd.Status.ObservedGeneration = c.generation, 2
+			fd.Spec.Tags = map[string]string{"team": "b"}
+			fd.Status.TagKeys = []string{"team"}
+			j, _ := journalFor(fd)
+			have := j.Tags("thing")
+			have["team"] = "a"
+			tg := &recordingTagger{tags: maps.Clone(have)}
+			if err := j.RepairTags(context.Background(), kindThing, "t-1", j.Tags("thing"), have, tg); err != nil {
+				t.Fatal(err)
+			}
+			if tg.tags["team"] != "b" || (len(fd.Status.Drift) == 1) != c.drift {
+				t.Fatalf("%s: tags %v, drift %v", c.name, tg.tags, fd.Status.Drift)
+			}
+		}
+	})
 	t.Run("a resource whose owner tag was removed is not re-tagged", func(t *testing.T) {
 		fd := newFD()
 		j, _ := journalFor(fd)
