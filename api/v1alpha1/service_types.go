@@ -276,13 +276,13 @@ type ServiceStatus struct {
 	RedirectListenerARN string `json:"redirectListenerARN,omitempty"`
 	// RunningCount is how many tasks were running at the last look.
 	// +optional
-	RunningCount int32 `json:"runningCount,omitempty"`
+	RunningCount int32 `json:"runningCount"`
 	// DesiredCount is how many tasks the service was asked to run at the last look.
 	// +optional
-	DesiredCount int32 `json:"desiredCount,omitempty"`
+	DesiredCount int32 `json:"desiredCount"`
 	// PendingCount is how many tasks were starting at the last look.
 	// +optional
-	PendingCount int32 `json:"pendingCount,omitempty"`
+	PendingCount int32 `json:"pendingCount"`
 	// RolloutState is the state of the service's primary deployment: IN_PROGRESS,
 	// COMPLETED or FAILED.
 	// +optional

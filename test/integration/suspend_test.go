@@ -206,6 +206,7 @@ var _ = Describe("Suspend", func() {
 		Expect(cols).To(HaveKeyWithValue("Ready", "True"))
 		Expect(cols).To(HaveKeyWithValue("Message", ContainSubstring("NAT gateways")))
 		Expect(cols["URL"]).To(BeEmpty())
+		Expect(cols).To(And(HaveKeyWithValue("Running", "0"), HaveKeyWithValue("Desired", "0")), "a suspended service shows 0 tasks, not blanks")
 		Eventually(func(g Gomega) {
 			ks, argo, _ := health(g, app)
 			g.Expect(ks).To(Equal(status.CurrentStatus), "a suspended object is what its spec asks for")
