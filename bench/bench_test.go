@@ -76,17 +76,20 @@ type pathStep struct {
 
 func criticalPath() (steps []pathStep, total float64) {
 	lat := awssim.DefaultLatencies
-	const healthyThreshold, healthInterval = 5, 30 * time.Second
+	// The API's defaults: ELB's 5 checks 30 s apart, and ECS's 60 s grace period, before
+	// which a rollout does not count a task healthy.
+	const healthyThreshold, healthInterval, grace = 5, 30 * time.Second, 60 * time.Second
 	lbActive := lat[awssim.LatencyLoadBalancerCreate]
 	taskRunning := lat[awssim.LatencyECSTaskStart]
 	healthy := max(lbActive, taskRunning) + healthyThreshold*healthInterval
-	steady := max(healthy, lat[awssim.LatencyECSSteadyState])
+	steady := max(healthy, taskRunning+grace, lat[awssim.LatencyECSSteadyState])
 	nat := lat[awssim.LatencyNATGatewayCreate]
 	steps = []pathStep{
 		{"load balancer provisioning (elbv2:loadbalancer:create)", lbActive.Seconds()},
 		{"task start (ecs:task:start), beside the load balancer", taskRunning.Seconds()},
 		{"target health checks 5 x 30 s after the later of both", (healthyThreshold * healthInterval).Seconds()},
 		{"ECS steady state floor (ecs:service:steady), beside", lat[awssim.LatencyECSSteadyState].Seconds()},
+		{"health check grace period after the task starts, beside", grace.Seconds()},
 		{"NAT gateway (ec2:natgateway:create) then private route, beside", nat.Seconds()},
 	}
 	return steps, max(steady, nat).Seconds()
