@@ -29,7 +29,8 @@ type blocker struct {
 }
 
 // blockerKinds are the blockers' kinds as event references name them.
-var blockerKinds = map[string]string{"network interface": "NetworkInterface", "security group": "SecurityGroup"}
+var blockerKinds = map[string]string{"network interface": "NetworkInterface", "security group": "SecurityGroup",
+	"VPC peering connection": "VpcPeeringConnection"}
 
 // blockers collects, over the delete steps of one pass, what keeps each of them waiting.
 type blockers struct {
@@ -99,6 +100,69 @@ func (p *pass) groupsIn(ctx context.Context, vpc string) ([]blocker, error) {
 		}
 	}
 	return out, nil
+}
+
+// livePeeringStates are the states in which a peering connection links a VPC to another or
+// asks to.
+var livePeeringStates = []string{"pending-acceptance", "provisioning", "active"}
+
+// peeringsOf lists the VPC peering connections of someone else's that link VPC vpc, or ask
+// to. DeleteVpc would delete an active one with the VPC, breaking another team's link
+// silently, and is refused while another account's request waits; so each one blocks.
+// Connections carrying fd's ownership tags are left to go with the VPC. EC2 ANDs distinct
+// filters and ORs only the values of one, so "requester or accepter is vpc" takes a call
+// per side; filtering by state alone and matching the sides here would read every
+// connection of the account in the region.
+func (p *pass) peeringsOf(ctx context.Context, vpc string) ([]blocker, error) {
+	var out []blocker
+	for _, side := range []string{"requester", "accepter"} {
+		pg := ec2.NewDescribeVpcPeeringConnectionsPaginator(p.ec2, &ec2.DescribeVpcPeeringConnectionsInput{
+			Filters: []ec2types.Filter{
+				{Name: aws.String(side + "-vpc-info.vpc-id"), Values: []string{vpc}},
+				{Name: aws.String("status-code"), Values: livePeeringStates},
+			},
+		})
+		for pg.HasMorePages() {
+			page, err := pg.NextPage(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("describe VPC peering connections with %s VPC %s: %w", side, vpc, err)
+			}
+			for _, c := range page.VpcPeeringConnections {
+				tags := cloud.FromEC2(c.Tags)
+				if p.Owner().Owns(tags) {
+					continue
+				}
+				out = append(out, peeringBlocker(c, side, tags))
+			}
+		}
+	}
+	return out, nil
+}
+
+// peeringBlocker describes connection c, whose side is our VPC: its state, the VPC at the
+// other end and that VPC's account, and its Name.
+func peeringBlocker(c ec2types.VpcPeeringConnection, side string, tags map[string]string) blocker {
+	id := aws.ToString(c.VpcPeeringConnectionId)
+	var state ec2types.VpcPeeringConnectionStateReasonCode
+	if c.Status != nil {
+		state = c.Status.Code
+	}
+	other := c.AccepterVpcInfo
+	if side == "accepter" {
+		other = c.RequesterVpcInfo
+	}
+	details := []string{string(state)}
+	if other != nil {
+		details = append(details, fmt.Sprintf("peer VPC %s of account %s", aws.ToString(other.VpcId), aws.ToString(other.OwnerId)))
+	}
+	if name := tags["Name"]; name != "" {
+		details = append(details, fmt.Sprintf("Name %q", name))
+	}
+	remedy := "delete VPC peering connection " + id
+	if state == ec2types.VpcPeeringConnectionStateReasonCodePendingAcceptance {
+		remedy = "reject or delete VPC peering connection " + id
+	}
+	return blocker{id: id, kind: "VPC peering connection", detail: strings.Join(details, ", "), remedy: remedy, blocking: true}
 }
 
 // add notes what holds holder (a subnet or the VPC).

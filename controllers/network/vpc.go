@@ -190,11 +190,22 @@ func (p *pass) tagSpec(rt ec2types.ResourceType, resource string) []ec2types.Tag
 	return cloud.EC2TagSpec(rt, p.EC2Tags(resource))
 }
 
-// deleteVPC deletes our VPC, the last step. DependencyViolation (something else still in
-// it) is a wait naming the interfaces and security groups found in it.
+// deleteVPC deletes our VPC, the last step. Someone else's peering connection of the VPC
+// holds it first: DeleteVpc would delete an active one along with the VPC. DependencyViolation
+// (something else still in it) is a wait naming the interfaces and security groups found in it.
 func (p *pass) deleteVPC(ctx context.Context) (bool, error) {
 	for _, v := range deletable(ctx, p, kindVPC, p.inv.vpcs, vpcID, vpcTags) {
 		id := aws.ToString(v.VpcId)
+		peerings, err := p.peeringsOf(ctx, id)
+		if err != nil {
+			return false, err
+		}
+		if len(peerings) > 0 {
+			var held blockers
+			held.add("VPC "+id, peerings)
+			p.report(held, "")
+			return false, nil
+		}
 		if _, err := p.ec2.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)}); err != nil {
 			switch {
 			case cloud.IsNotFound(err):

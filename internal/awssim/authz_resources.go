@@ -50,6 +50,7 @@ var authzRules = map[string]authzRule{
 	"ec2:DescribeSecurityGroups":        {},
 	"ec2:DescribeTags":                  {},
 	"ec2:DescribeNetworkInterfaces":     {},
+	"ec2:DescribeVpcPeeringConnections": {},
 	"ec2:CreateVpc":                     ec2Create(ec2New("vpc")),
 	"ec2:DeleteVpc":                     {resources: ec2Ref("vpc", "VpcId")},
 	"ec2:ModifyVpcAttribute":            {resources: ec2Ref("vpc", "VpcId")},
@@ -80,6 +81,10 @@ var authzRules = map[string]authzRule{
 	"ec2:AuthorizeSecurityGroupEgress":  {resources: securityGroupARN},
 	"ec2:RevokeSecurityGroupIngress":    {resources: securityGroupARN},
 	"ec2:RevokeSecurityGroupEgress":     {resources: securityGroupARN},
+	"ec2:CreateVpcPeeringConnection":    ec2Create(ec2New("vpc-peering-connection"), ec2Ref("vpc", "VpcId")),
+	"ec2:AcceptVpcPeeringConnection":    {resources: ec2Ref("vpc-peering-connection", "VpcPeeringConnectionId")},
+	"ec2:RejectVpcPeeringConnection":    {resources: ec2Ref("vpc-peering-connection", "VpcPeeringConnectionId")},
+	"ec2:DeleteVpcPeeringConnection":    {resources: ec2Ref("vpc-peering-connection", "VpcPeeringConnectionId")},
 	"ec2:CreateTags":                    {resources: ec2Refs("ResourceId"), tags: formTags("Tag")},
 	"ec2:DeleteTags":                    {resources: ec2Refs("ResourceId"), tags: formTagKeysOf("Tag")},
 

@@ -41,7 +41,8 @@ func (c *ManualClock) Advance(d time.Duration) {
 const (
 	LatencyNATGatewayCreate   = "ec2:natgateway:create"
 	LatencyNATGatewayDelete   = "ec2:natgateway:delete"
-	LatencyNATGatewayRetained = "ec2:natgateway:retained" // a deleted NAT stays listed this long
+	LatencyNATGatewayRetained = "ec2:natgateway:retained"             // a deleted NAT stays listed this long
+	LatencyPeeringRetained    = "ec2:vpc-peering-connection:retained" // an ended connection stays listed this long
 	LatencyLoadBalancerCreate = "elbv2:loadbalancer:create"
 	LatencyECSSteadyState     = "ecs:service:steady"
 )
@@ -51,10 +52,11 @@ var DefaultLatencies = map[string]time.Duration{
 	LatencyNATGatewayCreate:   90 * time.Second,
 	LatencyNATGatewayDelete:   60 * time.Second,
 	LatencyNATGatewayRetained: time.Hour,
+	LatencyPeeringRetained:    2 * time.Hour,
 	LatencyLoadBalancerCreate: 180 * time.Second,
 	LatencyECSSteadyState:     60 * time.Second,
 }
 
 // unscaled kinds are retention periods, not waits: nobody waits for a deleted resource to
 // stop being listed, and scaling them to zero would make it vanish inside its own delete call.
-var unscaled = map[string]bool{LatencyNATGatewayRetained: true}
+var unscaled = map[string]bool{LatencyNATGatewayRetained: true, LatencyPeeringRetained: true}

@@ -25,6 +25,7 @@ type ec2Region struct {
 	RouteTables    map[string]*routeTable    `json:"routeTables"`
 	SecurityGroups map[string]*securityGroup `json:"securityGroups"`
 	ENIs           map[string]*eni           `json:"enis"`
+	Peerings       map[string]*peering       `json:"vpcPeeringConnections"`
 	Tags           TagStore                  `json:"tags"`
 	Tokens         Idempotency               `json:"tokens"`
 }
@@ -81,6 +82,11 @@ func newEC2(sim *Sim) *Service {
 			"DescribeNetworkInterfaces":     s.describeNetworkInterfaces,
 			"CreateNetworkInterface":        s.createNetworkInterface,
 			"DeleteNetworkInterface":        s.deleteNetworkInterface,
+			"CreateVpcPeeringConnection":    s.createVpcPeeringConnection,
+			"AcceptVpcPeeringConnection":    s.acceptVpcPeeringConnection,
+			"RejectVpcPeeringConnection":    s.rejectVpcPeeringConnection,
+			"DeleteVpcPeeringConnection":    s.deleteVpcPeeringConnection,
+			"DescribeVpcPeeringConnections": s.describeVpcPeeringConnections,
 		},
 	}
 }
@@ -125,6 +131,9 @@ func (r *ec2Region) init() {
 	if r.ENIs == nil {
 		r.ENIs = map[string]*eni{}
 	}
+	if r.Peerings == nil {
+		r.Peerings = map[string]*peering{}
+	}
 	if r.Tags == nil {
 		r.Tags = TagStore{}
 	}
@@ -167,6 +176,11 @@ func (s *ec2State) Live(now time.Time) []Resource {
 		}
 		for id := range r.ENIs {
 			add("network-interface", id)
+		}
+		for id, p := range r.Peerings {
+			if p.live() {
+				add("vpc-peering-connection", id)
+			}
 		}
 	}
 	return out
@@ -296,5 +310,6 @@ func resourceTypeOf(id string) string {
 	return map[string]string{
 		"vpc": "vpc", "subnet": "subnet", "igw": "internet-gateway", "eipalloc": "elastic-ip",
 		"nat": "natgateway", "rtb": "route-table", "sg": "security-group", "eni": "network-interface",
+		"pcx": "vpc-peering-connection",
 	}[prefix]
 }

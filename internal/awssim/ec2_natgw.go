@@ -38,7 +38,8 @@ func (n *natGateway) state(now time.Time) string {
 
 // sweep applies what is due: a deleted NAT gateway releases its interface (and with it the
 // EIP association and the hold on the subnet), and is forgotten after the retention period;
-// interfaces scheduled for release (see releaseENIAt) go when due.
+// interfaces scheduled for release (see releaseENIAt) go when due, and so do ended VPC
+// peering connections.
 func (r *ec2Region) sweep(now time.Time) {
 	for id, n := range r.NatGateways {
 		if n.DeleteTime != nil && !now.Before(n.DeletedAt) && n.ENIID != "" {
@@ -51,6 +52,7 @@ func (r *ec2Region) sweep(now time.Time) {
 		}
 	}
 	r.sweepENIs(now)
+	r.sweepPeerings(now)
 }
 
 type natGatewayAddressXML struct {

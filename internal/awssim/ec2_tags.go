@@ -23,6 +23,8 @@ func (r *ec2Region) exists(id string) error {
 		_, err = r.getRouteTable(id)
 	case "security-group":
 		_, err = r.getSecurityGroup(id)
+	case "vpc-peering-connection":
+		_, err = r.getPeering(id)
 	case "network-interface":
 		if _, ok := r.ENIs[id]; !ok {
 			err = Errorf("InvalidNetworkInterfaceID.NotFound", "The networkInterface ID '%s' does not exist", id)

@@ -103,8 +103,9 @@ func (s *ec2State) describeVpcs(c *Call) (any, error) {
 	return out, nil
 }
 
-// deleteVpc fails while anything the user created is still in the VPC; the main route table
-// and the default security group go with it.
+// deleteVpc fails while anything the user created is still in the VPC or a request to peer
+// with it waits; the main route table, the default security group, the VPC's active peering
+// connections and its own pending requests go with it.
 func (s *ec2State) deleteVpc(c *Call) (any, error) {
 	r := s.region(c)
 	v, err := r.getVpc(c.Params.String("VpcId"))
@@ -130,6 +131,18 @@ func (s *ec2State) deleteVpc(c *Call) (any, error) {
 	for _, rt := range r.RouteTables {
 		if rt.VpcID == v.ID && rt.ID != v.MainRouteTableID {
 			return nil, dv
+		}
+	}
+	// AWS refuses while another account's request to peer waits on the VPC; the simulator
+	// has one account, so every pending request to it counts as one.
+	for _, p := range r.Peerings {
+		if p.Status == "pending-acceptance" && p.AccepterVpc == v.ID {
+			return nil, dv
+		}
+	}
+	for _, p := range r.Peerings {
+		if p.live() && (p.RequesterVpc == v.ID || p.AccepterVpc == v.ID) {
+			p.end(c, "deleted", "Deleted by "+Account)
 		}
 	}
 	for _, id := range []string{v.MainRouteTableID, v.DefaultGroupID, v.ID} {
