@@ -110,7 +110,8 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 
 	// Network stage (and the ecs stage's security groups).
 	for _, a := range []string{"DescribeAvailabilityZones", "DescribeVpcs", "DescribeVpcAttribute", "DescribeSubnets",
-		"DescribeInternetGateways", "DescribeAddresses", "DescribeNatGateways", "DescribeRouteTables", "DescribeSecurityGroups", "DescribeNetworkInterfaces"} {
+		"DescribeInternetGateways", "DescribeAddresses", "DescribeNatGateways", "DescribeRouteTables", "DescribeSecurityGroups", "DescribeNetworkInterfaces",
+		"DescribeVpcPeeringConnections"} {
 		add(read("ec2:"+a, "*"))
 	}
 	// The orchestrator's sweep after teardown, and its release of a retained object's
