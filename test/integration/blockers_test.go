@@ -37,7 +37,7 @@ func expectBlockedBy(o *testenv.Object, todo string, says ...string) {
 	Expect(o.Get().Finalizers).To(ContainElement(controllers.Finalizer))
 }
 
-var _ = Describe("A deletion held by what someone else put in the object's network", func() {
+var _ = Describe("A deletion blocked by what someone else put in the object's network", func() {
 	It("names each holder and what to do about it, and finishes once they are gone", func() {
 		env := startEnv(testenv.Options{Stages: controllers.Stages, SimOptions: []awssim.Option{awssim.WithTimeScale(0)}})
 		app := newApp(env, namespace(env), "app")
@@ -76,6 +76,44 @@ var _ = Describe("A deletion held by what someone else put in the object's netwo
 		Expect(err).NotTo(HaveOccurred())
 
 		expectGone(env, app)
+		Expect(env.Sim.ListLive()).To(BeEmpty())
+	})
+
+	It("names a VPC peering connection someone else made with the VPC, leaves it be, and finishes once its owner deletes it", func() {
+		env := startEnv(testenv.Options{Stages: controllers.Stages, SimOptions: []awssim.Option{awssim.WithTimeScale(0)}})
+		app := newApp(env, namespace(env), "app")
+		app.Create()
+		expectReady(app)
+		vpc := app.Get().Status.Network.VPCID
+		ec2c := env.Clients.EC2(testenv.Region)
+
+		// Team b links its VPC to ours; deleting our VPC would delete their link with it.
+		out, err := ec2c.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")})
+		Expect(err).NotTo(HaveOccurred())
+		theirs := aws.ToString(out.Vpc.VpcId)
+		pc, err := ec2c.CreateVpcPeeringConnection(ctx, &ec2.CreateVpcPeeringConnectionInput{VpcId: aws.String(theirs), PeerVpcId: aws.String(vpc),
+			TagSpecifications: []ec2types.TagSpecification{{ResourceType: ec2types.ResourceTypeVpcPeeringConnection,
+				Tags: []ec2types.Tag{{Key: aws.String("Name"), Value: aws.String("team-b-link")}}}}})
+		Expect(err).NotTo(HaveOccurred())
+		pcx := aws.ToString(pc.VpcPeeringConnection.VpcPeeringConnectionId)
+		_, err = ec2c.AcceptVpcPeeringConnection(ctx, &ec2.AcceptVpcPeeringConnectionInput{VpcPeeringConnectionId: aws.String(pcx)})
+		Expect(err).NotTo(HaveOccurred())
+
+		Expect(env.Client.Delete(ctx, app.Get())).To(Succeed())
+		By("the active peering connection holds the network's deletion")
+		expectBlockedBy(app, "delete VPC peering connection "+pcx,
+			"VPC "+vpc+" is held by VPC peering connection "+pcx, "active", "peer VPC "+theirs+" of account "+awssim.Account,
+			`Name "team-b-link"`, "did not create")
+		described, err := ec2c.DescribeVpcPeeringConnections(ctx, &ec2.DescribeVpcPeeringConnectionsInput{VpcPeeringConnectionIds: []string{pcx}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(described.VpcPeeringConnections[0].Status.Code).To(Equal(ec2types.VpcPeeringConnectionStateReasonCodeActive))
+
+		By("team b deletes its peering connection")
+		_, err = ec2c.DeleteVpcPeeringConnection(ctx, &ec2.DeleteVpcPeeringConnectionInput{VpcPeeringConnectionId: aws.String(pcx)})
+		Expect(err).NotTo(HaveOccurred())
+		expectGone(env, app)
+		_, err = ec2c.DeleteVpc(ctx, &ec2.DeleteVpcInput{VpcId: aws.String(theirs)})
+		Expect(err).NotTo(HaveOccurred())
 		Expect(env.Sim.ListLive()).To(BeEmpty())
 	})
 })
