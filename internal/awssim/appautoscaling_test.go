@@ -466,3 +466,54 @@ func TestAppAutoScalingStateSurvivesRestart(t *testing.T) {
 		t.Fatalf("desired after restart and re-register %d, want 3", got)
 	}
 }
+
+// A target tracking policy's alarms are CloudWatch's, made with the caller's permissions:
+// putting one needs cloudwatch:PutMetricAlarm and DescribeAlarms on the alarms it will
+// have, deleting one cloudwatch:DeleteAlarms on those it has. Each refusal is Application
+// Auto Scaling's AccessDeniedException naming the CloudWatch action.
+func TestAppAutoScalingTargetTrackingNeedsAlarmPermissions(t *testing.T) {
+	e := newAASEnv(t)
+	e.ecsService(t, "web", 2)
+	const id = "service/demo/web"
+	e.register(t, id, 1, 4)
+	scaling := `{"Effect":"Allow","Action":["application-autoscaling:PutScalingPolicy","application-autoscaling:DeleteScalingPolicy","application-autoscaling:DescribeScalingPolicies"],"Resource":"*"}`
+	alarms := func(actions ...string) string {
+		return `{"Effect":"Allow","Action":["` + strings.Join(actions, `","`) + `"],"Resource":"arn:aws:cloudwatch:*:*:alarm:TargetTracking-service/demo/*"}`
+	}
+	put := func() error { _, err := e.aas.PutScalingPolicy(bg, cpuPolicy(id, "cpu", 60)); return err }
+	del := func() error {
+		_, err := e.aas.DeleteScalingPolicy(bg, &aas.DeleteScalingPolicyInput{PolicyName: aws.String("cpu"), ServiceNamespace: aastypes.ServiceNamespaceEcs,
+			ResourceId: aws.String(id), ScalableDimension: aastypes.ScalableDimensionECSServiceDesiredCount})
+		return err
+	}
+	newAlarm := "arn:aws:cloudwatch:" + ecsRegion + ":123456789012:alarm:TargetTracking-" + id + "-AlarmHigh-*"
+
+	setPolicy(t, e.sim, policy(scaling))
+	denied(t, put(), "AccessDeniedException", 400, "cloudwatch:PutMetricAlarm", newAlarm)
+	setPolicy(t, e.sim, policy(scaling, alarms("cloudwatch:PutMetricAlarm")))
+	denied(t, put(), "AccessDeniedException", 400, "cloudwatch:DescribeAlarms", newAlarm)
+	setPolicy(t, e.sim, policy(scaling, alarms("cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms")))
+	if err := put(); err != nil {
+		t.Fatalf("put with the alarm permissions: %v", err)
+	}
+	made := e.policies(t, &aas.DescribeScalingPoliciesInput{ServiceNamespace: aastypes.ServiceNamespaceEcs})
+	if len(made) != 1 || len(made[0].Alarms) != 2 {
+		t.Fatalf("policies %+v", made)
+	}
+	if err := put(); err != nil {
+		t.Fatalf("update, checked on the policy's own alarms: %v", err)
+	}
+	denied(t, del(), "AccessDeniedException", 400, "cloudwatch:DeleteAlarms", aws.ToString(made[0].Alarms[0].AlarmARN))
+	setPolicy(t, e.sim, policy(scaling, alarms("cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms")))
+	if err := del(); err != nil {
+		t.Fatalf("delete with the alarm permissions: %v", err)
+	}
+	// Another service's alarms are not the granted ones.
+	setPolicy(t, e.sim, nil)
+	e.ecsService(t, "api", 1)
+	e.register(t, "service/demo/api", 1, 2)
+	setPolicy(t, e.sim, policy(scaling, `{"Effect":"Allow","Action":["cloudwatch:PutMetricAlarm","cloudwatch:DescribeAlarms"],"Resource":"arn:aws:cloudwatch:*:*:alarm:TargetTracking-service/demo/web-*"}`))
+	_, err := e.aas.PutScalingPolicy(bg, cpuPolicy("service/demo/api", "cpu", 60))
+	denied(t, err, "AccessDeniedException", 400, "cloudwatch:PutMetricAlarm",
+		"arn:aws:cloudwatch:"+ecsRegion+":123456789012:alarm:TargetTracking-service/demo/api-AlarmHigh-*")
+}

@@ -173,6 +173,12 @@ func (s *Sim) resourceTags(arn string) map[string]string {
 			return r.Tags[id]
 		}
 	case *iamState:
+		if strings.HasPrefix(res, "policy/") {
+			if p := st.policyByARN(arn); p != nil {
+				return p.Tags
+			}
+			return nil
+		}
 		if role := st.Roles[strings.ToLower(res[strings.LastIndex(res, "/")+1:])]; role != nil && role.ARN == arn {
 			return role.Tags
 		}

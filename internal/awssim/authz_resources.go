@@ -107,6 +107,15 @@ var authzRules = map[string]authzRule{
 	"iam:TagRole":                  {resources: roleARN, tags: formTags("Tags")},
 	"iam:UntagRole":                {resources: roleARN, tags: formTagKeys("TagKeys")},
 	"iam:ListRoleTags":             {resources: roleARN},
+	// The boundary a call sets is iam:PermissionsBoundary, as for CreateRole.
+	"iam:PutRolePermissionsBoundary": {resources: roleARN, keys: func(q *authzQuery) map[string][]string {
+		return keyOf("iam:PermissionsBoundary", q.str("PermissionsBoundary"))
+	}},
+	"iam:DeleteRolePermissionsBoundary": {resources: roleARN, keys: roleBoundary},
+	"iam:CreatePolicy": {resources: newPolicyARN, tags: formTags("Tags"),
+		implied: tagOnCreate("iam:TagPolicy", newPolicyARN, formTags("Tags"), "")},
+	"iam:GetPolicy":    {resources: field("PolicyArn")},
+	"iam:DeletePolicy": {resources: field("PolicyArn")},
 
 	"sts:GetCallerIdentity": {none: true},
 	"sts:AssumeRole":        {resources: field("RoleArn")},
@@ -282,12 +291,16 @@ var authzRules = map[string]authzRule{
 		implied: tagOnCreate("application-autoscaling:TagResource", scalableTargetARN, jsonTagMap("Tags"), "")},
 	"application-autoscaling:DescribeScalableTargets":  {},
 	"application-autoscaling:DeregisterScalableTarget": {resources: scalableTargetARN},
-	"application-autoscaling:PutScalingPolicy":         {resources: scalableTargetARN},
-	"application-autoscaling:DescribeScalingPolicies":  {},
-	"application-autoscaling:DeleteScalingPolicy":      {resources: scalableTargetARN},
-	"application-autoscaling:TagResource":              {resources: field("ResourceARN"), tags: jsonTagMap("Tags")},
-	"application-autoscaling:UntagResource":            {resources: field("ResourceARN"), tags: jsonTagKeys("TagKeys")},
-	"application-autoscaling:ListTagsForResource":      {resources: field("ResourceARN")},
+	// Target tracking makes Application Auto Scaling create, describe and delete the
+	// policy's CloudWatch alarms with the caller's permissions, which it checks first.
+	"application-autoscaling:PutScalingPolicy": {resources: scalableTargetARN,
+		implied: targetTrackingAlarms("cloudwatch:PutMetricAlarm", "cloudwatch:DescribeAlarms")},
+	"application-autoscaling:DescribeScalingPolicies": {},
+	"application-autoscaling:DeleteScalingPolicy": {resources: scalableTargetARN,
+		implied: targetTrackingAlarms("cloudwatch:DeleteAlarms", "cloudwatch:DescribeAlarms")},
+	"application-autoscaling:TagResource":         {resources: field("ResourceARN"), tags: jsonTagMap("Tags")},
+	"application-autoscaling:UntagResource":       {resources: field("ResourceARN"), tags: jsonTagKeys("TagKeys")},
+	"application-autoscaling:ListTagsForResource": {resources: field("ResourceARN")},
 }
 
 // authzQuery is the request as the rules read it.
@@ -614,6 +627,14 @@ func newRoleARN(q *authzQuery) []string {
 	return []string{"arn:aws:iam::" + Account + ":role" + path + q.str("RoleName")}
 }
 
+func newPolicyARN(q *authzQuery) []string {
+	path := q.str("Path")
+	if path == "" {
+		path = "/"
+	}
+	return []string{"arn:aws:iam::" + Account + ":policy" + path + q.str("PolicyName")}
+}
+
 // roleARN is the named role's ARN, its path included.
 func roleARN(q *authzQuery) []string { return []string{roleRef(q, q.str("RoleName"))} }
 
@@ -921,4 +942,35 @@ func scalableTargetARN(q *authzQuery) []string {
 		}
 	}
 	return []string{ARN("application-autoscaling", q.region, "scalable-target/*")}
+}
+
+// targetTrackingAlarms are the checks of the CloudWatch actions a call on a target tracking
+// policy needs on its alarms: those of the policy it names, or, for a policy not created
+// yet, the alarms AWS will name TargetTracking-<resource ID>-AlarmHigh-<uuid> and -AlarmLow-.
+func targetTrackingAlarms(actions ...string) func(q *authzQuery) []authzCheck {
+	return func(q *authzQuery) []authzCheck {
+		var alarms []string
+		key := aasKey(q.str("ServiceNamespace"), q.str("ResourceId"), q.str("ScalableDimension"))
+		var p *aasPolicy
+		if r := q.state("application-autoscaling").(*aasState).Regions[q.region]; r != nil && r.Targets[key] != nil {
+			p = r.Targets[key].Policies[q.str("PolicyName")]
+		}
+		switch {
+		case p != nil:
+			for _, a := range p.Alarms {
+				alarms = append(alarms, a.AlarmARN)
+			}
+		case q.op == "PutScalingPolicy" && q.str("PolicyType") == "TargetTrackingScaling":
+			for _, kind := range []string{"AlarmHigh", "AlarmLow"} {
+				alarms = append(alarms, ARN("cloudwatch", q.region, "alarm:TargetTracking-"+q.str("ResourceId")+"-"+kind+"-*"))
+			}
+		}
+		var out []authzCheck
+		for _, action := range actions {
+			for _, a := range alarms {
+				out = append(out, authzCheck{action: action, resource: a, context: map[string][]string{}})
+			}
+		}
+		return out
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -279,11 +280,13 @@ func TestIdentityPolicyPassRole(t *testing.T) {
 // attached; a role that does not exist yet is checked without a path.
 func TestIdentityPolicyIAMConditionKeys(t *testing.T) {
 	const boundary = "arn:aws:iam::123456789012:policy/flaskops-boundary"
-	e := newSvcEnv(t, awssim.WithIdentityPolicy(policy(
+	e := newSvcEnv(t)
+	iamc := e.iam("us-east-1")
+	createBoundary(t, iamc, "flaskops-boundary", "/")
+	setPolicy(t, e.sim, policy(
 		`{"Effect":"Allow","Action":["iam:CreateRole","iam:GetRole"],"Resource":"arn:aws:iam::*:role/flaskops/*","Condition":{"ArnEquals":{"iam:PermissionsBoundary":"`+boundary+`"}}}`,
 		`{"Effect":"Allow","Action":"iam:GetRole","Resource":"arn:aws:iam::*:role/flaskops/*"}`,
-		`{"Effect":"Allow","Action":"iam:AttachRolePolicy","Resource":"*","Condition":{"ArnLike":{"iam:PolicyARN":"arn:aws:iam::aws:policy/service-role/*"}}}`)))
-	iamc := e.iam("us-east-1")
+		`{"Effect":"Allow","Action":"iam:AttachRolePolicy","Resource":"*","Condition":{"ArnLike":{"iam:PolicyARN":"arn:aws:iam::aws:policy/service-role/*"}}}`))
 	create := func(b *string) error {
 		_, err := iamc.CreateRole(bg, &iam.CreateRoleInput{RoleName: aws.String("exec"), Path: aws.String("/flaskops/"), PermissionsBoundary: b,
 			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)})
@@ -314,6 +317,7 @@ func TestIdentityPolicyRoleBoundaryOfPolicyWrites(t *testing.T) {
 	const boundary = "arn:aws:iam::123456789012:policy/flaskops/envtest-boundary"
 	e := newSvcEnv(t)
 	iamc := e.iam("us-east-1")
+	createBoundary(t, iamc, "envtest-boundary", "/flaskops/")
 	for name, b := range map[string]*string{"capped": aws.String(boundary), "uncapped": nil} {
 		if _, err := iamc.CreateRole(bg, &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String("/flaskops/"), PermissionsBoundary: b,
 			AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)}); err != nil {
@@ -339,6 +343,42 @@ func TestIdentityPolicyRoleBoundaryOfPolicyWrites(t *testing.T) {
 	denied(t, put("uncapped"), "AccessDenied", 403, "iam:PutRolePolicy", "arn:aws:iam::123456789012:role/flaskops/uncapped")
 	_, err = iamc.AttachRolePolicy(bg, &iam.AttachRolePolicyInput{RoleName: aws.String("uncapped"), PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
 	denied(t, err, "AccessDenied", 403, "iam:AttachRolePolicy", "arn:aws:iam::123456789012:role/flaskops/uncapped")
+}
+
+// PutRolePermissionsBoundary carries the boundary it sets as iam:PermissionsBoundary, so a
+// policy can let a caller cap a role with one boundary and no other; lifting one is
+// DeleteRolePermissionsBoundary, which the same condition reads as the role's boundary.
+func TestIdentityPolicyPutRolePermissionsBoundary(t *testing.T) {
+	const boundary = "arn:aws:iam::123456789012:policy/flaskops/envtest-boundary"
+	e := newSvcEnv(t)
+	iamc := e.iam("us-east-1")
+	createBoundary(t, iamc, "envtest-boundary", "/flaskops/")
+	createBoundary(t, iamc, "wide", "/")
+	createRole(t, iamc, "exec", "/flaskops/")
+	setPolicy(t, e.sim, policy(`{"Effect":"Allow","Action":["iam:PutRolePermissionsBoundary","iam:DeleteRolePermissionsBoundary"],"Resource":"arn:aws:iam::*:role/flaskops/*","Condition":{"ArnEquals":{"iam:PermissionsBoundary":"`+boundary+`"}}}`))
+	put := func(b string) error {
+		_, err := iamc.PutRolePermissionsBoundary(bg, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("exec"), PermissionsBoundary: aws.String(b)})
+		return err
+	}
+	denied(t, put("arn:aws:iam::123456789012:policy/wide"), "AccessDenied", 403, "iam:PutRolePermissionsBoundary", "arn:aws:iam::123456789012:role/flaskops/exec")
+	if err := put(boundary); err != nil {
+		t.Fatalf("put the allowed boundary: %v", err)
+	}
+	if used := e.sim.UsedActions(); !slices.Contains(used, "iam:PutRolePermissionsBoundary") {
+		t.Errorf("used actions %v", used)
+	}
+	setPolicy(t, e.sim, policy(`{"Effect":"Allow","Action":"iam:DeleteRolePermissionsBoundary","Resource":"*","Condition":{"ArnNotEquals":{"iam:PermissionsBoundary":"`+boundary+`"}}}`))
+	_, err := iamc.DeleteRolePermissionsBoundary(bg, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String("exec")})
+	denied(t, err, "AccessDenied", 403, "iam:DeleteRolePermissionsBoundary", "arn:aws:iam::123456789012:role/flaskops/exec")
+}
+
+// createBoundary creates a managed policy to serve as a permissions boundary.
+func createBoundary(t *testing.T, c *iam.Client, name, path string) {
+	t.Helper()
+	if _, err := c.CreatePolicy(bg, &iam.CreatePolicyInput{PolicyName: aws.String(name), Path: aws.String(path),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`)}); err != nil {
+		t.Fatalf("create policy %s: %v", name, err)
+	}
 }
 
 func TestIdentityPolicyRefusesAMalformedDocument(t *testing.T) {

@@ -22,7 +22,10 @@ type iamState struct {
 	// Roles is keyed by lower-cased name: IAM names are unique regardless of case, and
 	// "MyRole" and "myrole" name the same role.
 	Roles map[string]*iamRole `json:"roles"`
-	sim   *Sim
+	// Policies are the account's customer managed policies, keyed by lower-cased name
+	// (unique in the account whatever their path). AWS managed ones are all taken to exist.
+	Policies map[string]*iamPolicy `json:"policies,omitempty"`
+	sim      *Sim
 }
 
 type iamRole struct {
@@ -51,28 +54,38 @@ func newIAM(sim *Sim) *Service {
 		XMLNS:    "https://iam.amazonaws.com/doc/2010-05-08/",
 		State:    s,
 		Ops: map[string]Op{
-			"CreateRole":               s.createRole,
-			"GetRole":                  s.getRole,
-			"DeleteRole":               s.deleteRole,
-			"ListRoles":                s.listRoles,
-			"UpdateAssumeRolePolicy":   s.updateAssumeRolePolicy,
-			"AttachRolePolicy":         s.attachRolePolicy,
-			"DetachRolePolicy":         s.detachRolePolicy,
-			"ListAttachedRolePolicies": s.listAttachedRolePolicies,
-			"PutRolePolicy":            s.putRolePolicy,
-			"GetRolePolicy":            s.getRolePolicy,
-			"DeleteRolePolicy":         s.deleteRolePolicy,
-			"ListRolePolicies":         s.listRolePolicies,
-			"TagRole":                  s.tagRole,
-			"UntagRole":                s.untagRole,
-			"ListRoleTags":             s.listRoleTags,
+			"CreateRole":                    s.createRole,
+			"GetRole":                       s.getRole,
+			"DeleteRole":                    s.deleteRole,
+			"ListRoles":                     s.listRoles,
+			"UpdateAssumeRolePolicy":        s.updateAssumeRolePolicy,
+			"AttachRolePolicy":              s.attachRolePolicy,
+			"DetachRolePolicy":              s.detachRolePolicy,
+			"ListAttachedRolePolicies":      s.listAttachedRolePolicies,
+			"PutRolePolicy":                 s.putRolePolicy,
+			"GetRolePolicy":                 s.getRolePolicy,
+			"DeleteRolePolicy":              s.deleteRolePolicy,
+			"ListRolePolicies":              s.listRolePolicies,
+			"TagRole":                       s.tagRole,
+			"UntagRole":                     s.untagRole,
+			"ListRoleTags":                  s.listRoleTags,
+			"PutRolePermissionsBoundary":    s.putRolePermissionsBoundary,
+			"DeleteRolePermissionsBoundary": s.deleteRolePermissionsBoundary,
+			"CreatePolicy":                  s.createPolicy,
+			"GetPolicy":                     s.getPolicy,
+			"DeletePolicy":                  s.deletePolicy,
 		},
 	}
 }
 
-func (s *iamState) Reset() { s.Roles = map[string]*iamRole{} }
+func (s *iamState) Reset() {
+	s.Roles = map[string]*iamRole{}
+	s.Policies = map[string]*iamPolicy{}
+}
 
-// Live lists roles. Their region is "global", as IAM ARNs carry no region.
+// Live lists roles. Their region is "global", as IAM ARNs carry no region. Managed policies
+// are left out: they are the account's set-up (the permissions boundary an administrator
+// creates at install), which the inventory's readers, the leak checks, do not count.
 func (s *iamState) Live(time.Time) []Resource {
 	var out []Resource
 	for _, key := range slices.Sorted(maps.Keys(s.Roles)) {
@@ -320,8 +333,10 @@ func (s *iamState) createRole(c *Call) (any, error) {
 		return nil, err
 	}
 	boundary := c.Params.String("PermissionsBoundary")
-	if boundary != "" && (len(boundary) < 20 || len(boundary) > 2048) {
-		return nil, iamValidation(boundary, "permissionsBoundary", "Member must have length between 20 and 2048")
+	if boundary != "" {
+		if err := s.checkBoundary(boundary); err != nil {
+			return nil, err
+		}
 	}
 	if _, ok := s.Roles[strings.ToLower(name)]; ok {
 		return nil, Errorf("EntityAlreadyExists", "Role with name %s already exists.", name).WithStatus(409)
@@ -429,8 +444,7 @@ func (s *iamState) updateAssumeRolePolicy(c *Call) (any, error) {
 	return nil, nil
 }
 
-// policyARN validates a managed policy ARN. The simulator has no CreatePolicy, so every
-// AWS managed policy ARN is taken to exist and no customer managed one does.
+// policyARN validates a managed policy ARN.
 func policyARN(c *Call) (string, error) {
 	arn := c.Params.String("PolicyArn")
 	if len(arn) < 20 || len(arn) > 2048 {
@@ -451,7 +465,7 @@ func (s *iamState) attachRolePolicy(c *Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !strings.HasPrefix(arn, "arn:aws:iam::aws:policy/") {
+	if !s.policyExists(arn) {
 		return nil, Errorf("NoSuchEntity", "Policy %s does not exist or is not attachable.", arn).WithStatus(404)
 	}
 	if slices.Contains(r.AttachedPolicies, arn) {

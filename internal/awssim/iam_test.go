@@ -1,6 +1,7 @@
 package awssim_test
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -8,11 +9,13 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
 	"github.com/flaskops/flask-operator/internal/awssim"
+	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
 func (e *svcEnv) iam(region string) *iam.Client { return iam.NewFromConfig(e.cfg(region)) }
@@ -359,5 +362,106 @@ func TestIAMAndLogsStatePersist(t *testing.T) {
 	groups := must[*cloudwatchlogs.DescribeLogGroupsOutput](t, "describe after restart")(again.logs("eu-west-1").DescribeLogGroups(bg, &cloudwatchlogs.DescribeLogGroupsInput{}))
 	if len(groups.LogGroups) != 1 || aws.ToInt32(groups.LogGroups[0].RetentionInDays) != 7 {
 		t.Fatalf("log groups after restart %+v", groups.LogGroups)
+	}
+}
+
+// A role's permissions boundary is a managed policy that must exist: an administrator
+// creates it (CreatePolicy) before any role is given it, and no role may be left using it
+// when it is deleted.
+func TestIAMPermissionsBoundaryMustExist(t *testing.T) {
+	e := newSvcEnv(t)
+	c := e.iam("us-east-1")
+	const boundary = "arn:aws:iam::123456789012:policy/flaskops/envtest-boundary"
+	create := func(name, b string) error {
+		_, err := c.CreateRole(bg, &iam.CreateRoleInput{RoleName: aws.String(name), Path: aws.String("/flaskops/"),
+			PermissionsBoundary: aws.String(b), AssumeRolePolicyDocument: aws.String(ecsTrust)})
+		return err
+	}
+	err := create("exec", boundary)
+	wantCode(t, "a boundary that does not exist", err, "NoSuchEntity")
+	if msg, want := cloud.ErrorMessage(err), "Scope ARN: "+boundary+" does not exist or is not attachable."; msg != want {
+		t.Errorf("message %q, want %q", msg, want)
+	}
+	var re *awshttp.ResponseError
+	if !errors.As(err, &re) || re.HTTPStatusCode() != 404 {
+		t.Errorf("status of %v, want 404", err)
+	}
+	if _, err := c.GetRole(bg, &iam.GetRoleInput{RoleName: aws.String("exec")}); apiCode(t, err) != "NoSuchEntity" {
+		t.Fatalf("the refused role exists: %v", err)
+	}
+	wantCode(t, "a boundary that is no policy ARN", create("exec", "arn:aws:iam::123456789012:role/flaskops/x"), "InvalidInput")
+
+	created := must[*iam.CreatePolicyOutput](t, "create policy")(c.CreatePolicy(bg, &iam.CreatePolicyInput{
+		PolicyName: aws.String("envtest-boundary"), Path: aws.String("/flaskops/"), PolicyDocument: aws.String(ecrPushPolicy),
+		Description: aws.String("caps the operator's roles")})).Policy
+	if aws.ToString(created.Arn) != boundary || !strings.HasPrefix(aws.ToString(created.PolicyId), "ANPA") ||
+		aws.ToString(created.DefaultVersionId) != "v1" || !created.IsAttachable || aws.ToString(created.Description) != "" {
+		t.Fatalf("created policy %+v", created)
+	}
+	_, err = c.CreatePolicy(bg, &iam.CreatePolicyInput{PolicyName: aws.String("ENVTEST-boundary"), PolicyDocument: aws.String(ecrPushPolicy)})
+	wantCode(t, "a policy name taken, whatever the path and case", err, "EntityAlreadyExists")
+	_, err = c.CreatePolicy(bg, &iam.CreatePolicyInput{PolicyName: aws.String("trust"), PolicyDocument: aws.String(ecsTrust)})
+	wantCode(t, "a document naming a principal", err, malformedPolicy)
+	_, err = c.CreatePolicy(bg, &iam.CreatePolicyInput{PolicyName: aws.String("big"),
+		PolicyDocument: aws.String(strings.Replace(ecrPushPolicy, "ecr:PutImage", strings.Repeat("x", 6200), 1))})
+	wantCode(t, "over the managed policy size", err, "LimitExceeded")
+
+	if err := create("exec", boundary); err != nil {
+		t.Fatalf("create with the boundary once it exists: %v", err)
+	}
+	if err := create("aws-capped", "arn:aws:iam::aws:policy/PowerUserAccess"); err != nil {
+		t.Fatalf("an AWS managed policy as boundary: %v", err)
+	}
+	createRole(t, c, "bare", "/flaskops/")
+	getPolicy := func() *iamtypes.Policy {
+		return must[*iam.GetPolicyOutput](t, "get policy")(c.GetPolicy(bg, &iam.GetPolicyInput{PolicyArn: aws.String(boundary)})).Policy
+	}
+	if p := getPolicy(); aws.ToInt32(p.PermissionsBoundaryUsageCount) != 1 || aws.ToString(p.Description) != "caps the operator's roles" {
+		t.Fatalf("policy %+v, want one role using it as boundary", p)
+	}
+
+	// A role without a boundary gets one; the boundary must exist there too.
+	put := func(b string) error {
+		_, err := c.PutRolePermissionsBoundary(bg, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("bare"), PermissionsBoundary: aws.String(b)})
+		return err
+	}
+	wantCode(t, "put a boundary that does not exist", put("arn:aws:iam::123456789012:policy/flaskops/other-boundary"), "NoSuchEntity")
+	if err := put(boundary); err != nil {
+		t.Fatalf("put the boundary: %v", err)
+	}
+	got := must[*iam.GetRoleOutput](t, "get role")(c.GetRole(bg, &iam.GetRoleInput{RoleName: aws.String("bare")})).Role
+	if got.PermissionsBoundary == nil || aws.ToString(got.PermissionsBoundary.PermissionsBoundaryArn) != boundary {
+		t.Fatalf("boundary after put: %+v", got.PermissionsBoundary)
+	}
+	_, err = c.PutRolePermissionsBoundary(bg, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("nope"), PermissionsBoundary: aws.String(boundary)})
+	wantCode(t, "put on a missing role", err, "NoSuchEntity")
+
+	// A customer managed policy that exists may be attached; in use, it cannot be deleted.
+	must[*iam.AttachRolePolicyOutput](t, "attach the customer policy")(c.AttachRolePolicy(bg, &iam.AttachRolePolicyInput{RoleName: aws.String("aws-capped"), PolicyArn: aws.String(boundary)}))
+	if p := getPolicy(); aws.ToInt32(p.AttachmentCount) != 1 || aws.ToInt32(p.PermissionsBoundaryUsageCount) != 2 {
+		t.Fatalf("policy %+v, want attached once and the boundary of two roles", p)
+	}
+	deletePolicy := func() error {
+		_, err := c.DeletePolicy(bg, &iam.DeletePolicyInput{PolicyArn: aws.String(boundary)})
+		return err
+	}
+	wantCode(t, "delete a policy in use", deletePolicy(), "DeleteConflict")
+	must[*iam.DetachRolePolicyOutput](t, "detach")(c.DetachRolePolicy(bg, &iam.DetachRolePolicyInput{RoleName: aws.String("aws-capped"), PolicyArn: aws.String(boundary)}))
+	for _, role := range []string{"exec", "bare"} {
+		must[*iam.DeleteRolePermissionsBoundaryOutput](t, "lift boundary")(c.DeleteRolePermissionsBoundary(bg, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(role)}))
+	}
+	if got := must[*iam.GetRoleOutput](t, "get role")(c.GetRole(bg, &iam.GetRoleInput{RoleName: aws.String("exec")})).Role; got.PermissionsBoundary != nil {
+		t.Fatalf("boundary after delete: %+v", got.PermissionsBoundary)
+	}
+	if err := deletePolicy(); err != nil {
+		t.Fatalf("delete the unused policy: %v", err)
+	}
+	_, err = c.GetPolicy(bg, &iam.GetPolicyInput{PolicyArn: aws.String(boundary)})
+	wantCode(t, "get a deleted policy", err, "NoSuchEntity")
+	wantCode(t, "delete twice", deletePolicy(), "NoSuchEntity")
+	for _, r := range e.sim.ListLive() {
+		if r.Type != "role" {
+			t.Errorf("inventory lists %s %s: managed policies are the account's set-up", r.Type, r.ID)
+		}
 	}
 }
