@@ -29,6 +29,7 @@ export PATH="$assets:$PATH"
 go build -o bin/manager ./cmd/manager
 go build -o bin/awssim ./cmd/awssim
 go build -o bin/localcluster ./hack/localcluster
+go build -o bin/iampolicies ./hack/iampolicies
 
 step "Starting the control plane (kube-apiserver + etcd) with the FlaskDeployment CRD"
 bin/localcluster --write-kubeconfig "$work/kubeconfig" --assets "$assets" >"$work/cluster.log" 2>&1 &
@@ -45,6 +46,17 @@ for _ in $(seq 60); do grep -q AWS_ENDPOINT_URL "$work/awssim.env" 2>/dev/null &
 # shellcheck disable=SC1090
 eval "$(grep '^export ' "$work/awssim.env")"
 sed 's/^/    /' "$work/awssim.env"
+
+step "Creating the permissions boundary of the operator's roles, as an administrator does once per cluster at install"
+# IAM refuses a role whose boundary does not exist; the query protocol, as the SDK speaks it.
+bin/iampolicies --cluster-name demo --out "$work/iam"
+boundary=$(curl -sf "$AWS_ENDPOINT_URL/" -H "Content-Type: application/x-www-form-urlencoded" \
+	-H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDDEMO/20260101/$AWS_REGION/iam/aws4_request, SignedHeaders=host, Signature=0" \
+	--data-urlencode Action=CreatePolicy --data-urlencode Version=2010-05-08 --data-urlencode PolicyName=demo-boundary \
+	--data-urlencode Path=/flaskops/ --data-urlencode "PolicyDocument@$work/iam/permissions-boundary.json" |
+	sed -n 's#.*<Arn>\(.*\)</Arn>.*#\1#p')
+[ -n "$boundary" ] || { echo "CreatePolicy answered no ARN"; exit 1; }
+echo "    $boundary"
 
 step "Starting the operator against the simulator"
 bin/manager --cluster-name=demo --metrics-bind-address="$metrics" --health-probe-bind-address=0 --max-requeue-after=1s --resync-period=30s \
@@ -63,9 +75,11 @@ show() { kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath="$1"; echo; }
 
 connection=""
 if grep -q connectionARN "$sample"; then
-	step "Creating the GitHub connection, as the user does once in the console (it starts PENDING)"
+	step "Creating the GitHub connection, as the user does once in the console (it starts PENDING), tagged for the sample's namespace as an administrator does"
+	sample_ns=$(kubectl create --dry-run=client -f "$sample" -o jsonpath='{.metadata.namespace}')
 	connection=$(aws codestar-connections CodeStar_connections_20191201.CreateConnection \
-		'{"ConnectionName":"demo-github","ProviderType":"GitHub"}' 1.0 | field '["ConnectionArn"]')
+		"{\"ConnectionName\":\"demo-github\",\"ProviderType\":\"GitHub\",\"Tags\":[{\"Key\":\"flaskops.io/namespace\",\"Value\":\"${sample_ns:-default}\"}]}" 1.0 |
+		field '["ConnectionArn"]')
 	echo "    $connection"
 	applied="$work/sample.yaml"
 	sed "s#connectionARN: .*#connectionARN: $connection#" "$sample" >"$applied"

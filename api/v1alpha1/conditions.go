@@ -47,7 +47,8 @@ const (
 	ReasonDeletionBlocked = "DeletionBlocked"
 	// ReasonWaitingForDeletion: AWS is still releasing what a deleted resource held.
 	ReasonWaitingForDeletion = "WaitingForDeletion"
-	// ReasonNotFound: a resource the spec names does not exist.
+	// ReasonNotFound: a resource the spec or the operator's configuration names does not
+	// exist (such as the permissions boundary its roles must carry).
 	ReasonNotFound = "NotFound"
 	// ReasonThrottled: the pass went slowly because the operator's AWS request budget held
 	// calls back, or AWS throttled calls past their retries.
@@ -64,8 +65,11 @@ const (
 	ReasonWaitingForService      = "WaitingForService"
 	ReasonPendingHandshake       = "PendingHandshake"
 	ReasonSourceConnectionFailed = "SourceConnectionFailed"
-	ReasonSecretNotFound         = "SecretNotFound"
-	ReasonSecretNotAllowed       = "SecretNotAllowed"
-	ReasonExecutionFailed        = "ExecutionFailed"
-	ReasonUnresolvableEndpoint   = "UnresolvableEndpoint"
+	// ReasonConnectionNotAllowed: the source connection the spec names is not tagged for
+	// the object's namespace, so the tenant may not build through it.
+	ReasonConnectionNotAllowed = "ConnectionNotAllowed"
+	ReasonSecretNotFound       = "SecretNotFound"
+	ReasonSecretNotAllowed     = "SecretNotAllowed"
+	ReasonExecutionFailed      = "ExecutionFailed"
+	ReasonUnresolvableEndpoint = "UnresolvableEndpoint"
 )

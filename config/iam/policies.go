@@ -25,10 +25,16 @@ var unusedGrants string
 // Placeholder stands for the cluster's name in the documents.
 const Placeholder = "${CLUSTER_NAME}"
 
+// BoundaryPath is the IAM path of the permissions boundary policy.
+const BoundaryPath = "/flaskops/"
+
+// BoundaryName is the name of cluster's permissions boundary policy.
+func BoundaryName(cluster string) string { return cluster + "-boundary" }
+
 // BoundaryARN is the permissions boundary every role the operator creates must carry: the
-// policy permissions-boundary.json, created as <cluster>-boundary under path /flaskops/.
+// policy permissions-boundary.json, created as BoundaryName under BoundaryPath.
 func BoundaryARN(account, cluster string) string {
-	return "arn:aws:iam::" + account + ":policy/flaskops/" + cluster + "-boundary"
+	return "arn:aws:iam::" + account + ":policy" + BoundaryPath + BoundaryName(cluster)
 }
 
 // OperatorPolicies are the operator's policies for cluster by file name, to attach to the

@@ -262,6 +262,9 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		for _, a := range []string{"DeleteRole", "UpdateAssumeRolePolicy"} {
 			add(own("iam:"+a, role, roleTags))
 		}
+		// A role of ours found without the boundary (created before the manager had one) is
+		// given it, and only it.
+		add(own("iam:PutRolePermissionsBoundary", role, roleTags, boundary))
 		add(own("iam:PutRolePolicy", role, roleTags, boundary), own("iam:DeleteRolePolicy", role, roleTags, boundary),
 			own("iam:DetachRolePolicy", role, roleTags, boundary, key("iam:PolicyARN", "arn:aws:iam::aws:policy/AdministratorAccess")),
 			own("iam:TagRole", role, roleTags, requestTags(user)), own("iam:UntagRole", role, roleTags, key("aws:TagKeys", "team")),
@@ -294,7 +297,9 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 	for _, svc := range []string{"codestar-connections", "codeconnections"} {
 		connection := arn(svc, "connection/8a0e1a0c-5a6e-4c52-9d0a-3a1a2b3c4d5e")
 		add(read("codestar-connections:PassConnection", connection).with(key("codestar-connections:PassedToService", "codepipeline.amazonaws.com")),
-			read("codestar-connections:GetConnection", connection))
+			read("codestar-connections:GetConnection", connection),
+			// Its tags say which namespace's objects may use it.
+			read("codestar-connections:ListTagsForResource", connection))
 	}
 	add(create("codepipeline:CreatePipeline", pipeline, cicdTags), create("codepipeline:TagResource", pipeline, cicdTags),
 		passTo(pipelineRole, "codepipeline.amazonaws.com"),
@@ -347,7 +352,9 @@ func refusals(fd *v1alpha1.FlaskDeployment) map[string]request {
 		"PutRolePolicy on a non-flaskops role":      own("iam:PutRolePolicy", "arn:aws:iam::"+account+":role/admin", roleTags, boundary),
 		"PutRolePolicy on a role without boundary":  own("iam:PutRolePolicy", exec, roleTags),
 		"lifting a role's boundary":                 own("iam:DeleteRolePermissionsBoundary", exec, roleTags, boundary),
-		"replacing a role's boundary":               own("iam:PutRolePermissionsBoundary", exec, roleTags, boundary),
+		"replacing a role's boundary with another":  own("iam:PutRolePermissionsBoundary", exec, roleTags, key("iam:PermissionsBoundary", "arn:aws:iam::"+account+":policy/Admin")),
+		"a boundary on a role that is not ours":     own("iam:PutRolePermissionsBoundary", "arn:aws:iam::"+account+":role/admin", roleTags, boundary),
+		"a boundary on a role without owner":        own("iam:PutRolePermissionsBoundary", exec, noOwner, boundary),
 		"a service-linked role for EC2":             read("iam:CreateServiceLinkedRole", "arn:aws:iam::"+account+":role/aws-service-role/ec2.amazonaws.com/AWSServiceRoleForEC2").with(key("iam:AWSServiceName", "ec2.amazonaws.com")),
 		"another cluster's load balancer delete":    own("elasticloadbalancing:DeleteLoadBalancer", arn("elasticloadbalancing", "loadbalancer/app/x/1"), theirs),
 		"another cluster's service update":          own("ecs:UpdateService", arn("ecs", "service/x/y"), theirs),

@@ -1,9 +1,6 @@
 package cicd_test
 
 import (
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
-	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -17,12 +14,9 @@ import (
 
 var _ = Describe("CI/CD stage through the reconciler", func() {
 	It("builds the first image, deploys each pushed commit, and deletes to nothing", func() {
-		conn, err := env.Clients.Connections(testenv.Region).CreateConnection(ctx, &codestarconnections.CreateConnectionInput{
-			ConnectionName: aws.String("github"), ProviderType: cstypes.ProviderTypeGithub})
-		Expect(err).NotTo(HaveOccurred())
-		arn := aws.ToString(conn.ConnectionArn)
 		ns, err := env.Namespace(ctx)
 		Expect(err).NotTo(HaveOccurred())
+		arn := newConnection("github", ns)
 		fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns}}
 		fd.Spec.Pipeline = &v1alpha1.PipelineSpec{Source: v1alpha1.GitHubSource{Owner: ghOwner, Repo: ghRepo, ConnectionARN: arn}}
 		o := env.Object(ctx, fd)

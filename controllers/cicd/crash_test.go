@@ -17,7 +17,7 @@ import (
 func TestCrashAfterEveryAWSCall(t *testing.T) {
 	clean := newRig(t)
 	counter := clean.crashing()
-	fd := newFD("team-a", "shop", clean.connection("github"))
+	fd := newFD(tenant, "shop", clean.connection("github"))
 	clean.inputs(fd)
 	clean.converge(fd)
 	total := counter.Count()
@@ -29,7 +29,7 @@ func TestCrashAfterEveryAWSCall(t *testing.T) {
 		for k := 1; k <= total; k++ {
 			r := newRig(t)
 			crash := r.crashing()
-			fd := newFD("team-a", "shop", r.connection("github"))
+			fd := newFD(tenant, "shop", r.connection("github"))
 			r.inputs(fd)
 			st := &stagetest.Store{}
 			st.Save(fd)

@@ -31,7 +31,7 @@ func (r *rig) putArtifacts(bucket string) {
 func TestDeleteLeavesNothing(t *testing.T) {
 	r := newRig(t)
 	conn := r.connection("github")
-	fd := newFD("team-a", "shop", conn)
+	fd := newFD(tenant, "shop", conn)
 	r.inputs(fd)
 	r.converge(fd)
 	must(r, r.sim.ApproveConnection(conn))
@@ -69,7 +69,7 @@ func TestDeleteLeavesNothing(t *testing.T) {
 // NotConfigured and asks AWS nothing more.
 func TestRemovingThePipelineFromTheSpec(t *testing.T) {
 	r := newRig(t)
-	fd := newFD("team-a", "shop", r.connection("github"))
+	fd := newFD(tenant, "shop", r.connection("github"))
 	r.inputs(fd)
 	r.converge(fd)
 	r.putArtifacts(fd.Status.Pipeline.ArtifactBucket)
@@ -92,7 +92,7 @@ func TestRemovingThePipelineFromTheSpec(t *testing.T) {
 	}
 
 	// Putting it back builds it all again, as a set-up: nothing of it is drift.
-	fd.Spec.Pipeline = newFD("team-a", "shop", r.connection("github")).Spec.Pipeline
+	fd.Spec.Pipeline = newFD(tenant, "shop", r.connection("github")).Spec.Pipeline
 	fd.Generation++
 	r.eventsWith()
 	r.converge(fd)

@@ -147,7 +147,7 @@ func TestDriftIsRepaired(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t)
-			fd := newFD("team-a", "shop", r.connection("github"))
+			fd := newFD(tenant, "shop", r.connection("github"))
 			r.inputs(fd)
 			r.converge(fd)
 			r.mustPass(fd)
@@ -181,7 +181,7 @@ func TestDriftIsRepaired(t *testing.T) {
 // reported as such.
 func TestSpecChangeIsNotDrift(t *testing.T) {
 	r := newRig(t)
-	fd := newFD("team-a", "shop", r.connection("github"))
+	fd := newFD(tenant, "shop", r.connection("github"))
 	r.inputs(fd)
 	r.converge(fd)
 	r.eventsWith()

@@ -26,7 +26,7 @@ func (r *rig) latest(fd *v1alpha1.FlaskDeployment) v1alpha1.PipelineExecution {
 func TestPushBuildsAndDeploysTheCommit(t *testing.T) {
 	r := newRig(t)
 	conn := r.connection("github")
-	fd := newFD("team-a", "shop", conn)
+	fd := newFD(tenant, "shop", conn)
 	r.inputs(fd)
 	r.converge(fd)
 	if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionSourceConnectionReady); c == nil || c.Reason != v1alpha1.ReasonPendingHandshake {
@@ -86,7 +86,7 @@ func TestPushBuildsAndDeploysTheCommit(t *testing.T) {
 // the next pass; a missing Secret is terminal.
 func TestGitHubTokenSource(t *testing.T) {
 	r := newRig(t)
-	fd := withToken(newFD("team-a", "shop", ""))
+	fd := withToken(newFD(tenant, "shop", ""))
 	r.inputs(fd)
 	_, err := r.pass(fd)
 	if term, ok := stage.AsTerminal(err); !ok || term.Reason != v1alpha1.ReasonSecretNotFound || !strings.Contains(err.Error(), "gh-token") {

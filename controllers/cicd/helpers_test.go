@@ -37,6 +37,7 @@ import (
 	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/stagetest"
+	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
 const (
@@ -82,6 +83,9 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	}
 	r := &rig{t: t, sim: sim, clock: clock, cfg: cfg, clients: cloud.NewClients(cfg), events: events.NewFakeRecorder(1000),
 		secrets: map[string]string{}}
+	if err := testenv.CreateBoundary(bg, r.clients.IAM(region), cluster); err != nil {
+		t.Fatal(err)
+	}
 	r.stage = r.newStage(r.clients)
 	return r
 }
@@ -153,11 +157,16 @@ func withToken(fd *v1alpha1.FlaskDeployment) *v1alpha1.FlaskDeployment {
 
 func owner(fd *v1alpha1.FlaskDeployment) cloud.Owner { return cloud.NewOwner(cluster, fd) }
 
-// connection creates a CodeStar connection to GitHub; it starts PENDING.
+// tenant is the namespace of the rig's objects.
+const tenant = "team-a"
+
+// connection creates a CodeStar connection to GitHub that objects of namespace tenant may
+// use, as an administrator tags it; it starts PENDING.
 func (r *rig) connection(name string) string {
 	r.t.Helper()
 	out, err := r.clients.Connections(region).CreateConnection(bg, &codestarconnections.CreateConnectionInput{
-		ConnectionName: aws.String(name), ProviderType: cstypes.ProviderTypeGithub})
+		ConnectionName: aws.String(name), ProviderType: cstypes.ProviderTypeGithub,
+		Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String(tenant)}}})
 	if err != nil {
 		r.t.Fatalf("create connection: %v", err)
 	}

@@ -149,8 +149,8 @@ func (p *pass) reconcilePipelineRole(ctx context.Context) error {
 }
 
 // reconcileRole finds (by name, proven ours by its tags) or creates a service role, then
-// keeps its trust policy, its one inline policy and its tags, and takes off any policy
-// someone else put on it: a widened role is drift.
+// keeps its tags, permissions boundary, trust policy and one inline policy, and takes off
+// any policy someone else put on it: a widened role is drift.
 func (p *pass) reconcileRole(ctx context.Context, r serviceRole) error {
 	name := p.roleName(r)
 	arn := r.arn(p)
@@ -180,6 +180,9 @@ func (p *pass) reconcileRole(ctx context.Context, r serviceRole) error {
 		}
 	}
 	if err := p.RepairTags(ctx, r.kind, name, p.Tags(r.resource), cloud.FromIAM(role.Tags), cloud.IAMRoleTagger(p.IAM)); err != nil {
+		return err
+	}
+	if err := p.RepairRoleBoundary(ctx, p.IAM, role, p.roleBoundary); err != nil {
 		return err
 	}
 	*arn = aws.ToString(role.Arn)
@@ -228,7 +231,7 @@ func (p *pass) createRole(ctx context.Context, r serviceRole, name string) (crea
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("create role %s: %w", name, err)
+		return false, stage.BoundaryError("create role "+name, p.roleBoundary, err)
 	}
 	*r.arn(p) = aws.ToString(out.Role.Arn)
 	p.Created(ctx, r.kind, aws.ToString(out.Role.Arn))

@@ -32,7 +32,7 @@ var _ = Describe("A GitHub version 1 source, through the reconciler", Ordered, f
 	)
 
 	BeforeAll(func() {
-		o = newPipelineObject(repo, func(s *v1alpha1.GitHubSource) {
+		o = newPipelineObject(repo, func(_ string, s *v1alpha1.GitHubSource) {
 			s.OAuthTokenSecretRef = &corev1.SecretKeySelector{LocalObjectReference: corev1.LocalObjectReference{Name: secretName}, Key: "token"}
 		})
 		secret = &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: secretName, Namespace: o.FD.Namespace}}

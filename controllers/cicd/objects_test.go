@@ -5,7 +5,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
-	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,12 +24,12 @@ import (
 // allCICD is the inventory of a converged pipeline.
 var allCICD = map[string]int{"s3/bucket": 1, "logs/log-group": 1, "iam/role": 2, "codebuild/project": 1, "codepipeline/pipeline": 1}
 
-// newConnection creates a CodeStar connection to GitHub with the SDK; it starts PENDING.
-func newConnection(name string) string {
-	out, err := env.Clients.Connections(testenv.Region).CreateConnection(ctx, &codestarconnections.CreateConnectionInput{
-		ConnectionName: aws.String(name), ProviderType: cstypes.ProviderTypeGithub})
+// newConnection creates a CodeStar connection to GitHub for the objects of namespace ns;
+// it starts PENDING.
+func newConnection(name, ns string) string {
+	arn, err := env.Connection(ctx, name, ns)
 	ExpectWithOffset(1, err).NotTo(HaveOccurred())
-	return aws.ToString(out.ConnectionArn)
+	return arn
 }
 
 // deleteConnection deletes a connection the spec created, if it is still there.
@@ -42,13 +41,13 @@ func deleteConnection(arn string) {
 }
 
 // newPipelineObject is a FlaskDeployment named web in a fresh namespace whose pipeline
-// builds ghOwner/repo; the caller picks how its source authenticates.
-func newPipelineObject(repo string, source func(*v1alpha1.GitHubSource)) *testenv.Object {
+// builds ghOwner/repo; the caller picks how its source authenticates, knowing the namespace.
+func newPipelineObject(repo string, source func(ns string, s *v1alpha1.GitHubSource)) *testenv.Object {
 	ns, err := env.Namespace(ctx)
 	ExpectWithOffset(1, err).NotTo(HaveOccurred())
 	fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Name: "web", Namespace: ns}}
 	fd.Spec.Pipeline = &v1alpha1.PipelineSpec{Source: v1alpha1.GitHubSource{Owner: ghOwner, Repo: repo}}
-	source(&fd.Spec.Pipeline.Source)
+	source(ns, &fd.Spec.Pipeline.Source)
 	return env.Object(ctx, fd)
 }
 

@@ -15,7 +15,7 @@ import (
 // missing is listed, drift is noted as not repaired.
 func TestObserveNeverWrites(t *testing.T) {
 	r := newRig(t)
-	fd := newFD("team-a", "shop", r.connection("github"))
+	fd := newFD(tenant, "shop", r.connection("github"))
 	r.inputs(fd)
 	fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
 	before := r.writes()

@@ -10,7 +10,9 @@ import (
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	iampolicy "github.com/flaskops/flask-operator/config/iam"
+	"github.com/flaskops/flask-operator/controllers/cicd"
 	"github.com/flaskops/flask-operator/controllers/stage"
+	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
@@ -23,7 +25,7 @@ func TestWorksUnderTheOperatorPolicy(t *testing.T) {
 	}
 	r := newRig(t)
 	conn := r.connection("github")
-	fd := newFD("team-a", "shop", conn)
+	fd := newFD(tenant, "shop", conn)
 	r.inputs(fd)
 	if err := r.sim.SetIdentityPolicy(doc); err != nil {
 		t.Fatal(err)
@@ -56,7 +58,7 @@ func TestRoleOfOurNameOutsideOurPath(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := newRig(t)
-	fd := newFD("team-a", "shop", r.connection("github"))
+	fd := newFD(tenant, "shop", r.connection("github"))
 	r.inputs(fd)
 	name := owner(fd).Name(cloud.RoleName, "build")
 	_, err = r.clients.IAM(region).CreateRole(bg, &iam.CreateRoleInput{RoleName: aws.String(name),
@@ -71,5 +73,47 @@ func TestRoleOfOurNameOutsideOurPath(t *testing.T) {
 	}
 	if term, ok := stage.AsTerminal(last); !ok || term.Reason != v1alpha1.ReasonOwnershipConflict || !strings.Contains(last.Error(), name) {
 		t.Fatalf("a foreign role of our name: %v", last)
+	}
+}
+
+// The build and pipeline roles of a pipeline made before the manager had a permissions
+// boundary are given it, under the operator's policy, before any policy is put into them;
+// it is reported as drift.
+func TestRolesMadeBeforeTheBoundaryAreGivenIt(t *testing.T) {
+	doc, err := iampolicy.OperatorPolicy(cluster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t)
+	fd := newFD(tenant, "shop", r.connection("github"))
+	r.inputs(fd)
+	r.stage = cicd.New(cicd.ClientsFrom(r.clients), r.readSecret, r.events, cluster)
+	r.converge(fd)
+	roles := []string{owner(fd).Name(cloud.RoleName, "build"), owner(fd).Name(cloud.RoleName, "pipeline")}
+	boundaryOf := func(name string) string {
+		out, err := r.clients.IAM(region).GetRole(bg, &iam.GetRoleInput{RoleName: aws.String(name)})
+		must(r, err)
+		return cloud.RoleBoundary(out.Role)
+	}
+	for _, name := range roles {
+		if b := boundaryOf(name); b != "" {
+			t.Fatalf("role %s made without a boundary has %q", name, b)
+		}
+	}
+
+	r.stage = r.newStage(r.clients)
+	must(r, r.sim.SetIdentityPolicy(doc))
+	r.converge(fd)
+	want := iampolicy.BoundaryARN(awssim.Account, cluster)
+	for _, name := range roles {
+		if b := boundaryOf(name); b != want {
+			t.Errorf("role %s has boundary %q, want %s", name, b, want)
+		}
+		if !slices.ContainsFunc(fd.Status.Drift, func(d string) bool { return strings.Contains(d, "role "+name+" had no permissions boundary") }) {
+			t.Errorf("drift %v does not report role %s", fd.Status.Drift, name)
+		}
+	}
+	if !slices.Contains(r.sim.UsedActions(), "iam:PutRolePermissionsBoundary") {
+		t.Errorf("iam:PutRolePermissionsBoundary not used: %v", r.sim.UsedActions())
 	}
 }

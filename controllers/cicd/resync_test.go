@@ -39,9 +39,11 @@ var _ = Describe("A Ready pipeline, through the reconciler", Ordered, func() {
 	)
 
 	BeforeAll(func() {
-		conn = newConnection("resync")
-		Expect(env.Sim.ApproveConnection(conn)).To(Succeed())
-		o = newPipelineObject(repo, func(s *v1alpha1.GitHubSource) { s.ConnectionARN = conn })
+		o = newPipelineObject(repo, func(ns string, s *v1alpha1.GitHubSource) {
+			conn = newConnection("resync", ns)
+			Expect(env.Sim.ApproveConnection(conn)).To(Succeed())
+			s.ConnectionARN = conn
+		})
 		o.Create()
 		pushAndWaitDeployed(o, repo, commit(21))
 		ready = o.Get()
@@ -177,7 +179,7 @@ var _ = Describe("A Ready pipeline, through the reconciler", Ordered, func() {
 		Eventually(func() bool { return hasEvent(o, "Stalled", conn) }).Should(BeTrue())
 
 		By("naming a new connection in the spec")
-		conn2 = newConnection("resync-2")
+		conn2 = newConnection("resync-2", o.FD.Namespace)
 		Expect(env.Sim.ApproveConnection(conn2)).To(Succeed())
 		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Pipeline.Source.ConnectionARN = conn2 })
 		Eventually(func(g Gomega) {

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	cptypes "github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
 	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
+	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
@@ -92,7 +93,7 @@ func wantOwnerTags(t *testing.T, what string, fd *v1alpha1.FlaskDeployment, tags
 // TestConverge builds everything from nothing and checks every setting in the simulator.
 func TestConverge(t *testing.T) {
 	r := newRig(t)
-	fd := newFD("team-a", "shop", r.connection("github"))
+	fd := newFD(tenant, "shop", r.connection("github"))
 	r.inputs(fd)
 	res := r.converge(fd)
 	if res.Reason != v1alpha1.ReasonReady || !strings.Contains(res.Message, "pipeline ") {
@@ -305,14 +306,15 @@ func TestConverge(t *testing.T) {
 // Without spec.pipeline the stage is ready at once and asks AWS nothing.
 func TestNotConfigured(t *testing.T) {
 	r := newRig(t)
-	fd := newFD("team-a", "shop", "")
+	fd := newFD(tenant, "shop", "")
 	fd.Spec.Pipeline = nil
+	before := r.sim.Calls() // the rig's set-up
 	res := r.mustPass(fd)
 	if !res.Done || res.Reason != v1alpha1.ReasonNotConfigured {
 		t.Fatalf("result %+v", res)
 	}
-	if n := len(r.sim.Calls()); n != 0 {
-		t.Fatalf("%d AWS operations called: %v", n, r.sim.Calls())
+	if calls := r.sim.Calls(); !maps.Equal(calls, before) {
+		t.Fatalf("AWS operations called: %v, before the pass %v", calls, before)
 	}
 }
 
@@ -322,7 +324,7 @@ func TestNotConfigured(t *testing.T) {
 // once the pipeline has built an image.
 func TestWaitsForTheOtherStages(t *testing.T) {
 	r := newRig(t)
-	fd := newFD("team-a", "shop", r.connection("github"))
+	fd := newFD(tenant, "shop", r.connection("github"))
 	full := fd.DeepCopy()
 	r.inputs(full)
 
@@ -351,7 +353,7 @@ func TestWaitsForTheOtherStages(t *testing.T) {
 // stalls naming it, and deleting leaves it in place.
 func TestOwnershipConflict(t *testing.T) {
 	r := newRig(t)
-	fd := newFD("team-a", "shop", r.connection("github"))
+	fd := newFD(tenant, "shop", r.connection("github"))
 	r.inputs(fd)
 	stale := fd.DeepCopy() // an earlier object of the same name: another UID
 	stale.UID = types.UID(uuid.NewUUID())
@@ -380,7 +382,7 @@ func TestOwnershipConflict(t *testing.T) {
 func TestConnectionHandshake(t *testing.T) {
 	r := newRig(t)
 	conn := r.connection("github")
-	fd := newFD("team-a", "shop", conn)
+	fd := newFD(tenant, "shop", conn)
 	r.inputs(fd)
 	r.converge(fd)
 	r.mustPass(fd)
@@ -408,5 +410,45 @@ func TestConnectionHandshake(t *testing.T) {
 	}
 	if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionSourceConnectionReady); c.Reason != v1alpha1.ReasonSourceConnectionFailed {
 		t.Fatalf("deleted connection: %+v", c)
+	}
+}
+
+// A connection not tagged for the object's namespace, untagged or another namespace's, is
+// refused before the stage writes anything, naming the connection and the tag it needs;
+// tagged by an administrator, the next pass builds the pipeline.
+func TestConnectionOfAnotherNamespaceIsRefused(t *testing.T) {
+	r := newRig(t)
+	conns := r.clients.Connections(region)
+	out, err := conns.CreateConnection(bg, &codestarconnections.CreateConnectionInput{ConnectionName: aws.String("team-b"),
+		ProviderType: cstypes.ProviderTypeGithub, Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String("team-b")}}})
+	must(r, err)
+	conn := aws.ToString(out.ConnectionArn)
+	fd := newFD(tenant, "shop", conn)
+	r.inputs(fd)
+	refused := func(what string) {
+		t.Helper()
+		_, err := r.pass(fd)
+		term, ok := stage.AsTerminal(err)
+		if !ok || term.Reason != v1alpha1.ReasonConnectionNotAllowed || !strings.Contains(err.Error(), conn) ||
+			!strings.Contains(err.Error(), cloud.TagNamespace+"="+tenant) || strings.Contains(err.Error(), "team-b") {
+			t.Fatalf("%s: %v", what, err)
+		}
+		if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionSourceConnectionReady); c == nil || c.Reason != v1alpha1.ReasonConnectionNotAllowed {
+			t.Fatalf("%s: SourceConnectionReady %+v", what, c)
+		}
+		if left := r.leftovers(); len(left) != 0 {
+			t.Fatalf("%s: the stage wrote %v", what, left)
+		}
+	}
+	refused("another namespace's connection")
+	_, err = conns.UntagResource(bg, &codestarconnections.UntagResourceInput{ResourceArn: aws.String(conn), TagKeys: []string{cloud.TagNamespace}})
+	must(r, err)
+	refused("an untagged connection")
+
+	_, err = conns.TagResource(bg, &codestarconnections.TagResourceInput{ResourceArn: aws.String(conn),
+		Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String(tenant)}}})
+	must(r, err)
+	if res := r.converge(fd); !res.Done || fd.Status.Pipeline.PipelineName == "" {
+		t.Fatalf("tagged for the namespace: %+v", res)
 	}
 }

@@ -108,7 +108,7 @@ func samePolicy(have, want string) bool {
 
 // reconcileExecutionRole finds (by its deterministic name, then the ownership check) or
 // creates the role ECS uses to pull the image, write logs and read the secrets, and repairs
-// its tags, trust policy, managed policy and secrets policy.
+// its tags, permissions boundary, trust policy, managed policy and secrets policy.
 func (p *pass) reconcileExecutionRole(ctx context.Context) error {
 	name := p.executionRoleName()
 	st := &p.fd.Status.Service
@@ -129,7 +129,7 @@ func (p *pass) reconcileExecutionRole(ctx context.Context) error {
 			return err
 		}
 		created = true
-	} else if err := p.repairRoleTags(ctx, role); err != nil {
+	} else if err := p.checkRole(ctx, role); err != nil {
 		return err
 	}
 	st.ExecutionRoleARN = aws.ToString(role.Arn)
@@ -175,10 +175,10 @@ func (p *pass) createRole(ctx context.Context, name string) (*iamtypes.Role, err
 		if ferr != nil || role == nil {
 			return nil, fmt.Errorf("get role %s after EntityAlreadyExists: %w", name, ferr)
 		}
-		return role, p.repairRoleTags(ctx, role)
+		return role, p.checkRole(ctx, role)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("create role %s: %w", name, err)
+		return nil, stage.BoundaryError("create role "+name, p.roleBoundary, err)
 	}
 	arn := aws.ToString(out.Role.Arn)
 	p.fd.Status.Service.ExecutionRoleARN = arn
@@ -189,10 +189,14 @@ func (p *pass) createRole(ctx context.Context, name string) (*iamtypes.Role, err
 	return out.Role, nil
 }
 
-// repairRoleTags is the ownership check of a role found by name, and its tag repair.
-func (p *pass) repairRoleTags(ctx context.Context, role *iamtypes.Role) error {
-	return p.RepairTags(ctx, kindExecutionRole, aws.ToString(role.RoleName), p.Tags(resourceExecutionRole),
-		cloud.FromIAM(role.Tags), cloud.IAMRoleTagger(p.IAM))
+// checkRole is the ownership check of a role found by name, then the repair of its tags
+// and of its permissions boundary.
+func (p *pass) checkRole(ctx context.Context, role *iamtypes.Role) error {
+	if err := p.RepairTags(ctx, kindExecutionRole, aws.ToString(role.RoleName), p.Tags(resourceExecutionRole),
+		cloud.FromIAM(role.Tags), cloud.IAMRoleTagger(p.IAM)); err != nil {
+		return err
+	}
+	return p.RepairRoleBoundary(ctx, p.IAM, role, p.roleBoundary)
 }
 
 // reconcileManagedPolicy attaches AmazonECSTaskExecutionRolePolicy when it is missing.

@@ -39,6 +39,7 @@ type ArtifactsS3 interface {
 // PipelineIAM is the part of IAM the cicd stage calls: the build and pipeline service
 // roles and their inline policies.
 type PipelineIAM interface {
+	RoleBoundaryAPI
 	GetRole(ctx context.Context, in *iam.GetRoleInput, optFns ...func(*iam.Options)) (*iam.GetRoleOutput, error)
 	CreateRole(ctx context.Context, in *iam.CreateRoleInput, optFns ...func(*iam.Options)) (*iam.CreateRoleOutput, error)
 	DeleteRole(ctx context.Context, in *iam.DeleteRoleInput, optFns ...func(*iam.Options)) (*iam.DeleteRoleOutput, error)
@@ -90,9 +91,11 @@ type CodePipelineAPI interface {
 }
 
 // ConnectionsAPI is the part of CodeStar Connections the cicd stage calls: it reads the
-// state of the connection the spec names (the operator never creates connections).
+// tags and the state of the connection the spec names (the operator never creates
+// connections).
 type ConnectionsAPI interface {
 	GetConnection(ctx context.Context, in *codestarconnections.GetConnectionInput, optFns ...func(*codestarconnections.Options)) (*codestarconnections.GetConnectionOutput, error)
+	ListTagsForResource(ctx context.Context, in *codestarconnections.ListTagsForResourceInput, optFns ...func(*codestarconnections.Options)) (*codestarconnections.ListTagsForResourceOutput, error)
 }
 
 // IdentityAPI is the part of STS the cicd stage calls: the account, which the artifact

@@ -67,8 +67,9 @@ type ECSAPI interface {
 	ListTagsForResource(ctx context.Context, in *ecs.ListTagsForResourceInput, optFns ...func(*ecs.Options)) (*ecs.ListTagsForResourceOutput, error)
 }
 
-// IAMAPI is the part of the iam API that manages the task execution role (the ecs stage; later the CI/CD roles).
+// IAMAPI is the part of the iam API that manages the task execution role (the ecs stage).
 type IAMAPI interface {
+	RoleBoundaryAPI
 	CreateRole(ctx context.Context, in *iam.CreateRoleInput, optFns ...func(*iam.Options)) (*iam.CreateRoleOutput, error)
 	GetRole(ctx context.Context, in *iam.GetRoleInput, optFns ...func(*iam.Options)) (*iam.GetRoleOutput, error)
 	DeleteRole(ctx context.Context, in *iam.DeleteRoleInput, optFns ...func(*iam.Options)) (*iam.DeleteRoleOutput, error)

@@ -26,11 +26,3 @@ func FindLogGroup(ctx context.Context, c cloudwatchlogs.DescribeLogGroupsAPIClie
 	}
 	return nil, nil
 }
-
-// PermissionsBoundary is CreateRole's PermissionsBoundary for arn: nil when there is none.
-func PermissionsBoundary(arn string) *string {
-	if arn == "" {
-		return nil
-	}
-	return aws.String(arn)
-}

@@ -23,6 +23,11 @@ import (
 //
 // The user's spec.tags are added too; they cannot override the flaskops.io/ keys. Owner
 // (ownership.go) builds the sets and decides ownership.
+//
+// One key the operator reads and never sets: an administrator tags each CodeStar
+// connection with the namespace whose pipelines may build through it.
+//
+//	flaskops.io/namespace <namespace>          on connections: the one namespace that may use it
 const (
 	TagCluster  = "flaskops.io/cluster"
 	TagOwner    = "flaskops.io/owner"
@@ -30,6 +35,8 @@ const (
 	TagResource = "flaskops.io/resource"
 	TagUID      = "flaskops.io/uid"
 	TagName     = "Name"
+
+	TagNamespace = "flaskops.io/namespace"
 
 	// ReservedTagPrefix is the prefix of the operator's own keys.
 	ReservedTagPrefix = "flaskops.io/"

@@ -16,6 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
+	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
@@ -126,8 +129,12 @@ func Start(opts Options) (*Env, error) {
 		env.AWS = SimConfig(env.server.URL)
 	}
 	env.Clients = cloud.NewClients(env.AWS)
-
 	env.opts = opts
+	// What an administrator does once per cluster at install, before the operator runs.
+	if err := CreateBoundary(context.Background(), env.Clients.IAM(Region), env.cluster()); err != nil {
+		return nil, env.stopWith(err)
+	}
+
 	env.scheme = k8sruntime.NewScheme()
 	if err := clientgoscheme.AddToScheme(env.scheme); err != nil {
 		return nil, env.stopWith(err)
@@ -175,10 +182,7 @@ func (e *Env) StartManager() (*Manager, error) {
 		MaxRequeueAfter: orDefault(e.opts.MaxRequeueAfter, 200*time.Millisecond),
 	}
 	if e.opts.Stages != nil {
-		cluster := e.opts.ClusterName
-		if cluster == "" {
-			cluster = ClusterName
-		}
+		cluster := e.cluster()
 		// Each manager has its own AWS clients, as each process of the operator would, and
 		// counts its requests on the metrics registry as LoadConfig's clients do.
 		cfg := e.AWS.Copy()
@@ -197,6 +201,54 @@ func (e *Env) StartManager() (*Manager, error) {
 	go func() { m.done <- mgr.Start(ctx) }()
 	e.managers = append(e.managers, m)
 	return m, nil
+}
+
+// cluster is the manager's --cluster-name.
+func (e *Env) cluster() string {
+	if e.opts.ClusterName != "" {
+		return e.opts.ClusterName
+	}
+	return ClusterName
+}
+
+// CreateBoundary creates the permissions boundary of cluster's roles
+// (config/iam/permissions-boundary.json, as iampolicy.BoundaryARN names it), as an
+// administrator does at install; IAM refuses the operator's roles without it. One that
+// exists already (another environment of the cluster on a shared simulator) is kept.
+func CreateBoundary(ctx context.Context, c *iam.Client, cluster string) error {
+	doc, err := iampolicy.PermissionsBoundary(cluster)
+	if err != nil {
+		return err
+	}
+	_, err = c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(iampolicy.BoundaryName(cluster)), Path: aws.String(iampolicy.BoundaryPath),
+		PolicyDocument: aws.String(string(doc))})
+	if err != nil && !cloud.IsAlreadyExists(err) {
+		return fmt.Errorf("create the permissions boundary of cluster %s: %w", cluster, err)
+	}
+	return nil
+}
+
+// Connection creates a CodeStar connection to GitHub (PENDING) that FlaskDeployments of
+// namespace may build through: an administrator tags each connection with the namespace
+// it serves.
+func (e *Env) Connection(ctx context.Context, name, namespace string) (string, error) {
+	out, err := e.Clients.Connections(Region).CreateConnection(ctx, &codestarconnections.CreateConnectionInput{
+		ConnectionName: aws.String(name), ProviderType: cstypes.ProviderTypeGithub})
+	if err != nil {
+		return "", fmt.Errorf("create connection %s: %w", name, err)
+	}
+	arn := aws.ToString(out.ConnectionArn)
+	return arn, e.AllowConnection(ctx, arn, namespace)
+}
+
+// AllowConnection tags a connection for namespace, as an administrator does: from then on
+// that namespace's FlaskDeployments may build through it, and no other's.
+func (e *Env) AllowConnection(ctx context.Context, arn, namespace string) error {
+	if _, err := e.Clients.Connections(Region).TagResource(ctx, &codestarconnections.TagResourceInput{ResourceArn: aws.String(arn),
+		Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String(namespace)}}}); err != nil {
+		return fmt.Errorf("tag connection %s for namespace %s: %w", arn, namespace, err)
+	}
+	return nil
 }
 
 // Elected is closed once the manager holds the lease (at once without leader election).

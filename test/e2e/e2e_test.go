@@ -19,6 +19,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/cloud"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -193,10 +194,11 @@ var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 		ns := newNamespace("sample")
 		Expect(inventory()).To(BeEmpty(), "an earlier spec leaked")
 
-		By("creating the GitHub connection as the user does in the console: it starts PENDING")
+		By("creating the GitHub connection as the user does in the console (it starts PENDING), tagged for the namespace by an administrator")
 		conns := codestarconnections.NewFromConfig(testenv.SimConfig(suite.endpoint))
 		conn, err := conns.CreateConnection(context.Background(), &codestarconnections.CreateConnectionInput{
-			ConnectionName: aws.String("mane-github"), ProviderType: cstypes.ProviderTypeGithub})
+			ConnectionName: aws.String("mane-github"), ProviderType: cstypes.ProviderTypeGithub,
+			Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String(ns)}}})
 		Expect(err).NotTo(HaveOccurred())
 		arn := aws.ToString(conn.ConnectionArn)
 		manifest, err := os.ReadFile(filepath.Join(suite.root, sample))

@@ -14,6 +14,7 @@ package e2e
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +28,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/iam"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
@@ -132,6 +134,9 @@ var _ = BeforeSuite(func() {
 // simulator and the manager's last lines in the report when it fails.
 var _ = BeforeEach(func() {
 	setFaults(`{}`)
+	// The permissions boundary an administrator creates at install (again after a failed
+	// spec emptied the simulator).
+	Expect(testenv.CreateBoundary(context.Background(), iam.NewFromConfig(testenv.SimConfig(suite.endpoint)), "e2e")).To(Succeed())
 	if suite.manager == nil || suite.manager.exited() {
 		startManager()
 	}

@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
-	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	. "github.com/onsi/ginkgo/v2"
@@ -17,6 +15,7 @@ import (
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	iampolicy "github.com/flaskops/flask-operator/config/iam"
 	"github.com/flaskops/flask-operator/controllers"
+	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
@@ -25,10 +24,11 @@ var _ = Describe("The operator's IAM policy", func() {
 		doc, err := iampolicy.OperatorPolicy(testenv.ClusterName)
 		Expect(err).NotTo(HaveOccurred())
 		env := startEnv(testenv.Options{Stages: controllers.Stages})
-		conn, err := env.Clients.Connections(testenv.Region).CreateConnection(ctx, &codestarconnections.CreateConnectionInput{
-			ConnectionName: aws.String("github"), ProviderType: cstypes.ProviderTypeGithub})
+		ns, err := env.Namespace(ctx)
 		Expect(err).NotTo(HaveOccurred())
-		Expect(env.Sim.ApproveConnection(aws.ToString(conn.ConnectionArn))).To(Succeed())
+		conn, err := env.Connection(ctx, "github", ns)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(env.Sim.ApproveConnection(conn)).To(Succeed())
 		// From here on every call the operator makes is authorized against the policy.
 		Expect(env.Sim.SetIdentityPolicy(doc)).To(Succeed())
 		var used []string
@@ -42,8 +42,6 @@ var _ = Describe("The operator's IAM policy", func() {
 			Expect(env.Sim.SetIdentityPolicy(doc)).To(Succeed())
 		}
 
-		ns, err := env.Namespace(ctx)
-		Expect(err).NotTo(HaveOccurred())
 		fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "app"}}
 		fd.Spec.Tags = map[string]string{"team": "a", "cost-center": "42"}
 		fd.Spec.Service.Image = "public.ecr.aws/docker/library/python:3.12-slim"
@@ -51,7 +49,7 @@ var _ = Describe("The operator's IAM policy", func() {
 		fd.Spec.Service.Secrets = []v1alpha1.SecretEnvVar{{Name: "DB",
 			ValueFrom: "arn:aws:ssm:" + testenv.Region + ":123456789012:parameter/flaskops/" + ns + "/db"}}
 		fd.Spec.Pipeline = &v1alpha1.PipelineSpec{Source: v1alpha1.GitHubSource{Owner: "flaskops", Repo: "app",
-			ConnectionARN: aws.ToString(conn.ConnectionArn)}}
+			ConnectionARN: conn}}
 		o := env.Object(ctx, fd)
 		o.Create()
 		expectReadyAtGeneration(o)
@@ -69,12 +67,14 @@ var _ = Describe("The operator's IAM policy", func() {
 		})
 		expectReadyAtGeneration(o)
 
-		By("repairing a trust policy and the load balancer's security groups changed behind the operator's back")
+		By("repairing a trust policy, a role's permissions boundary and the load balancer's security groups changed behind the operator's back")
 		st := o.Get().Status.Service
 		role := st.ExecutionRoleARN[strings.LastIndex(st.ExecutionRoleARN, "/")+1:]
 		behindItsBack(func() {
 			_, err := env.Clients.IAM(testenv.Region).UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(role),
 				PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})
+			Expect(err).NotTo(HaveOccurred())
+			_, err = env.Clients.IAM(testenv.Region).DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String(role)})
 			Expect(err).NotTo(HaveOccurred())
 			_, err = env.Clients.ELBv2(testenv.Region).SetSecurityGroups(ctx, &elbv2.SetSecurityGroupsInput{
 				LoadBalancerArn: aws.String(st.LoadBalancerARN), SecurityGroups: []string{st.ServiceSecurityGroupID}})
@@ -88,6 +88,8 @@ var _ = Describe("The operator's IAM policy", func() {
 			trust, err := url.QueryUnescape(aws.ToString(r.Role.AssumeRolePolicyDocument))
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(trust).To(ContainSubstring("ecs-tasks.amazonaws.com"))
+			g.Expect(r.Role.PermissionsBoundary).NotTo(BeNil())
+			g.Expect(aws.ToString(r.Role.PermissionsBoundary.PermissionsBoundaryArn)).To(Equal(iampolicy.BoundaryARN(awssim.Account, testenv.ClusterName)))
 			lbs, err := env.Clients.ELBv2(testenv.Region).DescribeLoadBalancers(ctx, &elbv2.DescribeLoadBalancersInput{LoadBalancerArns: []string{st.LoadBalancerARN}})
 			g.Expect(err).NotTo(HaveOccurred())
 			g.Expect(lbs.LoadBalancers).To(HaveLen(1))
@@ -109,7 +111,7 @@ var _ = Describe("The operator's IAM policy", func() {
 		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.Suspend = false; fd.Spec.Pipeline = nil })
 		expectReadyAtGeneration(o)
 		o.DeleteAndWait()
-		Eventually(env.Sim.ListLive).Should(ConsistOf(HaveField("ID", aws.ToString(conn.ConnectionArn))), "only the user's connection is left")
+		Eventually(env.Sim.ListLive).Should(ConsistOf(HaveField("ID", conn)), "only the user's connection is left")
 
 		used = append(used, env.Sim.UsedActions()...)
 		slices.Sort(used)

@@ -15,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	iampolicy "github.com/flaskops/flask-operator/config/iam"
 	"github.com/flaskops/flask-operator/controllers"
 	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
@@ -155,6 +156,21 @@ var _ = Describe("AWS refusals", Ordered, func() {
 			},
 			ready: []string{v1alpha1.ConditionNetworkReady, v1alpha1.ConditionServiceReady},
 		}),
+		Entry("a permissions boundary policy an administrator has not created", refusal{
+			foreign: func(*v1alpha1.FlaskDeployment) []string {
+				_, err := env.Clients.IAM(testenv.Region).DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String(boundaryARN())})
+				Expect(err).NotTo(HaveOccurred())
+				DeferCleanup(func() {
+					Expect(testenv.CreateBoundary(ctx, env.Clients.IAM(testenv.Region), testenv.ClusterName)).To(Succeed())
+				})
+				return nil
+			},
+			reason: v1alpha1.ReasonNotFound, refusedOp: "iam:CreateRole",
+			names: func(*v1alpha1.FlaskDeployment) string {
+				return "NoSuchEntity: Scope ARN: " + boundaryARN() + " does not exist or is not attachable."
+			},
+			ready: []string{v1alpha1.ConditionNetworkReady, v1alpha1.ConditionRepositoryReady},
+		}),
 		Entry("an execution role name someone else took", refusal{
 			foreign: func(fd *v1alpha1.FlaskDeployment) []string {
 				_, err := env.Clients.IAM(testenv.Region).CreateRole(ctx, &iam.CreateRoleInput{
@@ -181,6 +197,9 @@ func metaCondition(fd *v1alpha1.FlaskDeployment, t string) metav1.Condition {
 	}
 	return metav1.Condition{}
 }
+
+// boundaryARN is the permissions boundary of the environment's roles.
+func boundaryARN() string { return iampolicy.BoundaryARN(awssim.Account, testenv.ClusterName) }
 
 // execRoleName is the name the ecs stage gives fd's execution role.
 func execRoleName(fd *v1alpha1.FlaskDeployment) string {

@@ -1,0 +1,34 @@
+package cloud
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
+)
+
+// RoleBoundaryAPI sets a role's permissions boundary: every stage that creates roles
+// repairs a boundary that is missing.
+type RoleBoundaryAPI interface {
+	PutRolePermissionsBoundary(ctx context.Context, in *iam.PutRolePermissionsBoundaryInput, optFns ...func(*iam.Options)) (*iam.PutRolePermissionsBoundaryOutput, error)
+}
+
+var _ RoleBoundaryAPI = (*iam.Client)(nil)
+
+// PermissionsBoundary is CreateRole's PermissionsBoundary for arn: nil when there is none.
+func PermissionsBoundary(arn string) *string {
+	if arn == "" {
+		return nil
+	}
+	return aws.String(arn)
+}
+
+// RoleBoundary is the ARN of a role's permissions boundary ("" for none), as GetRole
+// returns it.
+func RoleBoundary(role *iamtypes.Role) string {
+	if role == nil || role.PermissionsBoundary == nil {
+		return ""
+	}
+	return aws.ToString(role.PermissionsBoundary.PermissionsBoundaryArn)
+}
