@@ -90,6 +90,13 @@ type summary struct {
 	requeueAfter time.Duration
 }
 
+// waitsOnStage are the reasons of a stage waiting for what another stage makes.
+var waitsOnStage = map[string]bool{
+	v1alpha1.ReasonWaitingForNetwork:    true,
+	v1alpha1.ReasonWaitingForRepository: true,
+	v1alpha1.ReasonWaitingForService:    true,
+}
+
 // summarize writes each stage's condition, then Ready, Reconciling and Stalled (kstatus
 // semantics) and observedGeneration. observedGeneration is not advanced by a pass that
 // ended in a retriable error: that pass did not finish evaluating the spec.
@@ -120,12 +127,19 @@ func summarize(fd *v1alpha1.FlaskDeployment, outcomes []outcome, specErr error) 
 			}
 		case o.err != nil:
 			retriable = append(retriable, o.err)
-		case o.result.RequeueAfter > 0:
-			// A ready stage may still have something to watch (a pipeline run, a pending
-			// handshake): it asks to be looked at again sooner than the resync.
-			if s.requeueAfter == 0 || o.result.RequeueAfter < s.requeueAfter {
-				s.requeueAfter = o.result.RequeueAfter
-			}
+		}
+	}
+	for _, o := range outcomes {
+		// A ready stage may still have something to watch (a pipeline run, a pending
+		// handshake): it asks to be looked at again sooner than the resync. A stage waiting
+		// for another stage's output does not when something is stalled: what it waits for
+		// comes from a stage that is progressing, which sets the pace itself, or from the
+		// stalled one, which is looked at again at the resync.
+		if o.err != nil || o.result.RequeueAfter == 0 || (len(terminal) > 0 && waitsOnStage[o.result.Reason]) {
+			continue
+		}
+		if s.requeueAfter == 0 || o.result.RequeueAfter < s.requeueAfter {
+			s.requeueAfter = o.result.RequeueAfter
 		}
 	}
 	s.retriable = errors.Join(retriable...)

@@ -28,6 +28,7 @@ func (namedStage) Delete(context.Context, *v1alpha1.FlaskDeployment) (stage.Resu
 var (
 	networkStage = namedStage{"network", v1alpha1.ConditionNetworkReady}
 	ecrStage     = namedStage{"ecr", v1alpha1.ConditionRepositoryReady}
+	ecsStage     = namedStage{"ecs", v1alpha1.ConditionServiceReady}
 )
 
 func TestSummarize(t *testing.T) {
@@ -83,6 +84,26 @@ func TestSummarize(t *testing.T) {
 				{stage: ecrStage, result: ready},
 			},
 			wantReady: metav1.ConditionUnknown, wantReason: v1alpha1.ReasonRetrying, wantReconcile: true, wantRetriable: true,
+		},
+		{
+			name: "stalled: a stage waiting for another's output does not bring the resync forward; one watching AWS does",
+			outcomes: []outcome{
+				{stage: networkStage, err: stage.Terminalf(v1alpha1.ReasonUnresolvableEndpoint, "no such host")},
+				{stage: ecsStage, result: stage.Waiting(v1alpha1.ReasonWaitingForNetwork, 10*time.Second, "waiting for the network")},
+				{stage: ecrStage, result: stage.Waiting("Creating", 20*time.Second, "creating")},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: v1alpha1.ReasonUnresolvableEndpoint, wantStalled: true,
+			wantRequeue: 20 * time.Second, wantObservedGen: true,
+		},
+		{
+			name: "not stalled, a stage waiting for another's output is polled",
+			outcomes: []outcome{
+				{stage: networkStage, result: ready},
+				{stage: ecrStage, result: ready},
+				{stage: ecsStage, result: stage.Waiting(v1alpha1.ReasonWaitingForNetwork, 10*time.Second, "waiting for the network")},
+			},
+			wantReady: metav1.ConditionFalse, wantReason: v1alpha1.ReasonWaitingForNetwork, wantReconcile: true,
+			wantRequeue: 10 * time.Second, wantObservedGen: true,
 		},
 		{
 			name: "terminal error stalls",

@@ -63,6 +63,9 @@ type Options struct {
 	// LeaderElection makes every manager of the environment campaign for one lease of
 	// LeaseDuration, so that only one reconciles at a time.
 	LeaderElection bool
+	// UnresolvableRegions are regions whose endpoints do not resolve for the managers, as
+	// for a region AWS does not have (see UnresolvableAttempts).
+	UnresolvableRegions []string
 }
 
 // Lease timings of environments with LeaderElection: short, so that a successor takes
@@ -92,6 +95,8 @@ type Env struct {
 	server   *httptest.Server
 	manager  *Manager   // the one Start started, or RestartManager's latest
 	managers []*Manager // every manager started, stopped by Stop
+	// unresolved counts the managers' requests to UnresolvableRegions.
+	unresolved attempts
 }
 
 // Manager is one manager process of the environment: its own controllers, AWS clients and
@@ -183,11 +188,8 @@ func (e *Env) StartManager() (*Manager, error) {
 	}
 	if e.opts.Stages != nil {
 		cluster := e.cluster()
-		// Each manager has its own AWS clients, as each process of the operator would, and
-		// counts its requests on the metrics registry as LoadConfig's clients do.
-		cfg := e.AWS.Copy()
-		cfg.APIOptions = append(cfg.APIOptions, cloud.CountCalls)
-		clients := cloud.NewClients(cfg)
+		// Each manager has its own AWS clients, as each process of the operator would.
+		clients := cloud.NewClients(e.managerAWS())
 		r.Stages = e.opts.Stages(controllers.Deps{Clients: clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader(),
 			RoleBoundary: iampolicy.BoundaryARN(awssim.Account, cluster)})
 		r.Sweep = &controllers.Sweeper{Tagging: func(region string) cloud.TaggingAPI { return clients.Tagging(region) }, Cluster: cluster}
