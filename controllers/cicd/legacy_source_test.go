@@ -98,7 +98,7 @@ var _ = Describe("A GitHub version 1 source, through the reconciler", Ordered, f
 
 	It("keeps every CI/CD resource after the object is deleted with deletionPolicy Retain", func() {
 		// What Retain leaves behind is nobody's to delete: the simulator is reset after.
-		DeferCleanup(env.Sim.Reset)
+		DeferCleanup(env.ResetAWS, ctx)
 		o.Update(func(fd *v1alpha1.FlaskDeployment) { fd.Spec.DeletionPolicy = v1alpha1.DeletionPolicyRetain })
 		fd := o.Get()
 		Expect(cicdInventory(fd)).To(Equal(allCICD))

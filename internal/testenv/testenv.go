@@ -230,6 +230,13 @@ func CreateBoundary(ctx context.Context, c *iam.Client, cluster string) error {
 	return nil
 }
 
+// ResetAWS empties the simulator (Sim.Reset) and makes again what an administrator made at
+// install: the permissions boundary.
+func (e *Env) ResetAWS(ctx context.Context) error {
+	e.Sim.Reset()
+	return CreateBoundary(ctx, e.Clients.IAM(Region), e.cluster())
+}
+
 // Connection creates a CodeStar connection to GitHub (PENDING) that FlaskDeployments of
 // namespace may build through: an administrator tags each connection with the namespace
 // it serves.
