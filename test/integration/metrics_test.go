@@ -73,7 +73,7 @@ var _ = Describe("Metrics and events of a whole life", func() {
 		before := scrape(names...)
 		env.Sim.FailNext("ec2:CreateSubnet", "RequestLimitExceeded", 2)
 		app := newApp(env, namespace(env), "app")
-		app.FD.Spec.Pipeline = pipelineFrom(approvedConnection(env))
+		app.FD.Spec.Pipeline = pipelineFrom(approvedConnection(env, app.FD.Namespace))
 		app.Create()
 		expectReady(app)
 

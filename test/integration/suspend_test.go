@@ -6,8 +6,6 @@ import (
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
-	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	. "github.com/onsi/ginkgo/v2"
@@ -24,14 +22,13 @@ import (
 	"github.com/flaskops/flask-operator/internal/testenv"
 )
 
-// approvedConnection is a GitHub connection whose handshake is done, by ARN.
-func approvedConnection(env *testenv.Env) string {
+// approvedConnection is a GitHub connection for namespace whose handshake is done, by ARN.
+func approvedConnection(env *testenv.Env, namespace string) string {
 	GinkgoHelper()
-	conn, err := env.Clients.Connections(testenv.Region).CreateConnection(ctx, &codestarconnections.CreateConnectionInput{
-		ConnectionName: aws.String("github"), ProviderType: cstypes.ProviderTypeGithub})
+	conn, err := env.Connection(ctx, "github", namespace)
 	Expect(err).NotTo(HaveOccurred())
-	Expect(env.Sim.ApproveConnection(aws.ToString(conn.ConnectionArn))).To(Succeed())
-	return aws.ToString(conn.ConnectionArn)
+	Expect(env.Sim.ApproveConnection(conn)).To(Succeed())
+	return conn
 }
 
 // pipelineFrom is a pipeline building flaskops/app through connection.
@@ -146,7 +143,7 @@ var _ = Describe("Suspend", func() {
 	It("deletes what is billed by the hour and keeps the rest; resumed, brings it back under the same names with a new URL", func() {
 		env := startEnv(testenv.Options{Stages: controllers.Stages, SimOptions: []awssim.Option{awssim.WithTimeScale(0)}})
 		app := newApp(env, namespace(env), "app")
-		app.FD.Spec.Pipeline = pipelineFrom(approvedConnection(env))
+		app.FD.Spec.Pipeline = pipelineFrom(approvedConnection(env, app.FD.Namespace))
 		app.Create()
 		expectReadyAtGeneration(app)
 
