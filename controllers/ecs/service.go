@@ -510,10 +510,15 @@ func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 			aws.ToString(svc.ServiceName), healthy, want, p.fd.Status.Service.TargetGroupARN)
 		return nil
 	}
-	if err := p.recordDeployed(ctx, td); err != nil {
+	if dr := p.fd.Status.DeployedRevision; dr != nil && dr.TaskDefinitionARN == td {
+		return nil
+	}
+	// Revisions are superseded only when another one is deployed: they are pruned then,
+	// before the new one is recorded, so that a prune that fails is tried again.
+	if err := p.pruneRevisions(ctx, td); err != nil {
 		return err
 	}
-	return p.pruneRevisions(ctx, td)
+	return p.recordDeployed(ctx, td)
 }
 
 // targetHealth counts the targets registered in the target group (those draining out
@@ -541,9 +546,6 @@ func (p *pass) targetHealth(ctx context.Context) (healthy, registered int32, err
 
 // recordDeployed writes status.deployedRevision once the service runs td steadily.
 func (p *pass) recordDeployed(ctx context.Context, td string) error {
-	if dr := p.fd.Status.DeployedRevision; dr != nil && dr.TaskDefinitionARN == td {
-		return nil
-	}
 	def, _, err := p.describeTaskDefinition(ctx, td)
 	if err != nil || def == nil {
 		return err

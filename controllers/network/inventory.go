@@ -30,6 +30,13 @@ type inventory struct {
 	routeTables []ec2types.RouteTable
 }
 
+// The largest pages the Describes take (EC2 caps DescribeRouteTables lower), so that an
+// object's network, a handful of each type, is read in one call per type.
+const (
+	maxPage           = 1000
+	maxRouteTablePage = 100
+)
+
 // load reads the inventory.
 func (p *pass) load(ctx context.Context) error {
 	st := namedIn(p.fd.Status.Network)
@@ -39,7 +46,7 @@ func (p *pass) load(ctx context.Context) error {
 	p.inv.vpcs, err = describe(ctx, owner, "vpc-id", st.vpcs, vpcID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.Vpc, error) {
 			var out []ec2types.Vpc
-			pg := ec2.NewDescribeVpcsPaginator(p.ec2, &ec2.DescribeVpcsInput{Filters: f})
+			pg := ec2.NewDescribeVpcsPaginator(p.ec2, &ec2.DescribeVpcsInput{Filters: f, MaxResults: aws.Int32(maxPage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {
@@ -56,7 +63,7 @@ func (p *pass) load(ctx context.Context) error {
 	p.inv.subnets, err = describe(ctx, owner, "subnet-id", st.subnets, subnetID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.Subnet, error) {
 			var out []ec2types.Subnet
-			pg := ec2.NewDescribeSubnetsPaginator(p.ec2, &ec2.DescribeSubnetsInput{Filters: f})
+			pg := ec2.NewDescribeSubnetsPaginator(p.ec2, &ec2.DescribeSubnetsInput{Filters: f, MaxResults: aws.Int32(maxPage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {
@@ -73,7 +80,7 @@ func (p *pass) load(ctx context.Context) error {
 	p.inv.igws, err = describe(ctx, owner, "internet-gateway-id", st.igws, igwID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.InternetGateway, error) {
 			var out []ec2types.InternetGateway
-			pg := ec2.NewDescribeInternetGatewaysPaginator(p.ec2, &ec2.DescribeInternetGatewaysInput{Filters: f})
+			pg := ec2.NewDescribeInternetGatewaysPaginator(p.ec2, &ec2.DescribeInternetGatewaysInput{Filters: f, MaxResults: aws.Int32(maxPage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {
@@ -102,7 +109,7 @@ func (p *pass) load(ctx context.Context) error {
 	p.inv.nats, err = describe(ctx, owner, "nat-gateway-id", st.nats, natID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.NatGateway, error) {
 			var out []ec2types.NatGateway
-			pg := ec2.NewDescribeNatGatewaysPaginator(p.ec2, &ec2.DescribeNatGatewaysInput{Filter: f})
+			pg := ec2.NewDescribeNatGatewaysPaginator(p.ec2, &ec2.DescribeNatGatewaysInput{Filter: f, MaxResults: aws.Int32(maxPage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {
@@ -119,7 +126,7 @@ func (p *pass) load(ctx context.Context) error {
 	p.inv.routeTables, err = describe(ctx, owner, "route-table-id", st.routeTables, routeTableID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.RouteTable, error) {
 			var out []ec2types.RouteTable
-			pg := ec2.NewDescribeRouteTablesPaginator(p.ec2, &ec2.DescribeRouteTablesInput{Filters: f})
+			pg := ec2.NewDescribeRouteTablesPaginator(p.ec2, &ec2.DescribeRouteTablesInput{Filters: f, MaxResults: aws.Int32(maxRouteTablePage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {
