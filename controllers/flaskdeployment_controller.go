@@ -42,6 +42,10 @@ type FlaskDeploymentReconciler struct {
 	DefaultRegion string
 	// ResyncPeriod is how often a Ready object is re-read from AWS to repair drift.
 	ResyncPeriod time.Duration
+	// FullCheckPeriod is how often a Ready object gets a full pass, which reads every
+	// resource with its tags; its resyncs in between are light passes, which check only
+	// what drifts most and matters most (see stage.WithLight). Zero: every pass is full.
+	FullCheckPeriod time.Duration
 	// MaxRequeueAfter caps the stages' requeue intervals, not the resync (zero: no cap).
 	// Tests and the local demo run the simulator on a fast clock, where AWS's real polling
 	// intervals are too long.
@@ -55,6 +59,8 @@ type FlaskDeploymentReconciler struct {
 	// Sweep looks, after every stage is deleted, for anything still tagged as the object's
 	// (nil: no sweep).
 	Sweep *Sweeper
+
+	fullChecks fullChecks
 }
 
 // +kubebuilder:rbac:groups=deploy.flaskops.io,resources=flaskdeployments,verbs=get;list;watch;update;patch
@@ -72,7 +78,8 @@ func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	if paused(fd) {
 		// Removing the annotation wakes the reconciler (an annotation change), so a
-		// paused object needs no requeue.
+		// paused object needs no requeue; its first pass then is full.
+		r.fullChecks.forget(fd.UID)
 		return ctrl.Result{}, r.pause(ctx, fd)
 	}
 
@@ -124,9 +131,16 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 		return r.finish(ctx, fd, summarize(fd, nil, err))
 	}
 	recordOwnerUID(fd)
+	start := time.Now()
+	light := r.fullChecks.light(fd, r.FullCheckPeriod, start)
+	sctx := ctx
+	if light {
+		sctx = stage.WithLight(ctx)
+		log.FromContext(ctx).V(1).Info("Light pass")
+	}
 	outcomes := make([]outcome, 0, len(r.Stages))
 	for _, s := range r.Stages {
-		sctx := log.IntoContext(ctx, log.FromContext(ctx).WithValues("stage", s.Name()))
+		sctx := log.IntoContext(sctx, log.FromContext(sctx).WithValues("stage", s.Name()))
 		res, err := s.Reconcile(sctx, fd)
 		if err != nil {
 			err = stage.Classify(fmt.Errorf("%s: %w", s.Name(), err))
@@ -136,6 +150,8 @@ func (r *FlaskDeploymentReconciler) reconcileNormal(ctx context.Context, fd *v1a
 	summary := summarize(fd, outcomes, nil)
 	recordTagKeys(fd)
 	recordFirstReady(fd)
+	r.fullChecks.passed(fd, start, !light && summary.retriable == nil,
+		summary.retriable == nil && summary.stalled == nil && summary.requeueAfter == 0)
 	return r.finish(ctx, fd, summary)
 }
 
@@ -238,6 +254,7 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 		}
 		r.Recorder.Eventf(fd, nil, corev1.EventTypeNormal, v1alpha1.ReasonRetained, "Delete",
 			"Left AWS resources in place (deletionPolicy %s, managementPolicy %s)", fd.Spec.DeletionPolicy, fd.Spec.ManagementPolicy)
+		r.fullChecks.forget(fd.UID)
 		return ctrl.Result{}, r.removeFinalizer(ctx, fd)
 	}
 	// Later stages use what earlier ones created (ECS tasks hold ENIs in the subnets), so
@@ -258,6 +275,7 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 	if done, res, err := r.sweep(ctx, fd); !done {
 		return res, err
 	}
+	r.fullChecks.forget(fd.UID)
 	return ctrl.Result{}, r.removeFinalizer(ctx, fd)
 }
 

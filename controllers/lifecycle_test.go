@@ -153,3 +153,67 @@ func TestTimeToReadyIsObservedOncePerObject(t *testing.T) {
 		}
 	}
 }
+
+func TestLightPasses(t *testing.T) {
+	now := time.Now()
+	ready := func() *v1alpha1.FlaskDeployment {
+		fd := &v1alpha1.FlaskDeployment{}
+		fd.UID, fd.Generation, fd.Status.ObservedGeneration = "uid-1", 2, 2
+		fd.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue}}
+		return fd
+	}
+	for _, tc := range []struct {
+		name    string
+		period  time.Duration
+		fullAgo time.Duration // when the last full pass ran; 0: never since the start
+		steady  bool
+		change  func(*v1alpha1.FlaskDeployment)
+		light   bool
+	}{
+		{"a steady Ready object between full checks", time.Hour, 10 * time.Minute, true, nil, true},
+		{"the full-check period is over", time.Hour, time.Hour, true, nil, false},
+		{"every pass full", 0, time.Second, true, nil, false},
+		{"no full pass since the manager started", time.Hour, 0, true, nil, false},
+		{"the last pass asked to look again early", time.Hour, time.Minute, false, nil, false},
+		{"not Ready", time.Hour, time.Minute, true, func(fd *v1alpha1.FlaskDeployment) {
+			fd.Status.Conditions[0].Status = metav1.ConditionFalse
+		}, false},
+		{"a spec change", time.Hour, time.Minute, true, func(fd *v1alpha1.FlaskDeployment) { fd.Generation = 3 }, false},
+		{"being deleted", time.Hour, time.Minute, true, func(fd *v1alpha1.FlaskDeployment) {
+			fd.DeletionTimestamp = &metav1.Time{Time: now}
+		}, false},
+		{"under Observe", time.Hour, time.Minute, true, func(fd *v1alpha1.FlaskDeployment) {
+			fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
+		}, false},
+		{"another object of the same name", time.Hour, time.Minute, true, func(fd *v1alpha1.FlaskDeployment) { fd.UID = "uid-2" }, false},
+	} {
+		var c fullChecks
+		fd := ready()
+		if tc.fullAgo > 0 {
+			c.passed(fd, now.Add(-tc.fullAgo), true, true)
+		}
+		c.passed(fd, now.Add(-time.Second), false, tc.steady)
+		if tc.change != nil {
+			tc.change(fd)
+		}
+		if got := c.light(fd, tc.period, now); got != tc.light {
+			t.Errorf("%s: light %v, want %v", tc.name, got, tc.light)
+		}
+	}
+}
+
+func TestForgottenObjectsGetAFullPass(t *testing.T) {
+	var c fullChecks
+	fd := &v1alpha1.FlaskDeployment{}
+	fd.UID, fd.Generation, fd.Status.ObservedGeneration = "uid-1", 1, 1
+	fd.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue}}
+	now := time.Now()
+	c.passed(fd, now, true, true)
+	if !c.light(fd, time.Hour, now) {
+		t.Fatal("no light pass after a full one")
+	}
+	c.forget(fd.UID)
+	if c.light(fd, time.Hour, now) || len(c.objects) != 0 {
+		t.Fatalf("remembered after forget: %v", c.objects)
+	}
+}

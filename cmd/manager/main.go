@@ -46,6 +46,7 @@ func main() {
 		clusterName      string
 		roleBoundary     string
 		resyncPeriod     time.Duration
+		fullCheckPeriod  time.Duration
 		maxConcurrent    int
 		maxRequeueAfter  time.Duration
 		reconcileTimeout time.Duration
@@ -63,6 +64,7 @@ func main() {
 	flag.StringVar(&roleBoundary, "role-permissions-boundary", "", "ARN of the permissions boundary every IAM role the operator creates carries (default: arn:aws:iam::<account>:policy/flaskops/<cluster-name>-boundary, config/iam/permissions-boundary.json).")
 	flag.StringVar(&defaultRegion, "default-region", "", "AWS region for FlaskDeployments that name none (default: the SDK's, e.g. AWS_REGION).")
 	flag.DurationVar(&resyncPeriod, "resync-period", 10*time.Minute, "How often a Ready FlaskDeployment is re-read from AWS to repair drift, spread by ±10 % per object.")
+	flag.DurationVar(&fullCheckPeriod, "full-check-period", time.Hour, "How often a Ready FlaskDeployment's resync checks every AWS resource and its tags; the resyncs in between are light: they read only what drifts most and matters most (NAT gateways, routes, security groups, load balancer, listeners, service, log retention), and any difference they find gets a full check at once. 0: every resync is full.")
 	flag.IntVar(&maxConcurrent, "max-concurrent-reconciles", 2, "How many FlaskDeployments are reconciled at once.")
 	flag.DurationVar(&maxRequeueAfter, "max-requeue-after", 0, "Cap on the wait before AWS is polled again (0: the stages' own intervals). For simulators on a fast clock.")
 	flag.DurationVar(&reconcileTimeout, "reconcile-timeout", 5*time.Minute, "Longest one reconcile pass may take before its AWS calls are cancelled (0: no limit).")
@@ -123,6 +125,7 @@ func main() {
 		Stages:            controllers.Stages(controllers.Deps{Clients: clients, Recorder: rec, Cluster: cluster, APIReader: mgr.GetAPIReader(), RoleBoundary: roleBoundary}),
 		DefaultRegion:     clients.DefaultRegion(),
 		ResyncPeriod:      resyncPeriod,
+		FullCheckPeriod:   fullCheckPeriod,
 		MaxRequeueAfter:   maxRequeueAfter,
 		ReconcileTimeout:  reconcileTimeout,
 		SecretARNPrefixes: secretPrefixes,

@@ -26,6 +26,7 @@ const executionsLooked = 20
 func (p *pass) observeExecutions(ctx context.Context) error {
 	st := &p.fd.Status.Pipeline
 	if st.PipelineName == "" {
+		p.NeedFull("status has no pipeline")
 		return nil
 	}
 	out, err := p.CodePipeline.ListPipelineExecutions(ctx, &codepipeline.ListPipelineExecutionsInput{

@@ -118,17 +118,19 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 	if fd.Spec.Pipeline == nil {
 		return p.removePipeline(ctx)
 	}
+	// A light pass checks none of the pipeline's resources: it follows the executions only,
+	// which status reports (a pass polling a running execution is full).
 	if err := p.Run(ctx,
-		p.reconcileConnection,
+		stage.FullOnly(p.reconcileConnection),
 		p.lookUpAccount,
-		p.reconcileBucket,
-		p.reconcileLogGroup,
+		stage.FullOnly(p.reconcileBucket),
+		stage.FullOnly(p.reconcileLogGroup),
 		p.waitForRepository,
-		p.reconcileBuildRole,
-		p.reconcileProject,
+		stage.FullOnly(p.reconcileBuildRole),
+		stage.FullOnly(p.reconcileProject),
 		p.waitForService,
-		p.reconcilePipelineRole,
-		p.reconcilePipeline,
+		stage.FullOnly(p.reconcilePipelineRole),
+		stage.FullOnly(p.reconcilePipeline),
 		p.observeExecutions,
 	); err != nil {
 		return stage.Result{}, err

@@ -116,8 +116,21 @@ func (p *pass) reconcileRepository(ctx context.Context) error {
 }
 
 // useRepository checks and repairs the tags of a repository found by name (never writing
-// to one they do not prove ours), records it and converges its settings.
+// to one they do not prove ours; a light pass writes nothing and reads no tags), records
+// it and converges its settings.
 func (p *pass) useRepository(ctx context.Context, repo *ecrtypes.Repository) error {
+	if p.ReadsTags() {
+		if err := p.repairRepositoryTags(ctx, repo); err != nil {
+			return err
+		}
+	}
+	p.setRepositoryStatus(repo)
+	return p.convergeRepository(ctx, repo)
+}
+
+// repairRepositoryTags is the ownership check of a repository found by name, and its tag
+// repair.
+func (p *pass) repairRepositoryTags(ctx context.Context, repo *ecrtypes.Repository) error {
 	st := &p.fd.Status.Repository
 	arn := aws.ToString(repo.RepositoryArn)
 	have, err := p.repositoryTags(ctx, repo)
@@ -134,8 +147,7 @@ func (p *pass) useRepository(ctx context.Context, repo *ecrtypes.Repository) err
 	if st.ARN != arn && p.Owner().Owns(have) {
 		log.FromContext(ctx).Info("Found ECR repository carrying this object's ownership tags", "repository", aws.ToString(repo.RepositoryName), "arn", arn)
 	}
-	p.setRepositoryStatus(repo)
-	return p.convergeRepository(ctx, repo)
+	return nil
 }
 
 // findRepository describes the repository by name; nil when it does not exist.

@@ -82,7 +82,9 @@ func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (stage.Result, error) {
 	p := s.newPass(fd)
 	defer p.ReportRepairs()
-	if err := p.Run(ctx, p.reconcileRepository, p.reconcileLifecyclePolicy, p.reconcileParameter, p.countImages); err != nil {
+	// A light pass reads the repository only (its settings).
+	if err := p.Run(ctx, p.reconcileRepository, stage.FullOnly(p.reconcileLifecyclePolicy), stage.FullOnly(p.reconcileParameter),
+		stage.FullOnly(p.countImages)); err != nil {
 		return stage.Result{}, err
 	}
 	st := fd.Status.Repository

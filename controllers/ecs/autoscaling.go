@@ -39,7 +39,7 @@ func (p *pass) reconcileAutoscaling(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if target != nil {
+	if target != nil && p.ReadsTags() {
 		arn := aws.ToString(target.ScalableTargetARN)
 		have, err := p.scalableTargetTags(ctx, arn)
 		if err != nil {
@@ -67,6 +67,9 @@ func (p *pass) reconcileAutoscaling(ctx context.Context) error {
 			p.repair(ctx, "UpdatedScalableTarget", "scalable target %s had %d..%d tasks; set to %d..%d",
 				id, aws.ToInt32(target.MinCapacity), aws.ToInt32(target.MaxCapacity), as.MinCount, as.MaxCount)
 		}
+	}
+	if p.Light() {
+		return nil // the policy is left to full passes: a light pass reads the target only
 	}
 	return p.reconcileScalingPolicy(ctx, id)
 }

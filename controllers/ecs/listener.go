@@ -135,7 +135,7 @@ func (p *pass) reconcileListeners(ctx context.Context) error {
 	}
 	for _, l := range listeners {
 		arn := aws.ToString(l.ListenerArn)
-		if claimed[arn] {
+		if claimed[arn] || !p.ReadsTags() { // only its tags may let one go
 			continue
 		}
 		tags, err := p.elbTagsOf(ctx, arn)
@@ -157,14 +157,21 @@ func (p *pass) reconcileListeners(ctx context.Context) error {
 // reconcileListener creates the wanted listener, or converges the one found (nil: none).
 func (p *pass) reconcileListener(ctx context.Context, w wantListener, l *elbv2types.Listener, fwd []elbv2types.TargetGroupTuple) error {
 	st := &p.fd.Status.Service
-	var have map[string]string
-	if l != nil {
-		var err error
-		if have, err = p.elbTagsOf(ctx, aws.ToString(l.ListenerArn)); err != nil {
+	if l != nil && !p.Known(*w.arn, aws.ToString(l.ListenerArn)) {
+		return nil
+	}
+	if l != nil && p.ReadsTags() {
+		arn := aws.ToString(l.ListenerArn)
+		have, err := p.elbTagsOf(ctx, arn)
+		switch {
+		case err != nil:
 			return err
-		}
-		if have == nil { // deleted since
+		case have == nil: // deleted since
 			l = nil
+		default:
+			if err := p.RepairTags(ctx, kindListener, arn, p.Tags(resourceListener), have, cloud.ELBTagger(p.ELB)); err != nil {
+				return err
+			}
 		}
 	}
 	if l == nil {
@@ -178,9 +185,6 @@ func (p *pass) reconcileListener(ctx context.Context, w wantListener, l *elbv2ty
 		return p.createListener(ctx, w, fwd)
 	}
 	arn := aws.ToString(l.ListenerArn)
-	if err := p.RepairTags(ctx, kindListener, arn, p.Tags(resourceListener), have, cloud.ELBTagger(p.ELB)); err != nil {
-		return err
-	}
 	*w.arn = arn
 	diff := listenerDiff(l, w, st.TargetGroupARN, fwd)
 	if diff == "" || !p.MayWrite(false, "listener %s %s", arn, diff) {

@@ -39,7 +39,10 @@ func (p *pass) reconcileLoadBalancer(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if lb != nil {
+	if lb != nil && !p.Known(st.LoadBalancerARN, aws.ToString(lb.LoadBalancerArn)) {
+		return nil
+	}
+	if lb != nil && p.ReadsTags() {
 		arn := aws.ToString(lb.LoadBalancerArn)
 		have, err := p.elbTagsOf(ctx, arn)
 		switch {

@@ -38,8 +38,10 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 		if group, err = p.createLogGroup(ctx, name); err != nil {
 			return err
 		}
-	} else if err := p.repairLogGroupTags(ctx, group); err != nil {
-		return err
+	} else if p.ReadsTags() {
+		if err := p.repairLogGroupTags(ctx, group); err != nil {
+			return err
+		}
 	}
 	st.LogGroupName = name
 	want := p.fd.Spec.Service.LogRetentionDays

@@ -108,11 +108,12 @@ func serviceIngress(lbGroup string, ports []int32) []sgRule {
 
 // servingPorts are the container ports the tasks listen on: the spec's and, while a
 // rollout changes it, those of the task definitions the service's deployments still run,
-// whose tasks serve until the rollout ends.
+// whose tasks serve until the rollout ends. A light pass takes the spec's only, reading no
+// task definition: a rule for another port sends it to a full pass, which looks.
 func (p *pass) servingPorts(ctx context.Context) ([]int32, error) {
 	ports := []int32{p.fd.Spec.Service.ContainerPort}
 	svc, err := p.findService(ctx)
-	if err != nil || svc == nil {
+	if err != nil || svc == nil || p.Light() {
 		return ports, err
 	}
 	for _, d := range svc.Deployments {

@@ -469,11 +469,9 @@ func (p *pass) reportRollout(context.Context) error { return p.failed }
 func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 	st := &p.fd.Status.Service
 	st.RunningCount, st.DesiredCount, st.PendingCount = svc.RunningCount, svc.DesiredCount, svc.PendingCount
-	running, _, err := p.describeTaskDefinition(ctx, aws.ToString(svc.TaskDefinition))
-	if err != nil {
+	if err := p.recordImage(ctx, aws.ToString(svc.TaskDefinition)); err != nil {
 		return err
 	}
-	st.Image = imageOf(running)
 	primary := primaryDeployment(svc)
 	if primary == nil {
 		st.RolloutState = ""
@@ -510,10 +508,34 @@ func (p *pass) followRollout(ctx context.Context, svc *ecstypes.Service) error {
 			aws.ToString(svc.ServiceName), healthy, want, p.fd.Status.Service.TargetGroupARN)
 		return nil
 	}
-	if err := p.recordDeployed(ctx, td); err != nil {
+	if dr := p.fd.Status.DeployedRevision; dr != nil && dr.TaskDefinitionARN == td {
+		return nil
+	}
+	if p.Light() {
+		p.NeedFull("service %s runs %s steadily, not yet recorded as deployed", p.serviceName(), revision(td))
+		return nil
+	}
+	// Revisions are superseded only when another one is deployed: they are pruned then,
+	// before the new one is recorded, so that a prune that fails is tried again.
+	if err := p.pruneRevisions(ctx, td); err != nil {
 		return err
 	}
-	return p.pruneRevisions(ctx, td)
+	return p.recordDeployed(ctx, td)
+}
+
+// recordImage records the image of td, the task definition the service runs: the deployed
+// revision's when td is that one (a revision never changes), else as described.
+func (p *pass) recordImage(ctx context.Context, td string) error {
+	if dr := p.fd.Status.DeployedRevision; dr != nil && dr.TaskDefinitionARN == td {
+		p.fd.Status.Service.Image = dr.Image
+		return nil
+	}
+	running, _, err := p.describeTaskDefinition(ctx, td)
+	if err != nil {
+		return err
+	}
+	p.fd.Status.Service.Image = imageOf(running)
+	return nil
 }
 
 // targetHealth counts the targets registered in the target group (those draining out
@@ -541,9 +563,6 @@ func (p *pass) targetHealth(ctx context.Context) (healthy, registered int32, err
 
 // recordDeployed writes status.deployedRevision once the service runs td steadily.
 func (p *pass) recordDeployed(ctx context.Context, td string) error {
-	if dr := p.fd.Status.DeployedRevision; dr != nil && dr.TaskDefinitionARN == td {
-		return nil
-	}
 	def, _, err := p.describeTaskDefinition(ctx, td)
 	if err != nil || def == nil {
 		return err

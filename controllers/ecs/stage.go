@@ -106,17 +106,21 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		p.WaitFor(v1alpha1.ReasonWaitingForNetwork, networkPollInterval, "waiting for the network's VPC and subnets")
 		return p.result(), nil
 	}
+	// A light pass reads the log group, both security groups, the load balancer with its
+	// attributes and listeners, the service with its targets' health, and the scalable
+	// target: what is changed by hand most, and what takes the app down.
 	if err := p.Run(ctx,
-		p.reconcileExecutionRole,
+		p.needIDs,
+		stage.FullOnly(p.reconcileExecutionRole),
 		p.reconcileLogGroup,
 		p.reconcileSecurityGroups,
 		p.reconcileLoadBalancer,
-		p.reconcileTargetGroup,
+		stage.FullOnly(p.reconcileTargetGroup),
 		p.reconcileListeners,
-		p.reconcileCluster,
-		p.reconcileTaskDefinition,
+		stage.FullOnly(p.reconcileCluster),
+		stage.FullOnly(p.reconcileTaskDefinition),
 		p.reconcileService,
-		p.retireTargetGroup,
+		stage.FullOnly(p.retireTargetGroup),
 		p.reconcileAutoscaling,
 		p.reportRollout,
 	); err != nil {
@@ -191,6 +195,26 @@ func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {
 		elbTags:  map[string]map[string]string{},
 		taskDefs: map[string]revisionFound{},
 	}
+}
+
+// needIDs sends a light pass to a full one when status lacks an ID the light checks work
+// from, or a target group is being replaced.
+func (p *pass) needIDs(context.Context) error {
+	st := p.fd.Status.Service
+	p.NeedIDs("task execution role", st.ExecutionRoleARN, "log group", st.LogGroupName,
+		"load balancer security group", st.LoadBalancerSecurityGroupID, "tasks security group", st.ServiceSecurityGroupID,
+		"target group", st.TargetGroupARN, "ECS cluster", st.ClusterARN, "task definition", st.TaskDefinitionARN,
+		"ECS service", st.ServiceARN)
+	if !p.fd.Spec.Suspend {
+		for _, w := range p.wantListeners() {
+			p.NeedIDs("listener "+w.String(), *w.arn)
+		}
+		p.NeedIDs("load balancer", st.LoadBalancerARN)
+	}
+	if st.PreviousTargetGroupARN != "" {
+		p.NeedFull("target group %s is being replaced", st.PreviousTargetGroupARN)
+	}
+	return nil
 }
 
 // networkReady reports whether the network stage has written what the service is placed

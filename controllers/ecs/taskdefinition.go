@@ -170,9 +170,13 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	c, err := candidates.next(ctx)
+	if err != nil {
+		return err
+	}
 	var running *ecstypes.TaskDefinition
-	if len(candidates) > 0 {
-		running = candidates[0].td
+	if c != nil {
+		running = c.td
 	}
 	image, err := p.image(ctx, running)
 	if err != nil {
@@ -183,7 +187,7 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 		return nil
 	}
 	want := p.wantedTaskSpec(image, env)
-	for _, c := range candidates {
+	for ; c != nil; c, err = candidates.next(ctx) {
 		if have, ok := specOf(c.td); !ok || !have.equal(want) || !p.Owner().Owns(c.tags) {
 			continue
 		}
@@ -193,6 +197,9 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 		}
 		p.setTaskDefinition(arn)
 		return nil
+	}
+	if err != nil {
+		return err
 	}
 	if !p.MayWrite(true, "task definition %s with image %s", p.familyName(), image) {
 		p.Stop()
@@ -218,8 +225,9 @@ type revisionFound struct {
 
 // currentTaskDefinitions are the revisions the wanted one is compared with, in order: the
 // one the service runs, the one status records (the last one registered), and the family's
-// latest ACTIVE revision (registered just before a crash lost its ARN).
-func (p *pass) currentTaskDefinitions(ctx context.Context) ([]revisionFound, error) {
+// latest ACTIVE revision (registered just before a crash lost its ARN). Each is described
+// only once the ones before it did not match: at steady state the running one does.
+func (p *pass) currentTaskDefinitions(ctx context.Context) (*revisions, error) {
 	var refs []string
 	svc, err := p.findService(ctx)
 	if err != nil {
@@ -229,23 +237,35 @@ func (p *pass) currentTaskDefinitions(ctx context.Context) ([]revisionFound, err
 		refs = append(refs, aws.ToString(svc.TaskDefinition))
 	}
 	refs = append(refs, p.fd.Status.Service.TaskDefinitionARN, p.familyName())
-	var out []revisionFound
-	seen := map[string]bool{}
-	for _, ref := range refs {
-		if ref == "" || seen[ref] {
+	return &revisions{p: p, refs: refs, seen: map[string]bool{}}, nil
+}
+
+// revisions walks the references of currentTaskDefinitions.
+type revisions struct {
+	p    *pass
+	refs []string
+	seen map[string]bool
+}
+
+// next describes the next revision that exists and was not met before; nil after the last.
+func (r *revisions) next(ctx context.Context) (*revisionFound, error) {
+	for len(r.refs) > 0 {
+		ref := r.refs[0]
+		r.refs = r.refs[1:]
+		if ref == "" || r.seen[ref] {
 			continue
 		}
-		td, tags, err := p.describeTaskDefinition(ctx, ref)
+		td, tags, err := r.p.describeTaskDefinition(ctx, ref)
 		if err != nil {
 			return nil, err
 		}
-		if td == nil || seen[aws.ToString(td.TaskDefinitionArn)] {
+		if td == nil || r.seen[aws.ToString(td.TaskDefinitionArn)] {
 			continue
 		}
-		seen[aws.ToString(td.TaskDefinitionArn)] = true
-		out = append(out, revisionFound{td: td, tags: tags})
+		r.seen[aws.ToString(td.TaskDefinitionArn)] = true
+		return &revisionFound{td: td, tags: tags}, nil
 	}
-	return out, nil
+	return nil, nil
 }
 
 // describeTaskDefinition describes a revision (or a family's latest ACTIVE one) with its

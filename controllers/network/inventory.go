@@ -30,16 +30,30 @@ type inventory struct {
 	routeTables []ec2types.RouteTable
 }
 
+// The largest pages the Describes take (EC2 caps DescribeRouteTables lower), so that an
+// object's network, a handful of each type, is read in one call per type.
+const (
+	maxPage           = 1000
+	maxRouteTablePage = 100
+)
+
 // load reads the inventory.
 func (p *pass) load(ctx context.Context) error {
-	st := namedIn(p.fd.Status.Network)
-	owner := p.Filters("")
-	var err error
+	for _, load := range []func(context.Context) error{
+		p.loadVPCs, p.loadSubnets, p.loadInternetGateways, p.loadAddresses, p.loadNATGateways, p.loadRouteTables,
+	} {
+		if err := load(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
-	p.inv.vpcs, err = describe(ctx, owner, "vpc-id", st.vpcs, vpcID,
+func (p *pass) loadVPCs(ctx context.Context) (err error) {
+	p.inv.vpcs, err = describe(ctx, p.Filters(""), "vpc-id", namedIn(p.fd.Status.Network).vpcs, vpcID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.Vpc, error) {
 			var out []ec2types.Vpc
-			pg := ec2.NewDescribeVpcsPaginator(p.ec2, &ec2.DescribeVpcsInput{Filters: f})
+			pg := ec2.NewDescribeVpcsPaginator(p.ec2, &ec2.DescribeVpcsInput{Filters: f, MaxResults: aws.Int32(maxPage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {
@@ -49,14 +63,14 @@ func (p *pass) load(ctx context.Context) error {
 			}
 			return out, nil
 		})
-	if err != nil {
-		return err
-	}
+	return err
+}
 
-	p.inv.subnets, err = describe(ctx, owner, "subnet-id", st.subnets, subnetID,
+func (p *pass) loadSubnets(ctx context.Context) (err error) {
+	p.inv.subnets, err = describe(ctx, p.Filters(""), "subnet-id", namedIn(p.fd.Status.Network).subnets, subnetID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.Subnet, error) {
 			var out []ec2types.Subnet
-			pg := ec2.NewDescribeSubnetsPaginator(p.ec2, &ec2.DescribeSubnetsInput{Filters: f})
+			pg := ec2.NewDescribeSubnetsPaginator(p.ec2, &ec2.DescribeSubnetsInput{Filters: f, MaxResults: aws.Int32(maxPage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {
@@ -66,14 +80,14 @@ func (p *pass) load(ctx context.Context) error {
 			}
 			return out, nil
 		})
-	if err != nil {
-		return err
-	}
+	return err
+}
 
-	p.inv.igws, err = describe(ctx, owner, "internet-gateway-id", st.igws, igwID,
+func (p *pass) loadInternetGateways(ctx context.Context) (err error) {
+	p.inv.igws, err = describe(ctx, p.Filters(""), "internet-gateway-id", namedIn(p.fd.Status.Network).igws, igwID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.InternetGateway, error) {
 			var out []ec2types.InternetGateway
-			pg := ec2.NewDescribeInternetGatewaysPaginator(p.ec2, &ec2.DescribeInternetGatewaysInput{Filters: f})
+			pg := ec2.NewDescribeInternetGatewaysPaginator(p.ec2, &ec2.DescribeInternetGatewaysInput{Filters: f, MaxResults: aws.Int32(maxPage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {
@@ -83,11 +97,11 @@ func (p *pass) load(ctx context.Context) error {
 			}
 			return out, nil
 		})
-	if err != nil {
-		return err
-	}
+	return err
+}
 
-	p.inv.addresses, err = describe(ctx, owner, "allocation-id", st.eips, allocationID,
+func (p *pass) loadAddresses(ctx context.Context) (err error) {
+	p.inv.addresses, err = describe(ctx, p.Filters(""), "allocation-id", namedIn(p.fd.Status.Network).eips, allocationID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.Address, error) {
 			out, err := p.ec2.DescribeAddresses(ctx, &ec2.DescribeAddressesInput{Filters: f})
 			if err != nil {
@@ -95,14 +109,14 @@ func (p *pass) load(ctx context.Context) error {
 			}
 			return out.Addresses, nil
 		})
-	if err != nil {
-		return err
-	}
+	return err
+}
 
-	p.inv.nats, err = describe(ctx, owner, "nat-gateway-id", st.nats, natID,
+func (p *pass) loadNATGateways(ctx context.Context) (err error) {
+	p.inv.nats, err = describe(ctx, p.Filters(""), "nat-gateway-id", namedIn(p.fd.Status.Network).nats, natID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.NatGateway, error) {
 			var out []ec2types.NatGateway
-			pg := ec2.NewDescribeNatGatewaysPaginator(p.ec2, &ec2.DescribeNatGatewaysInput{Filter: f})
+			pg := ec2.NewDescribeNatGatewaysPaginator(p.ec2, &ec2.DescribeNatGatewaysInput{Filter: f, MaxResults: aws.Int32(maxPage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {
@@ -112,14 +126,14 @@ func (p *pass) load(ctx context.Context) error {
 			}
 			return out, nil
 		})
-	if err != nil {
-		return err
-	}
+	return err
+}
 
-	p.inv.routeTables, err = describe(ctx, owner, "route-table-id", st.routeTables, routeTableID,
+func (p *pass) loadRouteTables(ctx context.Context) (err error) {
+	p.inv.routeTables, err = describe(ctx, p.Filters(""), "route-table-id", namedIn(p.fd.Status.Network).routeTables, routeTableID,
 		func(ctx context.Context, f []ec2types.Filter) ([]ec2types.RouteTable, error) {
 			var out []ec2types.RouteTable
-			pg := ec2.NewDescribeRouteTablesPaginator(p.ec2, &ec2.DescribeRouteTablesInput{Filters: f})
+			pg := ec2.NewDescribeRouteTablesPaginator(p.ec2, &ec2.DescribeRouteTablesInput{Filters: f, MaxResults: aws.Int32(maxRouteTablePage)})
 			for pg.HasMorePages() {
 				page, err := pg.NextPage(ctx)
 				if err != nil {

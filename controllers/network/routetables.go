@@ -296,6 +296,9 @@ func (p *pass) reconcileAssociations(ctx context.Context, rtID string, subnets [
 		if p.Observing() {
 			continue
 		}
+		if other != "" && !p.MayWrite(false, "subnet %s is associated with route table %s, not %s", sn, other, rtID) {
+			continue // a light pass: the full pass it falls back to moves the subnet
+		}
 		if other == "" {
 			out, err := p.ec2.AssociateRouteTable(ctx, &ec2.AssociateRouteTableInput{RouteTableId: aws.String(rtID), SubnetId: aws.String(sn)})
 			switch {

@@ -77,19 +77,28 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 	}
 	p := s.newPass(fd)
 	defer p.ReportRepairs()
+	// A light pass reads the VPC, NAT gateways and route tables: a deleted NAT gateway or
+	// a changed route cuts the tasks off the internet.
 	if err := p.Run(ctx,
 		p.reconcileAvailabilityZones,
-		p.load,
+		p.needIDs,
+		p.loadVPCs,
+		stage.FullOnly(p.loadSubnets),
+		stage.FullOnly(p.loadInternetGateways),
+		stage.FullOnly(p.loadAddresses),
+		p.loadNATGateways,
+		p.loadRouteTables,
 		p.checkStatusOwned,
 		p.reconcileVPC,
-		p.reconcileInternetGateway,
-		p.reconcileSubnets,
-		p.reconcileEIPs,
+		stage.FullOnly(p.reconcileVPCAttributes),
+		stage.FullOnly(p.reconcileInternetGateway),
+		stage.FullOnly(p.reconcileSubnets),
+		stage.FullOnly(p.reconcileEIPs),
 		p.reconcileNATGateways,
 		p.reconcileRouteTables,
 		p.pruneRouteTables,
 		p.pruneNATGateways,
-		p.pruneEIPs,
+		stage.FullOnly(p.pruneEIPs),
 	); err != nil {
 		return stage.Result{}, err
 	}
@@ -209,3 +218,21 @@ func (p *pass) changed(ctx context.Context, reason, action, kind, id, msg, detai
 // CreateSubnet, CreateInternetGateway, AllocateAddress): the SDK retries them only when
 // throttled, never after a failure that may have come after AWS acted.
 func retryThrottledOnly(o *ec2.Options) { o.Retryer = cloud.RetryThrottledOnly(o.Retryer) }
+
+// needIDs sends a light pass to a full one when status lacks an ID the light checks work
+// from: they read no subnets, internet gateway or Elastic IPs.
+func (p *pass) needIDs(context.Context) error {
+	st := p.fd.Status.Network
+	p.NeedIDs("VPC ID", st.VPCID, "internet gateway ID", st.InternetGatewayID, "public route table ID", st.PublicRouteTableID)
+	for _, az := range p.azs {
+		p.NeedIDs("public subnet in "+az, subnetIn(st.PublicSubnets, az), "private subnet in "+az, subnetIn(st.PrivateSubnets, az))
+	}
+	for _, az := range natAZs(p.fd, p.azs) {
+		n := natIn(st.NATGateways, az)
+		p.NeedIDs("NAT gateway in "+az, n.ID, "Elastic IP in "+az, n.AllocationID)
+	}
+	for _, t := range privateTables(p.fd, p.azs) {
+		p.NeedIDs(t.resource, privateTableIn(st.PrivateRouteTables, t.az))
+	}
+	return nil
+}

@@ -115,7 +115,7 @@ func (p *pass) reconcileVPC(ctx context.Context) error {
 			"vpcCIDR cannot change from %s to %s: AWS cannot change the primary CIDR block of VPC %s; create a new FlaskDeployment instead",
 			cidr, p.fd.Spec.Network.VPCCIDR, id)
 	}
-	return p.reconcileVPCAttributes(ctx, id, created)
+	return nil
 }
 
 func (p *pass) createVPC(ctx context.Context) (*ec2types.Vpc, error) {
@@ -138,7 +138,9 @@ func (p *pass) createVPC(ctx context.Context) (*ec2types.Vpc, error) {
 
 // reconcileVPCAttributes turns DNS support and DNS hostnames on (the seed's VPC has both).
 // A new VPC has support on and hostnames off, so it needs no Describe.
-func (p *pass) reconcileVPCAttributes(ctx context.Context, id string, created bool) error {
+func (p *pass) reconcileVPCAttributes(ctx context.Context) error {
+	id := p.fd.Status.Network.VPCID
+	created := p.fresh[id]
 	support, hostnames := true, false
 	if !created {
 		var err error

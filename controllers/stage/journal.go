@@ -27,6 +27,11 @@ type Journal struct {
 	owner    cloud.Owner
 	observe  bool
 	stopped  bool
+	// light: the pass is light (see light.go); fullBecause says why it needs a full pass;
+	// before is the status the light pass started from.
+	light       bool
+	fullBecause string
+	before      *v1alpha1.FlaskDeploymentStatus
 	// converged says the stage was ready before this pass. Until then a difference is an
 	// interrupted set-up being finished (a crash between a create and its follow-up call),
 	// not drift.
@@ -78,17 +83,24 @@ func (j *Journal) Observing() bool { return j.observe }
 func (j *Journal) Converged() bool { return j.converged }
 
 // WaitFor records something the pass is waiting for; the first one names the reason.
+// A light pass hands what it waits for to a full pass.
 func (j *Journal) WaitFor(reason string, after time.Duration, format string, args ...any) {
+	j.NeedFull(format, args...)
 	j.waits = append(j.waits, wait{reason: reason, after: after, message: fmt.Sprintf(format, args...)})
 }
 
 // MayWrite reports whether the pass may change AWS. Under Observe it notes what it would
-// have done instead: "would create" things as missing, repairs as drift.
+// have done instead: "would create" things as missing, repairs as drift. A light pass
+// writes nothing: it falls back to a full pass instead.
 func (j *Journal) MayWrite(create bool, format string, args ...any) bool {
+	what := fmt.Sprintf(format, args...)
+	if j.light {
+		j.NeedFull("%s", what)
+		return false
+	}
 	if !j.observe {
 		return true
 	}
-	what := fmt.Sprintf(format, args...)
 	if create {
 		j.missing = append(j.missing, what)
 	} else {
@@ -102,6 +114,10 @@ func (j *Journal) MayWrite(create bool, format string, args ...any) bool {
 // set-up, which the caller reports like any other set-up.
 func (j *Journal) Drift(ctx context.Context, format string, args ...any) bool {
 	msg := fmt.Sprintf(format, args...)
+	if j.light {
+		j.NeedFull("%s", msg) // which notes it
+		return true
+	}
 	if !j.converged {
 		log.FromContext(ctx).Info("Finished an interrupted set-up", "change", msg)
 		return false

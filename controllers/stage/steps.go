@@ -9,13 +9,25 @@ func (j *Journal) Stop() { j.stopped = true }
 // Stopped reports whether a step called Stop.
 func (j *Journal) Stopped() bool { return j.stopped }
 
-// Run walks a stage's checklist: each step in order, until one fails or calls Stop.
+// Run walks a stage's checklist: each step in order, until one fails or calls Stop. A
+// light pass (see light.go) skips the steps marked FullOnly; when it needs a full pass,
+// the checklist is walked again, in full.
 func (j *Journal) Run(ctx context.Context, steps ...func(context.Context) error) error {
+	if j.light = Light(ctx); j.light {
+		j.before = j.fd.Status.DeepCopy()
+	}
+	if err := j.run(ctx, steps); err != nil || j.fullBecause == "" {
+		return err
+	}
+	return j.run(j.fallBack(ctx), steps)
+}
+
+func (j *Journal) run(ctx context.Context, steps []func(context.Context) error) error {
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
 		}
-		if j.stopped {
+		if j.stopped || j.fullBecause != "" {
 			return nil
 		}
 	}

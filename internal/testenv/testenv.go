@@ -58,6 +58,9 @@ type Options struct {
 	SimOptions []awssim.Option
 	// ResyncPeriod of Ready objects; default 2s so drift specs see a repair quickly.
 	ResyncPeriod time.Duration
+	// FullCheckPeriod of Ready objects; default 0, every pass full, so that drift specs
+	// prove the full repair.
+	FullCheckPeriod time.Duration
 	// MaxRequeueAfter caps the stages' waits; default 200ms.
 	MaxRequeueAfter time.Duration
 	// LeaderElection makes every manager of the environment campaign for one lease of
@@ -184,6 +187,7 @@ func (e *Env) StartManager() (*Manager, error) {
 		Recorder:        rec,
 		DefaultRegion:   Region,
 		ResyncPeriod:    orDefault(e.opts.ResyncPeriod, 2*time.Second),
+		FullCheckPeriod: e.opts.FullCheckPeriod,
 		MaxRequeueAfter: orDefault(e.opts.MaxRequeueAfter, 200*time.Millisecond),
 	}
 	if e.opts.Stages != nil {

@@ -9,9 +9,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	awsecr "github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	awsecs "github.com/aws/aws-sdk-go-v2/service/ecs"
+	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
+	elbv2types "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -366,5 +371,201 @@ var _ = Describe("Lifecycle on the whole operator", func() {
 		}
 		Eventually(env.Sim.ListLive, 3*timeout).Should(BeEmpty())
 		GinkgoWriter.Printf("30 objects deleted in %s\n", time.Since(start))
+	})
+})
+
+// settled waits until no AWS call has been made for a while, so that no pass is half
+// counted, and returns the calls so far.
+func settled(env *testenv.Env) map[string]int {
+	GinkgoHelper()
+	last := env.Sim.Calls()
+	Eventually(func() bool {
+		now := env.Sim.Calls()
+		same := maps.Equal(now, last)
+		last = now
+		return same
+	}).WithPolling(300 * time.Millisecond).Should(BeTrue())
+	return last
+}
+
+// passesSince counts the passes made since before: each reads the VPCs once.
+func passesSince(env *testenv.Env, before map[string]int) int {
+	return env.Sim.Calls()["ec2:DescribeVpcs"] - before["ec2:DescribeVpcs"]
+}
+
+// lightPass waits for a pass that is light in every stage, and returns the calls after it.
+func lightPass(env *testenv.Env) map[string]int {
+	GinkgoHelper()
+	before := settled(env)
+	for range 30 {
+		Eventually(func() int { return passesSince(env, before) }).Should(BeNumerically(">=", 1))
+		after := settled(env)
+		if reads, _ := callsSince(before, after); reads[fullNetwork]+reads[fullECS] == 0 {
+			return after
+		}
+		before = after
+	}
+	Fail("no light pass")
+	return nil
+}
+
+// Operations only a full pass of a stage makes.
+const (
+	fullNetwork = "ec2:DescribeSubnets"
+	fullECR     = "ecr:GetLifecyclePolicy"
+	fullECS     = "iam:GetRole"
+)
+
+var _ = Describe("Light resyncs between full checks", func() {
+	// readyApp starts an environment whose full checks are fullCheck apart, with one Ready
+	// object, and waits out the passes that follow Ready.
+	readyApp := func(fullCheck time.Duration) (*testenv.Env, *testenv.Object) {
+		GinkgoHelper()
+		env := startEnv(testenv.Options{Stages: controllers.Stages, ResyncPeriod: time.Second, FullCheckPeriod: fullCheck})
+		app := newApp(env, namespace(env), "app")
+		app.Create()
+		expectReady(app)
+		time.Sleep(2 * time.Second)
+		return env, app
+	}
+
+	It("read at most 12 times each and write nothing, to AWS or to status", func() {
+		env, app := readyApp(time.Hour)
+		before, rv := settled(env), app.Get().ResourceVersion
+		Eventually(func() int { return passesSince(env, before) }).Should(BeNumerically(">=", 3))
+		reads, writes := callsSince(before, settled(env))
+		passes := reads["ec2:DescribeVpcs"]
+		Expect(writes).To(BeEmpty())
+		for op, n := range reads {
+			Expect(n).To(Equal(passes), "%s is read once per resync: %v", op, reads)
+		}
+		Expect(len(reads)).To(BeNumerically("<=", 12), "reads per resync: %v", reads)
+		Expect(reads).NotTo(HaveKey(fullECS))
+		Expect(app.Get().ResourceVersion).To(Equal(rv), "no status patch")
+	})
+
+	It("repair what they see drifted, and what was deleted, by a full pass of that stage only", func() {
+		env, app := readyApp(time.Hour)
+		st := app.Get().Status
+		svc, rtb := st.Service, st.Network.PrivateRouteTables[0].ID
+		ec2c, elb, logs := env.Clients.EC2(testenv.Region), env.Clients.ELBv2(testenv.Region), env.Clients.Logs(testenv.Region)
+		// repaired changes AWS behind the operator's back and expects a resync to put it
+		// back, with no full pass of the stages named by the operations in notFull.
+		repaired := func(what string, change func() error, back func(g Gomega), notFull ...string) {
+			GinkgoHelper()
+			By(what)
+			before := lightPass(env)
+			Expect(change()).To(Succeed())
+			var reads map[string]int
+			Eventually(func(g Gomega) {
+				back(g)
+				reads, _ = callsSince(before, env.Sim.Calls())
+			}).Should(Succeed())
+			for _, op := range notFull {
+				Expect(reads).NotTo(HaveKey(op), "no full pass of the other stages")
+			}
+		}
+
+		repaired("a desired count", func() error {
+			_, err := env.Clients.ECS(testenv.Region).UpdateService(ctx, &awsecs.UpdateServiceInput{
+				Cluster: aws.String(svc.ClusterARN), Service: aws.String(svc.ServiceARN), DesiredCount: aws.Int32(1)})
+			return err
+		}, func(g Gomega) { g.Expect(desiredCount(env, app)).To(Equal(int32(2))) }, fullNetwork, fullECR)
+
+		repaired("an ingress rule added to the load balancer's security group", func() error {
+			_, err := ec2c.AuthorizeSecurityGroupIngress(ctx, &ec2.AuthorizeSecurityGroupIngressInput{GroupId: aws.String(svc.LoadBalancerSecurityGroupID),
+				IpPermissions: []ec2types.IpPermission{{IpProtocol: aws.String("tcp"), FromPort: aws.Int32(22), ToPort: aws.Int32(22),
+					IpRanges: []ec2types.IpRange{{CidrIp: aws.String("0.0.0.0/0")}}}}})
+			return err
+		}, func(g Gomega) {
+			out, err := ec2c.DescribeSecurityGroups(ctx, &ec2.DescribeSecurityGroupsInput{GroupIds: []string{svc.LoadBalancerSecurityGroupID}})
+			g.Expect(err).NotTo(HaveOccurred())
+			for _, perm := range out.SecurityGroups[0].IpPermissions {
+				g.Expect(aws.ToInt32(perm.FromPort)).NotTo(Equal(int32(22)))
+			}
+		}, fullNetwork, fullECR)
+
+		repaired("the listener's action", func() error {
+			_, err := elb.ModifyListener(ctx, &elbv2.ModifyListenerInput{ListenerArn: aws.String(svc.ListenerARN),
+				DefaultActions: []elbv2types.Action{{Type: elbv2types.ActionTypeEnumFixedResponse,
+					FixedResponseConfig: &elbv2types.FixedResponseActionConfig{StatusCode: aws.String("503")}}}})
+			return err
+		}, func(g Gomega) {
+			out, err := elb.DescribeListeners(ctx, &elbv2.DescribeListenersInput{ListenerArns: []string{svc.ListenerARN}})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(out.Listeners[0].DefaultActions).To(HaveLen(1))
+			g.Expect(out.Listeners[0].DefaultActions[0].Type).To(Equal(elbv2types.ActionTypeEnumForward))
+		}, fullNetwork, fullECR)
+
+		repaired("the load balancer's idle timeout", func() error {
+			_, err := elb.ModifyLoadBalancerAttributes(ctx, &elbv2.ModifyLoadBalancerAttributesInput{LoadBalancerArn: aws.String(svc.LoadBalancerARN),
+				Attributes: []elbv2types.LoadBalancerAttribute{{Key: aws.String("idle_timeout.timeout_seconds"), Value: aws.String("300")}}})
+			return err
+		}, func(g Gomega) {
+			out, err := elb.DescribeLoadBalancerAttributes(ctx, &elbv2.DescribeLoadBalancerAttributesInput{LoadBalancerArn: aws.String(svc.LoadBalancerARN)})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(out.Attributes).To(ContainElement(And(
+				HaveField("Key", HaveValue(Equal("idle_timeout.timeout_seconds"))), HaveField("Value", HaveValue(Equal("60"))))))
+		}, fullNetwork, fullECR)
+
+		logRetention := func(g Gomega) int32 {
+			group, err := cloud.FindLogGroup(ctx, logs, svc.LogGroupName)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(group).NotTo(BeNil())
+			return aws.ToInt32(group.RetentionInDays)
+		}
+		repaired("the log retention", func() error {
+			_, err := logs.PutRetentionPolicy(ctx, &cloudwatchlogs.PutRetentionPolicyInput{LogGroupName: aws.String(svc.LogGroupName), RetentionInDays: aws.Int32(30)})
+			return err
+		}, func(g Gomega) { g.Expect(logRetention(g)).To(Equal(int32(7))) }, fullNetwork, fullECR)
+
+		repaired("the private default route", func() error {
+			_, err := ec2c.DeleteRoute(ctx, &ec2.DeleteRouteInput{RouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String("0.0.0.0/0")})
+			return err
+		}, func(g Gomega) {
+			out, err := ec2c.DescribeRouteTables(ctx, &ec2.DescribeRouteTablesInput{RouteTableIds: []string{rtb}})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(out.RouteTables[0].Routes).To(ContainElement(HaveField("DestinationCidrBlock", HaveValue(Equal("0.0.0.0/0")))))
+		}, fullECS, fullECR)
+
+		repaired("the log group, deleted", func() error {
+			_, err := logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(svc.LogGroupName)})
+			return err
+		}, func(g Gomega) { g.Expect(logRetention(g)).To(Equal(int32(7))) }, fullNetwork, fullECR)
+
+		repaired("the listener, deleted", func() error {
+			_, err := elb.DeleteListener(ctx, &elbv2.DeleteListenerInput{ListenerArn: aws.String(svc.ListenerARN)})
+			return err
+		}, func(g Gomega) {
+			out, err := elb.DescribeListeners(ctx, &elbv2.DescribeListenersInput{LoadBalancerArn: aws.String(svc.LoadBalancerARN)})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(out.Listeners).To(HaveLen(1))
+			g.Expect(app.Get().Status.Service.ListenerARN).To(Equal(aws.ToString(out.Listeners[0].ListenerArn)))
+		}, fullNetwork, fullECR)
+		Expect(strings.Join(app.Get().Status.Drift, "\n")).To(ContainSubstring("no longer exists"))
+		expectReady(app)
+	})
+
+	It("give way to a full pass once the full-check period is over", func() {
+		env, app := readyApp(4 * time.Second)
+		tg := app.Get().Status.Service.TargetGroupARN
+		elb := env.Clients.ELBv2(testenv.Region)
+		before := settled(env)
+		// What only a full pass reads: the target group's health check.
+		_, err := elb.ModifyTargetGroup(ctx, &elbv2.ModifyTargetGroupInput{TargetGroupArn: aws.String(tg), HealthCheckPath: aws.String("/elsewhere")})
+		Expect(err).NotTo(HaveOccurred())
+		Eventually(func(g Gomega) {
+			out, err := elb.DescribeTargetGroups(ctx, &elbv2.DescribeTargetGroupsInput{TargetGroupArns: []string{tg}})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(aws.ToString(out.TargetGroups[0].HealthCheckPath)).To(Equal("/"))
+		}, 15*time.Second).Should(Succeed())
+		Eventually(func() int { return passesSince(env, before) }).Should(BeNumerically(">=", 8))
+		reads, writes := callsSince(before, settled(env))
+		passes, full := reads["ec2:DescribeVpcs"], reads[fullECS]
+		GinkgoWriter.Printf("%d passes, %d full\n", passes, full)
+		Expect(full).To(BeNumerically(">=", 1), "a full pass ran")
+		Expect(full).To(BeNumerically("<=", passes/2), "the passes in between are light")
+		Expect(reads[fullNetwork]).To(Equal(full), "every stage's pass is full")
+		Expect(writes).To(Equal(map[string]int{"elasticloadbalancing:ModifyTargetGroup": 2}), "the drift and its repair")
 	})
 })

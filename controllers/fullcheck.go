@@ -1,0 +1,66 @@
+package controllers
+
+import (
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/flaskops/flask-operator/api/v1alpha1"
+)
+
+// fullChecks remembers, per object UID and in memory only, when the object's last full
+// pass ran and whether its last pass ended steady (nothing to look at before the resync).
+// A restarted manager remembers nothing, so its first pass of each object is full, and
+// nothing of this is written to status.
+type fullChecks struct {
+	mu      sync.Mutex
+	objects map[types.UID]fullCheck
+}
+
+type fullCheck struct {
+	at     time.Time // of the last full pass; zero before one
+	steady bool
+}
+
+// light decides whether the pass of fd starting now is light (see stage.WithLight): fd is
+// Ready for its current spec and not being deleted, its last pass ended steady (a stage
+// polling something in progress, such as a pipeline execution or a connection's handshake,
+// gets full passes), and its last full pass ran less than period ago. An object under
+// managementPolicy Observe always gets full passes: its status.drift lists every
+// difference, which only a full pass sees.
+func (c *fullChecks) light(fd *v1alpha1.FlaskDeployment, period time.Duration, now time.Time) bool {
+	if period <= 0 || !fd.DeletionTimestamp.IsZero() || fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve ||
+		fd.Status.ObservedGeneration != fd.Generation || !meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionReady) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	o, ok := c.objects[fd.UID]
+	return ok && o.steady && !o.at.IsZero() && now.Sub(o.at) < period
+}
+
+// passed records how a pass of fd that started at start ended: full is whether it was a
+// full pass that ran to its end (no retriable error), steady whether it asked for no look
+// before the resync.
+func (c *fullChecks) passed(fd *v1alpha1.FlaskDeployment, start time.Time, full, steady bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.objects == nil {
+		c.objects = map[types.UID]fullCheck{}
+	}
+	o := c.objects[fd.UID]
+	if full {
+		o.at = start
+	}
+	o.steady = steady
+	c.objects[fd.UID] = o
+}
+
+// forget drops what is remembered of an object that is gone.
+func (c *fullChecks) forget(uid types.UID) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.objects, uid)
+}
