@@ -229,8 +229,8 @@ var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 		}).WithTimeout(eventualLong).WithPolling(pollKubernetes).Should(Equal(second))
 		table := kubectlOK("get", "fd", "-n", ns, "-o", "wide")
 		header := strings.Fields(strings.SplitN(table, "\n", 2)[0])
-		Expect(header).To(ContainElements("NAME", "READY", "URL", "AGE", "MESSAGE", "COMMIT"))
-		Expect(table).To(MatchRegexp(`(?m)^mane\s+True\s+https?://\S+\.elb\.amazonaws\.com\S*\s.*` + second))
+		Expect(header).To(ContainElements("NAME", "READY", "PHASE", "URL", "RUNNING", "DESIRED", "AGE", "MESSAGE", "COMMIT"))
+		Expect(table).To(MatchRegexp(`(?m)^mane\s+True\s+Ready\s+https?://\S+\.elb\.amazonaws\.com\S*\s+2\s+2\s.*` + second))
 		rev := getFD(ns, "mane").Status.DeployedRevision
 		Expect(rev.Image).To(ContainSubstring(":" + second[:7]))
 		Expect(rev.TaskDefinitionARN).To(HavePrefix("arn:aws:ecs:"))
