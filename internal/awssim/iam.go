@@ -291,11 +291,29 @@ func (r *iamRole) mergeTags(tags map[string]string) error {
 	return nil
 }
 
-// newRoleID returns an ID in the shape of IAM's: AROA and 17 base32 characters.
-func newRoleID() string {
+// newIAMID returns an ID in the shape of IAM's: a prefix naming the kind (AROA a role,
+// ANPA a policy) and 17 base32 characters.
+func newIAMID(prefix string) string {
 	b := make([]byte, 11)
 	_, _ = rand.Read(b)
-	return "AROA" + base32.StdEncoding.EncodeToString(b)[:17]
+	return prefix + base32.StdEncoding.EncodeToString(b)[:17]
+}
+
+// pathAndDescription are a create call's Path (default /) and Description, checked as IAM
+// checks them for roles and policies alike.
+func pathAndDescription(c *Call) (path, desc string, err error) {
+	path = c.Params.String("Path")
+	if path == "" {
+		path = "/"
+	}
+	if err := checkRolePath(path); err != nil {
+		return "", "", err
+	}
+	desc = c.Params.String("Description")
+	if len(desc) > 1000 {
+		return "", "", iamValidation(desc, "description", "Member must have length less than or equal to 1000")
+	}
+	return path, desc, nil
 }
 
 func (s *iamState) createRole(c *Call) (any, error) {
@@ -303,16 +321,9 @@ func (s *iamState) createRole(c *Call) (any, error) {
 	if err := checkRoleName(name); err != nil {
 		return nil, err
 	}
-	path := c.Params.String("Path")
-	if path == "" {
-		path = "/"
-	}
-	if err := checkRolePath(path); err != nil {
+	path, desc, err := pathAndDescription(c)
+	if err != nil {
 		return nil, err
-	}
-	desc := c.Params.String("Description")
-	if len(desc) > 1000 {
-		return nil, iamValidation(desc, "description", "Member must have length less than or equal to 1000")
 	}
 	maxSession := 3600
 	if v, ok, err := c.Params.Int("MaxSessionDuration"); err != nil {
@@ -342,7 +353,7 @@ func (s *iamState) createRole(c *Call) (any, error) {
 		return nil, Errorf("EntityAlreadyExists", "Role with name %s already exists.", name).WithStatus(409)
 	}
 	r := &iamRole{
-		Name: name, Path: path, ID: newRoleID(), ARN: "arn:aws:iam::" + Account + ":role" + path + name,
+		Name: name, Path: path, ID: newIAMID("AROA"), ARN: "arn:aws:iam::" + Account + ":role" + path + name,
 		CreateDate: c.Now, AssumeRolePolicy: doc, Description: desc, MaxSessionDuration: maxSession,
 		PermissionsBoundary: boundary,
 	}

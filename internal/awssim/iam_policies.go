@@ -1,8 +1,6 @@
 package awssim
 
 import (
-	"crypto/rand"
-	"encoding/base32"
 	"strings"
 	"time"
 )
@@ -101,28 +99,14 @@ func (s *iamState) policyOut(p *iamPolicy, full bool) iamPolicyXML {
 	return x
 }
 
-// newPolicyID returns an ID in the shape of IAM's: ANPA and 17 base32 characters.
-func newPolicyID() string {
-	b := make([]byte, 11)
-	_, _ = rand.Read(b)
-	return "ANPA" + base32.StdEncoding.EncodeToString(b)[:17]
-}
-
 func (s *iamState) createPolicy(c *Call) (any, error) {
 	name := c.Params.String("PolicyName")
 	if err := checkPolicyName(name); err != nil {
 		return nil, err
 	}
-	path := c.Params.String("Path")
-	if path == "" {
-		path = "/"
-	}
-	if err := checkRolePath(path); err != nil {
+	path, desc, err := pathAndDescription(c)
+	if err != nil {
 		return nil, err
-	}
-	desc := c.Params.String("Description")
-	if len(desc) > 1000 {
-		return nil, iamValidation(desc, "description", "Member must have length less than or equal to 1000")
 	}
 	doc := c.Params.String("PolicyDocument")
 	if doc == "" {
@@ -144,7 +128,7 @@ func (s *iamState) createPolicy(c *Call) (any, error) {
 	if _, ok := s.Policies[strings.ToLower(name)]; ok {
 		return nil, Errorf("EntityAlreadyExists", "A policy called %s already exists. Duplicate names are not allowed.", name).WithStatus(409)
 	}
-	p := &iamPolicy{Name: name, Path: path, ID: newPolicyID(), ARN: "arn:aws:iam::" + Account + ":policy" + path + name,
+	p := &iamPolicy{Name: name, Path: path, ID: newIAMID("ANPA"), ARN: "arn:aws:iam::" + Account + ":policy" + path + name,
 		Description: desc, Document: doc, CreateDate: c.Now}
 	if len(tags) > 0 {
 		p.Tags = tags
