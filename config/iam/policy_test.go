@@ -215,7 +215,9 @@ func needs(fd *v1alpha1.FlaskDeployment) []request {
 		read("ecs:DescribeTasks", arn("ecs", "task/"+ecsCluster+"/0123456789abcdef")),
 		read("ecs:ListTagsForResource", service), read("ecs:ListTagsForResource", taskDef),
 		own("ecs:DeleteCluster", clusterARN, ecsTags), own("ecs:UpdateService", service, ecsTags), own("ecs:DeleteService", service, ecsTags),
-		own("ecs:TagResource", taskDef, ecsTags, requestTags(user)), own("ecs:UntagResource", service, ecsTags, key("aws:TagKeys", "team")))
+		own("ecs:TagResource", taskDef, ecsTags, requestTags(user)), own("ecs:UntagResource", service, ecsTags, key("aws:TagKeys", "team")),
+		// The adoption of a revision the pipeline's deploy registered without tags.
+		create("ecs:TagResource", taskDef, o.Tags("ecs", "task-definition")))
 
 	logGroup := arn("logs", "log-group:"+o.Name(cloud.LogGroupName, "ecs"))
 	logTags := o.Tags("ecs", "log-group")
@@ -327,7 +329,13 @@ func refusals(fd *v1alpha1.FlaskDeployment) map[string]request {
 	roleTags := o.Tags("ecs", "execution-role")
 	boundary := key("iam:PermissionsBoundary", boundaryARN)
 	vpc := arn("ec2", "vpc/vpc-1")
+	taskDef := arn("ecs", "task-definition/"+o.Name(cloud.ECSName, "task")+":3")
+	revisionTags := o.Tags("ecs", "task-definition")
 	return map[string]request{
+		"another cluster's revision tagged as ours": own("ecs:TagResource", taskDef, other.Tags("ecs", "task-definition"), requestTags(revisionTags)),
+		"another family's revision tagged as ours":  create("ecs:TagResource", arn("ecs", "task-definition/theirs:1"), revisionTags),
+		"an untagged service tagged as ours":        create("ecs:TagResource", arn("ecs", "service/x/y"), o.Tags("ecs", "service")),
+		"an untagged revision tagged as a service":  create("ecs:TagResource", taskDef, o.Tags("ecs", "service")),
 		"another cluster's VPC delete":              own("ec2:DeleteVpc", vpc, theirs),
 		"an untagged VPC's delete":                  read("ec2:DeleteVpc", vpc),
 		"a VPC whose owner tag was removed":         own("ec2:DeleteVpc", vpc, noOwner),

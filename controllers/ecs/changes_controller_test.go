@@ -193,16 +193,15 @@ var _ = Describe("ECS stage changes and drift through the reconciler", func() {
 		fd := expectReadyWithURL(o)
 		Expect(fd.Status.DeployedRevision.Image).To(Equal(repo.URI + ":abc1234"))
 
-		By("deploying def5678 as the pipeline's ECS action does: a copy of the revision with the new image, then UpdateService")
+		By("deploying def5678 as the pipeline's ECS action may: an untagged copy of the revision with the new image, then UpdateService")
 		push("def5678")
 		ecsc := env.Clients.ECS(testenv.Region)
-		cur, err := ecsc.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(fd.Status.Service.TaskDefinitionARN),
-			Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+		cur, err := ecsc.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(fd.Status.Service.TaskDefinitionARN)})
 		Expect(err).NotTo(HaveOccurred())
 		c := cur.TaskDefinition
 		c.ContainerDefinitions[0].Image = aws.String(repo.URI + ":def5678")
 		reg, err := ecsc.RegisterTaskDefinition(ctx, &awsecs.RegisterTaskDefinitionInput{Family: c.Family, RequiresCompatibilities: c.RequiresCompatibilities,
-			NetworkMode: c.NetworkMode, Cpu: c.Cpu, Memory: c.Memory, ExecutionRoleArn: c.ExecutionRoleArn, ContainerDefinitions: c.ContainerDefinitions, Tags: cur.Tags})
+			NetworkMode: c.NetworkMode, Cpu: c.Cpu, Memory: c.Memory, ExecutionRoleArn: c.ExecutionRoleArn, ContainerDefinitions: c.ContainerDefinitions})
 		Expect(err).NotTo(HaveOccurred())
 		_, err = ecsc.UpdateService(ctx, &awsecs.UpdateServiceInput{Cluster: aws.String(fd.Status.Service.ClusterARN), Service: aws.String(fd.Status.Service.ServiceARN),
 			TaskDefinition: reg.TaskDefinition.TaskDefinitionArn})
@@ -212,7 +211,12 @@ var _ = Describe("ECS stage changes and drift through the reconciler", func() {
 			g.Expect(fd.Status.DeployedRevision).NotTo(BeNil())
 			g.Expect(fd.Status.DeployedRevision.Image).To(Equal(repo.URI + ":def5678"))
 			g.Expect(fd.Status.Service.Image).To(Equal(repo.URI + ":def5678"))
+			g.Expect(fd.Status.Service.TaskDefinitionARN).To(Equal(aws.ToString(reg.TaskDefinition.TaskDefinitionArn)), "adopted, not copied again")
 		}).Should(Succeed())
+		adopted, err := ecsc.DescribeTaskDefinition(ctx, &awsecs.DescribeTaskDefinitionInput{TaskDefinition: reg.TaskDefinition.TaskDefinitionArn,
+			Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(cloud.NewOwner(testenv.ClusterName, o.Get()).Owns(cloud.FromECS(adopted.Tags))).To(BeTrue(), "the pipeline's revision carries the object's tags: %v", adopted.Tags)
 
 		By("changing the spec afterwards: the new revision carries the pipeline's image")
 		o.Update(func(fd *v1alpha1.FlaskDeployment) {

@@ -10,7 +10,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
-	ecsstage "github.com/flaskops/flask-operator/controllers/ecs"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
@@ -25,7 +24,7 @@ func (r *rig) revisions(fd *v1alpha1.FlaskDeployment, status ecstypes.TaskDefini
 }
 
 // registerLike registers a copy of a revision with another image, as the pipeline's ECS
-// deploy does (tags included), or with tags of its own.
+// deploy does (tags nil: the copy carries none), or with tags of its own.
 func (r *rig) registerLike(arn, image string, tags map[string]string) string {
 	r.t.Helper()
 	cur := r.taskDefinition(arn)
@@ -80,10 +79,9 @@ func TestRevisions(t *testing.T) {
 		t.Errorf("ACTIVE revisions %v, want the current and the previous one", got)
 	}
 
-	// A foreign revision in the family, and the pipeline deploying twice: what fd
-	// registered (itself or through the pipeline) is pruned to the last two.
+	// A foreign revision in the family, and the pipeline deploying twice with untagged
+	// copies: what fd registered (itself or through the pipeline) is pruned to the last two.
 	foreign := r.registerLike(second, "public.ecr.aws/docker/library/python:3.11-slim", map[string]string{"team": "other"})
-	ours := owner(fd).Tags(ecsstage.Name, "task-definition")
 	deploy := func(arn string) {
 		if _, err := r.clients.ECS(region).UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String(fd.Status.Service.ClusterARN),
 			Service: aws.String(fd.Status.Service.ServiceARN), TaskDefinition: aws.String(arn)}); err != nil {
@@ -93,9 +91,9 @@ func TestRevisions(t *testing.T) {
 	}
 	fd.Spec.Service.Image = ""
 	fd.Generation++
-	third := r.registerLike(second, "public.ecr.aws/docker/library/python:3.13-slim", ours)
+	third := r.registerLike(second, "public.ecr.aws/docker/library/python:3.13-slim", nil)
 	deploy(third)
-	fourth := r.registerLike(third, "public.ecr.aws/docker/library/python:3.14-slim", ours)
+	fourth := r.registerLike(third, "public.ecr.aws/docker/library/python:3.14-slim", nil)
 	deploy(fourth)
 	if got := r.revisions(fd, ecstypes.TaskDefinitionStatusActive); !slices.Equal(got, []string{foreign, third, fourth}) {
 		t.Errorf("ACTIVE revisions %v, want the foreign one %s and the pipeline's last two", got, foreign)

@@ -646,10 +646,11 @@ func (p *pass) missingFromECR(ctx context.Context, image string) (string, error)
 	return "", nil
 }
 
-// deleteService scales the service to zero, deletes it (force) and waits until it is
-// INACTIVE: while DRAINING its tasks still hold network interfaces in the subnets. A
-// service that is not fd's is left in place; in fd's cluster, which AWS does not delete
-// while it holds a service, that is DeletionBlocked.
+// deleteService adopts the revision the pipeline deployed last, scales the service to
+// zero, deletes it (force) and waits until it is INACTIVE: while DRAINING its tasks still
+// hold network interfaces in the subnets. A service that is not fd's is left in place; in
+// fd's cluster, which AWS does not delete while it holds a service, that is
+// DeletionBlocked.
 func (p *pass) deleteService(ctx context.Context) (bool, error) {
 	svc, err := p.findService(ctx)
 	if err != nil {
@@ -674,6 +675,11 @@ func (p *pass) deleteService(ctx context.Context) (bool, error) {
 		return true, nil
 	}
 	if aws.ToString(svc.Status) == "ACTIVE" {
+		// Once the service is gone nothing proves a revision the pipeline deployed since
+		// the last pass fd's: adopted now, deleteTaskDefinitions deletes it.
+		if _, err := p.adoptDeployedRevision(ctx, svc); err != nil {
+			return false, err
+		}
 		if svc.DesiredCount > 0 {
 			if _, err := p.ECS.UpdateService(ctx, &ecs.UpdateServiceInput{
 				Cluster: svc.ClusterArn, Service: svc.ServiceArn, DesiredCount: aws.Int32(0),

@@ -12,7 +12,9 @@
 // miss, tagged at creation; its ID is checkpointed before anything depends on it. Whatever
 // is found passes the ownership check before anything is written to it: status is a cache
 // of IDs, only the tags prove a resource ours, and one that is not ours is never adopted,
-// changed or deleted. Mutable settings and tags are then repaired, each repair noted in
+// changed or deleted. One exception: a task definition revision the pipeline's deploy
+// registered, which may carry no tags, is adopted when fd's service proves it fd's
+// (deployedByPipeline). Mutable settings and tags are then repaired, each repair noted in
 // status.drift.
 //
 // The image: spec.service.image when set. When it is empty the pipeline owns the image, so

@@ -3,6 +3,7 @@ package ecs
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
@@ -155,7 +157,8 @@ func (s taskSpec) equal(o taskSpec) bool {
 // reconcileTaskDefinition registers a new revision of the family when the wanted task
 // definition differs from the one the service runs (or, before there is a service, the
 // one status records), and records the revision to run in status. Only a revision whose
-// tags prove it fd's is reused (and its tags repaired); any other is left as it is.
+// tags prove it fd's is reused (and its tags repaired), after the one the pipeline
+// deployed is adopted (checkDeployedRevision); any other is left as it is.
 func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 	st := &p.fd.Status.Service
 	if st.ExecutionRoleARN == "" || st.LogGroupName == "" {
@@ -164,6 +167,9 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 	}
 	env, err := p.environment()
 	if err != nil {
+		return err
+	}
+	if err := p.checkDeployedRevision(ctx); err != nil || p.Stopped() {
 		return err
 	}
 	candidates, err := p.currentTaskDefinitions(ctx)
@@ -206,6 +212,99 @@ func (p *pass) reconcileTaskDefinition(ctx context.Context) error {
 		return nil
 	}
 	return p.registerTaskDefinition(ctx, want)
+}
+
+// checkDeployedRevision settles whose the revision fd's service runs is before anything
+// builds on it: fd's by its tags; fd's by deployedByPipeline, and then adopted; someone
+// else's when it is of fd's family and has flaskops.io tags that do not prove it fd's
+// (OwnershipConflict, as for any resource the stage finds under one of fd's names). A
+// revision of another family is only not reused: the stage deploys its own.
+func (p *pass) checkDeployedRevision(ctx context.Context) error {
+	svc, err := p.findService(ctx)
+	if err != nil || svc == nil {
+		return err
+	}
+	ours, err := p.adoptDeployedRevision(ctx, svc)
+	if err != nil || ours || p.Stopped() {
+		return err
+	}
+	arn, td, tags, err := p.deployedRevision(ctx, svc)
+	if err != nil || td == nil || aws.ToString(td.Family) != p.familyName() || !p.Owner().Owns(cloud.FromECS(svc.Tags)) {
+		return err
+	}
+	return p.CheckOwner(kindTaskDefinition, arn, tags)
+}
+
+// deployedRevision is the revision of svc's PRIMARY deployment with its tags; nil when
+// there is none.
+func (p *pass) deployedRevision(ctx context.Context, svc *ecstypes.Service) (string, *ecstypes.TaskDefinition, map[string]string, error) {
+	d := primaryDeployment(svc)
+	if d == nil {
+		return "", nil, nil, nil
+	}
+	arn := aws.ToString(d.TaskDefinition)
+	td, tags, err := p.describeTaskDefinition(ctx, arn)
+	return arn, td, tags, err
+}
+
+// adoptDeployedRevision tags the revision fd's service runs as fd's when deployedByPipeline
+// says it is, and reports whether its tags prove it fd's now. Under Observe the adoption is
+// only noted, and the pass stops as before any other write.
+func (p *pass) adoptDeployedRevision(ctx context.Context, svc *ecstypes.Service) (bool, error) {
+	arn, td, tags, err := p.deployedRevision(ctx, svc)
+	if err != nil || td == nil {
+		return false, err
+	}
+	if p.Owner().Owns(tags) {
+		return true, nil
+	}
+	if !p.deployedByPipeline(svc, td, tags) {
+		return false, nil
+	}
+	if !p.MayWrite(false, "task definition %s deployed by the pipeline carries no tags", revision(arn)) {
+		p.Stop()
+		return false, nil
+	}
+	want := p.Tags(resourceTaskDefinition)
+	if err := cloud.ECSTagger(p.ECS).AddTags(ctx, arn, want); err != nil {
+		return false, fmt.Errorf("tag task definition %s deployed by the pipeline: %w", revision(arn), err)
+	}
+	have := maps.Clone(want) // TagResource sets want's keys and keeps the others
+	for k, v := range tags {
+		if _, ok := want[k]; !ok {
+			have[k] = v
+		}
+	}
+	p.taskDefs[arn] = revisionFound{td: td, tags: have}
+	msg := fmt.Sprintf("Adopted task definition %s: deployed by the pipeline", arn)
+	log.FromContext(ctx).Info(msg, kindTaskDefinition.IDKey, arn)
+	p.recorder.Eventf(p.fd, stage.AWSResource(kindTaskDefinition.Reason, arn), corev1.EventTypeNormal, "Adopted"+kindTaskDefinition.Reason, "Adopt", "%s", msg)
+	return true, nil
+}
+
+// deployedByPipeline reports whether td, whose tags do not say it is fd's, is fd's all the
+// same: a revision the pipeline's ECS deploy registered. That action registers a copy of
+// the revision the service runs with the new image and points the service at it; whether
+// AWS copies the tags is not documented (deploy tools doing the same commonly drop them),
+// so an untagged copy must not be taken for someone else's, which would make the stage
+// register a tagged copy (an extra rollout) and never prune or delete the pipeline's.
+// The service proves it, where tags cannot: td is of fd's own family (a name only fd's
+// Owner derives), and fd's service, which its tags prove fd's, runs it as its PRIMARY
+// deployment, so whoever registered it deployed it to fd's service. It must also carry no
+// flaskops.io tag at all: one that names another owner or cluster, or one of fd's whose
+// owner tag someone removed, stays someone else's, as any resource would.
+func (p *pass) deployedByPipeline(svc *ecstypes.Service, td *ecstypes.TaskDefinition, tags map[string]string) bool {
+	d := primaryDeployment(svc)
+	if d == nil || aws.ToString(d.TaskDefinition) != aws.ToString(td.TaskDefinitionArn) ||
+		aws.ToString(td.Family) != p.familyName() || !p.Owner().Owns(cloud.FromECS(svc.Tags)) {
+		return false
+	}
+	for k := range tags {
+		if strings.HasPrefix(k, cloud.ReservedTagPrefix) {
+			return false
+		}
+	}
+	return true
 }
 
 // setTaskDefinition records the revision the service is to run. The deployment followed
@@ -414,8 +513,8 @@ func revisionNumber(arn string) int {
 // pruneRevisions deregisters the family's superseded ACTIVE revisions once the service
 // runs current steadily: those before current other than the one just before it (kept to
 // roll back to), when their tags prove them fd's, whether the stage registered them or
-// the pipeline's deploy did (it copies the tags). Revisions after current may be about to
-// be deployed and are kept.
+// the pipeline's deploy did (adopted once the service ran them). Revisions after current
+// may be about to be deployed and are kept.
 func (p *pass) pruneRevisions(ctx context.Context, current string) error {
 	if p.Observing() {
 		return nil

@@ -16,6 +16,7 @@ import (
 	cptypes "github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	ecstypes "github.com/aws/aws-sdk-go-v2/service/ecs/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -165,6 +166,8 @@ var commitRE = regexp.MustCompile(`^[0-9a-f]{40}$`)
 
 func TestCodePipelineDeploysCommitToECS(t *testing.T) {
 	e := newCICDEnv(t, true)
+	must[*ecs.TagResourceOutput](t, "tag task definition")(e.ecs.TagResource(bg, &ecs.TagResourceInput{
+		ResourceArn: aws.String(e.taskDefARN), Tags: []ecstypes.Tag{{Key: aws.String("flaskops.io/owner"), Value: aws.String("ns/demo")}}}))
 	created := e.createPipeline(t, "demo-dev")
 	if aws.ToInt32(created.Pipeline.Version) != 1 || len(created.Tags) != 1 {
 		t.Fatalf("created %+v tags %+v", created.Pipeline, created.Tags)
@@ -205,11 +208,15 @@ func TestCodePipelineDeploysCommitToECS(t *testing.T) {
 		len(svc.Deployments) != 1 || svc.Deployments[0].RolloutState != "COMPLETED" || svc.RunningCount != 2 {
 		t.Fatalf("service after deploy: task definition %s, deployments %+v, running %d", aws.ToString(svc.TaskDefinition), svc.Deployments, svc.RunningCount)
 	}
-	td := must[*ecs.DescribeTaskDefinitionOutput](t, "task definition")(e.ecs.DescribeTaskDefinition(bg, &ecs.DescribeTaskDefinitionInput{TaskDefinition: svc.TaskDefinition}))
+	td := must[*ecs.DescribeTaskDefinitionOutput](t, "task definition")(e.ecs.DescribeTaskDefinition(bg, &ecs.DescribeTaskDefinitionInput{
+		TaskDefinition: svc.TaskDefinition, Include: []ecstypes.TaskDefinitionField{ecstypes.TaskDefinitionFieldTags}}))
 	if got, want := aws.ToString(td.TaskDefinition.ContainerDefinitions[0].Image), e.repoURI+":"+commit[:7]; got != want {
 		t.Fatalf("image %s, want %s", got, want)
 	}
-	// The rest of the revision is copied: roles, sizes, logging, secrets.
+	// The rest of the revision is copied: roles, sizes, logging, secrets; not its tags.
+	if len(td.Tags) != 0 {
+		t.Fatalf("the deployed revision carries the tags %+v of the one it copies", td.Tags)
+	}
 	if aws.ToString(td.TaskDefinition.Cpu) != "256" || aws.ToString(td.TaskDefinition.ExecutionRoleArn) == "" ||
 		len(td.TaskDefinition.ContainerDefinitions[0].Secrets) != 1 || td.TaskDefinition.ContainerDefinitions[0].LogConfiguration == nil {
 		t.Fatalf("new revision lost settings: %+v", td.TaskDefinition)

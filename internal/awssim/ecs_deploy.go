@@ -12,9 +12,9 @@ import (
 // update the service to it, which starts a new PRIMARY deployment. The lock must be held.
 
 // DeployImages registers a copy of the service's current task definition (a new revision of
-// its family) with each named container's image replaced, points the service at it and
-// returns the new revision's ARN. A name that is not a container of the task definition
-// fails the deploy, as on AWS.
+// its family, without its tags) with each named container's image replaced, points the
+// service at it and returns the new revision's ARN. A name that is not a container of the
+// task definition fails the deploy, as on AWS.
 func (s *ecsState) DeployImages(region, cluster, service string, images map[string]string, now time.Time) (string, error) {
 	r := s.regionAt(region, now)
 	cl, ok := r.Clusters[cluster]
@@ -50,7 +50,10 @@ func (s *ecsState) DeployImages(region, cluster, service string, images map[stri
 	}
 	td := *cur
 	td.Containers, td.Status, td.RegisteredAt, td.DeregisteredAt = containers, "ACTIVE", now, nil
-	td.Tags = maps.Clone(cur.Tags)
+	// Whether AWS copies the tags of the revision it copies is not documented, and deploy
+	// tools that register such copies commonly drop them: the stricter assumption, so
+	// that nothing is built on tags the copy may not carry.
+	td.Tags = nil
 	r.Revisions[td.Family]++
 	td.Revision = r.Revisions[td.Family]
 	key := fmt.Sprintf("%s:%d", td.Family, td.Revision)
