@@ -508,6 +508,8 @@ func markdown(res *results) string {
 	}
 	fmt.Fprintf(&s, "\nCPU is the test process's (manager, awssim, harness), not envtest's kube-apiserver and etcd; peak RSS is its VmHWM, "+
 		"which only grows across the scenarios of one run. 50 and 200 objects run with BENCH_LARGE=1. "+
+		"With many objects the work queue (4 concurrent reconciles) rather than the stages' poll intervals paces the passes: "+
+		"each object is looked at less often while it converges, so AWS calls to converge grow less than the number of objects. "+
 		"Peak calls are the most in any %.0f s of steady state, per simulated second; the manager's default read budget is %d calls/s per region and service, "+
 		"and the harness fails if steady state ever needs more.\n", rateWindow.Seconds(), cloud.DefaultReadQPS)
 	return s.String()
