@@ -35,6 +35,12 @@ func (p *pass) observeExecutions(ctx context.Context) error {
 		return fmt.Errorf("list executions of pipeline %s: %w", st.PipelineName, err)
 	}
 	runs := out.PipelineExecutionSummaries // newest first
+	if p.Light() && !sameLatest(st.LatestExecution, runs) {
+		// A light pass read no tags, so it proves nothing about the pipeline it asked: what
+		// a new execution changes (status, deployed revision, events) waits for a full pass.
+		p.NeedFull("pipeline %s has a new execution", st.PipelineName)
+		return nil
+	}
 	if len(runs) == 0 {
 		st.LatestExecution = nil
 		return nil
@@ -51,6 +57,14 @@ func (p *pass) observeExecutions(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// sameLatest reports whether runs' newest execution is latest, in the same state.
+func sameLatest(latest *v1alpha1.PipelineExecution, runs []cptypes.PipelineExecutionSummary) bool {
+	if len(runs) == 0 || latest == nil {
+		return len(runs) == 0 && latest == nil
+	}
+	return latest.ID == aws.ToString(runs[0].PipelineExecutionId) && latest.Status == string(runs[0].Status)
 }
 
 func executionOf(r cptypes.PipelineExecutionSummary) *v1alpha1.PipelineExecution {

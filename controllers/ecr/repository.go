@@ -119,6 +119,9 @@ func (p *pass) reconcileRepository(ctx context.Context) error {
 // to one they do not prove ours; a light pass writes nothing and reads no tags), records
 // it and converges its settings.
 func (p *pass) useRepository(ctx context.Context, repo *ecrtypes.Repository) error {
+	if !p.Known(p.fd.Status.Repository.ARN, aws.ToString(repo.RepositoryArn)) {
+		return nil
+	}
 	if p.ReadsTags() {
 		if err := p.repairRepositoryTags(ctx, repo); err != nil {
 			return err

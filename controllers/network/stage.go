@@ -77,19 +77,20 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 	}
 	p := s.newPass(fd)
 	defer p.ReportRepairs()
-	// A light pass reads the VPC, NAT gateways and route tables: a deleted NAT gateway or
-	// a changed route cuts the tasks off the internet.
+	// A light pass reads the NAT gateways and route tables: a deleted NAT gateway or a
+	// changed route cuts the tasks off the internet. It does not read the VPC: AWS deletes
+	// no VPC that still has route tables, so the route tables going is what shows it.
 	if err := p.Run(ctx,
 		p.reconcileAvailabilityZones,
 		p.needIDs,
-		p.loadVPCs,
+		stage.FullOnly(p.loadVPCs),
 		stage.FullOnly(p.loadSubnets),
 		stage.FullOnly(p.loadInternetGateways),
 		stage.FullOnly(p.loadAddresses),
 		p.loadNATGateways,
 		p.loadRouteTables,
 		p.checkStatusOwned,
-		p.reconcileVPC,
+		stage.FullOnly(p.reconcileVPC),
 		stage.FullOnly(p.reconcileVPCAttributes),
 		stage.FullOnly(p.reconcileInternetGateway),
 		stage.FullOnly(p.reconcileSubnets),

@@ -12,14 +12,15 @@ import (
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
-// RepairRoleBoundary gives a role of the object's, already proven its by its tags, the
-// permissions boundary want when it has none or another one: a role created before the
-// manager was given its boundary, or whose boundary was changed behind the operator's
-// back. It runs before anything is written into the role, as the operator's own policy
-// lets it put policies only into roles its boundary caps. want "" leaves roles as they are.
+// RepairRoleBoundary gives a role of the object's the permissions boundary want when it
+// has none or another one: a role created before the manager was given its boundary, or
+// whose boundary was changed behind the operator's back. It runs before any policy is put
+// into the role, as the operator's own policy lets it put policies only into roles its
+// boundary caps. A role whose tags do not prove it the object's (seen under Observe) and
+// want "" leave roles as they are.
 func (j *Journal) RepairRoleBoundary(ctx context.Context, c cloud.RoleBoundaryAPI, role *iamtypes.Role, want string) error {
 	have := cloud.RoleBoundary(role)
-	if want == "" || have == want {
+	if want == "" || have == want || !j.owner.Owns(cloud.FromIAM(role.Tags)) {
 		return nil
 	}
 	name := aws.ToString(role.RoleName)

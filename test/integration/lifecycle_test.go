@@ -388,9 +388,9 @@ func settled(env *testenv.Env) map[string]int {
 	return last
 }
 
-// passesSince counts the passes made since before: each reads the VPCs once.
+// passesSince counts the passes made since before: each reads the route tables once.
 func passesSince(env *testenv.Env, before map[string]int) int {
-	return env.Sim.Calls()["ec2:DescribeVpcs"] - before["ec2:DescribeVpcs"]
+	return env.Sim.Calls()["ec2:DescribeRouteTables"] - before["ec2:DescribeRouteTables"]
 }
 
 // lightPass waits for a pass that is light in every stage, and returns the calls after it.
@@ -434,7 +434,7 @@ var _ = Describe("Light resyncs between full checks", func() {
 		before, rv := settled(env), app.Get().ResourceVersion
 		Eventually(func() int { return passesSince(env, before) }).Should(BeNumerically(">=", 3))
 		reads, writes := callsSince(before, settled(env))
-		passes := reads["ec2:DescribeVpcs"]
+		passes := reads["ec2:DescribeRouteTables"]
 		Expect(writes).To(BeEmpty())
 		for op, n := range reads {
 			Expect(n).To(Equal(passes), "%s is read once per resync: %v", op, reads)
@@ -561,7 +561,7 @@ var _ = Describe("Light resyncs between full checks", func() {
 		}, 15*time.Second).Should(Succeed())
 		Eventually(func() int { return passesSince(env, before) }).Should(BeNumerically(">=", 8))
 		reads, writes := callsSince(before, settled(env))
-		passes, full := reads["ec2:DescribeVpcs"], reads[fullECS]
+		passes, full := reads["ec2:DescribeRouteTables"], reads[fullECS]
 		GinkgoWriter.Printf("%d passes, %d full\n", passes, full)
 		Expect(full).To(BeNumerically(">=", 1), "a full pass ran")
 		Expect(full).To(BeNumerically("<=", passes/2), "the passes in between are light")
