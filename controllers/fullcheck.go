@@ -1,6 +1,10 @@
 package controllers
 
 import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +26,9 @@ type fullChecks struct {
 type fullCheck struct {
 	at     time.Time // of the last full pass; zero before one
 	steady bool
+	// annotations are the object's at its last pass: a change is a manual nudge, which
+	// gets a full pass.
+	annotations string
 }
 
 // light decides whether the pass of fd starting now is light (see stage.WithLight): fd is
@@ -29,7 +36,8 @@ type fullCheck struct {
 // polling something in progress, such as a pipeline execution or a connection's handshake,
 // gets full passes), and its last full pass ran less than period ago. An object under
 // managementPolicy Observe always gets full passes: its status.drift lists every
-// difference, which only a full pass sees.
+// difference, which only a full pass sees. So does a pass after the object's annotations
+// changed (a manual nudge).
 func (c *fullChecks) light(fd *v1alpha1.FlaskDeployment, period time.Duration, now time.Time) bool {
 	if period <= 0 || !fd.DeletionTimestamp.IsZero() || fd.Spec.ManagementPolicy == v1alpha1.ManagementPolicyObserve ||
 		fd.Status.ObservedGeneration != fd.Generation || !meta.IsStatusConditionTrue(fd.Status.Conditions, v1alpha1.ConditionReady) {
@@ -38,7 +46,17 @@ func (c *fullChecks) light(fd *v1alpha1.FlaskDeployment, period time.Duration, n
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	o, ok := c.objects[fd.UID]
-	return ok && o.steady && !o.at.IsZero() && now.Sub(o.at) < period
+	return ok && o.steady && !o.at.IsZero() && now.Sub(o.at) < period && o.annotations == annotationsOf(fd)
+}
+
+// annotationsOf is fd's annotations in one comparable string.
+func annotationsOf(fd *v1alpha1.FlaskDeployment) string {
+	keys := slices.Sorted(maps.Keys(fd.Annotations))
+	var b strings.Builder
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%q=%q;", k, fd.Annotations[k])
+	}
+	return b.String()
 }
 
 // passed records how a pass of fd that started at start ended: full is whether it was a
@@ -54,7 +72,7 @@ func (c *fullChecks) passed(fd *v1alpha1.FlaskDeployment, start time.Time, full,
 	if full {
 		o.at = start
 	}
-	o.steady = steady
+	o.steady, o.annotations = steady, annotationsOf(fd)
 	c.objects[fd.UID] = o
 }
 

@@ -186,6 +186,9 @@ func TestLightPasses(t *testing.T) {
 			fd.Spec.ManagementPolicy = v1alpha1.ManagementPolicyObserve
 		}, false},
 		{"another object of the same name", time.Hour, time.Minute, true, func(fd *v1alpha1.FlaskDeployment) { fd.UID = "uid-2" }, false},
+		{"an annotation change, a manual nudge", time.Hour, time.Minute, true, func(fd *v1alpha1.FlaskDeployment) {
+			fd.Annotations = map[string]string{"nudge": "1"}
+		}, false},
 	} {
 		var c fullChecks
 		fd := ready()
