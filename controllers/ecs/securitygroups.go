@@ -9,8 +9,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -468,17 +466,11 @@ func (p *pass) holdersOf(ctx context.Context, id string, ours map[string]bool) (
 }
 
 // reportHolders makes each holder a DeletionBlocked wait and tells the user, once, what to
-// do about it: while the DeletionBlocked condition already names a holder, the event was
-// sent.
+// do about it.
 func (p *pass) reportHolders(holders []sgHolder) {
-	blocked := meta.FindStatusCondition(p.fd.Status.Conditions, v1alpha1.ConditionDeletionBlocked)
 	for _, h := range holders {
-		p.WaitFor(v1alpha1.ReasonDeletionBlocked, deletePollInterval,
-			"security group %s is held by %s, which this operator did not create", h.group, h.what)
-		if blocked == nil || !strings.Contains(blocked.Message, h.id) {
-			p.recorder.Eventf(p.fd, stage.AWSResource("SecurityGroup", h.id), corev1.EventTypeWarning, v1alpha1.ReasonDeletionBlocked, "Delete",
-				"%s", stage.EventNote(h.remedy+"; deletion resumes by itself"))
-		}
+		p.Blocked(deletePollInterval, "SecurityGroup", h.id,
+			fmt.Sprintf("security group %s is held by %s, which this operator did not create", h.group, h.what), h.remedy)
 	}
 }
 

@@ -8,11 +8,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
-	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
@@ -177,20 +174,13 @@ func (b *blockers) add(holder string, list []blocker) {
 }
 
 // report turns the blockers into the pass's waits, the blocking ones first so that they
-// name the reason (DeletionBlocked), and sends one event per blocker saying what to do.
-// The event is sent once: while the DeletionBlocked condition already names the blocker,
-// the user has been told. fallback is the wait when AWS refused but nothing was found.
+// name the reason (DeletionBlocked) and tell the user, once, what to do. fallback is the wait when AWS refused but nothing was found.
 func (p *pass) report(b blockers, fallback string) {
-	blocked := meta.FindStatusCondition(p.fd.Status.Conditions, v1alpha1.ConditionDeletionBlocked)
 	for _, x := range b.list {
-		if !x.blocking {
-			continue
-		}
-		p.WaitFor(v1alpha1.ReasonDeletionBlocked, deletePollInterval,
-			"%s is held by %s %s (%s), which this operator did not create", b.holders[x.id], x.kind, x.id, x.detail)
-		if blocked == nil || !strings.Contains(blocked.Message, x.id) {
-			p.recorder.Eventf(p.fd, stage.AWSResource(blockerKinds[x.kind], x.id), corev1.EventTypeWarning, v1alpha1.ReasonDeletionBlocked, "Delete",
-				"%s (%s), which holds %s; deletion resumes by itself", x.remedy, x.detail, b.holders[x.id])
+		if x.blocking {
+			p.Blocked(deletePollInterval, blockerKinds[x.kind], x.id,
+				fmt.Sprintf("%s is held by %s %s (%s), which this operator did not create", b.holders[x.id], x.kind, x.id, x.detail),
+				fmt.Sprintf("%s (%s), which holds %s", x.remedy, x.detail, b.holders[x.id]))
 		}
 	}
 	for _, x := range b.list {

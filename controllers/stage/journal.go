@@ -89,6 +89,18 @@ func (j *Journal) WaitFor(reason string, after time.Duration, format string, arg
 	j.waits = append(j.waits, wait{reason: reason, after: after, message: fmt.Sprintf(format, args...)})
 }
 
+// Blocked records a resource of someone else's, kind id, that holds the object's deletion:
+// a DeletionBlocked wait saying message, and a Warning event saying what to do (remedy).
+// The user is told once: while the DeletionBlocked condition already names id, the event
+// was sent.
+func (j *Journal) Blocked(after time.Duration, kind, id, message, remedy string) {
+	j.WaitFor(v1alpha1.ReasonDeletionBlocked, after, "%s", message)
+	if blocked := meta.FindStatusCondition(j.fd.Status.Conditions, v1alpha1.ConditionDeletionBlocked); blocked == nil || !strings.Contains(blocked.Message, id) {
+		j.recorder.Eventf(j.fd, AWSResource(kind, id), corev1.EventTypeWarning, v1alpha1.ReasonDeletionBlocked, "Delete",
+			"%s", EventNote(remedy+"; deletion resumes by itself"))
+	}
+}
+
 // MayWrite reports whether the pass may change AWS. Under Observe it notes what it would
 // have done instead: "would create" things as missing, repairs as drift. A light pass
 // writes nothing: it falls back to a full pass instead.
