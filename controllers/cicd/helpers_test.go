@@ -76,11 +76,11 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{
-		Region:           region,
-		BaseEndpoint:     aws.String(srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		RetryMaxAttempts: 1,
+		Region:       region,
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 	}
+	stagetest.RetryBrokenConnections(&cfg)
 	r := &rig{t: t, sim: sim, clock: clock, cfg: cfg, clients: cloud.NewClients(cfg), events: events.NewFakeRecorder(1000),
 		secrets: map[string]string{}}
 	if err := testenv.CreateBoundary(bg, r.clients.IAM(region), cluster); err != nil {
@@ -101,6 +101,7 @@ func (r *rig) crashing() *stagetest.Crasher {
 	cfg := r.cfg.Copy()
 	c := stagetest.NewCrasher(http.DefaultClient)
 	cfg.HTTPClient = c
+	cfg.Retryer, cfg.RetryMaxAttempts = nil, 1 // a lost answer reaches the stage
 	r.stage = r.newStage(cloud.NewClients(cfg))
 	return c
 }

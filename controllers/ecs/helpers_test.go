@@ -89,11 +89,11 @@ func newRig(t testing.TB, opts ...awssim.Option) *rig {
 	srv := httptest.NewServer(requests.wrap(sim))
 	t.Cleanup(srv.Close)
 	cfg := aws.Config{
-		Region:           region,
-		BaseEndpoint:     aws.String(srv.URL),
-		Credentials:      credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		RetryMaxAttempts: 1,
+		Region:       region,
+		BaseEndpoint: aws.String(srv.URL),
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
 	}
+	stagetest.RetryBrokenConnections(&cfg)
 	clients := cloud.NewClients(cfg)
 	rec := events.NewFakeRecorder(1000)
 	return &rig{
@@ -195,18 +195,21 @@ func (r *rig) owned(fd *v1alpha1.FlaskDeployment) map[string]int {
 
 // crashing gives the ecs stage SDK clients whose HTTP client is a crasher and returns it;
 // the network stage and r.clients keep the plain ones, so only the ecs stage's calls count.
-// The SDK makes up to attempts attempts of a call it deems retryable, without waiting in
-// between.
+// With attempts above one the SDK makes up to attempts attempts of a call it deems
+// retryable, without waiting in between; with one, it retries only a broken loopback
+// connection (a crash cancels the pass, which is never retried).
 func (r *rig) crashing(attempts int) *stagetest.Crasher {
 	cfg := r.cfg.Copy()
 	c := stagetest.NewCrasher(http.DefaultClient)
 	cfg.HTTPClient = c
-	cfg.RetryMaxAttempts = attempts
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = attempts
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-		})
+	if attempts > 1 {
+		cfg.RetryMaxAttempts = attempts
+		cfg.Retryer = func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = attempts
+				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+			})
+		}
 	}
 	clients := cloud.NewClients(cfg)
 	r.stage = ecs.New(func(region string) ecs.Clients { return controllers.ECSClients(clients, region) }, r.events, testCluster)

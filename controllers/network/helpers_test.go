@@ -70,6 +70,7 @@ func newRigWithRetries(t testing.TB, attempts int, opts ...awssim.Option) *rig {
 	crash := stagetest.NewCrasher(sent)
 	stageCfg := base.Copy()
 	stageCfg.HTTPClient = crash
+	stageCfg.Retryer = nil
 	stageCfg.RetryMaxAttempts = attempts
 	r := &rig{t: t, sim: sim, clock: clock, ec2: ec2.NewFromConfig(base), client: ec2.NewFromConfig(stageCfg),
 		events: events.NewFakeRecorder(1000), crash: crash, sent: sent}
@@ -85,14 +86,16 @@ func (r *rig) inCluster(cluster string) *rig {
 	return &out
 }
 
+// simConfig is the plain clients' configuration: a call is made once (injected faults
+// reach the caller) unless the loopback connection itself broke.
 func simConfig(url string) aws.Config {
-	return aws.Config{
+	cfg := aws.Config{
 		Region:       region,
 		BaseEndpoint: aws.String(url),
 		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
-		// One attempt: a call counts once, and injected faults reach the stage.
-		RetryMaxAttempts: 1,
 	}
+	stagetest.RetryBrokenConnections(&cfg)
+	return cfg
 }
 
 // recorder is an HTTP client that keeps the parameters of every EC2 request it sends, for

@@ -14,8 +14,11 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
@@ -165,4 +168,20 @@ func Restarted(fd *v1alpha1.FlaskDeployment, st *Store) *v1alpha1.FlaskDeploymen
 	out := fd.DeepCopy()
 	out.Status = st.Load()
 	return out
+}
+
+// RetryBrokenConnections makes cfg's clients retry a call whose loopback connection broke
+// (reset or closed while the answer was read, as happens now and then on a loaded machine)
+// up to twice, as the SDK's default retryer does in production. Nothing else is retried:
+// an API error a test injects still reaches the stage on the first attempt.
+func RetryBrokenConnections(cfg *aws.Config) {
+	cfg.RetryMaxAttempts = 0
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.MaxAttempts = 3
+			o.Retryables = []retry.IsErrorRetryable{retry.RetryableConnectionError{}}
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+			o.RateLimiter = ratelimit.None
+		})
+	}
 }

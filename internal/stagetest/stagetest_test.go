@@ -57,3 +57,30 @@ func TestCrasherBreaksTheArmedCallAfterAWSAppliedIt(t *testing.T) {
 		})
 	}
 }
+
+// A broken connection is retried; an API error is not.
+func TestRetryBrokenConnectionsRetriesOnlyTheConnection(t *testing.T) {
+	sim, err := awssim.New(awssim.WithTimeScale(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	defer srv.Close()
+	crash := stagetest.NewCrasher(awshttp.NewBuildableClient())
+	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: crash,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}
+	stagetest.RetryBrokenConnections(&cfg)
+	client := ec2.NewFromConfig(cfg)
+	ctx := context.Background()
+
+	crash.Arm(1, stagetest.LoseAnswer, nil)
+	if _, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil || crash.Count() != 2 {
+		t.Fatalf("a reset connection: %v after %d calls, want success on the second", err, crash.Count())
+	}
+
+	crash.Arm(0, stagetest.LoseAnswer, nil)
+	sim.FailNext("DescribeVpcs", "RequestLimitExceeded", 1)
+	if _, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err == nil || crash.Count() != 1 {
+		t.Fatalf("a throttled call: %v after %d calls, want the error on the first", err, crash.Count())
+	}
+}
