@@ -11,6 +11,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
@@ -74,12 +75,15 @@ type FlaskDeploymentReconciler struct {
 func (r *FlaskDeploymentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	fd := &v1alpha1.FlaskDeployment{}
 	if err := r.Get(ctx, req.NamespacedName, fd); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.fullChecks.forget(req.NamespacedName)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if paused(fd) {
 		// Removing the annotation wakes the reconciler (an annotation change), so a
 		// paused object needs no requeue; its first pass then is full.
-		r.fullChecks.forget(fd.UID)
+		r.fullChecks.forget(req.NamespacedName)
 		return ctrl.Result{}, r.pause(ctx, fd)
 	}
 
@@ -254,7 +258,7 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 		}
 		r.Recorder.Eventf(fd, nil, corev1.EventTypeNormal, v1alpha1.ReasonRetained, "Delete",
 			"Left AWS resources in place (deletionPolicy %s, managementPolicy %s)", fd.Spec.DeletionPolicy, fd.Spec.ManagementPolicy)
-		r.fullChecks.forget(fd.UID)
+		r.fullChecks.forget(client.ObjectKeyFromObject(fd))
 		return ctrl.Result{}, r.removeFinalizer(ctx, fd)
 	}
 	// Later stages use what earlier ones created (ECS tasks hold ENIs in the subnets), so
@@ -275,7 +279,7 @@ func (r *FlaskDeploymentReconciler) reconcileDelete(ctx context.Context, fd *v1a
 	if done, res, err := r.sweep(ctx, fd); !done {
 		return res, err
 	}
-	r.fullChecks.forget(fd.UID)
+	r.fullChecks.forget(client.ObjectKeyFromObject(fd))
 	return ctrl.Result{}, r.removeFinalizer(ctx, fd)
 }
 

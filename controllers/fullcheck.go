@@ -10,20 +10,24 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 )
 
-// fullChecks remembers, per object UID and in memory only, when the object's last full
-// pass ran and whether its last pass ended steady (nothing to look at before the resync).
-// A restarted manager remembers nothing, so its first pass of each object is full, and
-// nothing of this is written to status.
+// fullChecks remembers, per object and in memory only, when the object's last full pass
+// ran and whether its last pass ended steady (nothing to look at before the resync). A
+// restarted manager remembers nothing, so its first pass of each object is full, and
+// nothing of this is written to status. Entries are keyed by name, so that a request for
+// a name whose object is gone (deleted behind the operator's back, its finalizer removed
+// by hand) drops what was remembered of it.
 type fullChecks struct {
 	mu      sync.Mutex
-	objects map[types.UID]fullCheck
+	objects map[types.NamespacedName]fullCheck
 }
 
 type fullCheck struct {
+	uid    types.UID // an object created again under the name is another object
 	at     time.Time // of the last full pass; zero before one
 	steady bool
 	// annotations are the object's at its last pass: a change is a manual nudge, which
@@ -45,8 +49,8 @@ func (c *fullChecks) light(fd *v1alpha1.FlaskDeployment, period time.Duration, n
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	o, ok := c.objects[fd.UID]
-	return ok && o.steady && !o.at.IsZero() && now.Sub(o.at) < period && o.annotations == annotationsOf(fd)
+	o, ok := c.objects[client.ObjectKeyFromObject(fd)]
+	return ok && o.uid == fd.UID && o.steady && !o.at.IsZero() && now.Sub(o.at) < period && o.annotations == annotationsOf(fd)
 }
 
 // annotationsOf is fd's annotations in one comparable string.
@@ -66,19 +70,23 @@ func (c *fullChecks) passed(fd *v1alpha1.FlaskDeployment, start time.Time, full,
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.objects == nil {
-		c.objects = map[types.UID]fullCheck{}
+		c.objects = map[types.NamespacedName]fullCheck{}
 	}
-	o := c.objects[fd.UID]
+	key := client.ObjectKeyFromObject(fd)
+	o := c.objects[key]
+	if o.uid != fd.UID {
+		o = fullCheck{uid: fd.UID}
+	}
 	if full {
 		o.at = start
 	}
 	o.steady, o.annotations = steady, annotationsOf(fd)
-	c.objects[fd.UID] = o
+	c.objects[key] = o
 }
 
-// forget drops what is remembered of an object that is gone.
-func (c *fullChecks) forget(uid types.UID) {
+// forget drops what is remembered of the object of that name.
+func (c *fullChecks) forget(name types.NamespacedName) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.objects, uid)
+	delete(c.objects, name)
 }

@@ -1,12 +1,17 @@
 package controllers
 
 import (
+	"context"
 	"math/rand/v2"
 	"testing"
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
 )
@@ -205,9 +210,12 @@ func TestLightPasses(t *testing.T) {
 	}
 }
 
+// What is remembered of an object goes with its name: a request for a name whose object
+// is gone forgets it, and an object created again under the name starts afresh.
 func TestForgottenObjectsGetAFullPass(t *testing.T) {
 	var c fullChecks
 	fd := &v1alpha1.FlaskDeployment{}
+	fd.Namespace, fd.Name = "team-a", "shop"
 	fd.UID, fd.Generation, fd.Status.ObservedGeneration = "uid-1", 1, 1
 	fd.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionReady, Status: metav1.ConditionTrue}}
 	now := time.Now()
@@ -215,8 +223,32 @@ func TestForgottenObjectsGetAFullPass(t *testing.T) {
 	if !c.light(fd, time.Hour, now) {
 		t.Fatal("no light pass after a full one")
 	}
-	c.forget(fd.UID)
+	again := fd.DeepCopy()
+	again.UID = "uid-2"
+	c.passed(again, now, false, true)
+	if c.light(again, time.Hour, now) || c.light(fd, time.Hour, now) || len(c.objects) != 1 {
+		t.Fatalf("an object created again under the name inherited the old one's full check: %v", c.objects)
+	}
+	c.forget(client.ObjectKeyFromObject(fd))
 	if c.light(fd, time.Hour, now) || len(c.objects) != 0 {
 		t.Fatalf("remembered after forget: %v", c.objects)
+	}
+}
+
+// A request for a name whose object is gone (deleted behind the operator's back, its
+// finalizer removed by hand) forgets what was remembered of it.
+func TestReconcileOfAGoneObjectForgetsIt(t *testing.T) {
+	scheme := runtime.NewScheme()
+	if err := v1alpha1.AddToScheme(scheme); err != nil {
+		t.Fatal(err)
+	}
+	r := &FlaskDeploymentReconciler{Client: fake.NewClientBuilder().WithScheme(scheme).Build()}
+	fd := &v1alpha1.FlaskDeployment{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "shop", UID: "uid-1"}}
+	r.fullChecks.passed(fd, time.Now(), true, true)
+	if _, err := r.Reconcile(context.Background(), ctrl.Request{NamespacedName: client.ObjectKeyFromObject(fd)}); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.fullChecks.objects) != 0 {
+		t.Fatalf("remembered after its object was gone: %v", r.fullChecks.objects)
 	}
 }
