@@ -90,11 +90,12 @@ func TestPipelineRevisionTheServiceRunsIsAdopted(t *testing.T) {
 	}
 }
 
-// An untagged revision of fd's family that the service does not run proves nothing: it is
-// left as it is, through passes and the delete.
+// An untagged revision of fd's family that the service does not run and that runs with
+// another team's execution role proves nothing: it is left as it is, through passes and
+// the delete.
 func TestUntaggedRevisionTheServiceDoesNotRunIsLeftAlone(t *testing.T) {
 	r, fd, current := pipelineFD(t)
-	stray := r.registerLike(current, "public.ecr.aws/docker/library/python:3.13-slim", nil)
+	stray := r.registerCopy(current, "public.ecr.aws/docker/library/python:3.13-slim", nil, foreignExecutionRole)
 
 	w := writes(r, func() { r.converge(fd) })
 	if len(w) != 0 {
@@ -113,6 +114,43 @@ func TestUntaggedRevisionTheServiceDoesNotRunIsLeftAlone(t *testing.T) {
 	}
 	if tags := r.revisionTags(stray); len(tags) != 0 {
 		t.Errorf("the untagged revision got tags %v", tags)
+	}
+}
+
+// The pipeline deploying twice between two passes leaves a copy no pass saw running: it
+// carries no tags, but it runs with fd's execution role, which only fd's pipeline (and the
+// operator, which tags what it registers) may pass. It is fd's all the same: deregistered
+// once superseded, and deleted with fd.
+func TestPipelineCopyNoPassSawRunningIsPrunedAndDeleted(t *testing.T) {
+	r, fd, current := pipelineFD(t)
+	unseen := r.registerLike(current, "public.ecr.aws/docker/library/python:3.13-slim", nil)
+	r.deployAsPipeline(fd, unseen)
+	second := r.registerLike(unseen, "public.ecr.aws/docker/library/python:3.14-slim", nil)
+	r.deployAsPipeline(fd, second)
+	r.converge(fd)
+	if tags := r.revisionTags(unseen); len(tags) != 0 {
+		t.Fatalf("the copy no pass saw running got tags %v", tags)
+	}
+	third := r.registerLike(second, "public.ecr.aws/docker/library/python:3.11-slim", nil)
+	r.deployAsPipeline(fd, third)
+	r.converge(fd)
+	if got := r.revisions(fd, ecstypes.TaskDefinitionStatusActive); !slices.Equal(got, []string{second, third}) {
+		t.Errorf("ACTIVE revisions %v, want the current one and the one before it (%s, %s)", got, second, third)
+	}
+	if got := r.revisions(fd, ecstypes.TaskDefinitionStatusInactive); !slices.Contains(got, unseen) {
+		t.Errorf("INACTIVE revisions %v, want the superseded copy %s among them", got, unseen)
+	}
+
+	r.deleteAll(fd)
+	for _, status := range []ecstypes.TaskDefinitionStatus{ecstypes.TaskDefinitionStatusActive, ecstypes.TaskDefinitionStatusInactive} {
+		if left := r.revisions(fd, status); len(left) != 0 {
+			t.Errorf("%s revisions after the delete: %v", status, left)
+		}
+	}
+	for _, e := range drain(r) {
+		if strings.Contains(e, "KeptTaskDefinition") {
+			t.Errorf("the delete kept a revision: %s", e)
+		}
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/flaskops/flask-operator/api/v1alpha1"
+	"github.com/flaskops/flask-operator/internal/awssim"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
 
@@ -27,11 +28,23 @@ func (r *rig) revisions(fd *v1alpha1.FlaskDeployment, status ecstypes.TaskDefini
 // deploy does (tags nil: the copy carries none), or with tags of its own.
 func (r *rig) registerLike(arn, image string, tags map[string]string) string {
 	r.t.Helper()
+	return r.registerCopy(arn, image, tags, aws.ToString(r.taskDefinition(arn).ExecutionRoleArn))
+}
+
+// foreignExecutionRole is a role another team's tasks run with: one fd's pipeline cannot
+// pass.
+var foreignExecutionRole = "arn:aws:iam::" + awssim.Account + ":role/other-team-exec"
+
+// registerCopy registers a copy of a revision with another image, tags and execution role:
+// with foreignExecutionRole, what someone other than fd's pipeline could register in fd's
+// family.
+func (r *rig) registerCopy(arn, image string, tags map[string]string, executionRole string) string {
+	r.t.Helper()
 	cur := r.taskDefinition(arn)
 	cur.ContainerDefinitions[0].Image = aws.String(image)
 	out, err := r.clients.ECS(region).RegisterTaskDefinition(bg, &ecs.RegisterTaskDefinitionInput{Family: cur.Family,
 		RequiresCompatibilities: cur.RequiresCompatibilities, NetworkMode: cur.NetworkMode, Cpu: cur.Cpu, Memory: cur.Memory,
-		ExecutionRoleArn: cur.ExecutionRoleArn, ContainerDefinitions: cur.ContainerDefinitions, Tags: cloud.ToECS(tags)})
+		ExecutionRoleArn: aws.String(executionRole), ContainerDefinitions: cur.ContainerDefinitions, Tags: cloud.ToECS(tags)})
 	if err != nil {
 		r.t.Fatalf("register: %v", err)
 	}
@@ -81,7 +94,7 @@ func TestRevisions(t *testing.T) {
 
 	// A foreign revision in the family, and the pipeline deploying twice with untagged
 	// copies: what fd registered (itself or through the pipeline) is pruned to the last two.
-	foreign := r.registerLike(second, "public.ecr.aws/docker/library/python:3.11-slim", map[string]string{"team": "other"})
+	foreign := r.registerCopy(second, "public.ecr.aws/docker/library/python:3.11-slim", map[string]string{"team": "other"}, foreignExecutionRole)
 	deploy := func(arn string) {
 		if _, err := r.clients.ECS(region).UpdateService(bg, &ecs.UpdateServiceInput{Cluster: aws.String(fd.Status.Service.ClusterARN),
 			Service: aws.String(fd.Status.Service.ServiceARN), TaskDefinition: aws.String(arn)}); err != nil {

@@ -14,8 +14,9 @@
 // of IDs, only the tags prove a resource ours, and one that is not ours is never adopted,
 // changed or deleted. One exception: a task definition revision the pipeline's deploy
 // registered, which may carry no tags, is adopted when fd's service proves it fd's
-// (deployedByPipeline). Mutable settings and tags are then repaired, each repair noted in
-// status.drift.
+// (deployedByPipeline), and one the service no longer runs is pruned and deleted when fd's
+// execution role, which only fd's pipeline may pass, proves it fd's (copiedByPipeline).
+// Mutable settings and tags are then repaired, each repair noted in status.drift.
 //
 // The image: spec.service.image when set. When it is empty the pipeline owns the image, so
 // the stage keeps the image the service runs now (a deployed image is not drift), and before
@@ -186,6 +187,9 @@ type pass struct {
 	// servingPrevious: the listener still sends the traffic to the target group being
 	// replaced, so the service stays registered in it too.
 	servingPrevious bool
+	// ownRoleARN is fd's task execution role's ARN when its tags prove it fd's ("": not),
+	// read at most once a pass (nil: not yet).
+	ownRoleARN *string
 }
 
 func (s *Stage) newPass(fd *v1alpha1.FlaskDeployment) *pass {

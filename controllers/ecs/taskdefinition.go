@@ -299,12 +299,42 @@ func (p *pass) deployedByPipeline(svc *ecstypes.Service, td *ecstypes.TaskDefini
 		aws.ToString(td.Family) != p.familyName() || !p.Owner().Owns(cloud.FromECS(svc.Tags)) {
 		return false
 	}
+	return !hasReservedTag(tags)
+}
+
+// hasReservedTag reports whether any of tags is a flaskops.io tag.
+func hasReservedTag(tags map[string]string) bool {
 	for k := range tags {
 		if strings.HasPrefix(k, cloud.ReservedTagPrefix) {
-			return false
+			return true
 		}
 	}
-	return true
+	return false
+}
+
+// copiedByPipeline reports whether td, a revision of fd's family found while pruning or
+// deleting, is a copy fd's pipeline registered that the service no longer runs (the
+// pipeline deployed twice between two passes, so the first copy was never PRIMARY when a
+// pass looked): it carries no flaskops.io tag and runs with fd's task execution role, whose
+// tags prove it fd's. Only the operator, which registers every revision with its tags, and
+// fd's pipeline role may pass that role to ECS, so no other tenant's revision can carry it.
+// The role is read only when such a revision is found.
+func (p *pass) copiedByPipeline(ctx context.Context, td *ecstypes.TaskDefinition, tags map[string]string) (bool, error) {
+	if aws.ToString(td.Family) != p.familyName() || hasReservedTag(tags) || aws.ToString(td.ExecutionRoleArn) == "" {
+		return false, nil
+	}
+	if p.ownRoleARN == nil {
+		role, err := p.findRole(ctx, p.executionRoleName())
+		if err != nil {
+			return false, err
+		}
+		arn := ""
+		if role != nil && p.Owner().Owns(cloud.FromIAM(role.Tags)) {
+			arn = aws.ToString(role.Arn)
+		}
+		p.ownRoleARN = &arn
+	}
+	return *p.ownRoleARN != "" && *p.ownRoleARN == aws.ToString(td.ExecutionRoleArn), nil
 }
 
 // setTaskDefinition records the revision the service is to run. The deployment followed
@@ -513,8 +543,9 @@ func revisionNumber(arn string) int {
 // pruneRevisions deregisters the family's superseded ACTIVE revisions once the service
 // runs current steadily: those before current other than the one just before it (kept to
 // roll back to), when their tags prove them fd's, whether the stage registered them or
-// the pipeline's deploy did (adopted once the service ran them). Revisions after current
-// may be about to be deployed and are kept.
+// the pipeline's deploy did (adopted once the service ran them), and copies the pipeline
+// registered that no pass saw running (copiedByPipeline). Revisions after current may be
+// about to be deployed and are kept.
 func (p *pass) pruneRevisions(ctx context.Context, current string) error {
 	if p.Observing() {
 		return nil
@@ -537,7 +568,14 @@ func (p *pass) pruneRevisions(ctx context.Context, current string) error {
 		if err != nil {
 			return err
 		}
-		if td == nil || !p.Owner().Owns(tags) {
+		if td == nil {
+			continue
+		}
+		copied, err := p.copiedByPipeline(ctx, td, tags)
+		if err != nil {
+			return err
+		}
+		if !copied && !p.Owner().Owns(tags) {
 			continue
 		}
 		if err := p.deregisterTaskDefinition(ctx, arn); err != nil {
@@ -556,7 +594,8 @@ func (p *pass) deregisterTaskDefinition(ctx context.Context, arn string) error {
 }
 
 // deleteTaskDefinitions deregisters and deletes every revision of the family whose tags
-// prove it fd's, ACTIVE or INACTIVE; one that is not fd's is left in place.
+// prove it fd's or that fd's pipeline registered (copiedByPipeline), ACTIVE or INACTIVE;
+// any other is left in place.
 func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
 	var ours []string
 	for _, status := range []ecstypes.TaskDefinitionStatus{ecstypes.TaskDefinitionStatusActive, ecstypes.TaskDefinitionStatusInactive} {
@@ -569,7 +608,14 @@ func (p *pass) deleteTaskDefinitions(ctx context.Context) (bool, error) {
 			if err != nil {
 				return false, err
 			}
-			if td == nil || !p.Deletable(ctx, kindTaskDefinition, arn, tags) {
+			if td == nil {
+				continue
+			}
+			copied, err := p.copiedByPipeline(ctx, td, tags)
+			if err != nil {
+				return false, err
+			}
+			if !copied && !p.Deletable(ctx, kindTaskDefinition, arn, tags) {
 				continue
 			}
 			if status == ecstypes.TaskDefinitionStatusActive {
