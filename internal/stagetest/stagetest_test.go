@@ -15,6 +15,21 @@ import (
 	"github.com/flaskops/flask-operator/internal/stagetest"
 )
 
+// crashingSim is a simulator and an SDK configuration whose calls to it go through a
+// crasher.
+func crashingSim(t *testing.T) (*awssim.Sim, *stagetest.Crasher, aws.Config) {
+	t.Helper()
+	sim, err := awssim.New(awssim.WithTimeScale(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	crash := stagetest.NewCrasher(awshttp.NewBuildableClient())
+	return sim, crash, aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: crash,
+		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}
+}
+
 // The armed call is applied by AWS and its answer never reaches the caller.
 func TestCrasherBreaksTheArmedCallAfterAWSAppliedIt(t *testing.T) {
 	for _, tt := range []struct {
@@ -22,15 +37,8 @@ func TestCrasherBreaksTheArmedCallAfterAWSAppliedIt(t *testing.T) {
 		fault stagetest.Fault
 	}{{"crash", stagetest.Crash}, {"lost answer", stagetest.LoseAnswer}} {
 		t.Run(tt.name, func(t *testing.T) {
-			sim, err := awssim.New(awssim.WithTimeScale(0))
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(sim)
-			defer srv.Close()
-			crash := stagetest.NewCrasher(awshttp.NewBuildableClient())
-			cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: crash, RetryMaxAttempts: 1,
-				Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}
+			sim, crash, cfg := crashingSim(t)
+			cfg.RetryMaxAttempts = 1
 			client := ec2.NewFromConfig(cfg)
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -38,7 +46,7 @@ func TestCrasherBreaksTheArmedCallAfterAWSAppliedIt(t *testing.T) {
 			if _, err := client.DescribeVpcs(ctx, &ec2.DescribeVpcsInput{}); err != nil {
 				t.Fatalf("first call: %v", err)
 			}
-			_, err = client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+			_, err := client.CreateVpc(ctx, &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
 			if err == nil || (tt.fault == stagetest.Crash) != errors.Is(ctx.Err(), context.Canceled) {
 				t.Fatalf("armed call: %v, context %v", err, ctx.Err())
 			}
@@ -60,15 +68,7 @@ func TestCrasherBreaksTheArmedCallAfterAWSAppliedIt(t *testing.T) {
 
 // A broken connection is retried; an API error is not.
 func TestRetryBrokenConnectionsRetriesOnlyTheConnection(t *testing.T) {
-	sim, err := awssim.New(awssim.WithTimeScale(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(sim)
-	defer srv.Close()
-	crash := stagetest.NewCrasher(awshttp.NewBuildableClient())
-	cfg := aws.Config{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), HTTPClient: crash,
-		Credentials: credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", "")}
+	sim, crash, cfg := crashingSim(t)
 	stagetest.RetryBrokenConnections(&cfg)
 	client := ec2.NewFromConfig(cfg)
 	ctx := context.Background()
