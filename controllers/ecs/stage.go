@@ -110,8 +110,8 @@ func (s *Stage) Reconcile(ctx context.Context, fd *v1alpha1.FlaskDeployment) (st
 		return p.result(), nil
 	}
 	// A light pass reads the log group, both security groups, the load balancer with its
-	// attributes and listeners, the service with its targets' health, and the scalable
-	// target: what is changed by hand most, and what takes the app down.
+	// attributes and listeners, the service with its targets' health, and with autoscaling
+	// the scalable target: what is changed by hand most, and what takes the app down.
 	if err := p.Run(ctx,
 		p.needIDs,
 		stage.FullOnly(p.reconcileExecutionRole),

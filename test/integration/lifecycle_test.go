@@ -441,6 +441,7 @@ var _ = Describe("Light resyncs between full checks", func() {
 		}
 		Expect(len(reads)).To(BeNumerically("<=", 12), "reads per resync: %v", reads)
 		Expect(reads).NotTo(HaveKey(fullECS))
+		Expect(reads).NotTo(HaveKey("application-autoscaling:DescribeScalableTargets"), "no autoscaling, no scalable target to read")
 		Expect(app.Get().ResourceVersion).To(Equal(rv), "no status patch")
 	})
 
