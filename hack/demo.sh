@@ -49,7 +49,8 @@ sed 's/^/    /' "$work/awssim.env"
 
 step "Creating the permissions boundary of the operator's roles, as an administrator does once per cluster at install"
 # IAM refuses a role whose boundary does not exist; the query protocol, as the SDK speaks it.
-bin/iampolicies --cluster-name demo --out "$work/iam"
+cluster=demo # the manager's --cluster-name
+bin/iampolicies --cluster-name "$cluster" --out "$work/iam"
 boundary=$(curl -sf "$AWS_ENDPOINT_URL/" -H "Content-Type: application/x-www-form-urlencoded" \
 	-H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDDEMO/20260101/$AWS_REGION/iam/aws4_request, SignedHeaders=host, Signature=0" \
 	--data-urlencode Action=CreatePolicy --data-urlencode Version=2010-05-08 --data-urlencode PolicyName=demo-boundary \
@@ -59,7 +60,7 @@ boundary=$(curl -sf "$AWS_ENDPOINT_URL/" -H "Content-Type: application/x-www-for
 echo "    $boundary"
 
 step "Starting the operator against the simulator"
-bin/manager --cluster-name=demo --metrics-bind-address="$metrics" --health-probe-bind-address=0 --max-requeue-after=1s --resync-period=30s \
+bin/manager --cluster-name="$cluster" --metrics-bind-address="$metrics" --health-probe-bind-address=0 --max-requeue-after=1s --resync-period=30s \
 	>"$work/manager.log" 2>&1 &
 pids+=($!)
 
@@ -75,10 +76,10 @@ show() { kubectl -n "$ns" get "flaskdeployment/$name" -o jsonpath="$1"; echo; }
 
 connection=""
 if grep -q connectionARN "$sample"; then
-	step "Creating the GitHub connection, as the user does once in the console (it starts PENDING), tagged for the sample's namespace as an administrator does"
+	step "Creating the GitHub connection, as the user does once in the console (it starts PENDING), tagged for the sample's namespace of this cluster as an administrator does"
 	sample_ns=$(kubectl create --dry-run=client -f "$sample" -o jsonpath='{.metadata.namespace}')
 	connection=$(aws codestar-connections CodeStar_connections_20191201.CreateConnection \
-		"{\"ConnectionName\":\"demo-github\",\"ProviderType\":\"GitHub\",\"Tags\":[{\"Key\":\"flaskops.io/namespace\",\"Value\":\"${sample_ns:-default}\"}]}" 1.0 |
+		"{\"ConnectionName\":\"demo-github\",\"ProviderType\":\"GitHub\",\"Tags\":[{\"Key\":\"flaskops.io/cluster\",\"Value\":\"$cluster\"},{\"Key\":\"flaskops.io/namespace\",\"Value\":\"${sample_ns:-default}\"}]}" 1.0 |
 		field '["ConnectionArn"]')
 	echo "    $connection"
 	applied="$work/sample.yaml"

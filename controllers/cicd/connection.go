@@ -20,11 +20,11 @@ import (
 // connectionsConsole is where a person completes a pending connection's handshake.
 const connectionsConsole = "https://console.aws.amazon.com/codesuite/settings/connections"
 
-// reconcileConnection checks that the object's namespace may use the CodeStar connection,
-// then reports its state as SourceConnectionReady. A connection is created PENDING and
-// only a person can complete its handshake with GitHub, in the console: until then the
-// pipeline exists but its source cannot fetch, so PipelineReady does not wait for it. A
-// connection in ERROR or gone is terminal.
+// reconcileConnection checks that the object's namespace in this cluster may use the
+// CodeStar connection, then reports its state as SourceConnectionReady. A connection is
+// created PENDING and only a person can complete its handshake with GitHub, in the console:
+// until then the pipeline exists but its source cannot fetch, so PipelineReady does not
+// wait for it. A connection in ERROR or gone is terminal.
 func (p *pass) reconcileConnection(ctx context.Context) error {
 	arn := p.fd.Spec.Pipeline.Source.ConnectionARN
 	if arn == "" {
@@ -33,7 +33,7 @@ func (p *pass) reconcileConnection(ctx context.Context) error {
 	}
 	region := arnRegion(arn)
 	conns := p.clients(region).Connections
-	if err := p.checkConnectionNamespace(ctx, conns, arn); err != nil {
+	if err := p.checkConnectionAllowed(ctx, conns, arn); err != nil {
 		return err
 	}
 	out, err := conns.GetConnection(ctx, &codestarconnections.GetConnectionInput{ConnectionArn: aws.String(arn)})
@@ -64,12 +64,12 @@ func (p *pass) reconcileConnection(ctx context.Context) error {
 	return nil
 }
 
-// checkConnectionNamespace refuses, before the stage writes anything, a connection that is
-// not for the object's namespace. A connection reads every repository its GitHub app was
-// granted, so naming another tenant's ARN must not let a pipeline build through it; only
-// the tag an administrator puts on the connection proves which namespace it serves. The
-// message names no other namespace.
-func (p *pass) checkConnectionNamespace(ctx context.Context, c cloud.ConnectionsAPI, arn string) error {
+// checkConnectionAllowed refuses, before the stage writes anything, a connection that is
+// not for the object's namespace in this cluster. A connection reads every repository its
+// GitHub app was granted, so naming another tenant's ARN must not let a pipeline build
+// through it; only the tags an administrator puts on the connection prove which namespace,
+// of which cluster sharing the account, it serves. The message names no other namespace.
+func (p *pass) checkConnectionAllowed(ctx context.Context, c cloud.ConnectionsAPI, arn string) error {
 	out, err := c.ListTagsForResource(ctx, &codestarconnections.ListTagsForResourceInput{ResourceArn: aws.String(arn)})
 	if cloud.IsNotFound(err) {
 		return p.connectionMissing(arn)
@@ -77,14 +77,13 @@ func (p *pass) checkConnectionNamespace(ctx context.Context, c cloud.Connections
 	if err != nil {
 		return fmt.Errorf("list tags of connection %s: %w", arn, err)
 	}
-	ns := p.fd.Namespace
-	for _, t := range out.Tags {
-		if aws.ToString(t.Key) == cloud.TagNamespace && aws.ToString(t.Value) == ns {
-			return nil
-		}
+	ns, have := p.fd.Namespace, cloud.FromCodeStar(out.Tags)
+	want := cloud.ConnectionTags(p.cluster, ns)
+	if len(cloud.MissingTags(want, have)) == 0 {
+		return nil
 	}
-	msg := fmt.Sprintf("CodeStar connection %s (spec.pipeline.source.connectionARN) is not for namespace %s: it needs the tag %s=%s, which an administrator puts on each connection a namespace may use",
-		arn, ns, cloud.TagNamespace, ns)
+	msg := fmt.Sprintf("CodeStar connection %s (spec.pipeline.source.connectionARN) is not for namespace %s of cluster %s: it needs the tags %s=%s and %s=%s, which an administrator puts on each connection a namespace may use",
+		arn, ns, p.cluster, cloud.TagCluster, p.cluster, cloud.TagNamespace, ns)
 	p.setConnectionCondition(metav1.ConditionFalse, v1alpha1.ReasonConnectionNotAllowed, msg)
 	return stage.Terminalf(v1alpha1.ReasonConnectionNotAllowed, "%s", msg)
 }

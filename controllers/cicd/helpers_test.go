@@ -167,7 +167,7 @@ func (r *rig) connection(name string) string {
 	r.t.Helper()
 	out, err := r.clients.Connections(region).CreateConnection(bg, &codestarconnections.CreateConnectionInput{
 		ConnectionName: aws.String(name), ProviderType: cstypes.ProviderTypeGithub,
-		Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String(tenant)}}})
+		Tags: cloud.ToCodeStar(cloud.ConnectionTags(cluster, tenant))})
 	if err != nil {
 		r.t.Fatalf("create connection: %v", err)
 	}

@@ -413,14 +413,15 @@ func TestConnectionHandshake(t *testing.T) {
 	}
 }
 
-// A connection not tagged for the object's namespace, untagged or another namespace's, is
-// refused before the stage writes anything, naming the connection and the tag it needs;
+// A connection not tagged for the object's namespace in this cluster, untagged, another
+// namespace's or the same-named namespace's of another cluster sharing the account, is
+// refused before the stage writes anything, naming the connection and the tags it needs;
 // tagged by an administrator, the next pass builds the pipeline.
 func TestConnectionOfAnotherNamespaceIsRefused(t *testing.T) {
 	r := newRig(t)
 	conns := r.clients.Connections(region)
 	out, err := conns.CreateConnection(bg, &codestarconnections.CreateConnectionInput{ConnectionName: aws.String("team-b"),
-		ProviderType: cstypes.ProviderTypeGithub, Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String("team-b")}}})
+		ProviderType: cstypes.ProviderTypeGithub, Tags: cloud.ToCodeStar(cloud.ConnectionTags(cluster, "team-b"))})
 	must(r, err)
 	conn := aws.ToString(out.ConnectionArn)
 	fd := newFD(tenant, "shop", conn)
@@ -430,7 +431,8 @@ func TestConnectionOfAnotherNamespaceIsRefused(t *testing.T) {
 		_, err := r.pass(fd)
 		term, ok := stage.AsTerminal(err)
 		if !ok || term.Reason != v1alpha1.ReasonConnectionNotAllowed || !strings.Contains(err.Error(), conn) ||
-			!strings.Contains(err.Error(), cloud.TagNamespace+"="+tenant) || strings.Contains(err.Error(), "team-b") {
+			!strings.Contains(err.Error(), cloud.TagNamespace+"="+tenant) || !strings.Contains(err.Error(), cloud.TagCluster+"="+cluster) ||
+			strings.Contains(err.Error(), "team-b") || strings.Contains(err.Error(), "other-cluster") {
 			t.Fatalf("%s: %v", what, err)
 		}
 		if c := meta.FindStatusCondition(fd.Status.Conditions, v1alpha1.ConditionSourceConnectionReady); c == nil || c.Reason != v1alpha1.ReasonConnectionNotAllowed {
@@ -441,12 +443,16 @@ func TestConnectionOfAnotherNamespaceIsRefused(t *testing.T) {
 		}
 	}
 	refused("another namespace's connection")
-	_, err = conns.UntagResource(bg, &codestarconnections.UntagResourceInput{ResourceArn: aws.String(conn), TagKeys: []string{cloud.TagNamespace}})
+	_, err = conns.TagResource(bg, &codestarconnections.TagResourceInput{ResourceArn: aws.String(conn),
+		Tags: cloud.ToCodeStar(cloud.ConnectionTags("other-cluster", tenant))})
+	must(r, err)
+	refused("the connection of a namespace of the same name in another cluster")
+	_, err = conns.UntagResource(bg, &codestarconnections.UntagResourceInput{ResourceArn: aws.String(conn), TagKeys: []string{cloud.TagNamespace, cloud.TagCluster}})
 	must(r, err)
 	refused("an untagged connection")
 
 	_, err = conns.TagResource(bg, &codestarconnections.TagResourceInput{ResourceArn: aws.String(conn),
-		Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String(tenant)}}})
+		Tags: cloud.ToCodeStar(cloud.ConnectionTags(cluster, tenant))})
 	must(r, err)
 	if res := r.converge(fd); !res.Done || fd.Status.Pipeline.PipelineName == "" {
 		t.Fatalf("tagged for the namespace: %+v", res)

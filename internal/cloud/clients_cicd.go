@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/codepipeline"
 	cptypes "github.com/aws/aws-sdk-go-v2/service/codepipeline/types"
 	"github.com/aws/aws-sdk-go-v2/service/codestarconnections"
+	cstypes "github.com/aws/aws-sdk-go-v2/service/codestarconnections/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -176,6 +177,32 @@ func ToCodePipeline(tags map[string]string) []cptypes.Tag {
 
 // FromCodePipeline converts CodePipeline tags to a map.
 func FromCodePipeline(tags []cptypes.Tag) map[string]string {
+	out := make(map[string]string, len(tags))
+	for _, t := range tags {
+		out[aws.ToString(t.Key)] = aws.ToString(t.Value)
+	}
+	return out
+}
+
+// ConnectionTags are the tags an administrator puts on a CodeStar connection that the
+// FlaskDeployments of namespace, in the cluster of that --cluster-name, may build through.
+// Both are needed: two clusters sharing an account may each have a namespace of that name,
+// run by different tenants.
+func ConnectionTags(cluster, namespace string) map[string]string {
+	return map[string]string{TagCluster: cluster, TagNamespace: namespace}
+}
+
+// ToCodeStar converts a tag map to CodeStar Connections tags, sorted by key.
+func ToCodeStar(tags map[string]string) []cstypes.Tag {
+	out := make([]cstypes.Tag, 0, len(tags))
+	for _, k := range sortedKeys(tags) {
+		out = append(out, cstypes.Tag{Key: aws.String(k), Value: aws.String(tags[k])})
+	}
+	return out
+}
+
+// FromCodeStar converts CodeStar Connections tags to a map.
+func FromCodeStar(tags []cstypes.Tag) map[string]string {
 	out := make(map[string]string, len(tags))
 	for _, t := range tags {
 		out[aws.ToString(t.Key)] = aws.ToString(t.Value)

@@ -24,10 +24,12 @@ import (
 // The user's spec.tags are added too; they cannot override the flaskops.io/ keys. Owner
 // (ownership.go) builds the sets and decides ownership.
 //
-// One key the operator reads and never sets: an administrator tags each CodeStar
-// connection with the namespace whose pipelines may build through it.
+// On CodeStar connections the operator reads two keys and never sets them: an
+// administrator tags each connection with the cluster and the namespace whose pipelines may
+// build through it (ConnectionTags).
 //
-//	flaskops.io/namespace <namespace>          on connections: the one namespace that may use it
+//	flaskops.io/cluster   --cluster-name       on connections: the one cluster that may use it
+//	flaskops.io/namespace <namespace>          on connections: the one namespace there that may use it
 const (
 	TagCluster  = "flaskops.io/cluster"
 	TagOwner    = "flaskops.io/owner"

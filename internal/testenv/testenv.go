@@ -242,8 +242,8 @@ func (e *Env) ResetAWS(ctx context.Context) error {
 }
 
 // Connection creates a CodeStar connection to GitHub (PENDING) that FlaskDeployments of
-// namespace may build through: an administrator tags each connection with the namespace
-// it serves.
+// namespace may build through: an administrator tags each connection with the cluster and
+// namespace it serves.
 func (e *Env) Connection(ctx context.Context, name, namespace string) (string, error) {
 	out, err := e.Clients.Connections(Region).CreateConnection(ctx, &codestarconnections.CreateConnectionInput{
 		ConnectionName: aws.String(name), ProviderType: cstypes.ProviderTypeGithub})
@@ -254,11 +254,12 @@ func (e *Env) Connection(ctx context.Context, name, namespace string) (string, e
 	return arn, e.AllowConnection(ctx, arn, namespace)
 }
 
-// AllowConnection tags a connection for namespace, as an administrator does: from then on
-// that namespace's FlaskDeployments may build through it, and no other's.
+// AllowConnection tags a connection for namespace of the environment's cluster, as an
+// administrator does: from then on that namespace's FlaskDeployments may build through it,
+// and no other's.
 func (e *Env) AllowConnection(ctx context.Context, arn, namespace string) error {
 	if _, err := e.Clients.Connections(Region).TagResource(ctx, &codestarconnections.TagResourceInput{ResourceArn: aws.String(arn),
-		Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String(namespace)}}}); err != nil {
+		Tags: cloud.ToCodeStar(cloud.ConnectionTags(e.cluster(), namespace))}); err != nil {
 		return fmt.Errorf("tag connection %s for namespace %s: %w", arn, namespace, err)
 	}
 	return nil

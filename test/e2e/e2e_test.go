@@ -198,7 +198,7 @@ var _ = Describe("kubectl against the operator and the AWS simulator", func() {
 		conns := codestarconnections.NewFromConfig(testenv.SimConfig(suite.endpoint))
 		conn, err := conns.CreateConnection(context.Background(), &codestarconnections.CreateConnectionInput{
 			ConnectionName: aws.String("mane-github"), ProviderType: cstypes.ProviderTypeGithub,
-			Tags: []cstypes.Tag{{Key: aws.String(cloud.TagNamespace), Value: aws.String(ns)}}})
+			Tags: cloud.ToCodeStar(cloud.ConnectionTags(clusterName, ns))})
 		Expect(err).NotTo(HaveOccurred())
 		arn := aws.ToString(conn.ConnectionArn)
 		manifest, err := os.ReadFile(filepath.Join(suite.root, sample))

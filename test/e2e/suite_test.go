@@ -136,7 +136,7 @@ var _ = BeforeEach(func() {
 	setFaults(`{}`)
 	// The permissions boundary an administrator creates at install (again after a failed
 	// spec emptied the simulator).
-	Expect(testenv.CreateBoundary(context.Background(), iam.NewFromConfig(testenv.SimConfig(suite.endpoint)), "e2e")).To(Succeed())
+	Expect(testenv.CreateBoundary(context.Background(), iam.NewFromConfig(testenv.SimConfig(suite.endpoint)), clusterName)).To(Succeed())
 	if suite.manager == nil || suite.manager.exited() {
 		startManager()
 	}
@@ -167,9 +167,12 @@ var _ = AfterEach(func() {
 	}
 })
 
+// clusterName is the manager's --cluster-name.
+const clusterName = "e2e"
+
 // managerArgs run the operator fast against the simulator's fast clock.
 var managerArgs = []string{
-	"--cluster-name=e2e", "--metrics-bind-address=0", "--health-probe-bind-address=0",
+	"--cluster-name=" + clusterName, "--metrics-bind-address=0", "--health-probe-bind-address=0",
 	"--max-requeue-after=500ms", "--resync-period=10s",
 }
 
