@@ -318,62 +318,18 @@ func (p *pass) removeForeignPolicies(ctx context.Context, r serviceRole, name st
 // deleteRole deletes a role's policies, then the role, if its tags prove it ours.
 func (p *pass) deleteRole(r serviceRole) func(context.Context) (bool, error) {
 	return func(ctx context.Context) (bool, error) {
-		name := p.roleName(r)
-		role, err := p.findRole(ctx, name)
+		role, err := p.findRole(ctx, p.roleName(r))
 		if err != nil {
 			return false, err
 		}
-		if role != nil && p.Deletable(ctx, r.kind, aws.ToString(role.Arn), cloud.FromIAM(role.Tags)) {
-			if err := p.emptyRole(ctx, name); err != nil {
-				return false, err
-			}
-			if _, err := p.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil {
-				switch {
-				case cloud.IsNotFound(err):
-				case cloud.IsDependencyViolation(err):
-					// A policy put on it since we listed: the next pass takes it off.
-					p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "role %s still has policies", name)
-					return false, nil
-				default:
-					return false, fmt.Errorf("delete role %s: %w", name, err)
-				}
-			} else {
-				p.Deleted(ctx, r.kind, aws.ToString(role.Arn))
-			}
+		var arn string
+		if role != nil {
+			arn = aws.ToString(role.Arn)
 		}
-		*r.arn(p) = ""
-		return true, nil
+		done, err := p.DeleteRole(ctx, p.IAM, r.kind, arn, role, deletePollInterval)
+		if done {
+			*r.arn(p) = ""
+		}
+		return done, err
 	}
-}
-
-// emptyRole deletes the role's inline policies and detaches its managed ones, as IAM
-// requires before the role is deleted.
-func (p *pass) emptyRole(ctx context.Context, name string) error {
-	var inline []string
-	pages := iam.NewListRolePoliciesPaginator(p.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	for pages.HasMorePages() {
-		out, err := pages.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list inline policies of role %s: %w", name, err)
-		}
-		inline = append(inline, out.PolicyNames...)
-	}
-	for _, pol := range inline {
-		if _, err := p.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pol)}); err != nil && !cloud.IsNotFound(err) {
-			return fmt.Errorf("delete policy %s of role %s: %w", pol, name, err)
-		}
-	}
-	attached := iam.NewListAttachedRolePoliciesPaginator(p.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for attached.HasMorePages() {
-		out, err := attached.NextPage(ctx)
-		if err != nil {
-			return fmt.Errorf("list policies attached to role %s: %w", name, err)
-		}
-		for _, pol := range out.AttachedPolicies {
-			if _, err := p.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: pol.PolicyArn}); err != nil && !cloud.IsNotFound(err) {
-				return fmt.Errorf("detach policy %s from role %s: %w", aws.ToString(pol.PolicyArn), name, err)
-			}
-		}
-	}
-	return nil
 }

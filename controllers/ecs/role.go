@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 
-	"github.com/flaskops/flask-operator/api/v1alpha1"
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
 )
@@ -272,55 +271,17 @@ func (p *pass) reconcileSecretsPolicy(ctx context.Context, name string, created 
 	return nil
 }
 
-// deleteExecutionRole detaches the managed policies, deletes the inline ones, then the
-// role, if its tags prove it fd's.
+// deleteExecutionRole deletes the task execution role with its policies, if its tags prove
+// it fd's.
 func (p *pass) deleteExecutionRole(ctx context.Context) (bool, error) {
 	name := p.executionRoleName()
 	role, err := p.findRole(ctx, name)
 	if err != nil {
 		return false, err
 	}
-	if role == nil || !p.Deletable(ctx, kindExecutionRole, name, cloud.FromIAM(role.Tags)) {
+	done, err := p.DeleteRole(ctx, p.IAM, kindExecutionRole, name, role, deletePollInterval)
+	if done {
 		p.fd.Status.Service.ExecutionRoleARN = ""
-		return true, nil
 	}
-	attached := iam.NewListAttachedRolePoliciesPaginator(p.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-	for attached.HasMorePages() {
-		out, err := attached.NextPage(ctx)
-		if err != nil {
-			return false, fmt.Errorf("list policies attached to role %s: %w", name, err)
-		}
-		for _, pol := range out.AttachedPolicies {
-			if _, err := p.IAM.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: pol.PolicyArn}); err != nil && !cloud.IsNotFound(err) {
-				return false, fmt.Errorf("detach policy %s from role %s: %w", aws.ToString(pol.PolicyArn), name, err)
-			}
-		}
-	}
-	inline := iam.NewListRolePoliciesPaginator(p.IAM, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
-	for inline.HasMorePages() {
-		out, err := inline.NextPage(ctx)
-		if err != nil {
-			return false, fmt.Errorf("list inline policies of role %s: %w", name, err)
-		}
-		for _, pol := range out.PolicyNames {
-			if _, err := p.IAM.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pol)}); err != nil && !cloud.IsNotFound(err) {
-				return false, fmt.Errorf("delete policy %s of role %s: %w", pol, name, err)
-			}
-		}
-	}
-	if _, err := p.IAM.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String(name)}); err != nil {
-		switch {
-		case cloud.IsNotFound(err):
-		case cloud.IsDependencyViolation(err):
-			// A policy attached since we listed: the next pass detaches it.
-			p.WaitFor(v1alpha1.ReasonWaitingForDeletion, deletePollInterval, "role %s still has policies", name)
-			return false, nil
-		default:
-			return false, fmt.Errorf("delete role %s: %w", name, err)
-		}
-	} else {
-		p.Deleted(ctx, kindExecutionRole, name)
-	}
-	p.fd.Status.Service.ExecutionRoleARN = ""
-	return true, nil
+	return done, err
 }

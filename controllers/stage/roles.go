@@ -3,6 +3,7 @@ package stage
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -52,4 +53,65 @@ func BoundaryError(what, boundary string, err error) error {
 	}
 	return Terminal(v1alpha1.ReasonNotFound, fmt.Errorf(
 		"%w (the permissions boundary %s must exist before the operator creates roles: an administrator creates it at install from config/iam/permissions-boundary.json)", err, boundary))
+}
+
+// DeleteRole deletes a role found by name (nil: there is none) once its tags prove it the
+// object's; one they do not is left in place (Deletable). Its inline and attached policies
+// go first, as IAM refuses to delete a role that has any. It reports whether the role is
+// gone or left; a policy put on it after the listing makes IAM refuse again, which is a
+// wait of poll for the next pass. id names the role in the log and the event.
+func (j *Journal) DeleteRole(ctx context.Context, c cloud.RoleDeleteAPI, k Kind, id string, role *iamtypes.Role, poll time.Duration) (bool, error) {
+	if role == nil || !j.Deletable(ctx, k, id, cloud.FromIAM(role.Tags)) {
+		return true, nil
+	}
+	name := aws.ToString(role.RoleName)
+	if err := emptyRole(ctx, c, name); err != nil {
+		return false, err
+	}
+	_, err := c.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: role.RoleName})
+	switch {
+	case err == nil:
+		j.Deleted(ctx, k, id)
+	case cloud.IsNotFound(err):
+	case cloud.IsDependencyViolation(err):
+		j.WaitFor(v1alpha1.ReasonWaitingForDeletion, poll, "role %s still has policies", name)
+		return false, nil
+	default:
+		return false, fmt.Errorf("delete role %s: %w", name, err)
+	}
+	return true, nil
+}
+
+// emptyRole deletes the role's inline policies and detaches its managed ones. Each list is
+// read whole before anything is taken off, so that no page is skipped.
+func emptyRole(ctx context.Context, c cloud.RoleDeleteAPI, name string) error {
+	var inline []string
+	pages := iam.NewListRolePoliciesPaginator(c, &iam.ListRolePoliciesInput{RoleName: aws.String(name)})
+	for pages.HasMorePages() {
+		out, err := pages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list inline policies of role %s: %w", name, err)
+		}
+		inline = append(inline, out.PolicyNames...)
+	}
+	for _, pol := range inline {
+		if _, err := c.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(pol)}); err != nil && !cloud.IsNotFound(err) {
+			return fmt.Errorf("delete policy %s of role %s: %w", pol, name, err)
+		}
+	}
+	var attached []iamtypes.AttachedPolicy
+	attachedPages := iam.NewListAttachedRolePoliciesPaginator(c, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
+	for attachedPages.HasMorePages() {
+		out, err := attachedPages.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list policies attached to role %s: %w", name, err)
+		}
+		attached = append(attached, out.AttachedPolicies...)
+	}
+	for _, pol := range attached {
+		if _, err := c.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String(name), PolicyArn: pol.PolicyArn}); err != nil && !cloud.IsNotFound(err) {
+			return fmt.Errorf("detach policy %s from role %s: %w", aws.ToString(pol.PolicyArn), name, err)
+		}
+	}
+	return nil
 }

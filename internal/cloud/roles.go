@@ -14,7 +14,20 @@ type RoleBoundaryAPI interface {
 	PutRolePermissionsBoundary(ctx context.Context, in *iam.PutRolePermissionsBoundaryInput, optFns ...func(*iam.Options)) (*iam.PutRolePermissionsBoundaryOutput, error)
 }
 
-var _ RoleBoundaryAPI = (*iam.Client)(nil)
+// RoleDeleteAPI deletes a role with its policies: IAM refuses to delete a role that still
+// has any.
+type RoleDeleteAPI interface {
+	ListRolePolicies(ctx context.Context, in *iam.ListRolePoliciesInput, optFns ...func(*iam.Options)) (*iam.ListRolePoliciesOutput, error)
+	DeleteRolePolicy(ctx context.Context, in *iam.DeleteRolePolicyInput, optFns ...func(*iam.Options)) (*iam.DeleteRolePolicyOutput, error)
+	ListAttachedRolePolicies(ctx context.Context, in *iam.ListAttachedRolePoliciesInput, optFns ...func(*iam.Options)) (*iam.ListAttachedRolePoliciesOutput, error)
+	DetachRolePolicy(ctx context.Context, in *iam.DetachRolePolicyInput, optFns ...func(*iam.Options)) (*iam.DetachRolePolicyOutput, error)
+	DeleteRole(ctx context.Context, in *iam.DeleteRoleInput, optFns ...func(*iam.Options)) (*iam.DeleteRoleOutput, error)
+}
+
+var (
+	_ RoleBoundaryAPI = (*iam.Client)(nil)
+	_ RoleDeleteAPI   = (*iam.Client)(nil)
+)
 
 // PermissionsBoundary is CreateRole's PermissionsBoundary for arn: nil when there is none.
 func PermissionsBoundary(arn string) *string {
