@@ -3,11 +3,9 @@ package cicd
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
-	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 
 	"github.com/flaskops/flask-operator/controllers/stage"
 	"github.com/flaskops/flask-operator/internal/cloud"
@@ -38,7 +36,7 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 		}
 		return p.createLogGroup(ctx, name)
 	}
-	have, err := p.logGroupTags(ctx, g)
+	have, err := cloud.LogGroupTags(ctx, p.Logs, g)
 	if err != nil {
 		return err
 	}
@@ -47,22 +45,6 @@ func (p *pass) reconcileLogGroup(ctx context.Context) error {
 	}
 	st.BuildLogGroupName = name
 	return nil
-}
-
-// logGroupARN is the ARN the tagging calls take: without DescribeLogGroups' ":*".
-func logGroupARN(g *logstypes.LogGroup) string {
-	if arn := aws.ToString(g.LogGroupArn); arn != "" {
-		return arn
-	}
-	return strings.TrimSuffix(aws.ToString(g.Arn), ":*")
-}
-
-func (p *pass) logGroupTags(ctx context.Context, g *logstypes.LogGroup) (map[string]string, error) {
-	out, err := p.Logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(logGroupARN(g))})
-	if err != nil {
-		return nil, fmt.Errorf("list tags of log group %s: %w", aws.ToString(g.LogGroupName), err)
-	}
-	return out.Tags, nil
 }
 
 // createLogGroup creates the log group with its tags.
@@ -74,7 +56,7 @@ func (p *pass) createLogGroup(ctx context.Context, name string) error {
 		if err != nil || g == nil {
 			return fmt.Errorf("describe log group %s after ResourceAlreadyExistsException: %w", name, err)
 		}
-		have, err := p.logGroupTags(ctx, g)
+		have, err := cloud.LogGroupTags(ctx, p.Logs, g)
 		if err != nil {
 			return err
 		}
@@ -100,7 +82,7 @@ func (p *pass) deleteLogGroup(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if g != nil {
-		have, err := p.logGroupTags(ctx, g)
+		have, err := cloud.LogGroupTags(ctx, p.Logs, g)
 		if err != nil && !cloud.IsNotFound(err) {
 			return false, err
 		}

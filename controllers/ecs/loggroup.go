@@ -3,7 +3,6 @@ package ecs
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs"
@@ -85,31 +84,14 @@ func (p *pass) createLogGroup(ctx context.Context, name string) (*logstypes.LogG
 	return group, stage.CheckpointCreated(ctx, "log group "+name)
 }
 
-// logGroupARN is the ARN the tagging operations take: without DescribeLogGroups' ":*".
-func logGroupARN(g *logstypes.LogGroup) string {
-	if arn := aws.ToString(g.LogGroupArn); arn != "" {
-		return arn
-	}
-	return strings.TrimSuffix(aws.ToString(g.Arn), ":*")
-}
-
-// logGroupTags reads a log group's tags.
-func (p *pass) logGroupTags(ctx context.Context, g *logstypes.LogGroup) (map[string]string, error) {
-	out, err := p.Logs.ListTagsForResource(ctx, &cloudwatchlogs.ListTagsForResourceInput{ResourceArn: aws.String(logGroupARN(g))})
-	if err != nil {
-		return nil, fmt.Errorf("list tags of log group %s: %w", aws.ToString(g.LogGroupName), err)
-	}
-	return out.Tags, nil
-}
-
 // repairLogGroupTags is the ownership check of a log group found by name, and its tag
 // repair.
 func (p *pass) repairLogGroupTags(ctx context.Context, g *logstypes.LogGroup) error {
-	have, err := p.logGroupTags(ctx, g)
+	have, err := cloud.LogGroupTags(ctx, p.Logs, g)
 	if err != nil {
 		return err
 	}
-	return p.RepairTags(ctx, kindLogGroup, logGroupARN(g), p.Tags(resourceLogGroup), have, cloud.LogsTagger(p.Logs))
+	return p.RepairTags(ctx, kindLogGroup, cloud.LogGroupARN(g), p.Tags(resourceLogGroup), have, cloud.LogsTagger(p.Logs))
 }
 
 // deleteLogGroup deletes the log group if its tags prove it fd's.
@@ -120,11 +102,11 @@ func (p *pass) deleteLogGroup(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	if g != nil {
-		tags, err := p.logGroupTags(ctx, g)
+		tags, err := cloud.LogGroupTags(ctx, p.Logs, g)
 		if err != nil && !cloud.IsNotFound(err) {
 			return false, err
 		}
-		if err == nil && p.Deletable(ctx, kindLogGroup, logGroupARN(g), tags) {
+		if err == nil && p.Deletable(ctx, kindLogGroup, cloud.LogGroupARN(g), tags) {
 			if _, err := p.Logs.DeleteLogGroup(ctx, &cloudwatchlogs.DeleteLogGroupInput{LogGroupName: aws.String(name)}); err != nil && !cloud.IsNotFound(err) {
 				return false, fmt.Errorf("delete log group %s: %w", name, err)
 			}

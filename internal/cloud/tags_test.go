@@ -3,6 +3,9 @@ package cloud
 import (
 	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	logstypes "github.com/aws/aws-sdk-go-v2/service/cloudwatchlogs/types"
 )
 
 func TestTagsOwnershipWinsOverUserTags(t *testing.T) {
@@ -89,5 +92,22 @@ func TestRemovedTags(t *testing.T) {
 				t.Fatalf("RemovedTags = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+// The logs tagging calls take a log group's ARN without the ":*" DescribeLogGroups appends
+// to Arn; LogGroupArn, where AWS returns it, already has none.
+func TestLogGroupARN(t *testing.T) {
+	const arn = "arn:aws:logs:us-east-1:123456789012:log-group:/flaskops/demo/shop"
+	for _, tt := range []struct {
+		name string
+		g    logstypes.LogGroup
+	}{
+		{"LogGroupArn", logstypes.LogGroup{LogGroupArn: aws.String(arn), Arn: aws.String(arn + ":*")}},
+		{"only Arn", logstypes.LogGroup{Arn: aws.String(arn + ":*")}},
+	} {
+		if got := LogGroupARN(&tt.g); got != arn {
+			t.Errorf("%s: %s, want %s", tt.name, got, arn)
+		}
 	}
 }
