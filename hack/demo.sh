@@ -53,7 +53,7 @@ cluster=demo # the manager's --cluster-name
 bin/iampolicies --cluster-name "$cluster" --out "$work/iam"
 boundary=$(curl -sf "$AWS_ENDPOINT_URL/" -H "Content-Type: application/x-www-form-urlencoded" \
 	-H "Authorization: AWS4-HMAC-SHA256 Credential=AKIDDEMO/20260101/$AWS_REGION/iam/aws4_request, SignedHeaders=host, Signature=0" \
-	--data-urlencode Action=CreatePolicy --data-urlencode Version=2010-05-08 --data-urlencode PolicyName=demo-boundary \
+	--data-urlencode Action=CreatePolicy --data-urlencode Version=2010-05-08 --data-urlencode "PolicyName=$cluster-boundary" \
 	--data-urlencode Path=/flaskops/ --data-urlencode "PolicyDocument@$work/iam/permissions-boundary.json" |
 	sed -n 's#.*<Arn>\(.*\)</Arn>.*#\1#p')
 [ -n "$boundary" ] || { echo "CreatePolicy answered no ARN"; exit 1; }

@@ -66,7 +66,7 @@ const (
 	ReasonPendingHandshake       = "PendingHandshake"
 	ReasonSourceConnectionFailed = "SourceConnectionFailed"
 	// ReasonConnectionNotAllowed: the source connection the spec names is not tagged for
-	// the object's namespace, so the tenant may not build through it.
+	// the object's namespace in this cluster, so the tenant may not build through it.
 	ReasonConnectionNotAllowed = "ConnectionNotAllowed"
 	ReasonSecretNotFound       = "SecretNotFound"
 	ReasonSecretNotAllowed     = "SecretNotAllowed"

@@ -25,8 +25,9 @@ func (p *pass) scalableResourceID() string {
 // reconcileAutoscaling registers the service as a scalable target with a CPU target
 // tracking policy when spec.service.autoscaling is set, and deregisters it when it is not
 // (or while suspended: the service stays at zero). While autoscaling is off a light pass
-// does not look: turning it off or suspending changes the spec, so that pass is full, and
-// a target registered since by someone else is the next full check's to remove.
+// does not look: turning it off or suspending changes the spec, so the pass that removes
+// the target is full (one whose removal is unfinished is not steady, so the next is full
+// too); only a target of ours registered again since waits for the hourly full check.
 func (p *pass) reconcileAutoscaling(ctx context.Context) error {
 	as := p.fd.Spec.Service.Autoscaling
 	if !p.autoscaled() {

@@ -14,8 +14,9 @@
 // of IDs, only the tags prove a resource ours, and one that is not ours is never adopted,
 // changed or deleted. One exception: a task definition revision the pipeline's deploy
 // registered, which may carry no tags, is adopted when fd's service proves it fd's
-// (deployedByPipeline), and one the service no longer runs is pruned and deleted when fd's
-// execution role, which only fd's pipeline may pass, proves it fd's (copiedByPipeline).
+// (deployedByPipeline), and one the service no longer runs is pruned and deleted when it
+// runs with fd's execution role, which of the identities the operator manages only fd's
+// pipeline may pass (copiedByPipeline).
 // Mutable settings and tags are then repaired, each repair noted in status.drift.
 //
 // The image: spec.service.image when set. When it is empty the pipeline owns the image, so

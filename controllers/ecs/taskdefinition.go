@@ -316,8 +316,11 @@ func hasReservedTag(tags map[string]string) bool {
 // deleting, is a copy fd's pipeline registered that the service no longer runs (the
 // pipeline deployed twice between two passes, so the first copy was never PRIMARY when a
 // pass looked): it carries no flaskops.io tag and runs with fd's task execution role, whose
-// tags prove it fd's. Only the operator, which registers every revision with its tags, and
-// fd's pipeline role may pass that role to ECS, so no other tenant's revision can carry it.
+// tags prove it fd's. Of the identities the operator manages, only the operator, which
+// registers every revision with its tags, and fd's pipeline role may pass that role to ECS,
+// so no other tenant's revision can carry it; one registered by someone an administrator
+// lets pass it too (a hand-made copy of the running revision) is fd's family run as fd, and
+// goes with fd as well.
 // The role is read only when such a revision is found.
 func (p *pass) copiedByPipeline(ctx context.Context, td *ecstypes.TaskDefinition, tags map[string]string) (bool, error) {
 	if aws.ToString(td.Family) != p.familyName() || hasReservedTag(tags) || aws.ToString(td.ExecutionRoleArn) == "" {
