@@ -3,6 +3,7 @@ package integration_test
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -225,10 +226,9 @@ var _ = Describe("Lifecycle on the whole operator", func() {
 		app := newApp(env, namespace(env), "app")
 		app.Create()
 		expectReady(app)
-		// Let the passes that follow Ready (first-ready bookkeeping) settle.
-		time.Sleep(2 * time.Second)
+		rv := settledVersion(app) // the passes that follow Ready (first-ready bookkeeping) are over
 
-		before, rv := env.Sim.Calls(), app.Get().ResourceVersion
+		before := env.Sim.Calls()
 		time.Sleep(4 * time.Second) // about four resync periods
 		reads, writes := callsSince(before, env.Sim.Calls())
 		Expect(writes).To(BeEmpty())
@@ -388,6 +388,21 @@ func settled(env *testenv.Env) map[string]int {
 	return last
 }
 
+// settledVersion waits until the object's resourceVersion stays the same over more than a
+// resync period (1 s in these specs) and returns it: the status writes that follow Ready
+// are over, however slowly the machine runs them.
+func settledVersion(app *testenv.Object) string {
+	GinkgoHelper()
+	last := app.Get().ResourceVersion
+	Eventually(func() bool {
+		now := app.Get().ResourceVersion
+		same := now == last
+		last = now
+		return same
+	}).WithPolling(1500 * time.Millisecond).Should(BeTrue())
+	return last
+}
+
 // passesSince counts the passes made since before: each reads the route tables once.
 func passesSince(env *testenv.Env, before map[string]int) int {
 	return env.Sim.Calls()["ec2:DescribeRouteTables"] - before["ec2:DescribeRouteTables"]
@@ -425,20 +440,24 @@ var _ = Describe("Light resyncs between full checks", func() {
 		app := newApp(env, namespace(env), "app")
 		app.Create()
 		expectReady(app)
-		time.Sleep(2 * time.Second)
+		settledVersion(app)
 		return env, app
 	}
 
 	It("read at most 12 times each and write nothing, to AWS or to status", func() {
 		env, app := readyApp(time.Hour)
 		before, rv := settled(env), app.Get().ResourceVersion
-		Eventually(func() int { return passesSince(env, before) }).Should(BeNumerically(">=", 3))
+		Eventually(func() int { return passesSince(env, before) }).Should(BeNumerically(">=", 5))
 		reads, writes := callsSince(before, settled(env))
-		passes := reads["ec2:DescribeRouteTables"]
 		Expect(writes).To(BeEmpty())
-		for op, n := range reads {
-			Expect(n).To(Equal(passes), "%s is read once per resync: %v", op, reads)
+		// On a loaded machine a snapshot can fall inside a pass, so an operation may count one
+		// pass more than another; one read twice a pass would count about double.
+		fewest, most := math.MaxInt, 0
+		for _, n := range reads {
+			fewest, most = min(fewest, n), max(most, n)
 		}
+		Expect(fewest).To(BeNumerically(">=", 4), "reads over five resyncs: %v", reads)
+		Expect(most-fewest).To(BeNumerically("<=", 1), "each operation is read once per resync: %v", reads)
 		Expect(len(reads)).To(BeNumerically("<=", 12), "reads per resync: %v", reads)
 		Expect(reads).NotTo(HaveKey(fullECS))
 		Expect(reads).NotTo(HaveKey("application-autoscaling:DescribeScalableTargets"), "no autoscaling, no scalable target to read")
@@ -566,7 +585,8 @@ var _ = Describe("Light resyncs between full checks", func() {
 		GinkgoWriter.Printf("%d passes, %d full\n", passes, full)
 		Expect(full).To(BeNumerically(">=", 1), "a full pass ran")
 		Expect(full).To(BeNumerically("<=", passes/2), "the passes in between are light")
-		Expect(reads[fullNetwork]).To(Equal(full), "every stage's pass is full")
+		// A snapshot inside a full pass may count one stage's full reads and not yet another's.
+		Expect(reads[fullNetwork]).To(BeNumerically("~", full, 1), "every stage's pass is full")
 		Expect(writes).To(Equal(map[string]int{"elasticloadbalancing:ModifyTargetGroup": 2}), "the drift and its repair")
 	})
 })
