@@ -320,20 +320,16 @@ func (r *rig) leftovers() []string {
 // eventsWith drains the recorded events and returns those containing all of subs.
 func (r *rig) eventsWith(subs ...string) []string {
 	var out []string
-	for {
-		select {
-		case e := <-r.events.Events:
-			match := true
-			for _, s := range subs {
-				match = match && strings.Contains(e, s)
-			}
-			if match {
-				out = append(out, e)
-			}
-		default:
-			return out
+	for _, e := range stagetest.Events(r.events) {
+		match := true
+		for _, s := range subs {
+			match = match && strings.Contains(e, s)
+		}
+		if match {
+			out = append(out, e)
 		}
 	}
+	return out
 }
 
 // writes counts the calls of operations that change AWS.

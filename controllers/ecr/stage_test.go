@@ -173,17 +173,7 @@ func (e *stageEnv) writesSince(before map[string]int) []string {
 }
 
 // events drains the recorded events.
-func (e *stageEnv) events() []string {
-	var out []string
-	for {
-		select {
-		case ev := <-e.recorder.Events:
-			out = append(out, ev)
-		default:
-			return out
-		}
-	}
-}
+func (e *stageEnv) events() []string { return stagetest.Events(e.recorder) }
 
 func (e *stageEnv) pushImages(n int) {
 	e.t.Helper()

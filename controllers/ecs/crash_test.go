@@ -141,14 +141,4 @@ func TestLostAnswerIsNotRetriedIntoADuplicate(t *testing.T) {
 }
 
 // drain returns the events recorded so far.
-func drain(r *rig) []string {
-	var out []string
-	for {
-		select {
-		case e := <-r.events.Events:
-			out = append(out, e)
-		default:
-			return out
-		}
-	}
-}
+func drain(r *rig) []string { return stagetest.Events(r.events) }

@@ -132,6 +132,7 @@ func (p *pass) reconcileExecutionRole(ctx context.Context) error {
 		return err
 	}
 	st.ExecutionRoleARN = aws.ToString(role.Arn)
+	p.rememberExecutionRole(role)
 	if !created && !samePolicy(aws.ToString(role.AssumeRolePolicyDocument), trustPolicy) &&
 		p.MayWrite(false, "trust policy of role %s differs", name) {
 		if _, err := p.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{
@@ -145,6 +146,17 @@ func (p *pass) reconcileExecutionRole(ctx context.Context) error {
 		return err
 	}
 	return p.reconcileSecretsPolicy(ctx, name, created)
+}
+
+// rememberExecutionRole keeps, for copiedByPipeline, the ARN of fd's task execution role as
+// this pass read it ("" when there is none or its tags do not prove it fd's), so that the
+// role is read once a pass.
+func (p *pass) rememberExecutionRole(role *iamtypes.Role) {
+	arn := ""
+	if role != nil && p.Owner().Owns(cloud.FromIAM(role.Tags)) {
+		arn = aws.ToString(role.Arn)
+	}
+	p.ownRoleARN = &arn
 }
 
 // findRole gets the role; nil when it does not exist.

@@ -320,8 +320,8 @@ func hasReservedTag(tags map[string]string) bool {
 // registers every revision with its tags, and fd's pipeline role may pass that role to ECS,
 // so no other tenant's revision can carry it; one registered by someone an administrator
 // lets pass it too (a hand-made copy of the running revision) is fd's family run as fd, and
-// goes with fd as well.
-// The role is read only when such a revision is found.
+// goes with fd as well. The role is read only when such a revision is found, unless the
+// pass read it already.
 func (p *pass) copiedByPipeline(ctx context.Context, td *ecstypes.TaskDefinition, tags map[string]string) (bool, error) {
 	if aws.ToString(td.Family) != p.familyName() || hasReservedTag(tags) || aws.ToString(td.ExecutionRoleArn) == "" {
 		return false, nil
@@ -331,11 +331,7 @@ func (p *pass) copiedByPipeline(ctx context.Context, td *ecstypes.TaskDefinition
 		if err != nil {
 			return false, err
 		}
-		arn := ""
-		if role != nil && p.Owner().Owns(cloud.FromIAM(role.Tags)) {
-			arn = aws.ToString(role.Arn)
-		}
-		p.ownRoleARN = &arn
+		p.rememberExecutionRole(role)
 	}
 	return *p.ownRoleARN != "" && *p.ownRoleARN == aws.ToString(td.ExecutionRoleArn), nil
 }

@@ -174,7 +174,8 @@ func (b *blockers) add(holder string, list []blocker) {
 }
 
 // report turns the blockers into the pass's waits, the blocking ones first so that they
-// name the reason (DeletionBlocked) and tell the user, once, what to do. fallback is the wait when AWS refused but nothing was found.
+// name the reason (DeletionBlocked) and tell the user, once, what to do. fallback is the
+// wait when AWS refused but nothing was found.
 func (p *pass) report(b blockers, fallback string) {
 	for _, x := range b.list {
 		if x.blocking {

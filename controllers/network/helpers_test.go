@@ -464,14 +464,4 @@ func sameSet(a, b []string) bool {
 func tagsOf(tags []ec2types.Tag) map[string]string { return cloud.FromEC2(tags) }
 
 // drain returns the events recorded so far.
-func drain(rec *events.FakeRecorder) []string {
-	var out []string
-	for {
-		select {
-		case e := <-rec.Events:
-			out = append(out, e)
-		default:
-			return out
-		}
-	}
-}
+func drain(rec *events.FakeRecorder) []string { return stagetest.Events(rec) }
